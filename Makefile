@@ -8,7 +8,7 @@
 #   sql/ expected/ pg_regress tests; test/pgtap pgTAP tests; test/core C unit tests
 
 EXTENSION   = supervise
-EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(lastword $(MAKEFILE_LIST)))supervise.control)
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(lastword $(MAKEFILE_LIST)))supervise.control)
 
 MODULE_big  = supervise
 CORE_SRCS   = $(sort $(wildcard src/core/*.c))
