@@ -207,8 +207,8 @@ uscc_describe(const uscc_error *err, char *buf, size_t bufsize)
 			break;
 		case USCC_BAD_CHARACTER:
 			snprintf(buf, bufsize,
-					 "character %s at position %d is not allowed (use 0-9 and A-Z except I, O, S, V, Z)",
-					 found, err->position);
+					 "%s%s at position %d is not allowed (use 0-9 and A-Z except I, O, S, V, Z)",
+					 (unsigned char) err->found >= 0x80 ? "" : "character ", found, err->position);
 			break;
 		case USCC_BAD_REGION:
 			snprintf(buf, bufsize,
