@@ -1,0 +1,75 @@
+/*
+ * uscc.h — the unified social credit code (统一社会信用代码, GB 32100-2015), pure C.
+ *
+ * Layout of the 18 characters:
+ *   1      registration authority (登记管理部门码)     1-9, A, N, Y
+ *   2      category under that authority (机构类别码)
+ *   3-8    region code of the registering authority (登记管理机关行政区划码), 6 digits
+ *   9-17   organisation code (组织机构代码, GB 11714: 8 body characters + its own check)
+ *   18     check character over positions 1-17 (weights 3^(i-1) mod 31)
+ * Characters: 0-9 and A-Z without I O S V Z (31 symbols, values 0..30 in that order).
+ *
+ * A valid code packs into USCC_PACKED_LEN bytes whose memcmp order is the order of the code
+ * text, so btree order on the packed form equals text order.
+ */
+#ifndef SUPERVISE_USCC_H
+#define SUPERVISE_USCC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define USCC_LEN 18
+#define USCC_PACKED_LEN 12
+
+typedef enum uscc_status
+{
+	USCC_OK = 0,
+	USCC_BAD_LENGTH,			/* not 18 characters */
+	USCC_BAD_CHARACTER,			/* a character outside the GB 32100 set */
+	USCC_BAD_REGION,			/* positions 3-8 are not all digits */
+	USCC_BAD_AUTHORITY,			/* unknown registration authority code */
+	USCC_BAD_CATEGORY,			/* category not defined under the authority */
+	USCC_BAD_CHECK				/* wrong check character */
+} uscc_status;
+
+typedef struct uscc_error
+{
+	uscc_status status;
+	size_t		length;			/* input length (for USCC_BAD_LENGTH) */
+	int			position;		/* 1-based position of the offending character, or 0 */
+	char		found;			/* the offending character */
+	char		expected;		/* USCC_BAD_CHECK: the expected check character;
+								 * USCC_BAD_CATEGORY: the authority code */
+} uscc_error;
+
+/*
+ * Validates s[0..len) and, when valid, writes the upper-cased code to out[0..18) (no NUL).
+ * Lower-case letters are accepted. Never reads past len. Returns the status; *err (if not NULL)
+ * receives the details.
+ */
+uscc_status uscc_parse(const char *s, size_t len, char out[USCC_LEN], uscc_error *err);
+
+/* Writes a NUL-terminated English description of err to buf (at most bufsize bytes). */
+void		uscc_describe(const uscc_error *err, char *buf, size_t bufsize);
+
+/* Short machine-readable reason: "length", "character", "region", "authority", "category", "check". */
+const char *uscc_status_name(uscc_status status);
+
+/* The check character for the 17 characters code[0..17) (all must be in the set). */
+char		uscc_check_char(const char code[17]);
+
+/* Pack a valid, upper-case code into 12 bytes; unpack back into 18 characters. */
+void		uscc_pack(const char code[USCC_LEN], uint8_t packed[USCC_PACKED_LEN]);
+
+/* Returns 0 if packed holds a valid code (written to out), -1 if the bytes are not a valid code. */
+int			uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
+
+/*
+ * GB 11714 check of the organisation code embedded at positions 9-17: weights 3 7 9 10 5 8 4 2
+ * over positions 9-16 (digits 0-9, letters A=10 .. Z=35), C = 11 - sum mod 11, 10 -> 'X',
+ * 11 -> '0'. Returns 1 when position 17 equals the computed check, 0 otherwise;
+ * *expected receives the computed check character.
+ */
+int			uscc_org_code_ok(const char code[USCC_LEN], char *expected);
+
+#endif							/* SUPERVISE_USCC_H */
