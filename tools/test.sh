@@ -52,7 +52,7 @@ done
 
 echo "== PostgreSQL suites on a throwaway cluster"
 export SUPERVISE_QUICK=$quick
-pg_virtualenv -v 15 bash "$top/tools/test-in-cluster.sh" "$logdir" >"$logdir/cluster.log" 2>&1
+pg_virtualenv -t -v 15 bash "$top/tools/test-in-cluster.sh" "$logdir" >"$logdir/cluster.log" 2>&1
 cluster_rc=$?
 # test-in-cluster.sh writes one "ok NAME" / "FAILED NAME" line per test file
 while read -r status name; do

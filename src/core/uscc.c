@@ -299,17 +299,63 @@ uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 	return 0;
 }
 
+static char uscc_org_check(const char body[8]);
+
 int
 uscc_org_code_ok(const char code[USCC_LEN], char *expected)
+{
+	char		want = uscc_org_check(code + 8);
+
+	if (expected)
+		*expected = want;
+	return code[16] == want;
+}
+
+uscc_status
+uscc_build(const char authority_category[2], const char region[6], const char org_body[8],
+		   char out[USCC_LEN], uscc_error *err)
+{
+	char		code[USCC_LEN];
+
+	memcpy(code, authority_category, 2);
+	memcpy(code + 2, region, 6);
+	memcpy(code + 8, org_body, 8);
+	for (int i = 0; i < 16; i++)
+		if (code[i] >= 'a' && code[i] <= 'z')
+			code[i] = (char) (code[i] - 'a' + 'A');
+	for (int i = 8; i < 16; i++)
+		if (uscc_value(code[i]) < 0)
+		{
+			if (err)
+			{
+				memset(err, 0, sizeof(*err));
+				err->length = USCC_LEN;
+			}
+			return uscc_fail(err, USCC_BAD_CHARACTER, i + 1, code[i], 0);
+		}
+	code[16] = uscc_org_check(code + 8);
+	/* the check character is computed only when the rest is valid; validate everything */
+	for (int i = 0; i < 17; i++)
+		if (uscc_value(code[i]) < 0)
+		{
+			code[17] = '0';
+			return uscc_parse(code, USCC_LEN, out, err);
+		}
+	code[17] = uscc_check_char(code);
+	return uscc_parse(code, USCC_LEN, out, err);
+}
+
+/* GB 11714 check character of an 8-character organisation code body */
+static char
+uscc_org_check(const char body[8])
 {
 	static const int weights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
 	int			sum = 0;
 	int			c;
-	char		want;
 
 	for (int i = 0; i < 8; i++)
 	{
-		char		ch = code[8 + i];
+		char		ch = body[i];
 		int			v;
 
 		if (ch >= '0' && ch <= '9')
@@ -319,8 +365,5 @@ uscc_org_code_ok(const char code[USCC_LEN], char *expected)
 		sum += v * weights[i];
 	}
 	c = 11 - sum % 11;
-	want = c == 10 ? 'X' : c == 11 ? '0' : (char) ('0' + c);
-	if (expected)
-		*expected = want;
-	return code[16] == want;
+	return c == 10 ? 'X' : c == 11 ? '0' : (char) ('0' + c);
 }

@@ -72,4 +72,13 @@ int			uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
  */
 int			uscc_org_code_ok(const char code[USCC_LEN], char *expected);
 
+/*
+ * Builds a code from its parts: authority+category (2 chars), region (6 digits) and the 8 body
+ * characters of the organisation code; appends the GB 11714 check to the organisation code and
+ * the GB 32100 check character. Returns the status of the result (USCC_OK, or why the parts do
+ * not make a valid code; the body must use the GB 32100 character set).
+ */
+uscc_status uscc_build(const char authority_category[2], const char region[6], const char org_body[8],
+					   char out[USCC_LEN], uscc_error *err);
+
 #endif							/* SUPERVISE_USCC_H */

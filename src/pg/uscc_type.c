@@ -282,3 +282,36 @@ uscc_hash_extended(PG_FUNCTION_ARGS)
 {
 	return hash_any_extended(PG_GETARG_USCC_P(0)->data, USCC_PACKED_LEN, PG_GETARG_INT64(1));
 }
+
+/* uscc_build(authority_category, region, org_body): a valid code from its parts */
+PG_FUNCTION_INFO_V1(uscc_build_fn);
+Datum
+uscc_build_fn(PG_FUNCTION_ARGS)
+{
+	text	   *ac = PG_GETARG_TEXT_PP(0);
+	text	   *region = PG_GETARG_TEXT_PP(1);
+	text	   *body = PG_GETARG_TEXT_PP(2);
+	char		code[USCC_LEN];
+	uscc_error	err;
+	char		detail[256];
+	Uscc	   *result;
+
+	if (VARSIZE_ANY_EXHDR(ac) != 2 || VARSIZE_ANY_EXHDR(region) != 6 || VARSIZE_ANY_EXHDR(body) != 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot build a unified social credit code from \"%s\", \"%s\", \"%s\"",
+						text_to_cstring(ac), text_to_cstring(region), text_to_cstring(body)),
+				 errdetail("The parts must have 2, 6 and 8 characters: authority and category, region code, organisation code body.")));
+	if (uscc_build(VARDATA_ANY(ac), VARDATA_ANY(region), VARDATA_ANY(body), code, &err) != USCC_OK)
+	{
+		uscc_describe(&err, detail, sizeof(detail));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot build a unified social credit code from \"%s\", \"%s\", \"%s\"",
+						text_to_cstring(ac), text_to_cstring(region), text_to_cstring(body)),
+				 errdetail("%c%s.", pg_toupper((unsigned char) detail[0]), detail + 1)));
+	}
+	result = (Uscc *) palloc(sizeof(Uscc));
+	uscc_pack(code, result->data);
+	PG_RETURN_POINTER(result);
+}

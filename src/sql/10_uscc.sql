@@ -150,3 +150,8 @@ CREATE OPERATOR CLASS @extschema@.uscc_hash_ops DEFAULT FOR TYPE @extschema@.usc
     FUNCTION 1 @extschema@.uscc_hash(@extschema@.uscc),
     FUNCTION 2 @extschema@.uscc_hash_extended(@extschema@.uscc, bigint);
 COMMENT ON OPERATOR CLASS @extschema@.uscc_hash_ops USING hash IS 'default hash operator class of codes (hash joins, hash indexes, hash partitioning)';
+
+CREATE FUNCTION @extschema@.uscc_build(authority_category text, region text, org_body text) RETURNS @extschema@.uscc
+    AS 'MODULE_PATHNAME', 'uscc_build_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.uscc_build(text, text, text) IS
+    'a valid code from its parts: authority and category (2 characters, e.g. 91), region code (6 digits), the 8-character organisation code body; appends the GB 11714 and GB 32100 check characters';

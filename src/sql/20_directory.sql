@@ -34,7 +34,6 @@ CREATE TABLE @extschema@.subject (
     credit_class    text NOT NULL DEFAULT 'B',
     risk_level      smallint NOT NULL DEFAULT 2,
     status          text NOT NULL DEFAULT 'active',
-    registered_on   date,
     updated_at      timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT "subject name is not blank" CHECK (btrim(name) <> ''),
     CONSTRAINT "subject region is a 6-digit region code" CHECK (region ~ '^[0-9]{6}$'),

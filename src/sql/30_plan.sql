@@ -59,9 +59,9 @@ BEGIN
         RETURN NEW;
     END IF;
     SELECT year, department_id INTO p FROM @extschema@.plan WHERE id = NEW.plan_id;
-    IF p.year IS DISTINCT FROM extract(year FROM NEW.period_start)::integer THEN
+    IF FOUND AND p.year IS DISTINCT FROM extract(year FROM NEW.period_start)::integer THEN
         RAISE EXCEPTION 'task period % to % is outside the year % of plan %',
-                NEW.period_start, NEW.period_end, p.year, NEW.plan_id
+                to_char(NEW.period_start, 'YYYY-MM-DD'), to_char(NEW.period_end, 'YYYY-MM-DD'), p.year, NEW.plan_id
             USING ERRCODE = 'check_violation',
                   HINT = 'Put the task in a plan of its own year.';
     END IF;

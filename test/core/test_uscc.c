@@ -162,11 +162,28 @@ test_packing(void)
 	is_int(uscc_unpack(garbage, out), -1, "all-zero bytes are not a code (authority 0)");
 }
 
+static void
+test_build(void)
+{
+	char		out[USCC_LEN];
+	uscc_error	err;
+
+	is_int(uscc_build("91", "350100", "M000100Y", out, &err), USCC_OK, "build the official example");
+	ok(memcmp(out, "91350100M000100Y43", 18) == 0, "built code is 91350100M000100Y43");
+	is_int(uscc_build("91", "440300", "71526726", out, &err), USCC_OK, "build with org check X");
+	ok(memcmp(out, "9144030071526726XG", 18) == 0, "built code is 9144030071526726XG");
+	is_int(uscc_build("9a", "350100", "m000100y", out, &err), USCC_BAD_CATEGORY, "9A is not a pair");
+	is_int(uscc_build("91", "35A100", "M000100Y", out, &err), USCC_BAD_REGION, "letter in region");
+	is_int(uscc_build("91", "350100", "M00010OY", out, &err), USCC_BAD_CHARACTER, "O in body");
+	is_int(err.position, 15, "O at position 15");
+}
+
 int
 main(void)
 {
 	test_examples_file();
 	test_errors();
 	test_packing();
+	test_build();
 	return done_testing();
 }
