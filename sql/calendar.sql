@@ -1,5 +1,6 @@
 -- working days (工作日): is_workday, add_workdays, workdays_between, the loader, publication_deadline
 SET search_path = supervise, public;
+SET datestyle = ISO, YMD;
 \set SHOW_CONTEXT never
 -- the shipped calendar: 2019-2026
 SELECT min(year), max(year), count(*) FROM calendar_year;
@@ -107,5 +108,6 @@ INSERT INTO calendar_day (day, kind, holiday) VALUES ('2025-10-08', 'work', 'res
 SELECT day, kind, holiday, shipped FROM calendar_day WHERE day = '2025-10-08';
 SELECT add_workdays('2025-09-30', 1);
 ROLLBACK;
--- the cache: loaded once, reloaded after a change
+-- the cache: rebuilt after the rolled-back changes, holding the 8 shipped years
+SELECT add_workdays('2025-09-30', 1);
 SELECT valid, years FROM calendar_cache_info();

@@ -252,7 +252,7 @@ BEGIN
     END IF;
     IF NOT isfinite(d) THEN
         RAISE EXCEPTION 'working days are not defined for date "%"', d
-            USING ERRCODE = 'datetime_value_out_of_range';
+            USING ERRCODE = 'datetime_field_overflow';
     END IF;
     IF set_calendar_day.kind NOT IN ('off', 'work') THEN
         RAISE EXCEPTION 'invalid calendar day kind "%"', set_calendar_day.kind
