@@ -81,13 +81,13 @@ SELECT load_calendar(2027, '[{"day": "2027-01-01", "kind": "off", "holiday": "å…
 SELECT add_workdays('2026-12-24', 10);
 SELECT is_workday('2027-01-04'), is_workday('2027-01-09');
 SELECT * FROM add_workdays_provisional('2026-12-24', 10);
-SELECT year, source, shipped FROM calendar_year WHERE year >= 2026 ORDER BY year;
+SELECT year, source, shipped, modified FROM calendar_year WHERE year >= 2026 ORDER BY year;
 -- replace the year: days not listed any more go back to Monday-Friday
 SELECT load_calendar(2027, '[{"day": "2027-01-01", "kind": "off"}]', 'corrected notice', replace => true);
 SELECT is_workday('2027-01-04'), is_workday('2027-01-09');
 ROLLBACK;
 SELECT add_workdays('2026-12-24', 10);
--- correcting a day; shipped rows become local (kept by pg_dump) and cannot be deleted
+-- correcting a day; a shipped row becomes modified (kept by pg_dump) and cannot be deleted
 SELECT set_calendar_day('2027-01-01', 'off');
 SELECT set_calendar_day('2025-10-09', 'holiday');
 SELECT set_calendar_day(NULL, 'off');
@@ -97,15 +97,15 @@ DELETE FROM calendar_year WHERE year = 2019;
 BEGIN;
 SELECT set_calendar_day('2025-10-09', 'off', 'test');
 SELECT add_workdays('2025-09-30', 1);
-SELECT day, kind, holiday, source, shipped FROM calendar_day WHERE day = '2025-10-09';
+SELECT day, kind, holiday, source, shipped, modified FROM calendar_day WHERE day = '2025-10-09';
 SELECT set_calendar_day('2025-10-13', 'off', 'test');
 SELECT add_workdays('2025-09-30', 1);
 ROLLBACK;
 SELECT add_workdays('2025-09-30', 1);
--- a local row inserted over a shipped one replaces it (what a pg_dump restore does)
+-- a row inserted over a shipped one updates it (what a pg_dump restore does)
 BEGIN;
 INSERT INTO calendar_day (day, kind, holiday) VALUES ('2025-10-08', 'work', 'restored correction');
-SELECT day, kind, holiday, shipped FROM calendar_day WHERE day = '2025-10-08';
+SELECT day, kind, holiday, shipped, modified FROM calendar_day WHERE day = '2025-10-08';
 SELECT add_workdays('2025-09-30', 1);
 ROLLBACK;
 -- the cache: rebuilt after the rolled-back changes, holding the 8 shipped years

@@ -7,7 +7,8 @@
 -- needs a day of a year that is not in calendar_year is an error naming the year.
 -- The C functions keep the loaded calendar in a per-backend cache (src/pg/calendar_fn.c); the
 -- statement triggers below tell every session to reload it after any change.
--- Shipped rows (2019–2026, 41_calendar_data.sql) have shipped = true; pg_dump keeps the rest.
+-- Shipped rows (2019–2026, 41_calendar_data.sql) have shipped = true; pg_dump keeps the others
+-- and the shipped rows a DBA modified.
 -- =====================================================================================
 
 CREATE TABLE @extschema@.calendar_year (
@@ -15,12 +16,14 @@ CREATE TABLE @extschema@.calendar_year (
     loaded_on   date NOT NULL DEFAULT current_date,
     source      text,
     shipped     boolean NOT NULL DEFAULT false,
+    modified    boolean NOT NULL DEFAULT false,
     CONSTRAINT "calendar year is between 1900 and 9999" CHECK (year BETWEEN 1900 AND 9999)
 );
 COMMENT ON TABLE @extschema@.calendar_year IS
     'years whose holiday notice is loaded: every day of these years has a known working-day status; load more with supervise.load_calendar()';
 COMMENT ON COLUMN @extschema@.calendar_year.source IS 'the notice the year comes from, e.g. 国务院办公厅关于2027年部分节假日安排的通知';
-COMMENT ON COLUMN @extschema@.calendar_year.shipped IS 'true for rows installed by the extension; pg_dump keeps the rows that are not shipped';
+COMMENT ON COLUMN @extschema@.calendar_year.shipped IS 'the row was installed by the extension (it can be changed, not deleted)';
+COMMENT ON COLUMN @extschema@.calendar_year.modified IS 'a shipped row changed since installation; pg_dump keeps rows that are not shipped or modified';
 
 CREATE TABLE @extschema@.calendar_day (
     day         date PRIMARY KEY,
@@ -28,6 +31,7 @@ CREATE TABLE @extschema@.calendar_day (
     holiday     text,
     source      text,
     shipped     boolean NOT NULL DEFAULT false,
+    modified    boolean NOT NULL DEFAULT false,
     year        integer NOT NULL GENERATED ALWAYS AS (extract(year FROM day)::integer) STORED
                 REFERENCES @extschema@.calendar_year (year) ON DELETE CASCADE,
     CONSTRAINT "calendar day kind is off or work" CHECK (kind IN ('off', 'work'))
@@ -38,23 +42,23 @@ COMMENT ON COLUMN @extschema@.calendar_day.holiday IS 'the holiday the day belon
 COMMENT ON COLUMN @extschema@.calendar_day.source IS 'where the row comes from: the notice, or the reason of a correction';
 COMMENT ON COLUMN @extschema@.calendar_day.year IS 'the calendar year of the day; must be loaded in calendar_year';
 
--- ---- shipped rows: changed rows become local; shipped rows are not deleted; restore-safe ----
+-- ---- shipped rows: changeable, not deletable, restore-safe ----
 --
--- pg_dump keeps only the rows that are not shipped (WHERE NOT shipped). On restore, CREATE
--- EXTENSION inserts the shipped rows again and then the dump's rows are copied in, so:
---   * an UPDATE of a shipped row makes it local (shipped = false), so the change is dumped;
---   * inserting a local row for a key that has a shipped row replaces the shipped row (it is
---     updated and the insert skipped), so restoring a dumped correction cannot collide;
---   * deleting a shipped row is refused (the deletion could not be dumped); correct it instead.
+-- pg_dump keeps the rows that are not shipped or were modified (WHERE NOT shipped OR modified).
+-- On restore, CREATE EXTENSION inserts the shipped rows again and then the dump's rows are
+-- copied in, so:
+--   * an UPDATE of a shipped row marks it modified, so the change is dumped;
+--   * inserting a row whose key is a shipped row's updates that row instead (and skips the
+--     insert), so restoring a dumped change cannot collide with the re-installed row;
+--   * deleting a shipped row is refused: a restore would bring it back. Correct it instead.
 CREATE FUNCTION @extschema@.calendar_row_guard() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF OLD.shipped AND NEW.shipped THEN
-            NEW.shipped := false;
-        END IF;
+        NEW.shipped := OLD.shipped;
+        NEW.modified := OLD.shipped;
         RETURN NEW;
     ELSIF TG_OP = 'DELETE' THEN
         IF OLD.shipped THEN
@@ -62,31 +66,29 @@ BEGIN
                     CASE TG_TABLE_NAME WHEN 'calendar_day' THEN to_jsonb(OLD)->>'day' ELSE to_jsonb(OLD)->>'year' END,
                     TG_TABLE_SCHEMA, TG_TABLE_NAME
                 USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = 'Rows installed with the extension can be corrected, not deleted (pg_dump could not keep the deletion).',
+                      DETAIL = 'Rows installed with the extension can be corrected, not deleted (a restore would bring them back).',
                       HINT = 'Correct a day with supervise.set_calendar_day(day, kind), or reload a year with supervise.load_calendar(year, days, replace => true).';
         END IF;
         RETURN OLD;
     END IF;
-    -- INSERT of a local row over a shipped one: update the shipped row instead
-    IF NOT NEW.shipped THEN
-        IF TG_TABLE_NAME = 'calendar_day' THEN
-            UPDATE @extschema@.calendar_day d
-               SET kind = NEW.kind, holiday = NEW.holiday, source = NEW.source, shipped = false
-             WHERE d.day OPERATOR(pg_catalog.=) NEW.day AND d.shipped;
-        ELSE
-            UPDATE @extschema@.calendar_year y
-               SET loaded_on = NEW.loaded_on, source = NEW.source, shipped = false
-             WHERE y.year OPERATOR(pg_catalog.=) NEW.year AND y.shipped;
-        END IF;
-        IF FOUND THEN
-            RETURN NULL;
-        END IF;
+    -- INSERT over a shipped row (a restore, or a plain INSERT of a correction): update it
+    IF TG_TABLE_NAME = 'calendar_day' THEN
+        UPDATE @extschema@.calendar_day d
+           SET kind = NEW.kind, holiday = NEW.holiday, source = NEW.source
+         WHERE d.day OPERATOR(pg_catalog.=) NEW.day AND d.shipped;
+    ELSE
+        UPDATE @extschema@.calendar_year y
+           SET loaded_on = NEW.loaded_on, source = NEW.source
+         WHERE y.year OPERATOR(pg_catalog.=) NEW.year AND y.shipped;
+    END IF;
+    IF FOUND THEN
+        RETURN NULL;
     END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.calendar_row_guard() IS
-    'trigger: keeps shipped calendar rows restore-safe (an update makes a row local, a local insert replaces a shipped row, shipped rows are not deleted)';
+    'trigger: keeps shipped calendar rows restore-safe (an update marks a shipped row modified, an insert over a shipped row updates it, shipped rows are not deleted)';
 CREATE TRIGGER calendar_year_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.calendar_year
     FOR EACH ROW EXECUTE FUNCTION @extschema@.calendar_row_guard();
 CREATE TRIGGER calendar_day_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.calendar_day
@@ -103,8 +105,8 @@ CREATE TRIGGER calendar_year_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUN
 CREATE TRIGGER calendar_day_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
 
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_year', 'WHERE NOT shipped');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_day', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_year', 'WHERE NOT shipped OR modified');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_day', 'WHERE NOT shipped OR modified');
 
 -- ---- working-day functions (C) ----
 --
@@ -212,7 +214,7 @@ BEGIN
 
     INSERT INTO @extschema@.calendar_year AS cy (year, loaded_on, source, shipped)
         VALUES (y, current_date, src, false)
-        ON CONFLICT ON CONSTRAINT calendar_year_pkey DO UPDATE SET loaded_on = excluded.loaded_on, source = excluded.source, shipped = false;
+        ON CONFLICT ON CONSTRAINT calendar_year_pkey DO UPDATE SET loaded_on = excluded.loaded_on, source = excluded.source;
 
     IF replace THEN
         -- days of the old notice that the new one does not list: local rows go; shipped rows
@@ -221,7 +223,7 @@ BEGIN
          WHERE cd.year OPERATOR(pg_catalog.=) y AND NOT cd.shipped AND cd.day <> ALL (seen);
         UPDATE @extschema@.calendar_day cd
            SET kind = CASE WHEN extract(isodow FROM cd.day) < 6 THEN 'work' ELSE 'off' END,
-               holiday = NULL, source = src, shipped = false
+               holiday = NULL, source = src
          WHERE cd.year OPERATOR(pg_catalog.=) y AND cd.shipped AND cd.day <> ALL (seen);
     END IF;
 
@@ -229,7 +231,7 @@ BEGIN
     SELECT (x->>'day')::date, x->>'kind', x->>'holiday', src, false
       FROM jsonb_array_elements(days) AS x
         ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
-       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source, shipped = false;
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
     RETURN i;
 END
 $$;
@@ -268,7 +270,7 @@ BEGIN
     INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
         VALUES (d, set_calendar_day.kind, set_calendar_day.holiday, set_calendar_day.source, false)
         ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
-       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source, shipped = false;
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.set_calendar_day(date, text, text, text) IS
@@ -282,6 +284,7 @@ CREATE TABLE @extschema@.publication_rule (
     unit        text NOT NULL DEFAULT 'workday',
     basis       text,
     shipped     boolean NOT NULL DEFAULT false,
+    modified    boolean NOT NULL DEFAULT false,
     CONSTRAINT "publication event is a lower-case name" CHECK (event ~ '^[a-z][a-z_]*$'),
     CONSTRAINT "publication amount is between 0 and 366" CHECK (amount BETWEEN 0 AND 366),
     CONSTRAINT "publication unit is workday or day" CHECK (unit IN ('workday', 'day'))
@@ -301,9 +304,8 @@ CREATE FUNCTION @extschema@.publication_rule_guard() RETURNS trigger
 AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF OLD.shipped AND NEW.shipped THEN
-            NEW.shipped := false;
-        END IF;
+        NEW.shipped := OLD.shipped;
+        NEW.modified := OLD.shipped;
         RETURN NEW;
     ELSIF TG_OP = 'DELETE' THEN
         IF OLD.shipped THEN
@@ -313,13 +315,11 @@ BEGIN
         END IF;
         RETURN OLD;
     END IF;
-    IF NOT NEW.shipped THEN
-        UPDATE @extschema@.publication_rule r
-           SET amount = NEW.amount, unit = NEW.unit, basis = NEW.basis, shipped = false
-         WHERE r.event OPERATOR(pg_catalog.=) NEW.event AND r.shipped;
-        IF FOUND THEN
-            RETURN NULL;
-        END IF;
+    UPDATE @extschema@.publication_rule r
+       SET amount = NEW.amount, unit = NEW.unit, basis = NEW.basis
+     WHERE r.event OPERATOR(pg_catalog.=) NEW.event AND r.shipped;
+    IF FOUND THEN
+        RETURN NULL;
     END IF;
     RETURN NEW;
 END
@@ -328,7 +328,7 @@ COMMENT ON FUNCTION @extschema@.publication_rule_guard() IS
     'trigger: keeps shipped publication rules restore-safe (as calendar_row_guard)';
 CREATE TRIGGER publication_rule_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.publication_rule
     FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_rule_guard();
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication_rule', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication_rule', 'WHERE NOT shipped OR modified');
 
 CREATE FUNCTION @extschema@.publication_rule_for(event text) RETURNS @extschema@.publication_rule
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE

@@ -407,6 +407,7 @@ CREATE TABLE @extschema@.task_filing_rule (
     notice_days integer NOT NULL,
     basis       text,
     shipped     boolean NOT NULL DEFAULT false,
+    modified    boolean NOT NULL DEFAULT false,
     CONSTRAINT "filing rule task_kind is a task kind" CHECK (task_kind IN ('planned', 'temporary', 'special', 'clue')),
     CONSTRAINT "filing rule notice_days is between 0 and 366" CHECK (notice_days BETWEEN 0 AND 366)
 );
@@ -421,9 +422,8 @@ CREATE FUNCTION @extschema@.task_filing_rule_guard() RETURNS trigger
 AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF OLD.shipped AND NEW.shipped THEN
-            NEW.shipped := false;
-        END IF;
+        NEW.shipped := OLD.shipped;
+        NEW.modified := OLD.shipped;
         RETURN NEW;
     ELSIF TG_OP = 'DELETE' THEN
         IF OLD.shipped THEN
@@ -433,13 +433,11 @@ BEGIN
         END IF;
         RETURN OLD;
     END IF;
-    IF NOT NEW.shipped THEN
-        UPDATE @extschema@.task_filing_rule r
-           SET notice_days = NEW.notice_days, basis = NEW.basis, shipped = false
-         WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.task_kind AND r.shipped;
-        IF FOUND THEN
-            RETURN NULL;
-        END IF;
+    UPDATE @extschema@.task_filing_rule r
+       SET notice_days = NEW.notice_days, basis = NEW.basis
+     WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.task_kind AND r.shipped;
+    IF FOUND THEN
+        RETURN NULL;
     END IF;
     RETURN NEW;
 END
@@ -448,7 +446,7 @@ COMMENT ON FUNCTION @extschema@.task_filing_rule_guard() IS
     'trigger: keeps shipped filing rules restore-safe (as calendar_row_guard)';
 CREATE TRIGGER task_filing_rule_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_filing_rule
     FOR EACH ROW EXECUTE FUNCTION @extschema@.task_filing_rule_guard();
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.task_filing_rule', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.task_filing_rule', 'WHERE NOT shipped OR modified');
 
 CREATE FUNCTION @extschema@.task_check_filing() RETURNS trigger
     LANGUAGE plpgsql
@@ -464,7 +462,7 @@ BEGIN
     SELECT r.notice_days INTO need FROM @extschema@.task_filing_rule r
      WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.kind;
     IF need IS NOT NULL AND NEW.period_start - filed < need THEN
-        RAISE EXCEPTION '% task "%" is filed % days before it starts, at least % are required',
+        RAISE EXCEPTION '% task "%" is filed % day(s) before it starts, at least % required',
                 NEW.kind, NEW.title, NEW.period_start - filed, need
             USING ERRCODE = 'check_violation',
                   DETAIL = format('Filed on %s (%s), the period starts on %s.', filed,
