@@ -75,7 +75,7 @@ BEGIN
      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                         WHERE a.attrelid = source AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped);
     IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'table % cannot be loaded: it lacks the column(s) %', source, missing
+        RAISE EXCEPTION 'cannot load subjects from table "%": it lacks the column(s) %', source, missing
             USING ERRCODE = 'undefined_column',
                   HINT = 'Stage rows in supervise.subject_staging, or in a table created (LIKE supervise.subject_staging INCLUDING DEFAULTS).';
     END IF;
