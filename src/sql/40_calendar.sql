@@ -42,57 +42,13 @@ COMMENT ON COLUMN @extschema@.calendar_day.holiday IS 'the holiday the day belon
 COMMENT ON COLUMN @extschema@.calendar_day.source IS 'where the row comes from: the notice, or the reason of a correction';
 COMMENT ON COLUMN @extschema@.calendar_day.year IS 'the calendar year of the day; must be loaded in calendar_year';
 
--- ---- shipped rows: changeable, not deletable, restore-safe ----
---
--- pg_dump keeps the rows that are not shipped or were modified (WHERE NOT shipped OR modified).
--- On restore, CREATE EXTENSION inserts the shipped rows again and then the dump's rows are
--- copied in, so:
---   * an UPDATE of a shipped row marks it modified, so the change is dumped;
---   * inserting a row whose key is a shipped row's updates that row instead (and skips the
---     insert), so restoring a dumped change cannot collide with the re-installed row;
---   * deleting a shipped row is refused: a restore would bring it back. Correct it instead.
-CREATE FUNCTION @extschema@.calendar_row_guard() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        NEW.shipped := OLD.shipped;
-        NEW.modified := OLD.shipped;
-        RETURN NEW;
-    ELSIF TG_OP = 'DELETE' THEN
-        IF OLD.shipped THEN
-            RAISE EXCEPTION 'cannot delete shipped row % of %.%',
-                    CASE TG_TABLE_NAME WHEN 'calendar_day' THEN to_jsonb(OLD)->>'day' ELSE to_jsonb(OLD)->>'year' END,
-                    TG_TABLE_SCHEMA, TG_TABLE_NAME
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = 'Rows installed with the extension can be corrected, not deleted (a restore would bring them back).',
-                      HINT = 'Correct a day with supervise.set_calendar_day(day, kind), or reload a year with supervise.load_calendar(year, days, replace => true).';
-        END IF;
-        RETURN OLD;
-    END IF;
-    -- INSERT over a shipped row (a restore, or a plain INSERT of a correction): update it
-    IF TG_TABLE_NAME = 'calendar_day' THEN
-        UPDATE @extschema@.calendar_day d
-           SET kind = NEW.kind, holiday = NEW.holiday, source = NEW.source
-         WHERE d.day OPERATOR(pg_catalog.=) NEW.day AND d.shipped;
-    ELSE
-        UPDATE @extschema@.calendar_year y
-           SET loaded_on = NEW.loaded_on, source = NEW.source
-         WHERE y.year OPERATOR(pg_catalog.=) NEW.year AND y.shipped;
-    END IF;
-    IF FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.calendar_row_guard() IS
-    'trigger: keeps shipped calendar rows restore-safe (an update marks a shipped row modified, an insert over a shipped row updates it, shipped rows are not deleted)';
+-- ---- shipped rows: changeable, not deletable, restore-safe (see 15_shipped.sql) ----
 CREATE TRIGGER calendar_year_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.calendar_year
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.calendar_row_guard();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('year',
+        'Reload the year with supervise.load_calendar(year, days, replace => true).');
 CREATE TRIGGER calendar_day_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.calendar_day
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.calendar_row_guard();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('day',
+        'Correct a day with supervise.set_calendar_day(day, kind), or reload a year with supervise.load_calendar(year, days, replace => true).');
 
 -- ---- the per-backend cache: every change tells every session to reload ----
 CREATE FUNCTION @extschema@.calendar_invalidate() RETURNS trigger
@@ -218,7 +174,7 @@ BEGIN
 
     IF replace THEN
         -- days of the old notice that the new one does not list: local rows go; shipped rows
-        -- cannot be deleted (see calendar_row_guard), so they are set to the plain rule
+        -- cannot be deleted (see shipped_row_guard), so they are set to the plain rule
         DELETE FROM @extschema@.calendar_day cd
          WHERE cd.year OPERATOR(pg_catalog.=) y AND NOT cd.shipped AND cd.day <> ALL (seen);
         UPDATE @extschema@.calendar_day cd
@@ -298,36 +254,8 @@ INSERT INTO @extschema@.publication_rule (event, amount, unit, basis, shipped) V
     ('result',      10, 'workday', '检查结果形成后10个工作日内公示 (002 §三(八))', true),
     ('disposal',     7, 'workday', '行政处理决定作出后7个工作日内公示 (002 §三(八))', true);
 
-CREATE FUNCTION @extschema@.publication_rule_guard() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        NEW.shipped := OLD.shipped;
-        NEW.modified := OLD.shipped;
-        RETURN NEW;
-    ELSIF TG_OP = 'DELETE' THEN
-        IF OLD.shipped THEN
-            RAISE EXCEPTION 'cannot delete shipped publication rule "%"', OLD.event
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = 'Change its amount or unit instead.';
-        END IF;
-        RETURN OLD;
-    END IF;
-    UPDATE @extschema@.publication_rule r
-       SET amount = NEW.amount, unit = NEW.unit, basis = NEW.basis
-     WHERE r.event OPERATOR(pg_catalog.=) NEW.event AND r.shipped;
-    IF FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.publication_rule_guard() IS
-    'trigger: keeps shipped publication rules restore-safe (as calendar_row_guard)';
 CREATE TRIGGER publication_rule_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.publication_rule
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_rule_guard();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('event', 'Change its amount or unit instead.');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication_rule', 'WHERE NOT shipped OR modified');
 
 CREATE FUNCTION @extschema@.publication_rule_for(event text) RETURNS @extschema@.publication_rule

@@ -416,36 +416,8 @@ COMMENT ON TABLE @extschema@.task_filing_rule IS
 INSERT INTO @extschema@.task_filing_rule (task_kind, notice_days, basis, shipped) VALUES
     ('temporary', 5, '计划外的检查应当提前5日报备 (004 §四(三))', true);
 
-CREATE FUNCTION @extschema@.task_filing_rule_guard() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        NEW.shipped := OLD.shipped;
-        NEW.modified := OLD.shipped;
-        RETURN NEW;
-    ELSIF TG_OP = 'DELETE' THEN
-        IF OLD.shipped THEN
-            RAISE EXCEPTION 'cannot delete shipped filing rule "%"', OLD.task_kind
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = 'Set its notice_days to 0 to switch the rule off.';
-        END IF;
-        RETURN OLD;
-    END IF;
-    UPDATE @extschema@.task_filing_rule r
-       SET notice_days = NEW.notice_days, basis = NEW.basis
-     WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.task_kind AND r.shipped;
-    IF FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.task_filing_rule_guard() IS
-    'trigger: keeps shipped filing rules restore-safe (as calendar_row_guard)';
 CREATE TRIGGER task_filing_rule_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_filing_rule
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_filing_rule_guard();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('task_kind', 'Set its notice_days to 0 to switch the rule off.');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.task_filing_rule', 'WHERE NOT shipped OR modified');
 
 CREATE FUNCTION @extschema@.task_check_filing() RETURNS trigger
