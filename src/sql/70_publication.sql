@@ -45,8 +45,39 @@ COMMENT ON COLUMN @extschema@.publication.object_id IS 'plan.id, task.id (kinds 
 COMMENT ON COLUMN @extschema@.publication.occurred_on IS 'the day of the event: approval, draw, result formed, decision made';
 COMMENT ON COLUMN @extschema@.publication.event_on IS 'the day the publication period counts from: occurred_on, or for a surprise task not before its period_end, or for a temporary task''s task item the day its list was drawn';
 COMMENT ON COLUMN @extschema@.publication.provisional IS 'due_on reaches a year whose holiday notice is not loaded: counted Monday-Friday for now, recomputed when the year is loaded';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication_id_seq', '');
+-- pg_dump and restore: unpublished items are derived data (the triggers on plan, task, inspection
+-- and disposal make them again while those tables are restored); only published items carry user
+-- data, so only they are dumped. The sequence is not dumped: restored items take fresh ids, since
+-- the source triggers have already used ids of the new sequence while the restore ran.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication', 'WHERE published_on IS NOT NULL');
+
+-- A row that arrives already published can only come from a restore (mark_published updates
+-- rows; the triggers insert unpublished ones): it replaces the item the source triggers made for
+-- the same object, or is inserted under a fresh id.
+CREATE FUNCTION @extschema@.publication_restore_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NEW.published_on IS NULL THEN
+        RETURN NEW;
+    END IF;
+    UPDATE @extschema@.publication p
+       SET department_id = NEW.department_id, task_id = NEW.task_id, occurred_on = NEW.occurred_on,
+           event_on = NEW.event_on, due_on = NEW.due_on, provisional = NEW.provisional,
+           published_on = NEW.published_on, created_at = NEW.created_at
+     WHERE p.kind OPERATOR(pg_catalog.=) NEW.kind AND p.object_id OPERATOR(pg_catalog.=) NEW.object_id;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    NEW.id := pg_catalog.nextval('@extschema@.publication_id_seq');
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publication_restore_guard() IS
+    'trigger: an item inserted already published (pg_restore) replaces the one the source triggers made, or takes a fresh id';
+CREATE TRIGGER publication_restore_guard BEFORE INSERT ON @extschema@.publication
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_restore_guard();
 
 -- ---- computing items ----
 
@@ -310,7 +341,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.publication_recompute() IS
-    'recomputes the due dates of unpublished and provisional publication items from the calendar and publication_rule; returns how many changed. Runs by itself after every calendar change; call it after changing publication_rule';
+    'recomputes the due dates of unpublished and provisional publication items from the calendar and publication_rule; returns how many changed. Runs by itself after every change of the calendar or of publication_rule';
 
 CREATE FUNCTION @extschema@.publication_after_calendar_change() RETURNS trigger
     LANGUAGE plpgsql
@@ -322,11 +353,13 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.publication_after_calendar_change() IS
-    'statement trigger on calendar_day and calendar_year: recomputes provisional and unpublished due dates';
+    'statement trigger on calendar_day, calendar_year and publication_rule: recomputes provisional and unpublished due dates';
 -- named to fire after the *_invalidate triggers (triggers fire in name order)
 CREATE TRIGGER calendar_year_publication AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_year
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.publication_after_calendar_change();
 CREATE TRIGGER calendar_day_publication AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.publication_after_calendar_change();
+CREATE TRIGGER publication_rule_publication AFTER INSERT OR UPDATE ON @extschema@.publication_rule
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.publication_after_calendar_change();
 
 -- ---- publishing ----
