@@ -61,7 +61,7 @@ corecheck: core-tests
 # Each run first replays test/fuzz/regressions/NAME/ (inputs that once crashed), then fuzzes from
 # the seeds in test/fuzz/corpus/NAME/; see tools/fuzz.sh and doc/testing.md.
 FUZZ_CC     ?= clang
-FUZZ_CFLAGS ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -std=gnu99
+FUZZ_CFLAGS ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -std=gnu99
 FUZZ_NAMES  = $(patsubst test/fuzz/fuzz_%.c,%,$(sort $(wildcard test/fuzz/fuzz_*.c)))
 FUZZ_BINS   = $(FUZZ_NAMES:%=test/fuzz/bin/fuzz_%)
 FUZZ_SHORT_SECONDS ?= 20
