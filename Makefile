@@ -81,3 +81,9 @@ fuzz-long: fuzz-build
 	@rc=0; for n in $(FUZZ); do tools/fuzz.sh $$n $(FUZZ_SECONDS) || rc=1; done; exit $$rc
 
 .PHONY: fuzz-build fuzz-short fuzz-long
+
+# META.json (PGXN): valid JSON, the required keys, versions that agree with supervise.control.
+metacheck:
+	python3 tools/check_meta.py
+
+.PHONY: metacheck
