@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the pg_regress suite (make installcheck) once against a PostgreSQL 15 server that runs
 # under valgrind's memcheck, on a throwaway cluster made by pg_virtualenv. Every backend is
-# checked (--trace-children=yes). Takes several minutes; not part of tools/test.sh.
+# checked (--trace-children=yes). JIT is off: valgrind cannot check LLVM-generated code, and
+# loading llvmjit.so only adds reports about glibc's loader. Takes a few minutes; not part of
+# tools/test.sh.
 #
 #   sudo tools/valgrind.sh
 #   sudo VALGRIND_SUPP=~/postgresql/src/tools/valgrind.supp tools/valgrind.sh   # PostgreSQL's own
@@ -42,7 +44,7 @@ pg_ctlcluster "$ver" "$cluster" stop
 echo "== starting postgres $ver/$cluster under valgrind (logs in $logdir)"
 runas valgrind --quiet --trace-children=yes --track-origins=yes --read-var-info=yes --num-callers=30 \
   --leak-check=no --gen-suppressions=all "${supp[@]}" --log-file="$logdir/%p.log" \
-  "$bindir/postgres" -c config_file="$conf" >"$logdir/server.out" 2>&1 &
+  "$bindir/postgres" -c config_file="$conf" -c jit=off >"$logdir/server.out" 2>&1 &
 server=$!
 for _ in $(seq 600); do pg_isready -q && break; sleep 1; done
 pg_isready -q || { echo "server did not start"; cat "$logdir/server.out"; exit 1; }
