@@ -163,6 +163,9 @@ naive_between(const model *m, int32_t a, int32_t b)
 }
 
 /* the first year in (lo, hi] (lo < hi) that is not loaded, or 0 */
+/* "no year is missing"; not 0, which is a real (proleptic) year: 1 BC */
+#define NO_MISSING_YEAR INT64_MIN
+
 static int64_t
 first_missing_year(const model *m, int64_t lo, int64_t hi)
 {
@@ -172,7 +175,7 @@ first_missing_year(const model *m, int64_t lo, int64_t hi)
 	for (; y <= last; y++)
 		if (model_year_index(m, y) < 0)
 			return y;
-	return 0;
+	return NO_MISSING_YEAR;
 }
 
 /* ---- the checks ---- */
@@ -227,7 +230,7 @@ check_between(const calendar *cal, const model *m, int32_t a, int32_t b)
 					hi = a < b ? b : a;
 		int64_t		y = first_missing_year(m, lo, hi);
 
-		CHECK((st == CAL_OK) == (y == 0), "between(%d, %d): status %d, first missing year %lld", a, b, (int) st, (long long) y);
+		CHECK((st == CAL_OK) == (y == NO_MISSING_YEAR), "between(%d, %d): status %d, first missing year %lld", a, b, (int) st, (long long) y);
 		if (st != CAL_OK)
 			CHECK(missing == y, "between(%d, %d) misses %d, not %lld", a, b, missing, (long long) y);
 		else
