@@ -53,3 +53,37 @@ corecheck: core-tests
 	prove -v $(CORE_TESTS)
 
 .PHONY: core-tests corecheck
+
+# libFuzzer harnesses of src/core (test/fuzz/fuzz_NAME.c), built with clang, ASan and UBSan.
+#   make fuzz-build                    builds test/fuzz/bin/fuzz_NAME
+#   make fuzz-short                    each harness FUZZ_SHORT_SECONDS (20) s; run by tools/test.sh
+#   make fuzz-long FUZZ_SECONDS=3600   each harness an hour (FUZZ=NAME for one harness)
+# Each run first replays test/fuzz/regressions/NAME/ (inputs that once crashed), then fuzzes from
+# the seeds in test/fuzz/corpus/NAME/; see tools/fuzz.sh and doc/testing.md.
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -std=gnu99
+FUZZ_NAMES  = $(patsubst test/fuzz/fuzz_%.c,%,$(sort $(wildcard test/fuzz/fuzz_*.c)))
+FUZZ_BINS   = $(FUZZ_NAMES:%=test/fuzz/bin/fuzz_%)
+FUZZ_SHORT_SECONDS ?= 20
+FUZZ_SECONDS ?= 3600
+FUZZ        ?= $(FUZZ_NAMES)
+
+test/fuzz/bin/fuzz_%: test/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard test/fuzz/*.h)
+	@mkdir -p test/fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/core -Itest/fuzz -o $@ $< $(CORE_SRCS) -lm -lcrypto
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-short: fuzz-build
+	@rc=0; for n in $(FUZZ); do tools/fuzz.sh $$n $(FUZZ_SHORT_SECONDS) || rc=1; done; exit $$rc
+
+fuzz-long: fuzz-build
+	@rc=0; for n in $(FUZZ); do tools/fuzz.sh $$n $(FUZZ_SECONDS) || rc=1; done; exit $$rc
+
+.PHONY: fuzz-build fuzz-short fuzz-long
+
+# META.json (PGXN): valid JSON, the required keys, versions that agree with supervise.control.
+metacheck:
+	python3 tools/check_meta.py
+
+.PHONY: metacheck

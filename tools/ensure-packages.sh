@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing supervise needs, from Debian's packages:
-# PostgreSQL 15 with its server headers, pgTAP and pg_prove, OpenSSL headers, a C compiler.
+# PostgreSQL 15 with its server headers, pgTAP and pg_prove, OpenSSL headers, a C compiler,
+# clang with its libFuzzer/sanitizer runtimes (test/fuzz).
 # Runs apt-get only when something is missing (always under CI=true, which starts from a fresh
 # machine). Needs root, or sudo.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   "postgresql-$PGV" "postgresql-server-dev-$PGV" "postgresql-$PGV-pgtap" postgresql-common
   postgresql-contrib
   libtap-parser-sourcehandler-pgtap-perl libssl-dev python3
+  clang libclang-rt-14-dev
 )
 
 missing=()

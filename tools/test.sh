@@ -50,6 +50,14 @@ for t in test/core/bin/test_*; do
   else cat "$logdir/core-$(basename "$t").log"; record "core/$(basename "$t")" failed; fi
 done
 
+echo "== fuzz (libFuzzer, ASan/UBSan: replays test/fuzz/regressions, then ${FUZZ_SHORT_SECONDS:-20} s per harness)"
+make -s fuzz-build PG_CONFIG="$PG_CONFIG" >"$logdir/fuzz-build.log" 2>&1 || { cat "$logdir/fuzz-build.log"; record fuzz-build failed; }
+for f in test/fuzz/fuzz_*.c; do
+  n=$(basename "$f" .c); n=${n#fuzz_}
+  if tools/fuzz.sh "$n" "${FUZZ_SHORT_SECONDS:-20}" >"$logdir/fuzz-$n.log" 2>&1; then record "fuzz/$n" ok
+  else tail -60 "$logdir/fuzz-$n.log"; record "fuzz/$n" failed; fi
+done
+
 echo "== PostgreSQL suites on a throwaway cluster"
 export SUPERVISE_QUICK=$quick
 pg_virtualenv -t -v 15 bash "$top/tools/test-in-cluster.sh" "$logdir" >"$logdir/cluster.log" 2>&1

@@ -110,7 +110,8 @@ uscc_parse(const char *s, size_t len, char out[USCC_LEN], uscc_error *err)
 	if (len != USCC_LEN)
 	{
 		/* count characters, not bytes, of UTF-8 input; 18 characters with a multibyte one is a
-		 * character error at that character's position */
+		 * character error at that character's position. A stray continuation byte (possible in a
+		 * SQL_ASCII database) counts as part of the character it trails (or as the first). */
 		size_t		chars = 0;
 		int			first_wide = 0;
 
@@ -119,11 +120,9 @@ uscc_parse(const char *s, size_t len, char out[USCC_LEN], uscc_error *err)
 			unsigned char u = (unsigned char) s[i];
 
 			if ((u & 0xC0) != 0x80)
-			{
 				chars++;
-				if (u >= 0x80 && first_wide == 0)
-					first_wide = (int) chars;
-			}
+			if (u >= 0x80 && first_wide == 0)
+				first_wide = chars > 0 ? (int) chars : 1;
 		}
 		if (err)
 			err->length = chars;

@@ -92,6 +92,17 @@ test_errors(void)
 	is_int(err.position, 1, "full-width digit at position 1");
 	is_int(parse_str("\xef\xbc\x99" "1350100M000100Y4", out, &err), USCC_BAD_LENGTH, "17 characters with a wide one");
 	is_int(err.length, 17, "length counted in characters");
+	/*
+	 * 19 bytes that count as 18 characters because one is a stray UTF-8 continuation byte (found by
+	 * test/fuzz/fuzz_uscc.c; possible in a SQL_ASCII database): a character error at the character
+	 * it trails, never "it has 18 characters, not 18"
+	 */
+	is_int(parse_str("33635376\xa7" "33635376XG", out, &err), USCC_BAD_CHARACTER, "stray continuation byte");
+	is_int(err.position, 8, "stray byte reported at the character it trails");
+	is_int(parse_str("\x80" "91350100M000100Y43", out, &err), USCC_BAD_CHARACTER, "leading stray byte");
+	is_int(err.position, 1, "leading stray byte at position 1");
+	uscc_describe(&err, msg, sizeof(msg));
+	ok(strstr(msg, "18 characters") == NULL, "no length message: %s", msg);
 	is_int(parse_str("91350100m000100y43", out, &err), USCC_OK, "lower case accepted");
 	ok(memcmp(out, "91350100M000100Y43", 18) == 0, "lower case stored upper case");
 }
