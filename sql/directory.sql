@@ -1,6 +1,8 @@
 -- The directory and plan schema: every constraint gives a message a DBA understands.
 -- Everything runs in one transaction that is rolled back; savepoints keep it going past errors.
 SET search_path = supervise, public;
+-- terse: the messages name the rule; the failing-row details would change whenever a column is added
+\set VERBOSITY terse
 BEGIN;
 INSERT INTO department (id, code, name, system, level, region) VALUES
     (901, 'T-35', '福建省市场监督管理局', 'market', 2, '35'),
