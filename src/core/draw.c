@@ -13,6 +13,10 @@
 
 #define TICK_EVERY 4096
 
+#if defined(__GNUC__)
+static int	fail(char *err, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#endif
+
 static int
 fail(char *err, const char *fmt,...)
 {
@@ -118,11 +122,19 @@ draw_algorithm_name(draw_algorithm alg)
 void
 draw_hasher_init(draw_hasher *h, const uint8_t seed[DRAW_SEED_LEN])
 {
-	uint8_t		block[SHA256_BLOCK_LEN];
-	size_t		dl = sizeof(DRAW_DOMAIN) - 1;	/* 17 */
+	draw_hasher_init_domain(h, DRAW_DOMAIN, seed);
+}
 
+void
+draw_hasher_init_domain(draw_hasher *h, const char *domain, const uint8_t seed[DRAW_SEED_LEN])
+{
+	uint8_t		block[SHA256_BLOCK_LEN];
+	size_t		dl = strlen(domain);	/* at most 31 */
+
+	if (dl > SHA256_BLOCK_LEN - 1 - DRAW_SEED_LEN)
+		dl = SHA256_BLOCK_LEN - 1 - DRAW_SEED_LEN;
 	memset(block, 0, sizeof(block));
-	memcpy(block, DRAW_DOMAIN, dl);
+	memcpy(block, domain, dl);
 	block[dl] = 0x00;
 	memcpy(block + dl + 1, seed, DRAW_SEED_LEN);
 	sha256_init(&h->mid);
@@ -1052,11 +1064,11 @@ draw_sample_merge(const draw_env *env, draw_sample *dst, draw_sample *src, char 
 		return -1;
 	dst->seen += src->seen;
 	for (uint32_t i = 0; i < src->heap.n; i++)
-		sample_offer(env, dst, &src->heap.items[i], 0);
-	if (src->heap.items)
-		env->release(src->heap.items, env->arg);
-	src->heap.items = NULL;
-	src->heap.n = src->heap.cap = 0;
+	{
+		draw_item	it = src->heap.items[i];
+
+		sample_offer(env, dst, &it, 1);
+	}
 	return 0;
 }
 
