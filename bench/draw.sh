@@ -67,8 +67,8 @@ q -c "SELECT 'draw: ' || target_count || ' targets of ' || population_size || ',
              || pg_size_pretty(pg_column_size(population)::bigint) FROM supervise.draw_record WHERE task_id = 1 ORDER BY id DESC LIMIT 1"
 
 # peak memory of a backend that does one draw (max resident size, from log_statement_stats)
-mem=$(psql -X -q -d "$db" -c "SET max_parallel_workers_per_gather = 0; SET client_min_messages = log; SET log_statement_stats = on;
-        SELECT supervise.draw(1, supervise.seed_from('bench memory'))" 2>&1 | grep -o '[0-9]* kB max resident size' | tail -1 | cut -d' ' -f1)
+mem=$(psql -X -q -d "$db" -c "SET max_parallel_workers_per_gather = 0" -c "SET client_min_messages = log" -c "SET log_statement_stats = on" \
+        -c "SELECT supervise.draw(1, supervise.seed_from('bench memory'))" 2>&1 | grep -o '[0-9]* kB max resident size' | tail -1 | cut -d' ' -f1 || true)
 q -c "SELECT supervise.cancel_draw(id, 'bench repeat') FROM supervise.draw_record WHERE task_id = 1 AND cancelled_at IS NULL" >/dev/null
 echo "draw: peak resident memory of the drawing backend = ${mem:-?} kB"
 
