@@ -13,6 +13,10 @@
 
 #define TICK_EVERY 4096
 
+#if defined(__GNUC__)
+static int	fail(char *err, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#endif
+
 static int
 fail(char *err, const char *fmt,...)
 {
@@ -118,11 +122,19 @@ draw_algorithm_name(draw_algorithm alg)
 void
 draw_hasher_init(draw_hasher *h, const uint8_t seed[DRAW_SEED_LEN])
 {
-	uint8_t		block[SHA256_BLOCK_LEN];
-	size_t		dl = sizeof(DRAW_DOMAIN) - 1;	/* 17 */
+	draw_hasher_init_domain(h, DRAW_DOMAIN, seed);
+}
 
+void
+draw_hasher_init_domain(draw_hasher *h, const char *domain, const uint8_t seed[DRAW_SEED_LEN])
+{
+	uint8_t		block[SHA256_BLOCK_LEN];
+	size_t		dl = strlen(domain);	/* at most 31 */
+
+	if (dl > SHA256_BLOCK_LEN - 1 - DRAW_SEED_LEN)
+		dl = SHA256_BLOCK_LEN - 1 - DRAW_SEED_LEN;
 	memset(block, 0, sizeof(block));
-	memcpy(block, DRAW_DOMAIN, dl);
+	memcpy(block, domain, dl);
 	block[dl] = 0x00;
 	memcpy(block + dl + 1, seed, DRAW_SEED_LEN);
 	sha256_init(&h->mid);
@@ -168,14 +180,27 @@ static const char draw_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const uint64_t POW31_8 = 852891037441ULL;	/* 31^8 */
 static const uint64_t POW31_9 = 26439622160671ULL;	/* 31^9 */
 
+/* 3^i mod 31, the weights of the check character */
+static const uint8_t check_weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+
+/* n base-31 digits of v (< 31^n, n <= 6 so 32-bit arithmetic suffices) into v[pos..pos+n) */
+static inline void
+base31_digits(uint32_t x, int n, int *v)
+{
+	for (int i = n - 1; i >= 0; i--)
+	{
+		v[i] = (int) (x % 31);
+		x /= 31;
+	}
+}
+
 int
 draw_code_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 {
 	uint64_t	a = 0,
 				b = 0;
 	int			v[17];
-	int			sum = 0,
-				weight = 1;
+	int			sum = 0;
 
 	for (int i = 0; i < 6; i++)
 	{
@@ -184,24 +209,33 @@ draw_code_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 	}
 	if (a >= POW31_8 || b >= POW31_9)
 		return -1;
-	for (int i = 7; i >= 0; i--)
-	{
-		v[i] = (int) (a % 31);
-		a /= 31;
-	}
-	for (int i = 16; i >= 8; i--)
-	{
-		v[i] = (int) (b % 31);
-		b /= 31;
-	}
+	/* split each 48-bit part once, then work in 32 bits: 8 = 4 + 4 and 9 = 4 + 5 digits */
+	base31_digits((uint32_t) (a / 923521u), 4, v);
+	base31_digits((uint32_t) (a % 923521u), 4, v + 4);
+	base31_digits((uint32_t) (b / 28629151u), 4, v + 8);
+	base31_digits((uint32_t) (b % 28629151u), 5, v + 12);
 	for (int i = 0; i < 17; i++)
 	{
 		out[i] = draw_alphabet[v[i]];
-		sum += v[i] * weight;
-		weight = (weight * 3) % 31;
+		sum += v[i] * check_weight[i];
 	}
 	out[17] = draw_alphabet[(31 - sum % 31) % 31];
 	return 0;
+}
+
+/* the packing range check alone (what parsing needs) */
+static inline int
+packed_in_range(const uint8_t packed[USCC_PACKED_LEN])
+{
+	uint64_t	a = 0,
+				b = 0;
+
+	for (int i = 0; i < 6; i++)
+	{
+		a = (a << 8) | packed[i];
+		b = (b << 8) | packed[6 + i];
+	}
+	return a < POW31_8 && b < POW31_9;
 }
 
 /* ---- bounded selection ------------------------------------------------------------------------ */
@@ -456,49 +490,50 @@ draw_pop_size(int nstrata, const char *const names[], int weighted, uint64_t nro
 	return size + (size_t) nrows * (weighted ? 20 : 12);
 }
 
-/* LSD radix sort on the 112-bit key (hi bits 0..55, lo bits 0..47), 16-bit digits; skips digits
- * that are the same in every row. Returns the array that holds the result (a or tmp). */
+/* LSD radix sort on the 112-bit key (lo bits 0..47, then hi bits 0..55), 8-bit digits: small
+ * bucket tables stay in cache. Digits that are the same in every row (common: codes share their
+ * region prefix) are skipped. Returns the array that holds the result (a or tmp). */
+#define RADIX_LO_DIGITS 6
+#define RADIX_DIGITS 13
 #define DEFINE_RADIX_SORT(NAME, T) \
 static T * \
 NAME(const draw_env *env, T *a, T *tmp, uint64_t n) \
 { \
-	uint32_t   *hist = env->alloc(7 * 65536 * sizeof(uint32_t), env->arg); \
+	uint32_t   *hist = env->alloc(RADIX_DIGITS * 256 * sizeof(uint32_t), env->arg); \
 	T		   *src = a, *dst = tmp; \
-	memset(hist, 0, 7 * 65536 * sizeof(uint32_t)); \
+	memset(hist, 0, RADIX_DIGITS * 256 * sizeof(uint32_t)); \
 	for (uint64_t i = 0; i < n; i++) \
 	{ \
 		uint64_t lo = a[i].lo, hi = a[i].hi; \
-		hist[0 * 65536 + (lo & 0xffff)]++; \
-		hist[1 * 65536 + ((lo >> 16) & 0xffff)]++; \
-		hist[2 * 65536 + ((lo >> 32) & 0xffff)]++; \
-		hist[3 * 65536 + (hi & 0xffff)]++; \
-		hist[4 * 65536 + ((hi >> 16) & 0xffff)]++; \
-		hist[5 * 65536 + ((hi >> 32) & 0xffff)]++; \
-		hist[6 * 65536 + ((hi >> 48) & 0xffff)]++; \
+		for (int j = 0; j < RADIX_LO_DIGITS; j++) \
+			hist[j * 256 + ((lo >> (8 * j)) & 0xff)]++; \
+		for (int j = RADIX_LO_DIGITS; j < RADIX_DIGITS; j++) \
+			hist[j * 256 + ((hi >> (8 * (j - RADIX_LO_DIGITS))) & 0xff)]++; \
 		if (env->tick && (i % (64 * TICK_EVERY)) == 0) env->tick(env->arg); \
 	} \
-	for (int j = 0; j < 7; j++) \
+	for (int j = 0; j < RADIX_DIGITS; j++) \
 	{ \
-		uint32_t   *h = hist + j * 65536; \
+		uint32_t   *h = hist + j * 256; \
 		uint32_t	sum = 0; \
 		int			skip = 0; \
-		int			shift = (j < 3 ? 16 * j : 16 * (j - 3)); \
-		for (int b = 0; b < 65536; b++) \
+		int			shift = 8 * (j < RADIX_LO_DIGITS ? j : j - RADIX_LO_DIGITS); \
+		for (int b = 0; b < 256; b++) \
 			if (h[b] == n) { skip = 1; break; } \
 			else if (h[b] != 0) break; \
 		if (skip || n == 0) \
 			continue; \
-		for (int b = 0; b < 65536; b++) \
+		for (int b = 0; b < 256; b++) \
 		{ \
 			uint32_t c = h[b]; \
 			h[b] = sum; \
 			sum += c; \
 		} \
-		for (uint64_t i = 0; i < n; i++) \
-		{ \
-			uint64_t v = j < 3 ? src[i].lo : src[i].hi; \
-			dst[h[(v >> shift) & 0xffff]++] = src[i]; \
-		} \
+		if (j < RADIX_LO_DIGITS) \
+			for (uint64_t i = 0; i < n; i++) \
+				dst[h[(src[i].lo >> shift) & 0xff]++] = src[i]; \
+		else \
+			for (uint64_t i = 0; i < n; i++) \
+				dst[h[(src[i].hi >> shift) & 0xff]++] = src[i]; \
 		{ T *t = src; src = dst; dst = t; } \
 		if (env->tick) env->tick(env->arg); \
 	} \
@@ -705,9 +740,7 @@ draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 
 		for (uint32_t i = 0; i < pop->strata[s].count; i++, r += pop->row_size)
 		{
-			char		code[USCC_LEN];
-
-			if (draw_code_text(r, code) != 0)
+			if (!packed_in_range(r))
 				return fail(err, "population row %llu is not a packed code", (unsigned long long) (pop->strata[s].first + i + 1));
 			if (i > 0 && memcmp(r - pop->row_size, r, USCC_PACKED_LEN) >= 0)
 				return fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
@@ -1052,11 +1085,11 @@ draw_sample_merge(const draw_env *env, draw_sample *dst, draw_sample *src, char 
 		return -1;
 	dst->seen += src->seen;
 	for (uint32_t i = 0; i < src->heap.n; i++)
-		sample_offer(env, dst, &src->heap.items[i], 0);
-	if (src->heap.items)
-		env->release(src->heap.items, env->arg);
-	src->heap.items = NULL;
-	src->heap.n = src->heap.cap = 0;
+	{
+		draw_item	it = src->heap.items[i];
+
+		sample_offer(env, dst, &it, 1);
+	}
 	return 0;
 }
 

@@ -56,6 +56,8 @@ typedef struct draw_hasher
 } draw_hasher;
 
 void		draw_hasher_init(draw_hasher *h, const uint8_t seed[DRAW_SEED_LEN]);
+/* the same block with another domain string (at most 31 bytes), e.g. for matching inspectors */
+void		draw_hasher_init_domain(draw_hasher *h, const char *domain, const uint8_t seed[DRAW_SEED_LEN]);
 void		draw_row_digest(const draw_hasher *h, const char *id, size_t len, uint8_t d[SHA256_DIGEST_LEN]);
 /* u and the weighted key of a digest; w must be > 0 and finite */
 double		draw_uniform(const uint8_t d[SHA256_DIGEST_LEN]);
@@ -236,7 +238,7 @@ void		draw_sample_init(draw_sample *s, int32_t k, const uint8_t seed[DRAW_SEED_L
 /* Offers a row; w is ignored when has_weight is 0. Fails on mixed modes or a bad weight. */
 int			draw_sample_add(const draw_env *env, draw_sample *s, const char *id, size_t len,
 							int has_weight, double w, char *err);
-/* Merges src into dst (same k, seed; compatible modes). src is left unusable. */
+/* Merges src into dst (same k, seed; compatible modes), copying the ids it keeps; src is unchanged. */
 int			draw_sample_merge(const draw_env *env, draw_sample *dst, draw_sample *src, char *err);
 size_t		draw_sample_serial_size(const draw_sample *s);
 void		draw_sample_serialise(const draw_sample *s, uint8_t *out);

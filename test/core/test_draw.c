@@ -656,6 +656,7 @@ test_sample(void)
 			draw_sample_serialise(&part[p], buf);
 			good &= draw_sample_deserialise(&env, &back, buf, len, err) == 0;
 			good &= draw_sample_merge(&env, &merged, &back, err) == 0;
+			draw_sample_release(&env, &back);
 			free(buf);
 			free_sample(&part[p]);
 		}
