@@ -24,8 +24,9 @@
 -- Surprise checks (突击检查): a task with surprise = true whose period_end >= current_date hides its
 -- task, list and results, and the plan it belongs to, whatever was marked published.
 --
--- The views are owned by the extension owner and run with its rights (not security_invoker),
--- so a public reader needs SELECT on them and nothing else. They are security_barrier views:
+-- The views are owned by the extension owner and read the tables with its rights (not
+-- security_invoker), so a public reader needs SELECT on them and nothing else. Functions called
+-- in a view run with the reader's rights, so the views call none that reads a table. They are security_barrier views:
 -- a reader's own WHERE functions run only on rows the view already lets through.
 -- =====================================================================================
 
@@ -44,21 +45,6 @@ COMMENT ON COLUMN @extschema@.task.confidential IS
     'NULL = public; state_secret (国家秘密): the task, its target list and results are never shown in the public views; trade_secret (商业秘密) / personal_privacy (个人隐私): shown with title and items withheld';
 COMMENT ON COLUMN @extschema@.inspection.confidential IS
     'NULL = public; state_secret (国家秘密): the result is never shown in the public views; trade_secret (商业秘密) / personal_privacy (个人隐私): shown with the subject''s name withheld. The note is never public';
-
--- The departments of a task: the initiator first, then every other department with an item in
--- it, by id (a joint task, 联合抽查, lists them all).
-CREATE FUNCTION @extschema@.task_department_ids(task_id bigint) RETURNS bigint[]
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    RETURN (SELECT ARRAY[t.department_id] OPERATOR(pg_catalog.||)
-                   ARRAY(SELECT DISTINCT ci.department_id
-                           FROM @extschema@.task_item ti
-                           JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
-                          WHERE ti.task_id OPERATOR(pg_catalog.=) t.id
-                            AND ci.department_id OPERATOR(pg_catalog.<>) t.department_id
-                          ORDER BY ci.department_id)
-              FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) task_id);
-COMMENT ON FUNCTION @extschema@.task_department_ids(bigint) IS
-    'the departments of a task: its initiator first, then the other departments whose items it holds (a joint task), by id';
 
 CREATE VIEW @extschema@.public_plans WITH (security_barrier) AS
 SELECT p.id                                                 AS plan_id,
@@ -103,11 +89,14 @@ SELECT t.id                                                 AS task_id,
   JOIN @extschema@.department d ON d.id = t.department_id
   JOIN @extschema@.publication pub ON pub.kind = 'task' AND pub.object_id = t.id
   LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
-  CROSS JOIN LATERAL (
-      SELECT ids AS department_ids,
-             ARRAY(SELECT dd.name FROM unnest(ids) WITH ORDINALITY u(id, n)
-                     JOIN @extschema@.department dd ON dd.id = u.id ORDER BY u.n) AS department_names
-        FROM (SELECT @extschema@.task_department_ids(t.id) AS ids) x) deps
+  CROSS JOIN LATERAL (      -- the initiator first, then the other departments with items, by id
+      SELECT array_agg(x.id ORDER BY x.id <> t.department_id, x.id) AS department_ids,
+             array_agg(x.name ORDER BY x.id <> t.department_id, x.id) AS department_names
+        FROM @extschema@.department x
+       WHERE x.id = t.department_id
+          OR x.id IN (SELECT ci.department_id FROM @extschema@.task_item ti
+                        JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+                       WHERE ti.task_id = t.id)) deps
   CROSS JOIN LATERAL (
       SELECT array_agg(ci.code ORDER BY ci.department_id, ci.code) AS codes,
              array_agg(ci.name ORDER BY ci.department_id, ci.code) AS names
@@ -160,3 +149,42 @@ COMMENT ON COLUMN @extschema@.public_results.result_id IS 'a stable id of the re
 COMMENT ON COLUMN @extschema@.public_results.uscc IS 'the subject''s unified social credit code (统一社会信用代码), 18 characters';
 COMMENT ON COLUMN @extschema@.public_results.result_name IS 'the result in Chinese (e.g. 未发现问题)';
 COMMENT ON COLUMN @extschema@.public_results.withheld IS 'NULL, or why subject_name is withheld: trade_secret (商业秘密) or personal_privacy (个人隐私)';
+
+CREATE VIEW @extschema@.public_targets WITH (security_barrier) AS
+SELECT t.id                                                 AS task_id,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS task_title,
+       t.department_id,
+       d.name                                               AS department_name,
+       dt.uscc::text                                        AS uscc,
+       s.name                                               AS subject_name,
+       dt.stratum,
+       dt.rank,
+       r.id                                                 AS draw_id,
+       (r.drawn_at AT TIME ZONE 'Asia/Shanghai')::date      AS drawn_on,
+       r.algorithm,
+       pg_catalog.encode(r.seed, 'hex')                     AS seed_hex,
+       pg_catalog.encode(r.population_digest, 'hex')        AS population_digest_hex,
+       r.population_size,
+       pub.published_on,
+       t.confidential                                       AS withheld
+  FROM @extschema@.draw_record r
+  JOIN @extschema@.task t ON t.id = r.task_id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  JOIN @extschema@.department d ON d.id = t.department_id
+  JOIN @extschema@.draw_target dt ON dt.draw_id = r.id
+  JOIN @extschema@.subject s ON s.uscc = dt.uscc
+  JOIN @extschema@.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
+ WHERE r.cancelled_at IS NULL
+   AND pub.published_on <= CURRENT_DATE
+   AND t.confidential IS DISTINCT FROM 'state_secret'
+   AND p.confidential IS DISTINCT FROM 'state_secret'
+   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+COMMENT ON VIEW @extschema@.public_targets IS
+    'disclosure site: the published list of drawn targets (抽查对象名单) of each task''s live draw, with what a third party needs to check the draw: algorithm, seed and population digest (hex), population size, stratum and rank. Hidden: unpublished lists, cancelled draws, state secrets, surprise tasks that have not ended';
+COMMENT ON COLUMN @extschema@.public_targets.department_id IS 'the initiating department of the task';
+COMMENT ON COLUMN @extschema@.public_targets.drawn_on IS 'the day of the draw, Beijing time';
+COMMENT ON COLUMN @extschema@.public_targets.seed_hex IS 'the 32-byte seed of the draw, 64 lower-case hex digits';
+COMMENT ON COLUMN @extschema@.public_targets.population_digest_hex IS 'SHA-256 of the eligible population the draw was made from (see draw_record.population_digest), 64 lower-case hex digits';
+COMMENT ON COLUMN @extschema@.public_targets.stratum IS 'credit class (A B C D) of the target when the task draws by class, else all';
+COMMENT ON COLUMN @extschema@.public_targets.rank IS 'rank of the target within its stratum (1 = smallest key of the algorithm)';
+COMMENT ON COLUMN @extschema@.public_targets.withheld IS 'NULL, or why task_title is withheld: trade_secret (商业秘密) or personal_privacy (个人隐私)';

@@ -212,6 +212,42 @@ CREATE POLICY "officer: publishes own departments' items" ON @extschema@.publica
 CREATE POLICY "admin: all publication items" ON @extschema@.publication
     USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
 
+-- draws: read with the task (own and joint tasks); drawn and cancelled by the task's initiator.
+-- draw_record.population (the eligible population) is readable by those officers only.
+ALTER TABLE @extschema@.draw_record ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads draws of visible tasks" ON @extschema@.draw_record FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = draw_record.task_id));
+CREATE POLICY "officer: draws tasks it initiated" ON @extschema@.draw_record FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = draw_record.task_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+CREATE POLICY "officer: cancels draws of tasks it initiated" ON @extschema@.draw_record FOR UPDATE
+    USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = draw_record.task_id
+                      AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])))
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = draw_record.task_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+CREATE POLICY "admin: all draws" ON @extschema@.draw_record
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+ALTER TABLE @extschema@.draw_target ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads targets of visible draws" ON @extschema@.draw_target FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.draw_record r WHERE r.id = draw_target.draw_id));
+CREATE POLICY "officer: records targets of its draws" ON @extschema@.draw_target FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.draw_record r JOIN @extschema@.task t ON t.id = r.task_id
+                         WHERE r.id = draw_target.draw_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+CREATE POLICY "admin: all draw targets" ON @extschema@.draw_target
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+ALTER TABLE @extschema@.assignment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads assignments of visible draws" ON @extschema@.assignment FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.draw_record r WHERE r.id = assignment.draw_id));
+CREATE POLICY "officer: assigns in draws of tasks it initiated" ON @extschema@.assignment FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.draw_record r JOIN @extschema@.task t ON t.id = r.task_id
+                         WHERE r.id = assignment.draw_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+CREATE POLICY "admin: all assignments" ON @extschema@.assignment
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
 -- The schedule views read publication with the caller's rights, so RLS applies to them
 -- (a view runs as its owner by default, which would show every department's items).
 ALTER VIEW @extschema@.v_publication_schedule SET (security_invoker = true);
@@ -374,6 +410,35 @@ CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.disposal
 CREATE TRIGGER audit AFTER UPDATE OF published_on ON @extschema@.publication
     FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
 
+CREATE TRIGGER audit AFTER INSERT OR UPDATE ON @extschema@.draw_record
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+CREATE TRIGGER audit_direct AFTER INSERT ON @extschema@.assignment
+    FOR EACH ROW WHEN (NEW.direct) EXECUTE FUNCTION @extschema@.audit_row();
+
+-- A match (match_inspectors) makes many assignments in one statement: one entry per draw.
+CREATE FUNCTION @extschema@.audit_match() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO @extschema@.audit_log (actor, action, object_kind, object_id, department_id, detail)
+    SELECT @extschema@.acting_role(), 'match', 'draw_record', n.draw_id, t.department_id,
+           jsonb_build_object('assignments', count(*), 'targets', count(DISTINCT n.uscc),
+                              'department_ids', jsonb_agg(DISTINCT n.department_id))
+      FROM new_rows n
+      JOIN @extschema@.draw_record r ON r.id = n.draw_id
+      JOIN @extschema@.task t ON t.id = r.task_id
+     WHERE NOT n.direct
+     GROUP BY n.draw_id, t.department_id
+     ORDER BY n.draw_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.audit_match() IS
+    'statement trigger on assignment: one audit_log entry (action match) per draw whose inspectors were matched, with the counts';
+CREATE TRIGGER audit_match AFTER INSERT ON @extschema@.assignment
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_match();
+
 CREATE VIEW @extschema@.v_audit_trail AS
 SELECT a.id, a.at, a.actor, a.session_actor, a.action, a.object_kind, a.object_id,
        a.department_id, d.name AS department_name, a.detail, a.txid
@@ -439,6 +504,11 @@ BEGIN
         EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
         EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
+        -- draws of own tasks (draw, cancel_draw, match_inspectors run with the caller's rights)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.draw_record, @extschema@.draw_target,
+                        @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT UPDATE (cancelled_at, cancelled_by, cancel_reason) ON @extschema@.draw_record TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.draw_record_id_seq TO %s', r);
     END IF;
 
     IF 'admin' = ANY (acc) THEN
@@ -592,7 +662,7 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.grant_department_officer(regrole, bigint[]),
     @extschema@.revoke_department_officer(regrole, bigint[]),
     @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole),
-    @extschema@.audit_row(), @extschema@.audit_log_refuse()
+    @extschema@.audit_row(), @extschema@.audit_match(), @extschema@.audit_log_refuse()
   FROM PUBLIC;
 -- Tables and views have no privileges for PUBLIC by default; this states it for the ones that
 -- matter most (the trail and the grants), so a later GRANT ... TO PUBLIC is a visible change.
