@@ -1,0 +1,190 @@
+-- =====================================================================================
+-- The public interface (一公开): what the disclosure site may show. SPEC §6, DOMAIN §6.
+--
+-- Confidentiality (依法不予公开: 国家秘密, 商业秘密, 个人隐私, 002 §三(八)). plan, task and inspection
+-- have a column `confidential`: NULL (nothing withheld) or one of
+--   state_secret      国家秘密: the object does not appear at all, nor anything under it —
+--                     a plan's tasks, a task's target list and results, an inspection's result.
+--                     (That such an object exists can itself be the secret.)
+--   trade_secret      商业秘密 and
+--   personal_privacy  个人隐私: the row appears (publishing the check and its result is the duty),
+--                     but its descriptive text is withheld (NULL), and column `withheld` says why:
+--                       plan        → title
+--                       task        → title, item codes and item names (in every view that shows them)
+--                       inspection  → the subject's name in public_results
+-- Never published, whatever the marking: an inspection's note (a working note), inspectors and
+-- assignments, directories, draw populations, disposals' document numbers, credit classes.
+-- Individual businesses (个体工商户, USCC category 92): their registered names are published like
+-- any subject's (they are public registration data); this database holds no operator's personal
+-- name. Where a name would reveal a person, mark the inspection personal_privacy.
+--
+-- Publication: a row appears only when its item in supervise.publication is published
+-- (published_on <= current_date): plan → item 'plan', task → 'task', target → 'target_list' of
+-- its task, result → 'result'.
+-- Surprise checks (突击检查): a task with surprise = true whose period_end >= current_date hides its
+-- task, list and results, and the plan it belongs to, whatever was marked published.
+--
+-- The views are owned by the extension owner and read the tables with its rights (not
+-- security_invoker), so a public reader needs SELECT on them and nothing else. Functions called
+-- in a view run with the reader's rights, so the views call none that reads a table. They are security_barrier views:
+-- a reader's own WHERE functions run only on rows the view already lets through.
+-- =====================================================================================
+
+ALTER TABLE @extschema@.plan ADD COLUMN confidential text
+    CONSTRAINT "plan confidential is state_secret trade_secret or personal_privacy"
+        CHECK (confidential IN ('state_secret', 'trade_secret', 'personal_privacy'));
+ALTER TABLE @extschema@.task ADD COLUMN confidential text
+    CONSTRAINT "task confidential is state_secret trade_secret or personal_privacy"
+        CHECK (confidential IN ('state_secret', 'trade_secret', 'personal_privacy'));
+ALTER TABLE @extschema@.inspection ADD COLUMN confidential text
+    CONSTRAINT "inspection confidential is state_secret trade_secret or personal_privacy"
+        CHECK (confidential IN ('state_secret', 'trade_secret', 'personal_privacy'));
+COMMENT ON COLUMN @extschema@.plan.confidential IS
+    'NULL = public; state_secret (国家秘密): the plan and its tasks, lists and results are never shown in the public views; trade_secret (商业秘密) / personal_privacy (个人隐私): the plan is shown with its title withheld';
+COMMENT ON COLUMN @extschema@.task.confidential IS
+    'NULL = public; state_secret (国家秘密): the task, its target list and results are never shown in the public views; trade_secret (商业秘密) / personal_privacy (个人隐私): shown with title and items withheld';
+COMMENT ON COLUMN @extschema@.inspection.confidential IS
+    'NULL = public; state_secret (国家秘密): the result is never shown in the public views; trade_secret (商业秘密) / personal_privacy (个人隐私): shown with the subject''s name withheld. The note is never public';
+
+CREATE VIEW @extschema@.public_plans WITH (security_barrier) AS
+SELECT p.id                                                 AS plan_id,
+       p.department_id,
+       d.name                                               AS department_name,
+       p.year,
+       CASE WHEN p.confidential IS NULL THEN p.title END   AS title,
+       p.approved_on,
+       pub.published_on,
+       p.confidential                                       AS withheld
+  FROM @extschema@.plan p
+  JOIN @extschema@.department d ON d.id = p.department_id
+  JOIN @extschema@.publication pub ON pub.kind = 'plan' AND pub.object_id = p.id
+ WHERE pub.published_on <= CURRENT_DATE
+   AND p.confidential IS DISTINCT FROM 'state_secret'
+   AND NOT EXISTS (SELECT 1 FROM @extschema@.task t
+                    WHERE t.plan_id = p.id AND t.surprise AND t.period_end >= CURRENT_DATE);
+COMMENT ON VIEW @extschema@.public_plans IS
+    'disclosure site: published annual plans (年度抽查计划). Hidden: unpublished plans, state secrets, plans holding a surprise task that has not ended. title is NULL when withheld (withheld = trade_secret or personal_privacy)';
+COMMENT ON COLUMN @extschema@.public_plans.withheld IS 'NULL, or why title is withheld: trade_secret (商业秘密) or personal_privacy (个人隐私)';
+
+CREATE VIEW @extschema@.public_tasks WITH (security_barrier) AS
+SELECT t.id                                                 AS task_id,
+       CASE WHEN p.confidential IS NULL THEN t.plan_id END AS plan_id,
+       t.department_id,
+       d.name                                               AS department_name,
+       deps.department_ids,
+       deps.department_names,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS title,
+       t.kind,
+       t.period_start,
+       t.period_end,
+       t.sample_ratio,
+       t.sample_size,
+       (SELECT pg_catalog.jsonb_object_agg(s.credit_class, s.ratio ORDER BY s.credit_class)
+          FROM @extschema@.task_stratum s WHERE s.task_id = t.id) AS stratum_ratios,
+       CASE WHEN t.confidential IS NULL THEN items.codes END AS item_codes,
+       CASE WHEN t.confidential IS NULL THEN items.names END AS item_names,
+       pub.published_on,
+       t.confidential                                       AS withheld
+  FROM @extschema@.task t
+  JOIN @extschema@.department d ON d.id = t.department_id
+  JOIN @extschema@.publication pub ON pub.kind = 'task' AND pub.object_id = t.id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  CROSS JOIN LATERAL (      -- the initiator first, then the other departments with items, by id
+      SELECT array_agg(x.id ORDER BY x.id <> t.department_id, x.id) AS department_ids,
+             array_agg(x.name ORDER BY x.id <> t.department_id, x.id) AS department_names
+        FROM @extschema@.department x
+       WHERE x.id = t.department_id
+          OR x.id IN (SELECT ci.department_id FROM @extschema@.task_item ti
+                        JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+                       WHERE ti.task_id = t.id)) deps
+  CROSS JOIN LATERAL (
+      SELECT array_agg(ci.code ORDER BY ci.department_id, ci.code) AS codes,
+             array_agg(ci.name ORDER BY ci.department_id, ci.code) AS names
+        FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+       WHERE ti.task_id = t.id) items
+ WHERE pub.published_on <= CURRENT_DATE
+   AND t.confidential IS DISTINCT FROM 'state_secret'
+   AND p.confidential IS DISTINCT FROM 'state_secret'
+   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+COMMENT ON VIEW @extschema@.public_tasks IS
+    'disclosure site: published spot-check tasks (抽查任务) with their departments (a joint task lists all: initiator first), period, ratio or size, items. Hidden: unpublished tasks, state secrets, surprise tasks that have not ended. title and items are NULL when withheld';
+COMMENT ON COLUMN @extschema@.public_tasks.department_id IS 'the initiating department (发起部门)';
+COMMENT ON COLUMN @extschema@.public_tasks.department_ids IS 'every department of the task: the initiator first, then the departments of its items by id';
+COMMENT ON COLUMN @extschema@.public_tasks.department_names IS 'names of department_ids, in the same order';
+COMMENT ON COLUMN @extschema@.public_tasks.plan_id IS 'the annual plan, NULL for a task without one or in a plan whose title is withheld';
+COMMENT ON COLUMN @extschema@.public_tasks.stratum_ratios IS 'per credit class ratio ({"A": 0.03, "C": 0.1}) when the task draws by class, else NULL';
+COMMENT ON COLUMN @extschema@.public_tasks.item_codes IS 'codes of the check items (抽查事项), by department then code; NULL when withheld';
+COMMENT ON COLUMN @extschema@.public_tasks.item_names IS 'names of the check items, same order as item_codes; NULL when withheld';
+COMMENT ON COLUMN @extschema@.public_tasks.withheld IS 'NULL, or why title and items are withheld: trade_secret (商业秘密) or personal_privacy (个人隐私)';
+
+CREATE VIEW @extschema@.public_results WITH (security_barrier) AS
+SELECT i.id                                                 AS result_id,
+       i.uscc::text                                         AS uscc,
+       CASE WHEN i.confidential IS NULL THEN s.name END    AS subject_name,
+       i.task_id,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS task_title,
+       i.department_id,
+       d.name                                               AS department_name,
+       i.result_code,
+       rc.name_zh                                           AS result_name,
+       i.inspected_on,
+       i.result_on,
+       pub.published_on,
+       i.confidential                                       AS withheld
+  FROM @extschema@.inspection i
+  JOIN @extschema@.task t ON t.id = i.task_id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  JOIN @extschema@.subject s ON s.uscc = i.uscc
+  JOIN @extschema@.department d ON d.id = i.department_id
+  JOIN @extschema@.result_code rc ON rc.code = i.result_code
+  JOIN @extschema@.publication pub ON pub.kind = 'result' AND pub.object_id = i.id
+ WHERE pub.published_on <= CURRENT_DATE
+   AND i.confidential IS DISTINCT FROM 'state_secret'
+   AND t.confidential IS DISTINCT FROM 'state_secret'
+   AND p.confidential IS DISTINCT FROM 'state_secret'
+   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+COMMENT ON VIEW @extschema@.public_results IS
+    'disclosure site: published check results (检查结果, 谁检查谁公示: by the department that checked). Hidden: unpublished results, state secrets (of the inspection, its task or plan), results of surprise tasks that have not ended. subject_name is NULL when the inspection is marked trade_secret or personal_privacy; task_title is NULL when the task''s title is withheld';
+COMMENT ON COLUMN @extschema@.public_results.result_id IS 'a stable id of the result (the inspection id)';
+COMMENT ON COLUMN @extschema@.public_results.uscc IS 'the subject''s unified social credit code (统一社会信用代码), 18 characters';
+COMMENT ON COLUMN @extschema@.public_results.result_name IS 'the result in Chinese (e.g. 未发现问题)';
+COMMENT ON COLUMN @extschema@.public_results.withheld IS 'NULL, or why subject_name is withheld: trade_secret (商业秘密) or personal_privacy (个人隐私)';
+
+CREATE VIEW @extschema@.public_targets WITH (security_barrier) AS
+SELECT t.id                                                 AS task_id,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS task_title,
+       t.department_id,
+       d.name                                               AS department_name,
+       dt.uscc::text                                        AS uscc,
+       s.name                                               AS subject_name,
+       dt.stratum,
+       dt.rank,
+       r.id                                                 AS draw_id,
+       (r.drawn_at AT TIME ZONE 'Asia/Shanghai')::date      AS drawn_on,
+       r.algorithm,
+       pg_catalog.encode(r.seed, 'hex')                     AS seed_hex,
+       pg_catalog.encode(r.population_digest, 'hex')        AS population_digest_hex,
+       r.population_size,
+       pub.published_on,
+       t.confidential                                       AS withheld
+  FROM @extschema@.draw_record r
+  JOIN @extschema@.task t ON t.id = r.task_id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  JOIN @extschema@.department d ON d.id = t.department_id
+  JOIN @extschema@.draw_target dt ON dt.draw_id = r.id
+  JOIN @extschema@.subject s ON s.uscc = dt.uscc
+  JOIN @extschema@.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
+ WHERE r.cancelled_at IS NULL
+   AND pub.published_on <= CURRENT_DATE
+   AND t.confidential IS DISTINCT FROM 'state_secret'
+   AND p.confidential IS DISTINCT FROM 'state_secret'
+   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+COMMENT ON VIEW @extschema@.public_targets IS
+    'disclosure site: the published list of drawn targets (抽查对象名单) of each task''s live draw, with what a third party needs to check the draw: algorithm, seed and population digest (hex), population size, stratum and rank. Hidden: unpublished lists, cancelled draws, state secrets, surprise tasks that have not ended';
+COMMENT ON COLUMN @extschema@.public_targets.department_id IS 'the initiating department of the task';
+COMMENT ON COLUMN @extschema@.public_targets.drawn_on IS 'the day of the draw, Beijing time';
+COMMENT ON COLUMN @extschema@.public_targets.seed_hex IS 'the 32-byte seed of the draw, 64 lower-case hex digits';
+COMMENT ON COLUMN @extschema@.public_targets.population_digest_hex IS 'SHA-256 of the eligible population the draw was made from (see draw_record.population_digest), 64 lower-case hex digits';
+COMMENT ON COLUMN @extschema@.public_targets.stratum IS 'credit class (A B C D) of the target when the task draws by class, else all';
+COMMENT ON COLUMN @extschema@.public_targets.rank IS 'rank of the target within its stratum (1 = smallest key of the algorithm)';
+COMMENT ON COLUMN @extschema@.public_targets.withheld IS 'NULL, or why task_title is withheld: trade_secret (商业秘密) or personal_privacy (个人隐私)';
