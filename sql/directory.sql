@@ -133,5 +133,5 @@ SELECT c.relname, c.relkind FROM pg_class c
  WHERE c.relnamespace = 'supervise'::regnamespace AND c.relkind IN ('r', 'S')
    AND c.relpersistence = 'p'
    AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'supervise')::oid[])
-   AND c.relname <> 'publication_id_seq'  -- deliberately not dumped: restored items take fresh ids
+   AND c.relname NOT IN ('publication_id_seq', 'audit_log_id_seq')  -- deliberately not dumped: see their tables
  ORDER BY 1;

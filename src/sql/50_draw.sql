@@ -261,8 +261,6 @@ CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algori
 AS $$
 DECLARE
     t           record;
-    draw_year   integer := extract(year FROM CURRENT_DATE)::integer;
-    task_year   integer;
     has_strata  boolean;
     weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
     pop         bytea;
@@ -301,11 +299,12 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'A task is drawn after approval: set supervise.task.approved_on first.';
     END IF;
-    task_year := coalesce(t.plan_year, extract(year FROM t.period_start)::integer);
-    IF task_year <> draw_year THEN
-        RAISE EXCEPTION 'task % belongs to the year %, not to the current year %', task_id, task_year, draw_year
+    -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
+    IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
+        RAISE EXCEPTION 'task % lies in the year %, but its plan % is for the year %',
+                task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'A task is drawn in the year of its plan; make a task in this year''s plan.';
+                  HINT = 'Put the task in a plan of its own year.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM supervise.task_item i WHERE i.task_id = draw.task_id) THEN
         RAISE EXCEPTION 'task % has no check items', task_id
@@ -377,13 +376,12 @@ BEGIN
     SELECT new_id, u.uscc, u.stratum, u.rank
       FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank);
 
-    -- HOOK(publication): the target list is published within 10 working days (surprise tasks after they end).
-    -- PERFORM supervise.publication_upsert('target_list', new_id, t.department_id, CURRENT_DATE);
+    -- (the trigger draw_record_publication adds the target list to the publication schedule)
     RETURN new_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, text) IS
-    'draws the targets of an approved task of this year''s plan from its eligible population (eligible_population), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
+    'draws the targets of an approved task from its eligible population (eligible_population), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
 
 CREATE FUNCTION @extschema@.cancel_draw(draw_id bigint, reason text) RETURNS void
     LANGUAGE plpgsql VOLATILE
@@ -408,6 +406,7 @@ BEGIN
     END IF;
     UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = CURRENT_USER, cancel_reason = reason
      WHERE r.id = cancel_draw.draw_id;
+    -- (the trigger draw_record_publication takes the unpublished list off the schedule)
 END
 $$;
 COMMENT ON FUNCTION @extschema@.cancel_draw(bigint, text) IS

@@ -255,6 +255,31 @@ $$;
 COMMENT ON FUNCTION @extschema@.publication_upsert(text, bigint, bigint, date) IS
     'adds or moves the target_list item of a task (object_id = task id) drawn on event_on; NULL event_on removes the unpublished item (cancelled draw). Returns the item id';
 
+-- ---- draws: the target list (抽查对象名单) ----
+-- A trigger rather than a call inside draw(): whoever may draw a task may not write the schedule
+-- directly (publication_upsert is not granted), so the trigger function runs as the owner.
+CREATE FUNCTION @extschema@.draw_record_publication() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dept bigint;
+BEGIN
+    SELECT t.department_id INTO dept FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) NEW.task_id;
+    IF TG_OP = 'INSERT' AND NEW.cancelled_at IS NULL THEN
+        PERFORM @extschema@.publication_upsert('target_list', NEW.task_id, dept, (NEW.drawn_at)::date);
+    ELSIF TG_OP = 'UPDATE' AND NEW.cancelled_at IS NOT NULL AND OLD.cancelled_at IS NULL THEN
+        -- a cancelled list is not published (unless it already was); a new draw adds it again
+        PERFORM @extschema@.publication_upsert('target_list', NEW.task_id, dept, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_record_publication() IS
+    'trigger on draw_record: a draw puts its target list on the publication schedule (due 10 working days after the draw; a surprise task''s after it ends), a cancellation takes the unpublished list off';
+CREATE TRIGGER draw_record_publication AFTER INSERT OR UPDATE OF cancelled_at ON @extschema@.draw_record
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_record_publication();
+
 -- ---- triggers on the sources ----
 
 CREATE FUNCTION @extschema@.publication_after_change() RETURNS trigger

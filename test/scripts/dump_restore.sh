@@ -26,6 +26,8 @@ snapshot() {
 DO $$ BEGIN PERFORM set_config('search_path', 'supervise, public', false); END $$;
 SELECT 'publication items ' || count(*) || ' ' || md5(string_agg(row(kind, object_id, department_id, task_id, occurred_on, event_on, due_on, provisional, published_on)::text, '|' ORDER BY kind, object_id))
   FROM supervise.publication;
+-- (audit_log: every entry comes back; the restore adds its own entries, so compare containment)
+SELECT 'audit entries ' || count(*) FROM supervise.audit_log;
 SELECT c.oid::regclass::text || ' ' ||
        CASE WHEN c.relkind = 'S' THEN (xpath('/row/l/text()', query_to_xml(format('SELECT last_value AS l FROM %s', c.oid::regclass), false, false, '')))[1]::text
             ELSE (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %s', c.oid::regclass), false, false, '')))[1]::text || ' ' ||
@@ -33,12 +35,21 @@ SELECT c.oid::regclass::text || ' ' ||
                     'SELECT md5(string_agg(t::text, %L ORDER BY t::text)) AS m FROM %s t', '|', c.oid::regclass), false, false, '')))[1]::text, 'empty')
        END
   FROM pg_extension e, unnest(e.extconfig) AS cfg(oid) JOIN pg_class c ON c.oid = cfg.oid
- WHERE e.extname = 'supervise' AND c.relname <> 'publication' ORDER BY 1;
+ WHERE e.extname = 'supervise' AND c.relname NOT IN ('publication', 'audit_log') ORDER BY 1;
 SQL
 }
-snapshot $src >"$work/src.txt"
-snapshot $dst >"$work/dst.txt"
+snapshot $src | grep -v '^audit entries' >"$work/src.txt"
+snapshot $dst | grep -v '^audit entries' >"$work/dst.txt"
 fail=0
+# every audit entry of the source is in the restored trail (same time, actor, action, object, detail)
+audit_sql="SELECT row(at, actor, session_actor, action, object_kind, object_id, department_id, detail)::text FROM supervise.audit_log ORDER BY 1"
+if psql -X -At -d $src -c "SELECT 1 FROM pg_class WHERE relname = 'audit_log'" | grep -q 1; then
+  psql -X -At -d $src -c "$audit_sql" >"$work/audit_src.txt"
+  psql -X -At -d $dst -c "$audit_sql" >"$work/audit_dst.txt"
+  missing=$(comm -23 "$work/audit_src.txt" "$work/audit_dst.txt" | wc -l)
+  if [ -s "$work/audit_src.txt" ] && [ "$missing" -eq 0 ]; then echo "ok - all $(wc -l <"$work/audit_src.txt") audit entries are back"
+  else echo "not ok - $missing audit entries lost (of $(wc -l <"$work/audit_src.txt"))"; fail=1; fi
+fi
 if diff -u "$work/src.txt" "$work/dst.txt"; then
   echo "ok - every registered table and sequence is the same after restore ($(wc -l <"$work/src.txt") relations)"
 else
