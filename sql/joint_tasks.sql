@@ -69,14 +69,17 @@ SELECT merge_tasks(ARRAY[9606, 9609]);
 SELECT merge_tasks(ARRAY[9609, 9606]);
 SELECT merge_tasks(ARRAY[9606, 9605]);
 -- a task with a live draw cannot be merged; once the draw is cancelled it can
-INSERT INTO draw_record (id, task_id, algorithm, seed) VALUES (9701, 9605, 'sha256-v1', sha256('\x01'));
+INSERT INTO draw_record (id, task_id, algorithm, seed, seed_source, population_size, population_digest, allocation, target_count, population)
+    VALUES (9701, 9605, 'sha256-v1', seed_from('joint 1'), 'given', 0, sha256(''), '[]', 0, '');
 SELECT merge_tasks(ARRAY[9610, 9605]);
-UPDATE draw_record SET cancelled_at = now(), cancel_reason = 'wrong directory' WHERE id = 9701;
+SELECT cancel_draw(9701, 'wrong directory');
 SELECT merge_tasks(ARRAY[9610, 9605]) AS joint3 \gset
 SELECT department_id AS initiator, period_start, period_end FROM task WHERE id = :joint3;
 -- a merged task can no longer be drawn; its joint task can
-INSERT INTO draw_record (id, task_id, algorithm, seed) VALUES (9702, 9601, 'sha256-v1', sha256('\x02'));
-INSERT INTO draw_record (id, task_id, algorithm, seed) VALUES (9703, :joint, 'sha256-v1', sha256('\x03'));
+INSERT INTO draw_record (id, task_id, algorithm, seed, seed_source, population_size, population_digest, allocation, target_count, population)
+    VALUES (9702, 9601, 'sha256-v1', seed_from('joint 2'), 'given', 0, sha256(''), '[]', 0, '');
+INSERT INTO draw_record (id, task_id, algorithm, seed, seed_source, population_size, population_digest, allocation, target_count, population)
+    VALUES (9703, :joint, 'sha256-v1', seed_from('joint 3'), 'given', 0, sha256(''), '[]', 0, '');
 SELECT count(*) AS draws_of_joint FROM draw_record WHERE task_id = :joint;
 -- a drawn joint task cannot be merged further
 SELECT merge_tasks(ARRAY[:joint, 9604]);

@@ -56,11 +56,15 @@ CREATE FUNCTION pg_temp.drawn(task bigint, codes text[], cancelled boolean DEFAU
     LANGUAGE plpgsql AS $$
 DECLARE d bigint := 9400 + (SELECT count(*) FROM supervise.draw_record WHERE id > 9400) + 1;
 BEGIN
-    INSERT INTO supervise.draw_record (id, task_id, algorithm, seed, cancelled_at, cancel_reason)
-    VALUES (d, task, 'sha256-v1', sha256(convert_to('visits test ' || task, 'UTF8')),
-            CASE WHEN cancelled THEN now() END, CASE WHEN cancelled THEN 'test: drawn again' END);
+    INSERT INTO supervise.draw_record (id, task_id, algorithm, seed, seed_source, population_size,
+                                       population_digest, allocation, target_count, population)
+    VALUES (d, task, 'sha256-v1', supervise.seed_from('visits test ' || task), 'given', cardinality(codes),
+            sha256(''), '[]', cardinality(codes), '');
     INSERT INTO supervise.draw_target (draw_id, uscc, stratum, rank)
-    SELECT d, c::supervise.uscc, '', r FROM unnest(codes) WITH ORDINALITY u(c, r);
+    SELECT d, c::supervise.uscc, 'all', r FROM unnest(codes) WITH ORDINALITY u(c, r);
+    IF cancelled THEN
+        PERFORM supervise.cancel_draw(d, 'test: drawn again');
+    END IF;
     RETURN d;
 END $$;
 -- S1: T1 [03-01,03-10] and T2 [03-05,03-15] overlap: one visit [03-05,03-10];
@@ -81,6 +85,7 @@ SELECT pg_temp.drawn(:joint_task_id, ARRAY['91350100M000100Y43', '91440300192203
 SELECT pg_temp.drawn(9309, ARRAY['91350100M000100Y43']) > 0 AS drawn;
 SELECT pg_temp.drawn(9310, ARRAY['91310230MA1K314J7C']) > 0 AS drawn;
 
+SELECT count(*) AS would_be_made FROM visit_plan(2024);
 SELECT plan_visits(2024) AS visits;
 -- task ids are shown as names (T1, ..., J = the joint task)
 CREATE TEMP VIEW shown AS
@@ -159,12 +164,12 @@ SELECT plan_visits(2024) AS visits;
 SELECT subject, window_start, window_end, tasks FROM shown WHERE subject = 'S2 乙公司' ORDER BY window_start;
 
 -- a cancelled draw drops its targets on the next run
-UPDATE draw_record SET cancelled_at = now(), cancel_reason = 'test' WHERE task_id = 9305;
+SELECT cancel_draw(id, 'test: wrong directory') FROM draw_record WHERE task_id = 9305 AND cancelled_at IS NULL;
 SELECT plan_visits(2024) AS visits;
 SELECT subject, window_start, window_end, tasks FROM shown WHERE subject = 'S4 丁公司';
 -- a result on a visit whose draw was cancelled is refused until it is planned again
 SELECT visit_id AS s3_visit FROM shown WHERE subject = 'S3 丙公司' \gset
-UPDATE draw_record SET cancelled_at = now(), cancel_reason = 'test' WHERE task_id = 9304;
+SELECT cancel_draw(id, 'test: wrong directory') FROM draw_record WHERE task_id = 9304 AND cancelled_at IS NULL;
 SELECT record_visit_result(:s3_visit, 9104, 'no_problem', '2024-03-05');
 
 -- the report: per department and month, visits planned and done, entries saved by merging

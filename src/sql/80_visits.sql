@@ -209,7 +209,6 @@ CREATE TABLE @extschema@.visit (
         AND pg_catalog.array_position(draw_ids, NULL) IS NULL)
 );
 CREATE INDEX visit_uscc_year_idx ON @extschema@.visit (uscc, year);
-CREATE INDEX visit_year_window_idx ON @extschema@.visit (year, window_start);
 COMMENT ON TABLE @extschema@.visit IS
     'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share the days window_start..window_end; made by plan_visits(); task_ids[i] was drawn by draw_ids[i], in task id order';
 COMMENT ON COLUMN @extschema@.visit.year IS 'the year of the tasks'' periods (plan_visits(year) makes and remakes the year''s visits)';
@@ -248,6 +247,16 @@ CREATE FUNCTION @extschema@.visit_group(period_start date, period_end date) RETU
 COMMENT ON FUNCTION @extschema@.visit_group(date, date) IS
     'window function: groups the rows of the partition (one subject''s tasks) into the fewest sets whose periods [period_start, period_end] share a day (minimum stabbing points, exact greedy by end) and returns the row''s set number, 1, 2, ... in order of the sets'' last common day; NULL for a row with a NULL bound; use as visit_group(s, e) OVER (PARTITION BY uscc)';
 
+CREATE TYPE @extschema@.visit_summary AS (window_start date, window_end date, task_ids bigint[], draw_ids bigint[]);
+COMMENT ON TYPE @extschema@.visit_summary IS 'one planned visit as visit_summary() returns it: the shared days and the task and draw ids, by task id';
+
+CREATE FUNCTION @extschema@.visit_summary(period_start date, period_end date, task_id bigint, draw_id bigint)
+    RETURNS @extschema@.visit_summary
+    AS 'MODULE_PATHNAME', 'visit_summary'
+    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.visit_summary(date, date, bigint, bigint) IS
+    'window function: groups the partition''s rows like visit_group() and returns, on the first row (in partition order) of each group, the group as a visit_summary (window = the days all its periods share; task and draw ids sorted by task id), NULL on the other rows; use as visit_summary(s, e, task_id, draw_id) OVER (PARTITION BY uscc)';
+
 -- The department that leads a visit of these tasks.
 CREATE FUNCTION @extschema@.visit_lead_department(task_ids bigint[]) RETURNS bigint
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -276,70 +285,77 @@ END;
 COMMENT ON FUNCTION @extschema@.visit_lead_department(bigint[]) IS
     'the lead department of a visit of these tasks: the initiator of a joint task among them (the one with most departments, then most items, then the lowest task id); otherwise the department with most of the visit''s items, then the lowest department id; a visit of tasks without items falls back to the lowest initiating department';
 
-CREATE FUNCTION @extschema@.plan_visits(year integer) RETURNS integer
-    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+-- The visits a year would get: one sorted pass over the live drawn targets, grouped in C.
+CREATE FUNCTION @extschema@.visit_plan(year integer)
+    RETURNS TABLE (uscc @extschema@.uscc, window_start date, window_end date, task_ids bigint[],
+                   draw_ids bigint[], lead_department_id bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    y constant integer := plan_visits.year;
-    first_day date;
-    result integer;
-BEGIN
-    IF y NOT BETWEEN 1 AND 5874897 THEN
-        RAISE EXCEPTION 'year % is out of range', y USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    first_day := pg_catalog.make_date(y, 1, 1);
-    -- One planner at a time; record_visit_result (FOR SHARE on the visit) waits, and results
-    -- recorded directly in inspection cannot slip in between deciding what is pinned and rebuilding.
-    LOCK TABLE @extschema@.visit IN EXCLUSIVE MODE;
-    LOCK TABLE @extschema@.inspection IN SHARE MODE;
-
+BEGIN ATOMIC
     WITH
-    -- visits with a recorded inspection are pinned: kept as they are, their targets not regrouped
-    pinned AS MATERIALIZED (
-        SELECT DISTINCT v.id, v.uscc, v.task_ids
-          FROM @extschema@.inspection i
-          JOIN @extschema@.visit v ON v.uscc OPERATOR(@extschema@.=) i.uscc AND v.year OPERATOR(pg_catalog.=) y
-                                  AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids)
-    ),
+    -- visits with a recorded inspection are pinned: their targets are not grouped again
     pinned_target AS (
-        SELECT p.uscc, u.task_id FROM pinned p, LATERAL pg_catalog.unnest(p.task_ids) u(task_id)
+        SELECT DISTINCT v.uscc, u.task_id
+          FROM @extschema@.inspection i
+          JOIN @extschema@.visit v ON v.uscc OPERATOR(@extschema@.=) i.uscc
+                                  AND v.year OPERATOR(pg_catalog.=) visit_plan.year
+                                  AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids)
+          CROSS JOIN LATERAL pg_catalog.unnest(v.task_ids) u(task_id)
     ),
-    -- the live drawn targets of the year's tasks
+    -- the live drawn targets of the tasks whose period starts in the year
     target AS (
         SELECT dt.uscc, t.id AS task_id, d.id AS draw_id, t.period_start, t.period_end
           FROM @extschema@.draw_record d
           JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) d.task_id
           JOIN @extschema@.draw_target dt ON dt.draw_id OPERATOR(pg_catalog.=) d.id
          WHERE d.cancelled_at IS NULL
-           AND t.period_start OPERATOR(pg_catalog.>=) first_day
-           AND t.period_start OPERATOR(pg_catalog.<) (first_day OPERATOR(pg_catalog.+) interval '1 year')::date
+           AND t.period_start OPERATOR(pg_catalog.>=) pg_catalog.make_date(visit_plan.year, 1, 1)
+           AND t.period_start OPERATOR(pg_catalog.<=) pg_catalog.make_date(visit_plan.year, 12, 31)
            AND NOT EXISTS (SELECT 1 FROM pinned_target p
                             WHERE p.uscc OPERATOR(@extschema@.=) dt.uscc AND p.task_id OPERATOR(pg_catalog.=) t.id)
     ),
-    grouped AS (
-        SELECT tg.*, @extschema@.visit_group(tg.period_start, tg.period_end)
-                     OVER (PARTITION BY tg.uscc ORDER BY tg.period_end, tg.period_start, tg.task_id) AS g
-          FROM target tg
-    ),
+    -- C groups each subject's rows (visits.c); the first row of each visit carries it
     planned AS (
-        SELECT gr.uscc, max(gr.period_start) AS window_start, min(gr.period_end) AS window_end,
-               array_agg(gr.task_id ORDER BY gr.task_id) AS task_ids,
-               array_agg(gr.draw_id ORDER BY gr.task_id) AS draw_ids
-          FROM grouped gr
-         GROUP BY gr.uscc, gr.g
+        SELECT gr.uscc, (gr.v).window_start, (gr.v).window_end, (gr.v).task_ids, (gr.v).draw_ids
+          FROM (SELECT tg.uscc, @extschema@.visit_summary(tg.period_start, tg.period_end, tg.task_id, tg.draw_id)
+                                OVER (PARTITION BY tg.uscc ORDER BY tg.period_end, tg.period_start, tg.task_id) AS v
+                  FROM target tg) gr
+         WHERE gr.v IS NOT NULL
     ),
-    lead AS (
+    lead AS MATERIALIZED (   -- once per distinct set of tasks, not per visit
         SELECT s.task_ids, @extschema@.visit_lead_department(s.task_ids) AS department_id
           FROM (SELECT DISTINCT p.task_ids FROM planned p) s
-    ),
-    plan AS MATERIALIZED (
-        SELECT p.*, l.department_id AS lead_department_id
-          FROM planned p JOIN lead l ON l.task_ids OPERATOR(pg_catalog.=) p.task_ids
-    ),
+    )
+    SELECT p.uscc, p.window_start, p.window_end, p.task_ids, p.draw_ids, l.department_id
+      FROM planned p JOIN lead l ON l.task_ids OPERATOR(pg_catalog.=) p.task_ids;
+END;
+COMMENT ON FUNCTION @extschema@.visit_plan(integer) IS
+    'the visits plan_visits(year) would make, without making them: for every subject, its live drawn targets of tasks whose period starts in the year (less those in visits with a recorded inspection) grouped into the fewest visits whose tasks share a day, with window, task and draw ids and lead department';
+
+CREATE FUNCTION @extschema@.plan_visits(year integer) RETURNS integer
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    y constant integer := plan_visits.year;
+    result integer;
+BEGIN
+    IF y NOT BETWEEN 1 AND 5874897 THEN
+        RAISE EXCEPTION 'year % is out of range', y USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- One planner at a time; record_visit_result (FOR SHARE on the visit) waits, and results
+    -- recorded directly in inspection cannot slip in between deciding what is pinned and rebuilding.
+    LOCK TABLE @extschema@.visit IN EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.inspection IN SHARE MODE;
+
+    WITH
+    plan AS MATERIALIZED (SELECT * FROM @extschema@.visit_plan(y)),
+    -- the year's visits without a recorded inspection: remade (or kept when made again)
     old AS MATERIALIZED (
         SELECT v.id, v.uscc, v.task_ids, v.draw_ids FROM @extschema@.visit v
-         WHERE v.year OPERATOR(pg_catalog.=) y AND v.id NOT IN (SELECT p.id FROM pinned p)
+         WHERE v.year OPERATOR(pg_catalog.=) y
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
+                            WHERE i.uscc OPERATOR(@extschema@.=) v.uscc AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids))
     ),
     -- an existing visit that the new plan makes again (same subject, tasks and draws) keeps its id
     removed AS (
@@ -354,10 +370,10 @@ BEGIN
         UPDATE @extschema@.visit v
            SET window_start = p.window_start, window_end = p.window_end,
                lead_department_id = p.lead_department_id
-          FROM plan p
-         WHERE v.year OPERATOR(pg_catalog.=) y AND v.uscc OPERATOR(@extschema@.=) p.uscc
-           AND v.task_ids OPERATOR(pg_catalog.=) p.task_ids AND v.draw_ids OPERATOR(pg_catalog.=) p.draw_ids
-           AND v.id IN (SELECT o.id FROM old o)
+          FROM plan p, old o
+         WHERE o.id OPERATOR(pg_catalog.=) v.id
+           AND o.uscc OPERATOR(@extschema@.=) p.uscc AND o.task_ids OPERATOR(pg_catalog.=) p.task_ids
+           AND o.draw_ids OPERATOR(pg_catalog.=) p.draw_ids
            AND (v.window_start, v.window_end, v.lead_department_id)
                IS DISTINCT FROM (p.window_start, p.window_end, p.lead_department_id)
         RETURNING v.id
@@ -369,12 +385,15 @@ BEGIN
          WHERE NOT EXISTS (SELECT 1 FROM old o
                             WHERE o.uscc OPERATOR(@extschema@.=) p.uscc AND o.task_ids OPERATOR(pg_catalog.=) p.task_ids
                               AND o.draw_ids OPERATOR(pg_catalog.=) p.draw_ids)
-         ORDER BY p.uscc, p.window_end   -- new ids follow subject and date
         RETURNING id
     )
     -- (removed, kept and added run to completion whether read or not)
-    SELECT (SELECT count(*) FROM plan) + (SELECT count(*) FROM pinned) INTO result;
-    RETURN result;
+    SELECT count(*) FROM plan INTO result;
+    RETURN result + (SELECT count(*) FROM @extschema@.visit v
+                      WHERE v.year OPERATOR(pg_catalog.=) y
+                        AND EXISTS (SELECT 1 FROM @extschema@.inspection i
+                                     WHERE i.uscc OPERATOR(@extschema@.=) v.uscc
+                                       AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids)));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
