@@ -102,7 +102,8 @@ SELECT plan_visits(2025) AS visits_2025, plan_visits(2023) AS visits_2023;
 -- the comprehensive checklist of S1's April visit (joint task and T9), by department then item
 SELECT c.department_id, c.department_name, c.item_code, c.item_name, c.category, c.legal_basis, c.lead_department
   FROM v_visit_checklist c JOIN shown s USING (visit_id)
- WHERE s.subject = 'S1 甲公司' AND s.window_start = '2024-04-10';
+ WHERE s.subject = 'S1 甲公司' AND s.window_start = '2024-04-10'
+ ORDER BY c.department_id, c.item_code;
 -- the visit_task view: one row per task
 SELECT s.subject, count(*) AS tasks, count(DISTINCT vt.draw_id) AS draws
   FROM visit_task vt JOIN shown s USING (visit_id) GROUP BY s.subject ORDER BY s.subject;
