@@ -35,11 +35,13 @@ INSERT INTO subject (uscc, name, region)
 SELECT bench_visits.mk_uscc(n), 'bench subject ' || n, '110108' FROM generate_series(1, :population) n;
 CREATE TABLE bench_visits.pop AS SELECT row_number() OVER (ORDER BY uscc) - 1 AS n, uscc FROM subject WHERE name LIKE 'bench subject %';
 CREATE INDEX ON bench_visits.pop (n);
-INSERT INTO draw_record (id, task_id, algorithm, seed)
-SELECT 8000 + i, 8000 + i, 'sha256-v1', sha256(convert_to('bench ' || i, 'UTF8')) FROM generate_series(1, 20) i;
+INSERT INTO draw_record (id, task_id, algorithm, seed, seed_source, population_size, population_digest,
+                         allocation, target_count, population)
+SELECT 8000 + i, 8000 + i, 'sha256-v1', seed_from('bench ' || i), 'given', :population, sha256(''), '[]', :per_task, ''
+  FROM generate_series(1, 20) i;
 -- each task draws per_task distinct subjects: k -> (k * 7919 + i * 104729) mod population
 INSERT INTO draw_target (draw_id, uscc, stratum, rank)
-SELECT 8000 + i, p.uscc, '', k + 1
+SELECT 8000 + i, p.uscc, 'all', k + 1
   FROM generate_series(1, 20) i CROSS JOIN generate_series(0, :per_task - 1) k
   JOIN bench_visits.pop p ON p.n = (k::bigint * 7919 + i * 104729) % :population;
 VACUUM ANALYZE;
