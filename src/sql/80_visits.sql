@@ -1,0 +1,583 @@
+-- =====================================================================================
+-- Joint checks (进一次门、查多项事 / 综合查一次): joint tasks made by merging tasks, visits that
+-- bring every department that must check a subject into one entry, the comprehensive checklist
+-- (综合检查单), results recorded against a visit and seen by every department (结果互认), and a
+-- report of the entries saved. C in src/core/visits.c and src/pg/visits_fn.c; doc/joint-checks.md.
+-- =====================================================================================
+
+-- ---- joint tasks from separate tasks ------------------------------------------------------
+
+ALTER TABLE @extschema@.task ADD COLUMN merged_into bigint REFERENCES @extschema@.task;
+CREATE INDEX task_merged_into_idx ON @extschema@.task (merged_into) WHERE merged_into IS NOT NULL;
+COMMENT ON COLUMN @extschema@.task.merged_into IS
+    'the joint task (联合抽查任务) this task was merged into by merge_tasks(); a merged task is never drawn itself';
+
+CREATE TABLE @extschema@.task_merge (
+    joint_task_id   bigint NOT NULL REFERENCES @extschema@.task,
+    source_task_id  bigint NOT NULL REFERENCES @extschema@.task,
+    position        integer NOT NULL,
+    merged_at       timestamptz NOT NULL DEFAULT now(),
+    merged_by       name NOT NULL DEFAULT current_user,
+    PRIMARY KEY (joint_task_id, source_task_id),
+    CONSTRAINT "a task is merged once" UNIQUE (source_task_id),
+    CONSTRAINT "a task is not merged into itself" CHECK (joint_task_id <> source_task_id),
+    CONSTRAINT "merge position counts from 1" CHECK (position >= 1)
+);
+COMMENT ON TABLE @extschema@.task_merge IS
+    'which tasks went into a joint task made by merge_tasks(), in the order given (position 1 = the initiator''s task), when and by whom';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.task_merge', '');
+
+CREATE FUNCTION @extschema@.merge_tasks(task_ids bigint[], title text DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    ids         bigint[];
+    bad         record;
+    first_task  @extschema@.task;
+    common_start date;
+    common_end  date;
+    joint_id    bigint;
+BEGIN
+    IF task_ids IS NULL THEN
+        RAISE EXCEPTION 'task_ids must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- flatten (a multi-dimensional array is read in storage order) and keep the given order
+    ids := ARRAY(SELECT x FROM pg_catalog.unnest(task_ids) WITH ORDINALITY u(x, ord) ORDER BY ord);
+    IF pg_catalog.array_position(ids, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'task_ids has a NULL at position %', pg_catalog.array_position(ids, NULL)
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.cardinality(ids) < 2 THEN
+        RAISE EXCEPTION 'merge_tasks needs at least 2 tasks, got %', pg_catalog.cardinality(ids)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A joint task (联合抽查任务) combines the tasks of two or more departments.';
+    END IF;
+    SELECT x AS id INTO bad FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord)
+     GROUP BY x HAVING count(*) > 1 ORDER BY min(ord) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is listed more than once', bad.id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- lock the tasks (in id order, so two merges cannot deadlock); a draw of one of them waits
+    PERFORM 1 FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.id FOR UPDATE;
+
+    SELECT x AS id INTO bad FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord)
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = u.x) ORDER BY ord LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', bad.id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT t.id, t.merged_into INTO bad FROM @extschema@.task t WHERE t.id = ANY (ids) AND t.merged_into IS NOT NULL
+     ORDER BY pg_catalog.array_position(ids, t.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % was already merged into task %', bad.id, bad.merged_into
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Merge the joint task %s instead.', bad.merged_into);
+    END IF;
+
+    SELECT d.task_id, d.id AS draw_id INTO bad FROM @extschema@.draw_record d
+     WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
+     ORDER BY pg_catalog.array_position(ids, d.task_id), d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % has already been drawn (draw %)', bad.task_id, bad.draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Only tasks not yet drawn can be merged; a draw can be cancelled with a reason first.';
+    END IF;
+
+    SELECT a.id AS a_id, b.id AS b_id, a.department_id, dep.name INTO bad
+      FROM @extschema@.task a JOIN @extschema@.task b ON b.department_id = a.department_id
+      JOIN @extschema@.department dep ON dep.id = a.department_id
+     WHERE a.id = ANY (ids) AND b.id = ANY (ids)
+       AND pg_catalog.array_position(ids, a.id) < pg_catalog.array_position(ids, b.id)
+     ORDER BY pg_catalog.array_position(ids, a.id), pg_catalog.array_position(ids, b.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'tasks % and % are both tasks of department % (%)', bad.a_id, bad.b_id, bad.department_id, bad.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'merge_tasks combines the tasks of different departments; put one department''s items into one task.';
+    END IF;
+
+    SELECT * INTO first_task FROM @extschema@.task t WHERE t.id = ids[1];
+
+    SELECT t.id, t.directory_id, dir.name INTO bad FROM @extschema@.task t
+      LEFT JOIN @extschema@.directory dir ON dir.id = t.directory_id
+     WHERE t.id = ANY (ids) AND t.directory_id IS DISTINCT FROM first_task.directory_id
+     ORDER BY pg_catalog.array_position(ids, t.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'tasks % and % draw from different directories', first_task.id, bad.id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('Task %s draws from %s, task %s from %s.',
+                      first_task.id,
+                      coalesce((SELECT pg_catalog.format('directory %s (%s)', dir.id, dir.name)
+                                  FROM @extschema@.directory dir WHERE dir.id = first_task.directory_id),
+                               'all active subjects'),
+                      bad.id,
+                      CASE WHEN bad.directory_id IS NULL THEN 'all active subjects'
+                           ELSE pg_catalog.format('directory %s (%s)', bad.directory_id, bad.name) END),
+                  HINT = 'A joint task draws once from one joint directory (联合监管对象名录): build it and set it on every task.';
+    END IF;
+
+    SELECT max(t.period_start), min(t.period_end) INTO common_start, common_end
+      FROM @extschema@.task t WHERE t.id = ANY (ids);
+    IF common_start > common_end THEN
+        SELECT (SELECT t.id FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.period_start DESC, t.id LIMIT 1) AS late,
+               (SELECT t.id FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.period_end, t.id LIMIT 1) AS early
+          INTO bad;
+        RAISE EXCEPTION 'the periods of tasks % have no day in common', pg_catalog.array_to_string(ids, ', ')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('Task %s starts on %s, after task %s ends on %s.',
+                      bad.late, common_start, bad.early, common_end),
+                  HINT = 'A joint task runs in the days all its tasks share.';
+    END IF;
+
+    INSERT INTO @extschema@.task (plan_id, department_id, kind, title, period_start, period_end,
+                                  approved_on, filed_on, surprise, sample_ratio, sample_size,
+                                  directory_id, inspectors_per_target)
+    SELECT first_task.plan_id, first_task.department_id, first_task.kind,
+           coalesce(merge_tasks.title,
+                    '联合抽查 joint task: ' || pg_catalog.string_agg(t.title, ' / ' ORDER BY pg_catalog.array_position(ids, t.id))),
+           common_start, common_end,
+           CASE WHEN bool_and(t.approved_on IS NOT NULL) THEN max(t.approved_on) END,
+           first_task.filed_on, bool_or(t.surprise),
+           first_task.sample_ratio, first_task.sample_size, first_task.directory_id,
+           max(t.inspectors_per_target)
+      FROM @extschema@.task t WHERE t.id = ANY (ids)
+    RETURNING id INTO joint_id;
+
+    INSERT INTO @extschema@.task_item (task_id, item_id)
+    SELECT DISTINCT joint_id, ti.item_id FROM @extschema@.task_item ti WHERE ti.task_id = ANY (ids);
+    INSERT INTO @extschema@.task_stratum (task_id, credit_class, ratio)
+    SELECT joint_id, s.credit_class, s.ratio FROM @extschema@.task_stratum s WHERE s.task_id = first_task.id;
+    INSERT INTO @extschema@.task_merge (joint_task_id, source_task_id, position)
+    SELECT joint_id, u.x, u.ord FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord);
+    UPDATE @extschema@.task t SET merged_into = joint_id WHERE t.id = ANY (ids);
+    RETURN joint_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.merge_tasks(bigint[], text) IS
+    'merges tasks of different departments with the same directory and overlapping periods into one new joint task (联合抽查任务) and returns its id: items united, period = the days all share, initiator, kind, plan, filing day and sampling (ratio or size and credit strata) from the first task, inspectors_per_target the largest, surprise if any is, approved (on the latest day) only if all are; the sources point to it (task.merged_into) and are listed in task_merge. Refuses fewer than 2 tasks, NULLs, duplicates, unknown, merged or drawn tasks, two tasks of one department, different directories, no common day';
+
+-- A merged task is never drawn: its joint task is. Guards every path that records a draw.
+CREATE FUNCTION @extschema@.draw_record_refuse_merged() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    into_id bigint;
+BEGIN
+    -- FOR SHARE waits for a concurrent merge_tasks() of this task and then sees its outcome
+    SELECT t.merged_into INTO into_id FROM @extschema@.task t WHERE t.id = NEW.task_id FOR SHARE;
+    IF into_id IS NOT NULL THEN
+        RAISE EXCEPTION 'task % was merged into task % and cannot be drawn', NEW.task_id, into_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Draw the joint task %s.', into_id);
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_record_refuse_merged() IS
+    'trigger: refuses a draw of a task that was merged into a joint task (draw the joint task instead)';
+CREATE TRIGGER draw_record_refuse_merged BEFORE INSERT ON @extschema@.draw_record
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_record_refuse_merged();
+
+-- ---- visits ---------------------------------------------------------------------------------
+
+-- One entry into one subject (进一次门) by every department whose drawn tasks share a day.
+-- The tasks are kept as two parallel arrays (task_ids[i] was drawn by draw_ids[i]) rather than a
+-- row per task: a year has one row per visit, and plan_visits writes a million targets in about
+-- the time it takes to sort them (bench/visits.sh). visit_task shows them as rows.
+CREATE TABLE @extschema@.visit (
+    id                  bigserial PRIMARY KEY,
+    year                integer NOT NULL,
+    uscc                @extschema@.uscc NOT NULL,
+    lead_department_id  bigint NOT NULL,
+    window_start        date NOT NULL,
+    window_end          date NOT NULL,
+    task_ids            bigint[] NOT NULL,
+    draw_ids            bigint[] NOT NULL,
+    planned_at          timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT "visit window_end is not before window_start" CHECK (window_end >= window_start),
+    CONSTRAINT "visit year is the year of its window" CHECK (year = extract(year FROM window_start)),
+    CONSTRAINT "visit has one draw per task and at least one task" CHECK (
+        pg_catalog.cardinality(task_ids) >= 1
+        AND pg_catalog.cardinality(task_ids) = pg_catalog.cardinality(draw_ids)
+        AND pg_catalog.array_ndims(task_ids) = 1 AND pg_catalog.array_ndims(draw_ids) = 1
+        AND pg_catalog.array_position(task_ids, NULL) IS NULL
+        AND pg_catalog.array_position(draw_ids, NULL) IS NULL)
+);
+CREATE INDEX visit_uscc_year_idx ON @extschema@.visit (uscc, year);
+COMMENT ON TABLE @extschema@.visit IS
+    'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share the days window_start..window_end; made by plan_visits(); task_ids[i] was drawn by draw_ids[i], in task id order';
+COMMENT ON COLUMN @extschema@.visit.year IS 'the year of the tasks'' periods (plan_visits(year) makes and remakes the year''s visits)';
+COMMENT ON COLUMN @extschema@.visit.lead_department_id IS
+    'the department that leads the visit: the initiator of a joint task in it, else the department with most items, then the lowest id';
+COMMENT ON COLUMN @extschema@.visit.window_start IS 'first day on which every task of the visit is open (the latest period_start)';
+COMMENT ON COLUMN @extschema@.visit.window_end IS 'last day on which every task of the visit is open (the earliest period_end)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_id_seq', '');
+
+-- A subject whose code is corrected (subject.uscc ON UPDATE CASCADE elsewhere) keeps its visits.
+CREATE FUNCTION @extschema@.visit_follow_uscc() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.visit v SET uscc = NEW.uscc WHERE v.uscc = OLD.uscc;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.visit_follow_uscc() IS 'trigger: a corrected subject code is carried into its visits';
+CREATE TRIGGER visit_follow_uscc AFTER UPDATE OF uscc ON @extschema@.subject
+    FOR EACH ROW WHEN (OLD.uscc OPERATOR(@extschema@.<>) NEW.uscc)
+    EXECUTE FUNCTION @extschema@.visit_follow_uscc();
+
+CREATE VIEW @extschema@.visit_task AS
+SELECT v.id AS visit_id, v.uscc, u.task_id, u.draw_id
+  FROM @extschema@.visit v,
+       LATERAL ROWS FROM (pg_catalog.unnest(v.task_ids), pg_catalog.unnest(v.draw_ids)) AS u(task_id, draw_id);
+COMMENT ON VIEW @extschema@.visit_task IS 'the tasks of each visit, one row per task, with the draw that drew the subject for it';
+
+-- The window function that hands each subject's targets to C in one pass.
+CREATE FUNCTION @extschema@.visit_group(period_start date, period_end date) RETURNS integer
+    AS 'MODULE_PATHNAME', 'visit_group'
+    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.visit_group(date, date) IS
+    'window function: groups the rows of the partition (one subject''s tasks) into the fewest sets whose periods [period_start, period_end] share a day (minimum stabbing points, exact greedy by end) and returns the row''s set number, 1, 2, ... in order of the sets'' last common day; NULL for a row with a NULL bound; use as visit_group(s, e) OVER (PARTITION BY uscc)';
+
+CREATE TYPE @extschema@.visit_summary AS (window_start date, window_end date, task_ids bigint[], draw_ids bigint[]);
+COMMENT ON TYPE @extschema@.visit_summary IS 'one planned visit as visit_summary() returns it: the shared days and the task and draw ids, by task id';
+
+CREATE FUNCTION @extschema@.visit_summary(period_start date, period_end date, task_id bigint, draw_id bigint)
+    RETURNS @extschema@.visit_summary
+    AS 'MODULE_PATHNAME', 'visit_summary'
+    LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.visit_summary(date, date, bigint, bigint) IS
+    'window function: groups the partition''s rows like visit_group() and returns, on the first row (in partition order) of each group, the group as a visit_summary (window = the days all its periods share; task and draw ids sorted by task id), NULL on the other rows; use as visit_summary(s, e, task_id, draw_id) OVER (PARTITION BY uscc)';
+
+-- The department that leads a visit of these tasks.
+CREATE FUNCTION @extschema@.visit_lead_department(task_ids bigint[]) RETURNS bigint
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+BEGIN ATOMIC
+    WITH t AS (
+        SELECT t.id, t.department_id,
+               (SELECT count(DISTINCT ci.department_id)
+                  FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+                 WHERE ti.task_id OPERATOR(pg_catalog.=) t.id) AS departments,
+               (SELECT count(*) FROM @extschema@.task_item ti WHERE ti.task_id OPERATOR(pg_catalog.=) t.id) AS items,
+               EXISTS (SELECT 1 FROM @extschema@.task_merge m WHERE m.joint_task_id OPERATOR(pg_catalog.=) t.id) AS merged
+          FROM @extschema@.task t
+         WHERE t.id OPERATOR(pg_catalog.=) ANY (visit_lead_department.task_ids)
+    )
+    SELECT coalesce(
+        (SELECT t.department_id FROM t WHERE t.departments OPERATOR(pg_catalog.>) 1 OR t.merged
+          ORDER BY t.departments DESC, t.items DESC, t.id LIMIT 1),
+        (SELECT ci.department_id
+           FROM (SELECT DISTINCT ti.item_id FROM @extschema@.task_item ti
+                  WHERE ti.task_id OPERATOR(pg_catalog.=) ANY (visit_lead_department.task_ids)) i
+           JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) i.item_id
+          GROUP BY ci.department_id ORDER BY count(*) DESC, ci.department_id LIMIT 1),
+        (SELECT min(t.department_id) FROM t));
+END;
+COMMENT ON FUNCTION @extschema@.visit_lead_department(bigint[]) IS
+    'the lead department of a visit of these tasks: the initiator of a joint task among them (the one with most departments, then most items, then the lowest task id); otherwise the department with most of the visit''s items, then the lowest department id; a visit of tasks without items falls back to the lowest initiating department';
+
+-- The visits a year would get: one sorted pass over the live drawn targets, grouped in C.
+CREATE FUNCTION @extschema@.visit_plan(year integer)
+    RETURNS TABLE (uscc @extschema@.uscc, window_start date, window_end date, task_ids bigint[],
+                   draw_ids bigint[], lead_department_id bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+BEGIN ATOMIC
+    WITH
+    -- visits with a recorded inspection are pinned: their targets are not grouped again
+    pinned_target AS (
+        SELECT DISTINCT v.uscc, u.task_id
+          FROM @extschema@.inspection i
+          JOIN @extschema@.visit v ON v.uscc OPERATOR(@extschema@.=) i.uscc
+                                  AND v.year OPERATOR(pg_catalog.=) visit_plan.year
+                                  AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids)
+          CROSS JOIN LATERAL pg_catalog.unnest(v.task_ids) u(task_id)
+    ),
+    -- the live drawn targets of the tasks whose period starts in the year
+    target AS (
+        SELECT dt.uscc, t.id AS task_id, d.id AS draw_id, t.period_start, t.period_end
+          FROM @extschema@.draw_record d
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) d.task_id
+          JOIN @extschema@.draw_target dt ON dt.draw_id OPERATOR(pg_catalog.=) d.id
+         WHERE d.cancelled_at IS NULL
+           AND t.period_start OPERATOR(pg_catalog.>=) pg_catalog.make_date(visit_plan.year, 1, 1)
+           AND t.period_start OPERATOR(pg_catalog.<=) pg_catalog.make_date(visit_plan.year, 12, 31)
+           AND NOT EXISTS (SELECT 1 FROM pinned_target p
+                            WHERE p.uscc OPERATOR(@extschema@.=) dt.uscc AND p.task_id OPERATOR(pg_catalog.=) t.id)
+    ),
+    -- C groups each subject's rows (visits.c); the first row of each visit carries it
+    planned AS (
+        SELECT gr.uscc, (gr.v).window_start, (gr.v).window_end, (gr.v).task_ids, (gr.v).draw_ids
+          FROM (SELECT tg.uscc, @extschema@.visit_summary(tg.period_start, tg.period_end, tg.task_id, tg.draw_id)
+                                OVER (PARTITION BY tg.uscc ORDER BY tg.period_end, tg.period_start, tg.task_id) AS v
+                  FROM target tg) gr
+         WHERE gr.v IS NOT NULL
+    ),
+    lead AS MATERIALIZED (   -- once per distinct set of tasks, not per visit
+        SELECT s.task_ids, @extschema@.visit_lead_department(s.task_ids) AS department_id
+          FROM (SELECT DISTINCT p.task_ids FROM planned p) s
+    )
+    SELECT p.uscc, p.window_start, p.window_end, p.task_ids, p.draw_ids, l.department_id
+      FROM planned p JOIN lead l ON l.task_ids OPERATOR(pg_catalog.=) p.task_ids;
+END;
+COMMENT ON FUNCTION @extschema@.visit_plan(integer) IS
+    'the visits plan_visits(year) would make, without making them: for every subject, its live drawn targets of tasks whose period starts in the year (less those in visits with a recorded inspection) grouped into the fewest visits whose tasks share a day, with window, task and draw ids and lead department';
+
+CREATE FUNCTION @extschema@.plan_visits(year integer) RETURNS integer
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    y constant integer := plan_visits.year;
+    result integer;
+BEGIN
+    IF y NOT BETWEEN 1 AND 5874897 THEN
+        RAISE EXCEPTION 'year % is out of range', y USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- One planner at a time; record_visit_result (FOR SHARE on the visit) waits, and results
+    -- recorded directly in inspection cannot slip in between deciding what is pinned and rebuilding.
+    LOCK TABLE @extschema@.visit IN EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.inspection IN SHARE MODE;
+
+    WITH
+    plan AS MATERIALIZED (SELECT * FROM @extschema@.visit_plan(y)),
+    -- the year's visits without a recorded inspection: remade (or kept when made again)
+    old AS MATERIALIZED (
+        SELECT v.id, v.uscc, v.task_ids, v.draw_ids FROM @extschema@.visit v
+         WHERE v.year OPERATOR(pg_catalog.=) y
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
+                            WHERE i.uscc OPERATOR(@extschema@.=) v.uscc AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids))
+    ),
+    -- an existing visit that the new plan makes again (same subject, tasks and draws) keeps its id
+    removed AS (
+        DELETE FROM @extschema@.visit v USING old o
+         WHERE v.id OPERATOR(pg_catalog.=) o.id
+           AND NOT EXISTS (SELECT 1 FROM plan p
+                            WHERE p.uscc OPERATOR(@extschema@.=) o.uscc AND p.task_ids OPERATOR(pg_catalog.=) o.task_ids
+                              AND p.draw_ids OPERATOR(pg_catalog.=) o.draw_ids)
+        RETURNING v.id
+    ),
+    kept AS (
+        UPDATE @extschema@.visit v
+           SET window_start = p.window_start, window_end = p.window_end,
+               lead_department_id = p.lead_department_id
+          FROM plan p, old o
+         WHERE o.id OPERATOR(pg_catalog.=) v.id
+           AND o.uscc OPERATOR(@extschema@.=) p.uscc AND o.task_ids OPERATOR(pg_catalog.=) p.task_ids
+           AND o.draw_ids OPERATOR(pg_catalog.=) p.draw_ids
+           AND (v.window_start, v.window_end, v.lead_department_id)
+               IS DISTINCT FROM (p.window_start, p.window_end, p.lead_department_id)
+        RETURNING v.id
+    ),
+    added AS (
+        INSERT INTO @extschema@.visit (year, uscc, lead_department_id, window_start, window_end, task_ids, draw_ids)
+        SELECT y, p.uscc, p.lead_department_id, p.window_start, p.window_end, p.task_ids, p.draw_ids
+          FROM plan p
+         WHERE NOT EXISTS (SELECT 1 FROM old o
+                            WHERE o.uscc OPERATOR(@extschema@.=) p.uscc AND o.task_ids OPERATOR(pg_catalog.=) p.task_ids
+                              AND o.draw_ids OPERATOR(pg_catalog.=) p.draw_ids)
+        RETURNING id
+    )
+    -- (removed, kept and added run to completion whether read or not)
+    SELECT count(*) FROM plan INTO result;
+    RETURN result + (SELECT count(*) FROM @extschema@.visit v
+                      WHERE v.year OPERATOR(pg_catalog.=) y
+                        AND EXISTS (SELECT 1 FROM @extschema@.inspection i
+                                     WHERE i.uscc OPERATOR(@extschema@.=) v.uscc
+                                       AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids)));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
+    'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent: a visit made again keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade';
+
+-- ---- what a visit is: subject, departments, items, inspectors; the comprehensive checklist ----
+
+-- The departments of each task: those of its items.
+CREATE VIEW @extschema@.task_department AS
+SELECT DISTINCT ti.task_id, ci.department_id
+  FROM @extschema@.task_item ti
+  JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id;
+COMMENT ON VIEW @extschema@.task_department IS
+    'the departments whose items a task holds (two or more make it a joint task); each records its own result';
+
+CREATE VIEW @extschema@.v_joint_visits AS
+SELECT v.id AS visit_id, v.uscc, v.lead_department_id,
+       ARRAY(SELECT DISTINCT ci.department_id
+               FROM pg_catalog.unnest(v.task_ids) u(task_id)
+               JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
+               JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+              ORDER BY 1) AS department_ids,
+       ARRAY(SELECT DISTINCT ti.item_id
+               FROM pg_catalog.unnest(v.task_ids) u(task_id)
+               JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
+              ORDER BY 1) AS item_ids,
+       v.window_start, v.window_end,
+       v.year, v.task_ids, v.draw_ids,
+       ARRAY(SELECT DISTINCT a.inspector_id
+               FROM pg_catalog.unnest(v.draw_ids) u(draw_id)
+               JOIN @extschema@.assignment a ON a.draw_id OPERATOR(pg_catalog.=) u.draw_id
+                                            AND a.uscc OPERATOR(@extschema@.=) v.uscc
+              ORDER BY 1) AS inspector_ids,
+       s.name AS subject_name,
+       ld.name AS lead_department_name
+  FROM @extschema@.visit v
+  LEFT JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) v.uscc
+  LEFT JOIN @extschema@.department ld ON ld.id OPERATOR(pg_catalog.=) v.lead_department_id;
+COMMENT ON VIEW @extschema@.v_joint_visits IS
+    'visits (联合检查) with their subject, lead department, departments and items (of the visit''s tasks), the window of shared days, the tasks and draws, and the inspectors matched to the subject by those draws (all departments)';
+
+CREATE VIEW @extschema@.v_visit_checklist AS
+SELECT v.id AS visit_id, ci.department_id, ci.id AS item_id, ci.name AS item_name,
+       dep.name AS department_name, ci.code AS item_code, ci.category, ci.legal_basis, ci.key_supervision,
+       (ci.department_id OPERATOR(pg_catalog.=) v.lead_department_id) AS lead_department,
+       it.task_ids, v.uscc, v.window_start, v.window_end
+  FROM @extschema@.visit v
+  CROSS JOIN LATERAL (
+        SELECT ti.item_id, array_agg(u.task_id ORDER BY u.task_id) AS task_ids
+          FROM pg_catalog.unnest(v.task_ids) u(task_id)
+          JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
+         GROUP BY ti.item_id) it
+  JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) it.item_id
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) ci.department_id
+ ORDER BY v.id, ci.department_id, ci.code, ci.id;
+COMMENT ON VIEW @extschema@.v_visit_checklist IS
+    'the comprehensive checklist (综合检查单) of each visit: every department''s items with legal basis and category, ordered by visit, department, item code; task_ids are the visit''s tasks that hold the item';
+
+-- ---- results against a visit, seen by every department (结果互认) --------------------------
+
+CREATE VIEW @extschema@.v_visit_results AS
+SELECT v.id AS visit_id, v.uscc, u.task_id, td.department_id, dep.name AS department_name,
+       i.id AS inspection_id, i.inspected_on, i.result_code, rc.name_zh AS result_name,
+       rc.problem_found, i.result_on, i.note,
+       (i.result_code IS NOT NULL) AS recorded
+  FROM @extschema@.visit v
+  CROSS JOIN LATERAL pg_catalog.unnest(v.task_ids) u(task_id)
+  JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) td.department_id
+  LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
+                                    AND i.uscc OPERATOR(@extschema@.=) v.uscc
+                                    AND i.department_id OPERATOR(pg_catalog.=) td.department_id
+  LEFT JOIN @extschema@.result_code rc ON rc.code OPERATOR(pg_catalog.=) i.result_code;
+COMMENT ON VIEW @extschema@.v_visit_results IS
+    'results recognised across departments (结果互认): for every visit, each of its tasks and each department with items in the task, that department''s inspection and result (NULL until recorded), so every department sees the others''';
+
+CREATE FUNCTION @extschema@.record_visit_result(visit_id bigint, department_id bigint, result_code text,
+                                                result_on date, inspected_on date DEFAULT NULL,
+                                                note text DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v           @extschema@.visit;
+    day         date := coalesce(record_visit_result.inspected_on, record_visit_result.result_on);
+    dept_tasks  bigint[];
+    stale       record;
+    written     integer;
+BEGIN
+    IF record_visit_result.visit_id IS NULL OR record_visit_result.department_id IS NULL
+       OR record_visit_result.result_code IS NULL OR record_visit_result.result_on IS NULL THEN
+        RAISE EXCEPTION 'visit_id, department_id, result_code and result_on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- FOR SHARE: plan_visits (EXCLUSIVE on visit) cannot remake the visit under us
+    SELECT * INTO v FROM @extschema@.visit x WHERE x.id = record_visit_result.visit_id FOR SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'visit % does not exist', record_visit_result.visit_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT array_agg(td.task_id ORDER BY td.task_id) INTO dept_tasks
+      FROM @extschema@.task_department td
+     WHERE td.task_id = ANY (v.task_ids) AND td.department_id = record_visit_result.department_id;
+    IF dept_tasks IS NULL THEN
+        RAISE EXCEPTION 'department % has no items in visit %', record_visit_result.department_id, v.id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('The departments of visit %s are %s.', v.id,
+                      (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', d.id, d.name), ', ' ORDER BY d.id)
+                         FROM @extschema@.department d
+                        WHERE d.id IN (SELECT td.department_id FROM @extschema@.task_department td
+                                        WHERE td.task_id = ANY (v.task_ids))));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
+        RAISE EXCEPTION 'unknown result code: "%"', record_visit_result.result_code
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
+                                              FROM @extschema@.result_code rc) || '.';
+    END IF;
+    IF record_visit_result.result_on < day THEN
+        RAISE EXCEPTION 'result day % is before the inspection day %', record_visit_result.result_on, day
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A result (检查结果) is formed on or after the day of the check.';
+    END IF;
+    IF day NOT BETWEEN v.window_start AND v.window_end THEN
+        RAISE EXCEPTION 'inspection day % is outside visit %''s window % to %', day, v.id, v.window_start, v.window_end
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The visit enters the subject once, on a day all its tasks are open; pass inspected_on within the window.';
+    END IF;
+    SELECT d.id, d.task_id, d.cancelled_at INTO stale
+      FROM ROWS FROM (pg_catalog.unnest(v.task_ids), pg_catalog.unnest(v.draw_ids)) u(task_id, draw_id)
+      JOIN @extschema@.draw_record d ON d.id = u.draw_id
+     WHERE u.task_id = ANY (dept_tasks) AND d.cancelled_at IS NOT NULL
+     ORDER BY d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'visit % is out of date: draw % of task % was cancelled', v.id, stale.id, stale.task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Run supervise.plan_visits(%s) again.', v.year);
+    END IF;
+
+    INSERT INTO @extschema@.inspection AS i (task_id, uscc, department_id, inspected_on, result_code, result_on, note)
+    SELECT t, v.uscc, record_visit_result.department_id, day, record_visit_result.result_code,
+           record_visit_result.result_on, record_visit_result.note
+      FROM pg_catalog.unnest(dept_tasks) t
+    ON CONFLICT ON CONSTRAINT "one inspection per task, subject and department" DO UPDATE
+       SET inspected_on = EXCLUDED.inspected_on, result_code = EXCLUDED.result_code,
+           result_on = EXCLUDED.result_on, note = coalesce(EXCLUDED.note, i.note);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_visit_result(bigint, bigint, text, date, date, text) IS
+    'records one department''s result of a visit: writes (or corrects) the inspection of the subject for each of the visit''s tasks that hold that department''s items and returns how many; inspected_on defaults to result_on and must lie in the visit''s window; every department sees it in v_visit_results (结果互认). A visit with a recorded inspection is kept by plan_visits';
+
+-- ---- report for reporting tools ------------------------------------------------------------
+
+CREATE VIEW @extschema@.v_visit_report AS
+WITH part AS (
+    SELECT v.id AS visit_id, pg_catalog.date_trunc('month', v.window_start)::date AS month, td.department_id,
+           bool_and(i.result_code IS NOT NULL) AS done
+      FROM @extschema@.visit v
+      CROSS JOIN LATERAL pg_catalog.unnest(v.task_ids) u(task_id)
+      JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
+      LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
+                                        AND i.uscc OPERATOR(@extschema@.=) v.uscc
+                                        AND i.department_id OPERATOR(pg_catalog.=) td.department_id
+     GROUP BY v.id, month, td.department_id
+), took_part AS (
+    SELECT p.department_id, p.month, count(*) AS planned, count(*) FILTER (WHERE p.done) AS done
+      FROM part p GROUP BY p.department_id, p.month
+), led AS (
+    SELECT v.lead_department_id AS department_id, pg_catalog.date_trunc('month', v.window_start)::date AS month,
+           count(*) AS led, sum(pg_catalog.cardinality(v.task_ids)) AS pairs
+      FROM @extschema@.visit v GROUP BY 1, 2
+)
+SELECT dep.id AS department_id, dep.name AS department_name, x.month,
+       coalesce(t.planned, 0) AS visits_planned,
+       coalesce(t.done, 0) AS visits_done,
+       coalesce(l.led, 0) AS visits_led,
+       coalesce(l.pairs, 0) AS task_subject_pairs,
+       coalesce(l.pairs OPERATOR(pg_catalog.-) l.led, 0) AS entries_saved
+  FROM (SELECT department_id, month FROM took_part UNION SELECT department_id, month FROM led) x
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) x.department_id
+  LEFT JOIN took_part t ON t.department_id OPERATOR(pg_catalog.=) x.department_id AND t.month OPERATOR(pg_catalog.=) x.month
+  LEFT JOIN led l ON l.department_id OPERATOR(pg_catalog.=) x.department_id AND l.month OPERATOR(pg_catalog.=) x.month;
+COMMENT ON VIEW @extschema@.v_visit_report IS
+    'per department and month of the visit window''s start: visits_planned (visits with the department''s items), visits_done (of those, with all the department''s results recorded), visits_led, and for the visits it leads the task-subject pairs and the separate entries into enterprises saved by visiting once (task_subject_pairs - visits_led; counted on the lead department only, so the column sums to the total saved)';
