@@ -48,9 +48,10 @@ SELECT :health_plan, :health_id, '公共场所卫生双随机抽查', '2026-05-1
 RETURNING id AS health_task \gset
 INSERT INTO task_item (task_id, item_id)
 SELECT :health_task, id FROM check_item WHERE department_id = :health_id AND code = 'HC-01';
--- market: annual-report checks of all enterprises, by count
-INSERT INTO task (plan_id, department_id, title, period_start, period_end, approved_on, sample_size)
-VALUES (:market_plan, :market_id, '企业年度报告公示信息抽查', '2026-07-01', '2026-09-30', '2026-03-06', 60)
+-- market: annual-report checks of the same businesses, by count, from June
+INSERT INTO task (plan_id, department_id, title, period_start, period_end, approved_on, sample_size, directory_id)
+SELECT :market_plan, :market_id, '食品经营企业年度报告公示信息抽查', '2026-06-01', '2026-09-30', '2026-03-06', 40, dir.id
+  FROM directory dir WHERE dir.department_id = :market_id
 RETURNING id AS report_task \gset
 INSERT INTO task_item (task_id, item_id)
 SELECT :report_task, id FROM check_item WHERE department_id = :market_id AND code = 'SC-02';
@@ -59,3 +60,109 @@ SELECT t.id, d.name AS department, t.title, t.period_start, t.period_end,
                 (SELECT string_agg(s.credit_class || ' ' || (s.ratio * 100)::numeric(5, 1) || '%', ', ' ORDER BY s.credit_class)
                    FROM task_stratum s WHERE s.task_id = t.id)) AS sampling
   FROM task t JOIN department d ON d.id = t.department_id ORDER BY t.id;
+
+\echo
+\echo '== 4. 综合查一次: the food and hygiene checks become one joint task (进一次门、查多项事)'
+SELECT merge_tasks(ARRAY[:food_task, :health_task]::bigint[], '食品经营和公共场所卫生联合抽查') AS joint_task \gset
+SELECT t.id, t.title, t.period_start, t.period_end, d.name AS initiator,
+       (SELECT string_agg(DISTINCT dd.name, '、') FROM task_item ti JOIN check_item ci ON ci.id = ti.item_id
+          JOIN department dd ON dd.id = ci.department_id WHERE ti.task_id = t.id) AS departments
+  FROM task t JOIN department d ON d.id = t.department_id WHERE t.id = :joint_task;
+
+\echo
+\echo '== 5. 双随机 (1): the targets, drawn from a published seed; anyone can re-run the draw'
+SELECT draw(:joint_task, seed_from('2026年3月16日 思明区联合抽查 公证摇号 福彩3D 2026068期 471')) AS joint_draw \gset
+SELECT draw(:report_task, seed_from('2026年3月16日 思明区年报抽查 公证摇号 福彩3D 2026068期 471')) AS report_draw \gset
+SELECT task_id, algorithm, seed_hex, population_size, population_digest_hex, target_count
+  FROM v_draw_disclosure WHERE draw_id IN (:joint_draw, :report_draw) ORDER BY draw_id;
+SELECT a.stratum AS "信用类", a.n AS eligible, a.ratio, a.k AS drawn
+  FROM draw_record r, jsonb_to_recordset(r.allocation) AS a(stratum text, n int, ratio numeric, k int)
+ WHERE r.id = :joint_draw ORDER BY 1;
+SELECT verify_draw(:joint_draw) AS joint_draw_verifies, verify_draw(:report_draw) AS report_draw_verifies;
+\echo '   (the same list from the raw population with the standalone script: tools/verify_draw.py, see doc/draw-algorithm.md)'
+
+\echo
+\echo '== 6. 双随机 (2): inspectors matched at random, two per department per target, conflicts avoided'
+SELECT match_inspectors(:joint_draw) AS joint_assignments, match_inspectors(:report_draw) AS report_assignments;
+SELECT d.name AS department, count(DISTINCT a.inspector_id) AS inspectors, count(*) AS assignments,
+       min(per) AS min_load, max(per) AS max_load
+  FROM (SELECT a.*, count(*) OVER (PARTITION BY a.draw_id, a.inspector_id) AS per FROM assignment a) a
+  JOIN department d ON d.id = a.department_id GROUP BY d.name ORDER BY 1;
+
+\echo
+\echo '== 7. Joint visits: one visit per enterprise for the checks whose periods share a day'
+SELECT plan_visits(2026) AS visits;
+SELECT count(*) FILTER (WHERE cardinality(task_ids) > 1) AS "visits merging two tasks",
+       count(*) AS visits, (SELECT count(*) FROM draw_target WHERE draw_id IN (:joint_draw, :report_draw)) AS "drawn targets"
+  FROM v_joint_visits;
+\echo '   a week of joint visits (from 2026-06-01) and their 综合检查单:'
+SELECT v.visit_id, v.window_start || '~' || v.window_end AS "window", v.subject_name, v.lead_department_name AS lead,
+       c.department_name, string_agg(c.item_name, '；' ORDER BY c.item_code) AS checklist
+  FROM v_joint_visits v JOIN v_visit_checklist c USING (visit_id)
+ WHERE v.window_start <= date '2026-06-07' AND v.window_end >= date '2026-06-01' AND cardinality(v.department_ids) > 1
+ GROUP BY v.visit_id, v.window_start, v.window_end, v.subject_name, v.lead_department_name, c.department_id, c.department_name
+ ORDER BY v.visit_id, c.department_id LIMIT 12;
+
+\echo
+\echo '== 8. Results: each department records its own result on the shared visit (结果互认)'
+SELECT count(*) AS results_recorded FROM (
+    SELECT record_visit_result(v.visit_id, dep, CASE WHEN (v.visit_id + dep) % 7 = 0 THEN 'corrected' ELSE 'no_problem' END,
+                               v.window_start + 3, v.window_start + 1)
+      FROM v_joint_visits v, unnest(v.department_ids) AS dep) s;
+SELECT visit_id, department_name, result_name, result_on FROM v_visit_results
+ WHERE visit_id = (SELECT min(visit_id) FROM v_joint_visits WHERE cardinality(department_ids) > 1) ORDER BY department_name;
+INSERT INTO disposal (inspection_id, kind, decided_on, document_no)
+SELECT id, 'order', result_on + 2, '思市监责改〔2026〕' || row_number() OVER (ORDER BY id) || '号'
+  FROM inspection WHERE result_code = 'corrected' AND department_id = :market_id;
+\echo '   the once-a-year rule refuses a second check of the same kind outside a draw:'
+DO $$
+DECLARE u uscc; t bigint; d bigint;
+BEGIN
+    SELECT i.uscc, i.task_id, i.department_id INTO u, t, d FROM supervise.inspection i ORDER BY i.id LIMIT 1;
+    INSERT INTO supervise.task (plan_id, department_id, title, period_start, period_end, approved_on, sample_size)
+    SELECT p.id, p.department_id, '重复检查（演示）', '2026-10-12', '2026-10-30', '2026-09-01', 1
+      FROM supervise.plan p WHERE p.department_id = d RETURNING id INTO t;
+    INSERT INTO supervise.task_item (task_id, item_id)
+    SELECT t, ci.id FROM supervise.check_item ci WHERE ci.department_id = d AND ci.code = 'SC-01';
+    INSERT INTO supervise.inspection (task_id, uscc, department_id, inspected_on) VALUES (t, u, d, '2026-10-15');
+EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'refused: %', SQLERRM;
+END $$;
+
+\echo
+\echo '== 9. 一公开: the publication schedule in working days (调休 included), and what is overdue today'
+SELECT count(*) AS marked_published FROM (
+    SELECT mark_published('plan', id, approved_on + 5) FROM plan
+    UNION ALL SELECT mark_published('task', :joint_task, '2026-03-18')
+    UNION ALL SELECT mark_published('task', :report_task, '2026-03-26')
+    UNION ALL SELECT mark_published('target_list', :joint_task, current_date)
+    UNION ALL SELECT mark_published('result', p.object_id, p.due_on - 1)
+                FROM publication p WHERE p.kind = 'result' AND p.object_id % 3 <> 0) s;
+SELECT s.kind, d.name AS department, s.status, count(*) AS items, min(s.due_on) AS first_due, max(s.due_on) AS last_due
+  FROM v_publication_schedule s JOIN department d ON d.id = s.department_id
+ GROUP BY 1, 2, 3 ORDER BY 2, 1, 3;
+SELECT kind, object_id, event_on, due_on, days_overdue FROM v_overdue_publications LIMIT 5;
+
+\echo
+\echo '== 10. The disclosure site: a role that can read the public views and nothing else'
+CREATE ROLE disclosure_site LOGIN;
+SELECT grant_public_reader('disclosure_site') \gset
+SET ROLE disclosure_site;
+\echo '   年度抽查计划'
+SELECT department_name AS 部门, year AS 年度, title AS 计划, approved_on AS 批准, published_on AS 公示 FROM public_plans ORDER BY plan_id;
+\echo '   抽查任务'
+SELECT task_id, array_to_string(department_names, '、') AS 部门, title AS 任务, period_start || '至' || period_end AS 期间,
+       published_on AS 公示 FROM public_tasks ORDER BY task_id;
+\echo '   抽查对象名单（可验证：种子与名录摘要）'
+SELECT task_id, uscc AS 统一社会信用代码, subject_name AS 名称, stratum, rank, left(seed_hex, 16) || '…' AS 种子,
+       left(population_digest_hex, 16) || '…' AS 名录摘要
+  FROM public_targets ORDER BY task_id, stratum, rank LIMIT 8;
+\echo '   检查结果'
+SELECT uscc AS 统一社会信用代码, subject_name AS 名称, department_name AS 检查部门, result_name AS 检查结果,
+       result_on AS 结果日期, published_on AS 公示
+  FROM public_results ORDER BY published_on, result_id LIMIT 8;
+\echo '   anything else is refused:'
+DO $$ BEGIN PERFORM count(*) FROM supervise.inspector; EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'refused: %', SQLERRM; END $$;
+RESET ROLE;
+\echo
+\echo '== done: a year of plans, draws, visits, results and publications; see README.md for more'
