@@ -117,6 +117,14 @@ INSERT INTO disposal (inspection_id, kind, decided_on) VALUES (9001, 'warning', 
 ROLLBACK TO s;
 INSERT INTO disposal (inspection_id, kind, decided_on) VALUES (9001, 'order', '2026-05-10');
 SELECT count(*) AS result_codes, count(*) FILTER (WHERE problem_found) AS with_problem FROM result_code;
+-- shipped result codes: renamed (kept by pg_dump as modified), never deleted; new codes can be added
+SAVEPOINT s;
+DELETE FROM result_code WHERE code = 'no_problem';
+ROLLBACK TO s;
+UPDATE result_code SET name_en = 'no problems found' WHERE code = 'no_problem';
+INSERT INTO result_code (code, name_zh, name_en, problem_found, sort_order) VALUES ('local_extra', '地方增设结果', 'local result', true, 99);
+INSERT INTO result_code (code, name_zh, name_en, problem_found, sort_order) VALUES ('moved_out', '已迁出（异地）', 'moved out', false, 13);
+SELECT code, name_zh, name_en, shipped, modified FROM result_code WHERE NOT shipped OR modified ORDER BY code;
 ROLLBACK;
 -- every table holding user data is registered for pg_dump, with its sequence
 SELECT c.relname, c.relkind FROM pg_class c

@@ -122,10 +122,13 @@ CREATE TABLE @extschema@.result_code (
     name_en         text NOT NULL,
     problem_found   boolean NOT NULL,
     sort_order      smallint NOT NULL,
-    shipped         boolean NOT NULL DEFAULT false
+    shipped         boolean NOT NULL DEFAULT false,
+    modified        boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.result_code IS
-    'check results (检查结果) of the market regulator; shipped rows come with the extension, a DBA may add more';
+    'check results (检查结果) of the market regulator; shipped rows come with the extension and can be renamed (pg_dump keeps the change), a DBA may add more';
+COMMENT ON COLUMN @extschema@.result_code.shipped IS 'the row was installed by the extension (it can be changed, not deleted)';
+COMMENT ON COLUMN @extschema@.result_code.modified IS 'a shipped row changed since installation; pg_dump keeps rows that are not shipped or modified';
 INSERT INTO @extschema@.result_code (code, name_zh, name_en, problem_found, sort_order, shipped) VALUES
     ('no_problem',            '未发现问题',                       'no problem found',                                   false, 1, true),
     ('not_disclosed',         '未按规定公示应当公示的信息',         'information that must be disclosed was not',         true,  2, true),
@@ -153,7 +156,9 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.inspector_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.inspector_conflict', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.check_item', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.check_item_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.result_code', 'WHERE NOT shipped');
+CREATE TRIGGER result_code_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.result_code
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('code', 'Rename it instead (name_zh, name_en).');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.result_code', 'WHERE NOT shipped OR modified');
 
 -- Department A is superior (上级) to B: same system, A.level < B.level, B.region starts with A.region.
 CREATE FUNCTION @extschema@.is_superior(superior_id bigint, subordinate_id bigint) RETURNS boolean
