@@ -22,15 +22,15 @@ INSERT INTO check_item (id, department_id, code, name, category, limit_exempt, e
     (87, 804, 'F1', '食品经营检查', 'food_safety', false, NULL),
     (88, 801, 'Q1', '产品质量检查', 'product_quality', false, NULL),
     (89, 806, 'E1', '排放报告检查', 'emission_report', false, NULL);
--- subjects S01..S14, all in 思明区 except S12 (鼓楼区); S13 is deregistered
+-- subjects S01..S19, all in 思明区 except S12 (鼓楼区); S13 is deregistered
 INSERT INTO subject (uscc, name, region, status)
 SELECT uscc_build('91', CASE WHEN i = 12 THEN '350102' ELSE '350203' END, 'MA0000' || lpad(i::text, 2, '0')),
        '测试企业' || i, CASE WHEN i = 12 THEN '350102' ELSE '350203' END,
        CASE WHEN i = 13 THEN 'deregistered' ELSE 'active' END
-  FROM generate_series(1, 14) i;
+  FROM generate_series(1, 19) i;
 CREATE TEMP TABLE s AS
 SELECT i, uscc_build('91', CASE WHEN i = 12 THEN '350102' ELSE '350203' END, 'MA0000' || lpad(i::text, 2, '0')) AS uscc
-  FROM generate_series(1, 14) i;
+  FROM generate_series(1, 19) i;
 CREATE FUNCTION pg_temp.s(integer) RETURNS uscc LANGUAGE sql AS 'SELECT uscc FROM s WHERE i = $1';
 INSERT INTO task (id, department_id, kind, title, period_start, period_end, sample_ratio) VALUES
     (8025, 803, 'temporary', '2025 食品抽查',            '2025-12-01', '2025-12-31', 1),
@@ -121,19 +121,21 @@ INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (
 ROLLBACK TO sp;
 INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9012, 8026, pg_temp.s(4), 803, '2026-03-05');
 ROLLBACK TO sp;
--- a blank reason is no reason
-INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on, override_reason) VALUES (9012, 8026, pg_temp.s(2), 803, '2026-03-05', ' ');
+-- an override is granted with a reason (not blank), kept, and used by the inspection
+\set VERBOSITY terse
+INSERT INTO limit_override (task_id, uscc, department_id, reason) VALUES (8026, pg_temp.s(2), 803, ' ');
+\set VERBOSITY default
 ROLLBACK TO sp;
--- with a reason it is recorded, and the override is kept and reported
-INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on, override_reason)
-VALUES (9012, 8026, pg_temp.s(2), 803, '2026-03-05', '《食品安全法》第一百一十条：发现问题后复查');
-SELECT inspection_id, task_id, uscc = pg_temp.s(2) AS s02, override_reason, override_conflict,
-       overridden_by = current_user AS by_me, overridden_at IS NOT NULL AS stamped
+INSERT INTO limit_override (task_id, uscc, department_id, reason)
+VALUES (8026, pg_temp.s(2), 803, '《食品安全法》第一百一十条：发现问题后复查');
+SELECT task_id, uscc = pg_temp.s(2) AS s02, reason, granted_by = current_user AS by_me, overridden_check, used_at, inspection_id
+  FROM v_limit_overrides;
+INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9012, 8026, pg_temp.s(2), 803, '2026-03-05');
+SELECT task_id, uscc = pg_temp.s(2) AS s02, reason, overridden_check, used_at IS NOT NULL AS used, inspection_id
   FROM v_limit_overrides;
 SELECT year, category, uscc = pg_temp.s(2) AS s02, checks, task_ids, department_ids, overridden FROM v_repeat_checks;
--- a clean inspection is not stamped; an update that moves it into a conflict is checked too
+-- an update that moves an inspection into a conflict is checked too
 INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9013, 8026, pg_temp.s(3), 803, '2026-03-05');
-SELECT override_conflict, overridden_by FROM inspection WHERE id = 9013;
 SAVEPOINT sp;
 UPDATE inspection SET uscc = pg_temp.s(1) WHERE id = 9002;   -- fine: S01's check was in 2025
 UPDATE inspection SET task_id = 8026, uscc = pg_temp.s(4) WHERE id = 9011;  -- S04: the city checked it
@@ -142,48 +144,54 @@ ROLLBACK TO sp;
 INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9014, 8025, pg_temp.s(3), 803, '2026-01-02');
 ROLLBACK TO sp;
 
--- draws: ratio 1 takes every eligible subject of a directory; targets count as checks
+-- draws (this year's tasks: a task is drawn in its own year), on subjects S15..S19 only
+SELECT extract(year FROM current_date)::integer AS y \gset
 INSERT INTO directory (id, department_id, name) VALUES (801, 803, '思明区测试名录');
-INSERT INTO directory_member (directory_id, uscc) SELECT 801, uscc FROM s WHERE i IN (1, 2, 4, 10, 11, 13);
-UPDATE task SET directory_id = 801 WHERE id = 8026;
-SELECT s.i FROM eligible_population(8026) e JOIN s ON s.uscc = e.uscc ORDER BY 1;
-SELECT draw(8026, seed_from('limits test')) IS NOT NULL AS drawn;
+INSERT INTO directory_member (directory_id, uscc) SELECT 801, uscc FROM s WHERE i BETWEEN 15 AND 19;
+INSERT INTO task (id, department_id, kind, title, period_start, period_end, approved_on, sample_ratio, directory_id) VALUES
+    (8070, 803, 'temporary', '本年食品抽查', make_date(:y, 3, 1), make_date(:y, 6, 30), make_date(:y, 1, 2), 1, 801),
+    (8071, 803, 'temporary', '本年一月食品检查', make_date(:y, 1, 10), make_date(:y, 1, 31), make_date(:y, 1, 2), 1, NULL);
+INSERT INTO task_item (task_id, item_id) VALUES (8070, 81), (8071, 81);
+INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9020, 8071, pg_temp.s(15), 803, make_date(:y, 1, 15));
+-- ratio 1 takes every eligible subject of the directory: S15 was checked for food this year
+SELECT s.i FROM eligible_population(8070) e JOIN s ON s.uscc = e.uscc ORDER BY 1;
+SELECT draw(8070, seed_from('limits test')) IS NOT NULL AS drawn;
 SELECT s.i FROM draw_target t JOIN draw_record r ON r.id = t.draw_id JOIN s ON s.uscc = t.uscc
- WHERE r.task_id = 8026 ORDER BY 1;
--- S10 is now taken for food safety in 2026 by a draw, for any department; not for another category
-SELECT exclusion_reason(pg_temp.s(10), 8027) AS same_category, exclusion_reason(pg_temp.s(10), 8034) AS gulou,
-       exclusion_reason(pg_temp.s(10), 8032) AS ecology;
-SELECT reason, category, task_id, department_id, source FROM limit_conflicts(pg_temp.s(10), 8027);
--- an inspection of a drawn target is within the draw; of another subject it is checked (the
--- message names the draw, whose id and date vary: terse)
-INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9015, 8026, pg_temp.s(10), 803, '2026-03-10');
+ WHERE r.task_id = 8070 ORDER BY 1;
+-- S16 is now taken for food safety this year by a draw, for any department; not for another category
+SELECT exclusion_reason(pg_temp.s(16), 8071) AS same_category, exclusion_reason(pg_temp.s(16), 8032) AS other_category;
+SELECT reason, category, task_id, department_id, source FROM limit_conflicts(pg_temp.s(16), 8071);
+-- an inspection of a drawn target is within the draw; of the same subject for another task it is
+-- checked (the message names the draw, whose id and date vary: terse)
+INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9021, 8070, pg_temp.s(16), 803, make_date(:y, 3, 10));
 SAVEPOINT d1;
 \set VERBOSITY terse
-INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9016, 8027, pg_temp.s(11), 803, '2026-01-10');
+INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9022, 8071, pg_temp.s(17), 803, make_date(:y, 1, 20));
 ROLLBACK TO d1;
--- the draw's targets are checked: a target the rule excludes fails the draw
-INSERT INTO draw_record (id, task_id, algorithm, seed) VALUES (8099, 8027, 'sha256-v1', seed_from('x'));
-INSERT INTO draw_target (draw_id, uscc, stratum, rank) VALUES (8099, pg_temp.s(10), '', 1);
-ROLLBACK TO d1;
--- cancelled draws do not count
-SELECT exclusion_reason(pg_temp.s(1), 8027) AS s01_drawn, exclusion_reason(pg_temp.s(10), 8027) AS s10_drawn_and_inspected;
-UPDATE draw_record SET cancelled_at = now(), cancel_reason = '测试' WHERE task_id = 8026;
-SELECT exclusion_reason(pg_temp.s(1), 8027) AS s01_cancelled, exclusion_reason(pg_temp.s(10), 8027) AS s10_inspected;
--- restoring a cancelled draw whose target was checked meanwhile is refused
-INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9017, 8027, pg_temp.s(11), 803, '2026-01-10');
+-- every drawn target is checked: a draw from a population that ignores the limits fails
+CREATE OR REPLACE FUNCTION eligible_population(task_id bigint)
+    RETURNS TABLE (uscc uscc, credit_class text, weight double precision) LANGUAGE sql
+    AS 'SELECT s.uscc, s.credit_class, 1::float8 FROM supervise.subject s WHERE s.uscc = ANY (ARRAY[pg_temp.s(17), pg_temp.s(18)])';
 DO $$
 BEGIN
-    UPDATE supervise.draw_record SET cancelled_at = NULL, cancel_reason = NULL WHERE task_id = 8026;
+    PERFORM supervise.draw(8071, supervise.seed_from('ignores the limits'));
 EXCEPTION WHEN exclusion_violation THEN
     RAISE NOTICE 'refused: %', regexp_replace(SQLERRM, 'draw \d+', 'draw N');
 END
 $$;
 ROLLBACK TO d1;
+-- cancelled draws do not count: S17 is free again, S16 was inspected within the draw and stays taken
+SELECT cancel_draw(id, '抽取范围有误') FROM draw_record WHERE task_id = 8070;
+SELECT exclusion_reason(pg_temp.s(17), 8071) AS s17_cancelled, exclusion_reason(pg_temp.s(16), 8071) AS s16_inspected;
+INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9022, 8071, pg_temp.s(17), 803, make_date(:y, 1, 20));
+ROLLBACK TO d1;
 \set VERBOSITY default
 -- checks per subject: S02 had the food check of January, the clue check and the overridden one;
--- S10 was drawn and inspected (one check)
+-- S08 two exempt checks; S16 was drawn and inspected (one check)
 SELECT year, s.i, checks, clue_checks, departments FROM v_checks_per_subject v JOIN s ON s.uscc = v.uscc
- WHERE s.i IN (1, 2, 8, 10) ORDER BY year, s.i;
+ WHERE s.i IN (2, 8) AND year = 2026 ORDER BY year, s.i;
+SELECT year = :y AS this_year, s.i, checks, clue_checks, departments FROM v_checks_per_subject v JOIN s ON s.uscc = v.uscc
+ WHERE s.i = 16;
 
 -- the set-based rule agrees with exclusion_reason on every subject and task here
 SELECT t.id AS task_id, count(*) AS disagreements

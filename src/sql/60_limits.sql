@@ -9,22 +9,29 @@
 -- (year, category) and (year, system), taken in one fixed order before the rule is evaluated.
 -- =====================================================================================
 
--- ---- overrides of the rule, kept on the inspection ----------------------------------------------
-ALTER TABLE @extschema@.inspection
-    ADD COLUMN override_reason   text,
-    ADD COLUMN override_conflict text,
-    ADD COLUMN overridden_by     text,
-    ADD COLUMN overridden_at     timestamptz,
-    ADD CONSTRAINT "an override reason is not blank" CHECK (btrim(override_reason) <> '');
-COMMENT ON COLUMN @extschema@.inspection.override_reason IS
-    'why this check was recorded although an earlier check of the same category this year (or a superior department''s check) excludes it, e.g. the law that provides otherwise; NULL for a check within the limits';
-COMMENT ON COLUMN @extschema@.inspection.override_conflict IS
-    'set by the limits trigger when an override was needed: the reason and the earlier check it overrode (task, department, date)';
-COMMENT ON COLUMN @extschema@.inspection.overridden_by IS 'role that recorded the override (set by the limits trigger)';
-COMMENT ON COLUMN @extschema@.inspection.overridden_at IS 'when the override was recorded (set by the limits trigger)';
+-- ---- overrides of the rule -------------------------------------------------------------------
+-- An override is granted before the inspection is recorded, for one (task, subject, department),
+-- with a reason; the inspection trigger accepts a check the rule refuses only when it finds one,
+-- and writes the earlier check it overrode onto it. Kept in a table of its own, so inspection
+-- rows keep their shape.
+CREATE TABLE @extschema@.limit_override (
+    task_id         bigint NOT NULL REFERENCES @extschema@.task,
+    uscc            @extschema@.uscc NOT NULL REFERENCES @extschema@.subject ON UPDATE CASCADE,
+    department_id   bigint NOT NULL REFERENCES @extschema@.department,
+    reason          text NOT NULL,
+    granted_by      name NOT NULL DEFAULT CURRENT_USER,
+    granted_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    overridden_check text,
+    used_at         timestamptz,
+    PRIMARY KEY (task_id, uscc, department_id),
+    CONSTRAINT "an override reason is not blank" CHECK (btrim(reason) <> '')
+);
+COMMENT ON TABLE @extschema@.limit_override IS
+    'overrides of the limits on repeated checks: the (task, subject, department) may be checked although an earlier check of the same category this year, or a superior department''s check, excludes it; reason says why (e.g. the law that provides otherwise). Insert it before recording the inspection; the limits trigger fills overridden_check and used_at when it is used';
+COMMENT ON COLUMN @extschema@.limit_override.overridden_check IS 'set when used: the reason and the earlier check that was overridden (inspection or draw, task, department, date)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.limit_override', '');
 
--- per-subject lookups of live draw targets (exclusion_reason, the inspection trigger)
-CREATE INDEX draw_target_uscc_idx ON @extschema@.draw_target (uscc);
+-- per-task lookups of inspections (draw_target (uscc) is indexed by the draw piece)
 CREATE INDEX inspection_task_idx ON @extschema@.inspection (task_id);
 
 -- ---- what a task's checks count for ----------------------------------------------------------------
@@ -50,7 +57,10 @@ SELECT i.uscc,
        pg_catalog.date_part('year', COALESCE(i.inspected_on, sc.period_start))::integer AS year,
        sc.category, i.department_id, sc.task_id, 'inspection'::text AS source, i.id AS source_id,
        COALESCE(i.inspected_on, sc.period_start) AS checked_on,
-       i.override_reason IS NOT NULL AS overridden
+       EXISTS (SELECT 1 FROM @extschema@.limit_override o
+                WHERE o.task_id OPERATOR(pg_catalog.=) i.task_id AND o.uscc OPERATOR(@extschema@.=) i.uscc
+                  AND o.department_id OPERATOR(pg_catalog.=) i.department_id
+                  AND o.used_at IS NOT NULL) AS overridden
   FROM @extschema@.inspection i
   JOIN @extschema@.v_limit_scope sc
     ON sc.task_id OPERATOR(pg_catalog.=) i.task_id
@@ -175,7 +185,7 @@ AS $$
            c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
       FROM @extschema@.task_limit_profile($2) p
       JOIN @extschema@.v_limited_checks c
-        ON c.uscc OPERATOR(pg_catalog.=) $1
+        ON c.uscc OPERATOR(@extschema@.=) $1
        AND c.year OPERATOR(pg_catalog.=) COALESCE($3, p.year)
        AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
        AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
@@ -198,7 +208,7 @@ BEGIN
         RAISE EXCEPTION 'task % does not exist', exclusion_reason.task_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT s.status INTO st FROM @extschema@.subject s WHERE s.uscc OPERATOR(pg_catalog.=) exclusion_reason.subject;
+    SELECT s.status INTO st FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) exclusion_reason.subject;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'subject "%" is not in the subject directory', exclusion_reason.subject
             USING ERRCODE = 'invalid_parameter_value',
@@ -232,7 +242,7 @@ AS $$
        AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
        AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
             OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
-      JOIN @extschema@.subject s ON s.uscc OPERATOR(pg_catalog.=) c.uscc AND s.status OPERATOR(pg_catalog.=) 'active'
+      JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) c.uscc AND s.status OPERATOR(pg_catalog.=) 'active'
      WHERE p.limited
      GROUP BY c.uscc
 $$;
@@ -243,7 +253,7 @@ COMMENT ON FUNCTION @extschema@.excluded_subjects(bigint) IS
 -- directory (all active subjects without one), minus those the limits exclude, by one hash
 -- anti-join. Takes the limit locks first, so the query that follows sees every committed check.
 CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
-RETURNS TABLE (uscc @extschema@.uscc, credit_class text)
+RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
     LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
     SET search_path = @extschema@, pg_temp
 AS $$
@@ -261,32 +271,32 @@ BEGIN
     SELECT * INTO p FROM @extschema@.task_limit_profile(eligible_population.task_id);
     IF NOT p.limited THEN
         RETURN QUERY
-        SELECT s.uscc, s.credit_class FROM @extschema@.subject s
+        SELECT s.uscc, s.credit_class, s.risk_level::double precision FROM @extschema@.subject s
          WHERE s.status OPERATOR(pg_catalog.=) 'active'
            AND (dir IS NULL OR EXISTS (SELECT 1 FROM @extschema@.directory_member m
                                         WHERE m.directory_id OPERATOR(pg_catalog.=) dir
-                                          AND m.uscc OPERATOR(pg_catalog.=) s.uscc));
+                                          AND m.uscc OPERATOR(@extschema@.=) s.uscc));
     ELSIF dir IS NULL THEN
         RETURN QUERY
-        SELECT s.uscc, s.credit_class FROM @extschema@.subject s
+        SELECT s.uscc, s.credit_class, s.risk_level::double precision FROM @extschema@.subject s
          WHERE s.status OPERATOR(pg_catalog.=) 'active'
            AND NOT EXISTS (
                SELECT 1 FROM @extschema@.v_limited_checks c
-                WHERE c.uscc OPERATOR(pg_catalog.=) s.uscc
+                WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
                   AND c.year OPERATOR(pg_catalog.=) p.year
                   AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
                   AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
                        OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors)));
     ELSE
         RETURN QUERY
-        SELECT s.uscc, s.credit_class
+        SELECT s.uscc, s.credit_class, s.risk_level::double precision
           FROM @extschema@.directory_member m
-          JOIN @extschema@.subject s ON s.uscc OPERATOR(pg_catalog.=) m.uscc
+          JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) m.uscc
          WHERE m.directory_id OPERATOR(pg_catalog.=) dir
            AND s.status OPERATOR(pg_catalog.=) 'active'
            AND NOT EXISTS (
                SELECT 1 FROM @extschema@.v_limited_checks c
-                WHERE c.uscc OPERATOR(pg_catalog.=) s.uscc
+                WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
                   AND c.year OPERATOR(pg_catalog.=) p.year
                   AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
                   AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
@@ -295,7 +305,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS
-    'the draw''s eligible population (uscc, credit_class): active subjects of the task''s directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, by one anti-join). Takes the limit locks of the task first (see limit_lock), so it is VOLATILE and must run in the drawing transaction';
+    'the draw''s eligible population (uscc, credit_class, weight = risk_level): active subjects of the task''s directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, by one anti-join). Takes the limit locks of the task first (see limit_lock), so it is VOLATILE and must run in the drawing transaction';
 
 -- ---- enforcement: drawn targets, cancels, inspections --------------------------------------------
 CREATE FUNCTION @extschema@.limits_describe_check(source text, source_id bigint, task_id bigint,
@@ -331,12 +341,13 @@ BEGIN
       JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) n.draw_id
       CROSS JOIN LATERAL @extschema@.task_limit_profile(dr.task_id) p
       JOIN @extschema@.v_limited_checks x
-        ON x.uscc OPERATOR(pg_catalog.=) n.uscc
+        ON x.uscc OPERATOR(@extschema@.=) n.uscc
        AND x.year OPERATOR(pg_catalog.=) p.year
        AND x.task_id OPERATOR(pg_catalog.<>) p.task_id
        AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
             OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
      WHERE p.limited
+     ORDER BY n.uscc, x.checked_on, x.source_id
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
@@ -354,34 +365,19 @@ CREATE TRIGGER limits_check_targets AFTER INSERT ON @extschema@.draw_target
     REFERENCING NEW TABLE AS new_targets
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.limits_check_targets();
 
--- A cancel frees the draw's targets for other tasks; it waits for draws of the same categories in
--- progress (and they for it). An un-cancel makes the targets count again and is checked.
+-- A cancel frees the draw's targets for other tasks: it waits for draws of the same categories
+-- and systems in progress, and they for it (the draw piece allows no other update of a draw).
 CREATE FUNCTION @extschema@.limits_on_cancel() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = @extschema@, pg_temp
 AS $$
-DECLARE
-    c record;
 BEGIN
     PERFORM @extschema@.limit_lock(NEW.task_id);
-    IF NEW.cancelled_at IS NULL THEN
-        SELECT dt.uscc, x.* INTO c
-          FROM @extschema@.draw_target dt
-          CROSS JOIN LATERAL @extschema@.limit_conflicts(dt.uscc, NEW.task_id) x
-         WHERE dt.draw_id OPERATOR(pg_catalog.=) NEW.id
-         LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'draw % cannot be restored: subject "%" was checked since', NEW.id, c.uscc
-                USING ERRCODE = 'exclusion_violation',
-                      DETAIL = 'Check: ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '").',
-                      HINT = 'Draw the task again instead.';
-        END IF;
-    END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limits_on_cancel() IS
-    'trigger: a cancel (or un-cancel) of a draw takes the limit locks of its task; an un-cancel whose targets were checked meanwhile is refused';
+    'trigger: cancelling a draw takes the limit locks of its task, so it is ordered with concurrent draws of the same categories';
 CREATE TRIGGER limits_on_cancel BEFORE UPDATE OF cancelled_at ON @extschema@.draw_record
     FOR EACH ROW WHEN (OLD.cancelled_at IS DISTINCT FROM NEW.cancelled_at)
     EXECUTE FUNCTION @extschema@.limits_on_cancel();
@@ -397,20 +393,13 @@ DECLARE
     p record;
     c record;
     y integer;
+    described text;
 BEGIN
     IF TG_OP = 'UPDATE'
-       AND (OLD.task_id, OLD.uscc, OLD.department_id, OLD.inspected_on, OLD.override_reason)
-           IS NOT DISTINCT FROM (NEW.task_id, NEW.uscc, NEW.department_id, NEW.inspected_on, NEW.override_reason) THEN
+       AND (OLD.task_id, OLD.uscc, OLD.department_id, OLD.inspected_on)
+           IS NOT DISTINCT FROM (NEW.task_id, NEW.uscc, NEW.department_id, NEW.inspected_on) THEN
         RETURN NEW;
     END IF;
-    IF pg_catalog.btrim(NEW.override_reason) OPERATOR(pg_catalog.=) '' THEN
-        RAISE EXCEPTION 'an override reason is not blank'
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Say why the check is allowed, e.g. the law that provides for it, or give no override.';
-    END IF;
-    NEW.override_conflict := NULL;
-    NEW.overridden_by := NULL;
-    NEW.overridden_at := NULL;
     SELECT * INTO p FROM @extschema@.task_limit_profile(NEW.task_id);
     IF NOT FOUND OR NOT p.limited THEN
         RETURN NEW;             -- clue task, exempt items only (or the FK will refuse the task)
@@ -418,7 +407,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM @extschema@.draw_target dt
                  JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id
                 WHERE dr.task_id OPERATOR(pg_catalog.=) NEW.task_id AND dr.cancelled_at IS NULL
-                  AND dt.uscc OPERATOR(pg_catalog.=) NEW.uscc) THEN
+                  AND dt.uscc OPERATOR(@extschema@.=) NEW.uscc) THEN
         RETURN NEW;             -- within a draw: the draw applied the rule
     END IF;
     SELECT pg_catalog.date_part('year', COALESCE(NEW.inspected_on, t.period_start))::integer INTO y
@@ -427,34 +416,40 @@ BEGIN
     -- a new statement: in READ COMMITTED a snapshot taken after the locks
     SELECT * INTO c FROM @extschema@.limit_conflicts(NEW.uscc, NEW.task_id, y) LIMIT 1;
     IF FOUND THEN
-        IF NEW.override_reason IS NULL THEN
+        described := @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on)
+                     || ' (category "' || c.category || '")';
+        UPDATE @extschema@.limit_override o
+           SET overridden_check = c.reason || ': ' || described, used_at = pg_catalog.now()
+         WHERE o.task_id OPERATOR(pg_catalog.=) NEW.task_id AND o.uscc OPERATOR(@extschema@.=) NEW.uscc
+           AND o.department_id OPERATOR(pg_catalog.=) NEW.department_id;
+        IF NOT FOUND THEN
             RAISE EXCEPTION 'subject "%" may not be checked again for task %: %', NEW.uscc, NEW.task_id, c.reason
                 USING ERRCODE = 'exclusion_violation',
-                      DETAIL = 'Earlier check: ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '").',
-                      HINT = 'Record it with an override_reason if a law provides for a second check, or check another subject.';
+                      DETAIL = 'Earlier check: ' || described || '.',
+                      HINT = pg_catalog.format('If a law provides for a second check, grant an override first: INSERT INTO supervise.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').',
+                                               NEW.task_id, NEW.uscc, NEW.department_id);
         END IF;
-        NEW.override_conflict := c.reason || ': ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '")';
-        NEW.overridden_by := current_user;
-        NEW.overridden_at := pg_catalog.now();
     END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limits_check_inspection() IS
-    'trigger: an inspection recorded outside a live draw of its task that breaks the limits on repeated checks is refused with the earlier check named, unless override_reason is given; the overridden check is kept in override_conflict';
+    'trigger: an inspection recorded outside a live draw of its task that breaks the limits on repeated checks is refused with the earlier check named, unless a limit_override for its task, subject and department exists, which is then marked used with the overridden check';
 CREATE TRIGGER limits_check_inspection
-    BEFORE INSERT OR UPDATE OF task_id, uscc, department_id, inspected_on, override_reason
+    BEFORE INSERT OR UPDATE OF task_id, uscc, department_id, inspected_on
     ON @extschema@.inspection
     FOR EACH ROW EXECUTE FUNCTION @extschema@.limits_check_inspection();
 
 -- ---- reporting ---------------------------------------------------------------------------------------
 CREATE VIEW @extschema@.v_limit_overrides AS
-SELECT i.id AS inspection_id, i.task_id, i.uscc, i.department_id, i.inspected_on,
-       i.override_reason, i.override_conflict, i.overridden_by, i.overridden_at
-  FROM @extschema@.inspection i
- WHERE i.override_reason IS NOT NULL;
+SELECT o.task_id, o.uscc, o.department_id, o.reason, o.granted_by, o.granted_at,
+       o.overridden_check, o.used_at, i.id AS inspection_id, i.inspected_on
+  FROM @extschema@.limit_override o
+  LEFT JOIN @extschema@.inspection i
+    ON i.task_id OPERATOR(pg_catalog.=) o.task_id AND i.uscc OPERATOR(@extschema@.=) o.uscc
+   AND i.department_id OPERATOR(pg_catalog.=) o.department_id;
 COMMENT ON VIEW @extschema@.v_limit_overrides IS
-    'limits: inspections recorded with an override reason, with the earlier check they overrode (override_conflict, NULL when none was found at the time) and who recorded them when';
+    'limits: every override granted, with its reason, who granted it when, the inspection it was used for and the earlier check it overrode (overridden_check; NULL while unused, or when the inspection turned out not to need it)';
 
 CREATE VIEW @extschema@.v_repeat_checks AS
 SELECT c.year, c.category, c.uscc,
@@ -479,7 +474,7 @@ WITH checks AS (
       JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id AND dr.cancelled_at IS NULL
       JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) dr.task_id
      WHERE NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
-                        WHERE i.task_id OPERATOR(pg_catalog.=) t.id AND i.uscc OPERATOR(pg_catalog.=) dt.uscc)
+                        WHERE i.task_id OPERATOR(pg_catalog.=) t.id AND i.uscc OPERATOR(@extschema@.=) dt.uscc)
 )
 SELECT c.year, c.uscc,
        pg_catalog.count(DISTINCT c.task_id) AS checks,
