@@ -84,17 +84,23 @@ COMMENT ON VIEW @extschema@.v_limited_checks IS
 CREATE FUNCTION @extschema@.task_limit_profile(task bigint,
     OUT task_id bigint, OUT year integer, OUT limited boolean, OUT categories text[],
     OUT departments bigint[], OUT superiors bigint[], OUT systems text[])
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
 AS $$
+BEGIN
+    -- plpgsql rather than sql: its plans are kept across calls (exclusion_reason runs per subject)
     SELECT t.id,
            pg_catalog.date_part('year', t.period_start)::integer,
            COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
            COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
-           COALESCE((SELECT pg_catalog.array_agg(a.id ORDER BY a.id)
-                       FROM @extschema@.department a
-                      WHERE EXISTS (SELECT 1 FROM pg_catalog.unnest(x.departments) d(id)
-                                     WHERE @extschema@.is_superior(a.id, d.id))), '{}'),
+           -- is_superior decides; the join on system and level only narrows the candidates
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
+                       FROM @extschema@.department d
+                       JOIN @extschema@.department a
+                         ON a.system OPERATOR(pg_catalog.=) d.system AND a.level OPERATOR(pg_catalog.<) d.level
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)
+                        AND @extschema@.is_superior(a.id, d.id)), '{}'),
            COALESCE((SELECT pg_catalog.array_agg(DISTINCT d.system ORDER BY d.system)
                        FROM @extschema@.department d
                       WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)), '{}')
@@ -103,7 +109,13 @@ AS $$
           SELECT pg_catalog.array_agg(DISTINCT sc.category ORDER BY sc.category) AS categories,
                  pg_catalog.array_agg(DISTINCT sc.item_department_id ORDER BY sc.item_department_id) AS departments
             FROM @extschema@.v_limit_scope sc WHERE sc.task_id OPERATOR(pg_catalog.=) t.id) x
-     WHERE t.id OPERATOR(pg_catalog.=) $1
+     WHERE t.id OPERATOR(pg_catalog.=) task
+      INTO task_id, year, limited, categories, departments, superiors, systems;
+    IF NOT FOUND THEN
+        RETURN;     -- no row
+    END IF;
+    RETURN NEXT;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
     'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task';
@@ -177,21 +189,24 @@ COMMENT ON FUNCTION @extschema@.limit_lock(bigint, @extschema@.uscc, bigint, int
 CREATE FUNCTION @extschema@.limit_conflicts(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
 RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
                source text, source_id bigint, overridden boolean)
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
 AS $$
+BEGIN
+    RETURN QUERY
     SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
                 ELSE 'superior_checked_this_year' END,
            c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
-      FROM @extschema@.task_limit_profile($2) p
+      FROM @extschema@.task_limit_profile(limit_conflicts.task) p
       JOIN @extschema@.v_limited_checks c
-        ON c.uscc OPERATOR(@extschema@.=) $1
-       AND c.year OPERATOR(pg_catalog.=) COALESCE($3, p.year)
+        ON c.uscc OPERATOR(@extschema@.=) limit_conflicts.subject
+       AND c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts.year, p.year)
        AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
        AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
             OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
      WHERE p.limited
-     ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category
+     ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) IS
     'limits: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items';
