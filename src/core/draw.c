@@ -1,0 +1,1217 @@
+/*
+ * draw.c — reproducible, publicly verifiable draws (双随机); see draw.h and doc/draw-algorithm.md.
+ * Pure C, no PostgreSQL headers; MD5 for RFC 3797 comes from OpenSSL's libcrypto.
+ */
+#include "draw.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#define TICK_EVERY 4096
+
+#if defined(__GNUC__)
+static int	fail(char *err, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#endif
+
+static int
+fail(char *err, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (err)
+	{
+		va_start(ap, fmt);
+		vsnprintf(err, DRAW_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static inline void
+put_be16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t) (v >> 8);
+	p[1] = (uint8_t) v;
+}
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t) (v >> (24 - 8 * i));
+}
+
+static inline void
+put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t) (v >> (56 - 8 * i));
+}
+
+static inline uint32_t
+get_be16(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 8) | p[1];
+}
+
+static inline uint32_t
+get_be32(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
+}
+
+static inline uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline double
+get_double(const uint8_t *p)
+{
+	uint64_t	bits = get_be64(p);
+	double		w;
+
+	memcpy(&w, &bits, sizeof(w));
+	return w;
+}
+
+static inline void
+put_double(uint8_t *p, double w)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &w, sizeof(bits));
+	put_be64(p, bits);
+}
+
+int
+draw_algorithm_from_name(const char *name)
+{
+	if (strcmp(name, "sha256-v1") == 0)
+		return DRAW_SHA256_V1;
+	if (strcmp(name, "sha256-v1-weighted") == 0)
+		return DRAW_SHA256_V1_WEIGHTED;
+	if (strcmp(name, "rfc3797") == 0)
+		return DRAW_RFC3797;
+	return -1;
+}
+
+const char *
+draw_algorithm_name(draw_algorithm alg)
+{
+	switch (alg)
+	{
+		case DRAW_SHA256_V1: return "sha256-v1";
+		case DRAW_SHA256_V1_WEIGHTED: return "sha256-v1-weighted";
+		case DRAW_RFC3797: return "rfc3797";
+	}
+	return "?";
+}
+
+/* ---- the row digest ------------------------------------------------------------------------ */
+
+void
+draw_hasher_init(draw_hasher *h, const uint8_t seed[DRAW_SEED_LEN])
+{
+	draw_hasher_init_domain(h, DRAW_DOMAIN, seed);
+}
+
+void
+draw_hasher_init_domain(draw_hasher *h, const char *domain, const uint8_t seed[DRAW_SEED_LEN])
+{
+	uint8_t		block[SHA256_BLOCK_LEN];
+	size_t		dl = strlen(domain);	/* at most 31 */
+
+	if (dl > SHA256_BLOCK_LEN - 1 - DRAW_SEED_LEN)
+		dl = SHA256_BLOCK_LEN - 1 - DRAW_SEED_LEN;
+	memset(block, 0, sizeof(block));
+	memcpy(block, domain, dl);
+	block[dl] = 0x00;
+	memcpy(block + dl + 1, seed, DRAW_SEED_LEN);
+	sha256_init(&h->mid);
+	sha256_update(&h->mid, block, sizeof(block));
+}
+
+void
+draw_row_digest(const draw_hasher *h, const char *id, size_t len, uint8_t d[SHA256_DIGEST_LEN])
+{
+	if (len <= 55)
+		sha256_tail(&h->mid, id, len, d);
+	else
+	{
+		sha256_ctx	ctx = h->mid;
+
+		sha256_update(&ctx, id, len);
+		sha256_final(&ctx, d);
+	}
+}
+
+double
+draw_uniform(const uint8_t d[SHA256_DIGEST_LEN])
+{
+	uint64_t	h = get_be64(d);
+
+	/* an odd 54-bit integer, rounded to double (nearest, ties to even), times 2^-54 (exact) */
+	return (double) (((h >> 11) << 1) | 1) * 0x1p-54;
+}
+
+double
+draw_weight_key(const uint8_t d[SHA256_DIGEST_LEN], double w)
+{
+	return -log(draw_uniform(d)) / w;
+}
+
+void
+draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN])
+{
+	sha256(text, len, seed);
+}
+
+static const char draw_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+static const uint64_t POW31_8 = 852891037441ULL;	/* 31^8 */
+static const uint64_t POW31_9 = 26439622160671ULL;	/* 31^9 */
+
+/* 3^i mod 31, the weights of the check character */
+static const uint8_t check_weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+
+/* n base-31 digits of v (< 31^n, n <= 6 so 32-bit arithmetic suffices) into v[pos..pos+n) */
+static inline void
+base31_digits(uint32_t x, int n, int *v)
+{
+	for (int i = n - 1; i >= 0; i--)
+	{
+		v[i] = (int) (x % 31);
+		x /= 31;
+	}
+}
+
+int
+draw_code_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
+{
+	uint64_t	a = 0,
+				b = 0;
+	int			v[17];
+	int			sum = 0;
+
+	for (int i = 0; i < 6; i++)
+	{
+		a = (a << 8) | packed[i];
+		b = (b << 8) | packed[6 + i];
+	}
+	if (a >= POW31_8 || b >= POW31_9)
+		return -1;
+	/* split each 48-bit part once, then work in 32 bits: 8 = 4 + 4 and 9 = 4 + 5 digits */
+	base31_digits((uint32_t) (a / 923521u), 4, v);
+	base31_digits((uint32_t) (a % 923521u), 4, v + 4);
+	base31_digits((uint32_t) (b / 28629151u), 4, v + 8);
+	base31_digits((uint32_t) (b % 28629151u), 5, v + 12);
+	for (int i = 0; i < 17; i++)
+	{
+		out[i] = draw_alphabet[v[i]];
+		sum += v[i] * check_weight[i];
+	}
+	out[17] = draw_alphabet[(31 - sum % 31) % 31];
+	return 0;
+}
+
+/* the packing range check alone (what parsing needs) */
+static inline int
+packed_in_range(const uint8_t packed[USCC_PACKED_LEN])
+{
+	uint64_t	a = 0,
+				b = 0;
+
+	for (int i = 0; i < 6; i++)
+	{
+		a = (a << 8) | packed[i];
+		b = (b << 8) | packed[6 + i];
+	}
+	return a < POW31_8 && b < POW31_9;
+}
+
+/* ---- bounded selection ------------------------------------------------------------------------ */
+
+int
+draw_item_cmp(const draw_item *a, const draw_item *b, int weighted)
+{
+	int			c;
+	uint32_t	n;
+
+	if (weighted)
+	{
+		if (a->key < b->key)
+			return -1;
+		if (a->key > b->key)
+			return 1;
+	}
+	if (a->dhi != b->dhi)
+		return a->dhi < b->dhi ? -1 : 1;
+	c = memcmp(a->d, b->d, SHA256_DIGEST_LEN);
+	if (c != 0)
+		return c;
+	n = a->id_len < b->id_len ? a->id_len : b->id_len;
+	c = n ? memcmp(a->id, b->id, n) : 0;
+	if (c != 0)
+		return c;
+	return a->id_len < b->id_len ? -1 : a->id_len > b->id_len ? 1 : 0;
+}
+
+void
+draw_item_finish(draw_item *it, int weighted, double w)
+{
+	it->dhi = get_be64(it->d);
+	it->key = weighted ? draw_weight_key(it->d, w) : 0.0;
+}
+
+void
+draw_heap_init(draw_heap *hp, draw_item *items, uint32_t cap, uint32_t k, int weighted)
+{
+	hp->items = items;
+	hp->n = 0;
+	hp->cap = cap;
+	hp->k = k;
+	hp->weighted = weighted;
+}
+
+int
+draw_heap_wants(const draw_heap *hp, const draw_item *it)
+{
+	if (hp->n < hp->k)
+		return 1;
+	if (hp->k == 0)
+		return 0;
+	return draw_item_cmp(it, &hp->items[0], hp->weighted) < 0;
+}
+
+static void
+sift_down(draw_item *items, uint32_t n, uint32_t i, int weighted)
+{
+	draw_item	x = items[i];
+
+	for (;;)
+	{
+		uint32_t	c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && draw_item_cmp(&items[c + 1], &items[c], weighted) > 0)
+			c++;
+		if (draw_item_cmp(&items[c], &x, weighted) <= 0)
+			break;
+		items[i] = items[c];
+		i = c;
+	}
+	items[i] = x;
+}
+
+void
+draw_heap_push(draw_heap *hp, const draw_item *it, draw_item *evicted)
+{
+	if (evicted)
+		evicted->id = NULL;
+	if (hp->n < hp->k)
+	{
+		uint32_t	i = hp->n++;
+
+		while (i > 0)
+		{
+			uint32_t	p = (i - 1) / 2;
+
+			if (draw_item_cmp(&hp->items[p], it, hp->weighted) >= 0)
+				break;
+			hp->items[i] = hp->items[p];
+			i = p;
+		}
+		hp->items[i] = *it;
+		return;
+	}
+	if (evicted)
+		*evicted = hp->items[0];
+	hp->items[0] = *it;
+	sift_down(hp->items, hp->n, 0, hp->weighted);
+}
+
+void
+draw_heap_sort(draw_heap *hp)
+{
+	for (uint32_t end = hp->n; end > 1; end--)
+	{
+		draw_item	t = hp->items[0];
+
+		hp->items[0] = hp->items[end - 1];
+		hp->items[end - 1] = t;
+		sift_down(hp->items, end - 1, 0, hp->weighted);
+	}
+}
+
+/* ---- RFC 3797 ------------------------------------------------------------------------------ */
+
+/* Fenwick tree over 1..n, each position present once: find the (r+1)-th present, remove it. */
+static uint32_t
+fenwick_take(uint32_t *tree, uint32_t n, uint32_t logn, uint32_t r)
+{
+	uint32_t	pos = 0;
+
+	for (uint32_t step = logn; step > 0; step >>= 1)
+	{
+		if (pos + step <= n && tree[pos + step] <= r)
+		{
+			pos += step;
+			r -= tree[pos];
+		}
+	}
+	pos++;						/* 1-based position found */
+	for (uint32_t i = pos; i <= n; i += i & (-i))
+		tree[i]--;
+	return pos;
+}
+
+int
+rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char *key, size_t keylen,
+			   uint32_t *out, char *err)
+{
+	uint8_t    *msg;
+	const EVP_MD *md5 = EVP_md5();
+	int			use_tree;
+	uint32_t   *tree = NULL;
+	uint32_t   *sorted = NULL;	/* selected 0-based positions, increasing (small-k method) */
+	uint32_t	logn = 1;
+	int			rc = 0;
+
+	if (k > pool)
+		return fail(err, "cannot select %u of a pool of %u", k, pool);
+	if (k > DRAW_RFC3797_MAX_K)
+		return fail(err, "RFC 3797 selects at most %d items, not %u", DRAW_RFC3797_MAX_K, k);
+	if (md5 == NULL)
+		return fail(err, "MD5 is not available from OpenSSL");
+	if (k == 0)
+		return 0;
+
+	/* a Fenwick tree (4 bytes a position) when it is small; else an O(k^2) sorted list */
+	use_tree = k > 4096 && pool <= (1u << 26);
+	if (use_tree)
+	{
+		tree = env->alloc(((size_t) pool + 1) * sizeof(uint32_t), env->arg);
+		tree[0] = 0;
+		for (uint32_t i = 1; i <= pool; i++)
+			tree[i] = i & (-i);
+		while (logn * 2 <= pool)
+			logn *= 2;
+	}
+	else
+		sorted = env->alloc((size_t) k * sizeof(uint32_t), env->arg);
+
+	msg = env->alloc(keylen + 4, env->arg);
+	memcpy(msg + 2, key, keylen);
+	for (uint32_t i = 0; i < k; i++)
+	{
+		uint8_t		h[EVP_MAX_MD_SIZE];
+		unsigned int hl = 0;
+		uint32_t	remaining = pool - i;
+		uint64_t	r = 0;
+		uint32_t	pos;
+
+		put_be16(msg, i);
+		put_be16(msg + 2 + keylen, i);
+		if (!EVP_Digest(msg, keylen + 4, h, &hl, md5, NULL) || hl != 16)
+		{
+			rc = fail(err, "MD5 failed in OpenSSL");
+			break;
+		}
+		for (int j = 0; j < 16; j++)
+			r = ((r << 8) | h[j]) % remaining;
+
+		if (use_tree)
+			pos = fenwick_take(tree, pool, logn, (uint32_t) r);
+		else
+		{
+			/* the r-th (0-based) position not in sorted[0..i): sorted[j] - j unselected precede sorted[j] */
+			uint32_t	lo = 0,
+						hi = i;	/* find the number of selected positions before the answer */
+
+			while (lo < hi)
+			{
+				uint32_t	mid = lo + (hi - lo) / 2;
+
+				if (sorted[mid] - mid <= r)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			pos = (uint32_t) r + lo;	/* 0-based */
+			memmove(sorted + lo + 1, sorted + lo, (size_t) (i - lo) * sizeof(uint32_t));
+			sorted[lo] = pos;
+			pos++;
+		}
+		out[i] = pos;
+		if (env->tick && (i & 1023) == 1023)
+			env->tick(env->arg);
+	}
+	env->release(msg, env->arg);
+	if (tree)
+		env->release(tree, env->arg);
+	if (sorted)
+		env->release(sorted, env->arg);
+	return rc;
+}
+
+/* ---- the compact population ------------------------------------------------------------------ */
+
+#define POP_MAGIC "SPOP"
+#define POP_VERSION 1
+
+static int
+name_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	size_t		n = al < bl ? al : bl;
+	int			c = n ? memcmp(a, b, n) : 0;
+
+	if (c != 0)
+		return c;
+	return al < bl ? -1 : al > bl ? 1 : 0;
+}
+
+size_t
+draw_pop_size(int nstrata, const char *const names[], int weighted, uint64_t nrows)
+{
+	size_t		size = 8;
+
+	for (int s = 0; s < nstrata; s++)
+		size += 1 + strlen(names[s]) + 4;
+	return size + (size_t) nrows * (weighted ? 20 : 12);
+}
+
+/* LSD radix sort on the 112-bit key (lo bits 0..47, then hi bits 0..55), 8-bit digits: small
+ * bucket tables stay in cache. Digits that are the same in every row (common: codes share their
+ * region prefix) are skipped. Returns the array that holds the result (a or tmp). */
+#define RADIX_LO_DIGITS 6
+#define RADIX_DIGITS 13
+#define DEFINE_RADIX_SORT(NAME, T) \
+static T * \
+NAME(const draw_env *env, T *a, T *tmp, uint64_t n) \
+{ \
+	uint32_t   *hist = env->alloc(RADIX_DIGITS * 256 * sizeof(uint32_t), env->arg); \
+	T		   *src = a, *dst = tmp; \
+	memset(hist, 0, RADIX_DIGITS * 256 * sizeof(uint32_t)); \
+	for (uint64_t i = 0; i < n; i++) \
+	{ \
+		uint64_t lo = a[i].lo, hi = a[i].hi; \
+		for (int j = 0; j < RADIX_LO_DIGITS; j++) \
+			hist[j * 256 + ((lo >> (8 * j)) & 0xff)]++; \
+		for (int j = RADIX_LO_DIGITS; j < RADIX_DIGITS; j++) \
+			hist[j * 256 + ((hi >> (8 * (j - RADIX_LO_DIGITS))) & 0xff)]++; \
+		if (env->tick && (i % (64 * TICK_EVERY)) == 0) env->tick(env->arg); \
+	} \
+	for (int j = 0; j < RADIX_DIGITS; j++) \
+	{ \
+		uint32_t   *h = hist + j * 256; \
+		uint32_t	sum = 0; \
+		int			skip = 0; \
+		int			shift = 8 * (j < RADIX_LO_DIGITS ? j : j - RADIX_LO_DIGITS); \
+		for (int b = 0; b < 256; b++) \
+			if (h[b] == n) { skip = 1; break; } \
+			else if (h[b] != 0) break; \
+		if (skip || n == 0) \
+			continue; \
+		for (int b = 0; b < 256; b++) \
+		{ \
+			uint32_t c = h[b]; \
+			h[b] = sum; \
+			sum += c; \
+		} \
+		if (j < RADIX_LO_DIGITS) \
+			for (uint64_t i = 0; i < n; i++) \
+				dst[h[(src[i].lo >> shift) & 0xff]++] = src[i]; \
+		else \
+			for (uint64_t i = 0; i < n; i++) \
+				dst[h[(src[i].hi >> shift) & 0xff]++] = src[i]; \
+		{ T *t = src; src = dst; dst = t; } \
+		if (env->tick) env->tick(env->arg); \
+	} \
+	env->release(hist, env->arg); \
+	return src; \
+}
+
+DEFINE_RADIX_SORT(radix_sort_rec, draw_rec)
+DEFINE_RADIX_SORT(radix_sort_wrec, draw_wrec)
+
+int
+draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
+			   int nstrata, const char *const names[], uint8_t *out,
+			   const char **sorted_names, char *err)
+{
+	int			order[DRAW_MAX_STRATA];	/* order[new] = old */
+	int			newof[DRAW_MAX_STRATA];	/* newof[old] = new */
+	uint32_t	counts[DRAW_MAX_STRATA];
+	size_t		recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
+	void	   *tmp,
+			   *sorted;
+	uint8_t    *p = out;
+
+	if (nstrata < 0 || nstrata > DRAW_MAX_STRATA)
+		return fail(err, "a population has at most %d strata, not %d", DRAW_MAX_STRATA, nstrata);
+	if (nrows >= UINT32_MAX)
+		return fail(err, "a population has fewer than %u rows", UINT32_MAX);
+	for (int s = 0; s < nstrata; s++)
+	{
+		size_t		l = strlen(names[s]);
+
+		if (l == 0 || l > DRAW_MAX_STRATUM_NAME)
+			return fail(err, "stratum name \"%s\" must have 1 to %d bytes", names[s], DRAW_MAX_STRATUM_NAME);
+		order[s] = s;
+	}
+	/* insertion sort of at most 64 names */
+	for (int i = 1; i < nstrata; i++)
+	{
+		int			x = order[i],
+					j = i;
+
+		while (j > 0 && name_cmp(names[order[j - 1]], strlen(names[order[j - 1]]), names[x], strlen(names[x])) > 0)
+		{
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = x;
+	}
+	for (int s = 0; s < nstrata; s++)
+	{
+		newof[order[s]] = s;
+		counts[s] = 0;
+		if (s > 0 && strcmp(names[order[s - 1]], names[order[s]]) == 0)
+			return fail(err, "stratum name \"%s\" appears twice", names[order[s]]);
+		if (sorted_names)
+			sorted_names[s] = names[order[s]];
+	}
+
+	/* renumber strata, count, check weights */
+	for (uint64_t i = 0; i < nrows; i++)
+	{
+		uint64_t   *hi = weighted ? &((draw_wrec *) rows)[i].hi : &((draw_rec *) rows)[i].hi;
+		unsigned	s = (unsigned) (*hi >> 48);
+
+		if (s >= (unsigned) nstrata)
+			return fail(err, "row %llu has stratum number %u of %d", (unsigned long long) i, s, nstrata);
+		*hi = (*hi & 0xffffffffffffULL) | ((uint64_t) newof[s] << 48);
+		counts[newof[s]]++;
+		if (weighted)
+		{
+			double		w = ((draw_wrec *) rows)[i].w;
+
+			if (!(w > 0) || !isfinite(w))
+				return fail(err, "weight %g is not a positive finite number", w);
+		}
+	}
+
+	tmp = env->alloc(nrows ? nrows * recsize : 1, env->arg);
+	sorted = weighted ? (void *) radix_sort_wrec(env, rows, tmp, nrows)
+		: (void *) radix_sort_rec(env, rows, tmp, nrows);
+
+	memcpy(p, POP_MAGIC, 4);
+	p[4] = POP_VERSION;
+	p[5] = weighted ? 1 : 0;
+	put_be16(p + 6, (uint32_t) nstrata);
+	p += 8;
+	for (int s = 0; s < nstrata; s++)
+	{
+		const char *nm = names[order[s]];
+		size_t		l = strlen(nm);
+
+		*p++ = (uint8_t) l;
+		memcpy(p, nm, l);
+		p += l;
+		put_be32(p, counts[s]);
+		p += 4;
+	}
+	for (uint64_t i = 0; i < nrows; i++)
+	{
+		uint64_t	hi,
+					lo;
+
+		if (weighted)
+		{
+			hi = ((draw_wrec *) sorted)[i].hi;
+			lo = ((draw_wrec *) sorted)[i].lo;
+		}
+		else
+		{
+			hi = ((draw_rec *) sorted)[i].hi;
+			lo = ((draw_rec *) sorted)[i].lo;
+		}
+		if (i > 0)
+		{
+			uint64_t	phi = weighted ? ((draw_wrec *) sorted)[i - 1].hi : ((draw_rec *) sorted)[i - 1].hi;
+			uint64_t	plo = weighted ? ((draw_wrec *) sorted)[i - 1].lo : ((draw_rec *) sorted)[i - 1].lo;
+
+			if (phi == hi && plo == lo)
+			{
+				char		code[USCC_LEN + 1];
+				uint8_t		packed[USCC_PACKED_LEN];
+
+				for (int b = 0; b < 6; b++)
+				{
+					packed[b] = (uint8_t) (hi >> (40 - 8 * b));
+					packed[6 + b] = (uint8_t) (lo >> (40 - 8 * b));
+				}
+				if (draw_code_text(packed, code) != 0)
+					memcpy(code, "?", 2);
+				code[USCC_LEN] = '\0';
+				env->release(tmp, env->arg);
+				return fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[hi >> 48]]);
+			}
+		}
+		for (int b = 0; b < 6; b++)
+		{
+			p[b] = (uint8_t) (hi >> (40 - 8 * b));
+			p[6 + b] = (uint8_t) (lo >> (40 - 8 * b));
+		}
+		p += 12;
+		if (weighted)
+		{
+			put_double(p, ((draw_wrec *) sorted)[i].w);
+			p += 8;
+		}
+	}
+	env->release(tmp, env->arg);
+	return 0;
+}
+
+int
+draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
+{
+	const uint8_t *p = data,
+			   *end = data + len;
+	uint64_t	total = 0;
+
+	memset(pop, 0, offsetof(draw_pop, strata));
+	if (len < 8 || memcmp(p, POP_MAGIC, 4) != 0)
+		return fail(err, "not a serialised population (bad magic)");
+	if (p[4] != POP_VERSION)
+		return fail(err, "unknown population format version %d", p[4]);
+	if (p[5] > 1)
+		return fail(err, "unknown population flags %d", p[5]);
+	pop->weighted = p[5] & 1;
+	pop->row_size = pop->weighted ? 20 : 12;
+	pop->nstrata = (int) get_be16(p + 6);
+	if (pop->nstrata > DRAW_MAX_STRATA)
+		return fail(err, "population has %d strata, more than %d", pop->nstrata, DRAW_MAX_STRATA);
+	p += 8;
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		draw_pop_stratum *st = &pop->strata[s];
+		uint32_t	l;
+
+		if (end - p < 1)
+			return fail(err, "population header is truncated");
+		l = *p++;
+		if (l == 0 || l > DRAW_MAX_STRATUM_NAME || (size_t) (end - p) < l + 4)
+			return fail(err, "population stratum %d header is truncated or has a bad name length", s + 1);
+		memcpy(st->name, p, l);
+		st->name[l] = '\0';
+		st->name_len = l;
+		if (memchr(st->name, '\0', l) != NULL)
+			return fail(err, "population stratum %d name contains a zero byte", s + 1);
+		p += l;
+		st->count = get_be32(p);
+		p += 4;
+		st->first = total;
+		total += st->count;
+		if (s > 0 && name_cmp(pop->strata[s - 1].name, pop->strata[s - 1].name_len, st->name, l) >= 0)
+			return fail(err, "population strata are not in increasing name order");
+	}
+	if ((uint64_t) (end - p) / pop->row_size < total || (uint64_t) (end - p) != total * pop->row_size)
+		return fail(err, "population size does not match its header: %llu rows of %zu bytes expected, %zu bytes found",
+					(unsigned long long) total, pop->row_size, (size_t) (end - p));
+	pop->nrows = total;
+	pop->rows = p;
+
+	/* every code valid as packing, increasing within its stratum; weights positive and finite */
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		const uint8_t *r = pop->rows + pop->strata[s].first * pop->row_size;
+
+		for (uint32_t i = 0; i < pop->strata[s].count; i++, r += pop->row_size)
+		{
+			if (!packed_in_range(r))
+				return fail(err, "population row %llu is not a packed code", (unsigned long long) (pop->strata[s].first + i + 1));
+			if (i > 0 && memcmp(r - pop->row_size, r, USCC_PACKED_LEN) >= 0)
+				return fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
+			if (pop->weighted)
+			{
+				double		w = get_double(r + 12);
+
+				if (!(w > 0) || !isfinite(w))
+					return fail(err, "population row %llu has weight %g, not a positive finite number",
+								(unsigned long long) (pop->strata[s].first + i + 1), w);
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- running a draw ------------------------------------------------------------------------- */
+
+typedef struct digest_buf
+{
+	sha256_ctx	ctx;
+	size_t		used;
+	uint8_t		buf[8192];
+	double		last_w;			/* cache of the last weight's text */
+	char		last_text[40];
+	size_t		last_len;
+} digest_buf;
+
+static void
+digest_line(digest_buf *db, const char code[USCC_LEN], const draw_pop_stratum *st, int weighted, double w)
+{
+	size_t		need = USCC_LEN + 1 + st->name_len + 1 + (weighted ? 1 + 40 : 0);
+	uint8_t    *p;
+
+	if (db->used + need > sizeof(db->buf))
+	{
+		sha256_update(&db->ctx, db->buf, db->used);
+		db->used = 0;
+	}
+	p = db->buf + db->used;
+	memcpy(p, code, USCC_LEN);
+	p += USCC_LEN;
+	*p++ = ',';
+	memcpy(p, st->name, st->name_len);
+	p += st->name_len;
+	if (weighted)
+	{
+		if (db->last_len == 0 || memcmp(&w, &db->last_w, sizeof(w)) != 0)
+		{
+			db->last_len = (size_t) snprintf(db->last_text, sizeof(db->last_text), "%.17g", w);
+			db->last_w = w;
+		}
+		*p++ = ',';
+		memcpy(p, db->last_text, db->last_len);
+		p += db->last_len;
+	}
+	*p++ = '\n';
+	db->used = (size_t) (p - db->buf);
+}
+
+static int
+run_rfc3797(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
+			const uint32_t *k, draw_target *out, char *err)
+{
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		const draw_pop_stratum *st = &pop->strata[s];
+		char		key[64 + 1 + DRAW_MAX_STRATUM_NAME + 2];
+		size_t		kl = 0;
+		uint32_t   *pos;
+
+		if (k[s] == 0)
+			continue;
+		for (int i = 0; i < DRAW_SEED_LEN; i++)
+			kl += (size_t) snprintf(key + kl, sizeof(key) - kl, "%02x", seed[i]);
+		key[kl++] = '/';
+		memcpy(key + kl, st->name, st->name_len);
+		kl += st->name_len;
+		key[kl++] = '/';
+		pos = env->alloc(k[s] * sizeof(uint32_t), env->arg);
+		if (rfc3797_select(env, st->count, k[s], key, kl, pos, err) != 0)
+		{
+			env->release(pos, env->arg);
+			return -1;
+		}
+		for (uint32_t i = 0; i < k[s]; i++)
+		{
+			out->stratum = (uint32_t) s;
+			out->rank = i + 1;
+			memcpy(out->code, pop->rows + (st->first + pos[i] - 1) * pop->row_size, USCC_PACKED_LEN);
+			out++;
+		}
+		env->release(pos, env->arg);
+	}
+	return 0;
+}
+
+int
+draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
+		 draw_algorithm alg, const uint32_t *k, draw_target *out,
+		 uint8_t digest[SHA256_DIGEST_LEN], char *err)
+{
+	draw_hasher hasher;
+	digest_buf *db = NULL;
+	int			weighted = (alg == DRAW_SHA256_V1_WEIGHTED);
+	int			hashing = (alg != DRAW_RFC3797);
+	draw_target *o = out;
+
+	if (alg != DRAW_SHA256_V1 && alg != DRAW_SHA256_V1_WEIGHTED && alg != DRAW_RFC3797)
+		return fail(err, "unknown draw algorithm %d", (int) alg);
+	if (weighted && !pop->weighted)
+		return fail(err, "a weighted draw needs a population with weights");
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		if (k[s] > pop->strata[s].count)
+			return fail(err, "stratum \"%s\" has %u rows, fewer than the %u to draw",
+						pop->strata[s].name, pop->strata[s].count, k[s]);
+		if (alg == DRAW_RFC3797 && k[s] > DRAW_RFC3797_MAX_K)
+			return fail(err, "RFC 3797 selects at most %d items, not %u (stratum \"%s\")",
+						DRAW_RFC3797_MAX_K, k[s], pop->strata[s].name);
+	}
+	if (alg == DRAW_RFC3797 && run_rfc3797(env, pop, seed, k, out, err) != 0)
+		return -1;
+
+	draw_hasher_init(&hasher, seed);
+	if (digest)
+	{
+		db = env->alloc(sizeof(digest_buf), env->arg);
+		sha256_init(&db->ctx);
+		db->used = 0;
+		db->last_len = 0;
+	}
+	if (!hashing && !digest)
+		return 0;
+
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		const draw_pop_stratum *st = &pop->strata[s];
+		const uint8_t *r = pop->rows + st->first * pop->row_size;
+		draw_heap	heap;
+		draw_item  *items = NULL;
+		char	   *arena = NULL;
+		uint32_t	arena_used = 0;
+		int			selecting = hashing && k[s] > 0;
+
+		if (selecting)
+		{
+			items = env->alloc((size_t) k[s] * sizeof(draw_item), env->arg);
+			arena = env->alloc((size_t) k[s] * USCC_LEN, env->arg);
+			draw_heap_init(&heap, items, k[s], k[s], weighted);
+		}
+		for (uint32_t i = 0; i < st->count; i++, r += pop->row_size)
+		{
+			char		code[USCC_LEN];
+			double		w = pop->weighted ? get_double(r + 12) : 1.0;
+
+			if (draw_code_text(r, code) != 0)
+			{
+				if (db)
+					env->release(db, env->arg);
+				return fail(err, "population row %u of stratum \"%s\" is not a packed code", i + 1, st->name);
+			}
+			if (db)
+				digest_line(db, code, st, pop->weighted, w);
+			if (selecting)
+			{
+				draw_item	it;
+
+				draw_row_digest(&hasher, code, USCC_LEN, it.d);
+				it.dhi = get_be64(it.d);
+				/* cheap rejection in the common case: unweighted and the first 8 bytes decide */
+				if (!weighted && heap.n == heap.k && it.dhi > heap.items[0].dhi)
+					continue;
+				it.key = weighted ? draw_weight_key(it.d, w) : 0.0;
+				it.id = code;
+				it.id_len = USCC_LEN;
+				if (draw_heap_wants(&heap, &it))
+				{
+					draw_item	ev;
+					char	   *slot;
+
+					if (heap.n < heap.k)
+						slot = arena + (size_t) (arena_used++) * USCC_LEN;
+					else
+						slot = heap.items[0].id;
+					memcpy(slot, code, USCC_LEN);
+					it.id = slot;
+					draw_heap_push(&heap, &it, &ev);
+				}
+			}
+			if (env->tick && (i % TICK_EVERY) == TICK_EVERY - 1)
+				env->tick(env->arg);
+		}
+		if (selecting)
+		{
+			draw_heap_sort(&heap);
+			for (uint32_t i = 0; i < heap.n; i++)
+			{
+				uint8_t		packed[USCC_PACKED_LEN];
+
+				/* back from text to the packed form: find it by the saved text */
+				uscc_pack(heap.items[i].id, packed);
+				o->stratum = (uint32_t) s;
+				o->rank = i + 1;
+				memcpy(o->code, packed, USCC_PACKED_LEN);
+				o++;
+			}
+			env->release(items, env->arg);
+			env->release(arena, env->arg);
+		}
+	}
+	if (db)
+	{
+		if (db->used)
+			sha256_update(&db->ctx, db->buf, db->used);
+		sha256_final(&db->ctx, digest);
+		env->release(db, env->arg);
+	}
+	return 0;
+}
+
+int
+draw_pop_digest(const draw_env *env, const draw_pop *pop, uint8_t digest[SHA256_DIGEST_LEN], char *err)
+{
+	uint32_t	k[DRAW_MAX_STRATA];
+	static const uint8_t zero_seed[DRAW_SEED_LEN];
+
+	memset(k, 0, sizeof(k));
+	/* rfc3797 with k = 0 hashes nothing but still walks the rows for the digest */
+	return draw_run(env, pop, zero_seed, DRAW_RFC3797, k, NULL, digest, err);
+}
+
+/* ---- sample_agg's state ------------------------------------------------------------------------ */
+
+#define SAMPLE_MAGIC "SSMP"
+#define SAMPLE_VERSION 1
+#define SAMPLE_HEADER (4 + 1 + 1 + 4 + DRAW_SEED_LEN + 8 + 4)
+#define SAMPLE_ITEM_FIXED (SHA256_DIGEST_LEN + 8 + 4)
+
+void
+draw_sample_init(draw_sample *s, int32_t k, const uint8_t seed[DRAW_SEED_LEN])
+{
+	s->mode = DRAW_MODE_NONE;
+	s->k = k;
+	memcpy(s->seed, seed, DRAW_SEED_LEN);
+	s->seen = 0;
+	draw_hasher_init(&s->hasher, seed);
+	draw_heap_init(&s->heap, NULL, 0, (uint32_t) k, 0);
+}
+
+static void
+sample_grow(const draw_env *env, draw_sample *s)
+{
+	uint32_t	cap = s->heap.cap ? s->heap.cap * 2 : 16;
+	draw_item  *items;
+
+	if (cap > s->heap.k)
+		cap = s->heap.k;
+	items = env->alloc((size_t) cap * sizeof(draw_item), env->arg);
+	if (s->heap.n)
+		memcpy(items, s->heap.items, (size_t) s->heap.n * sizeof(draw_item));
+	if (s->heap.items)
+		env->release(s->heap.items, env->arg);
+	s->heap.items = items;
+	s->heap.cap = cap;
+}
+
+static int
+sample_set_mode(draw_sample *s, int mode, char *err)
+{
+	if (s->mode == DRAW_MODE_NONE)
+	{
+		s->mode = mode;
+		s->heap.weighted = (mode == DRAW_MODE_WEIGHTED);
+		return 0;
+	}
+	if (s->mode != mode)
+		return fail(err, "some rows have a weight and some have none");
+	return 0;
+}
+
+/* keeps an item whose d, dhi, key are set; copies the id when it is kept (copy_id) */
+static void
+sample_offer(const draw_env *env, draw_sample *s, draw_item *it, int copy_id)
+{
+	draw_item	ev;
+
+	if (!draw_heap_wants(&s->heap, it))
+	{
+		if (!copy_id && it->id)
+			env->release(it->id, env->arg);
+		return;
+	}
+	if (s->heap.n == s->heap.cap && s->heap.n < s->heap.k)
+		sample_grow(env, s);
+	if (copy_id)
+	{
+		char	   *c = env->alloc(it->id_len ? it->id_len : 1, env->arg);
+
+		if (it->id_len)
+			memcpy(c, it->id, it->id_len);
+		it->id = c;
+	}
+	draw_heap_push(&s->heap, it, &ev);
+	if (ev.id)
+		env->release(ev.id, env->arg);
+}
+
+int
+draw_sample_add(const draw_env *env, draw_sample *s, const char *id, size_t len,
+				int has_weight, double w, char *err)
+{
+	draw_item	it;
+
+	if (sample_set_mode(s, has_weight ? DRAW_MODE_WEIGHTED : DRAW_MODE_UNWEIGHTED, err) != 0)
+		return -1;
+	if (has_weight && (!(w > 0) || !isfinite(w)))
+		return fail(err, "weight %g is not a positive finite number", w);
+	if (len > UINT32_MAX)
+		return fail(err, "id is too long");
+	s->seen++;
+	if (s->k == 0)
+		return 0;
+	draw_row_digest(&s->hasher, id, len, it.d);
+	draw_item_finish(&it, has_weight, w);
+	it.id = (char *) id;
+	it.id_len = (uint32_t) len;
+	if (!has_weight && s->heap.n == s->heap.k && it.dhi > s->heap.items[0].dhi)
+		return 0;
+	sample_offer(env, s, &it, 1);
+	return 0;
+}
+
+int
+draw_sample_merge(const draw_env *env, draw_sample *dst, draw_sample *src, char *err)
+{
+	if (dst->k != src->k)
+		return fail(err, "k differs between parts: %d and %d", dst->k, src->k);
+	if (memcmp(dst->seed, src->seed, DRAW_SEED_LEN) != 0)
+		return fail(err, "the seed differs between parts");
+	if (src->mode != DRAW_MODE_NONE && sample_set_mode(dst, src->mode, err) != 0)
+		return -1;
+	dst->seen += src->seen;
+	for (uint32_t i = 0; i < src->heap.n; i++)
+	{
+		draw_item	it = src->heap.items[i];
+
+		sample_offer(env, dst, &it, 1);
+	}
+	return 0;
+}
+
+size_t
+draw_sample_serial_size(const draw_sample *s)
+{
+	size_t		size = SAMPLE_HEADER;
+
+	for (uint32_t i = 0; i < s->heap.n; i++)
+		size += SAMPLE_ITEM_FIXED + s->heap.items[i].id_len;
+	return size;
+}
+
+void
+draw_sample_serialise(const draw_sample *s, uint8_t *out)
+{
+	uint8_t    *p = out;
+
+	memcpy(p, SAMPLE_MAGIC, 4);
+	p[4] = SAMPLE_VERSION;
+	p[5] = (uint8_t) s->mode;
+	put_be32(p + 6, (uint32_t) s->k);
+	memcpy(p + 10, s->seed, DRAW_SEED_LEN);
+	put_be64(p + 10 + DRAW_SEED_LEN, s->seen);
+	put_be32(p + 18 + DRAW_SEED_LEN, s->heap.n);
+	p += SAMPLE_HEADER;
+	for (uint32_t i = 0; i < s->heap.n; i++)
+	{
+		const draw_item *it = &s->heap.items[i];
+
+		memcpy(p, it->d, SHA256_DIGEST_LEN);
+		put_double(p + 32, it->key);
+		put_be32(p + 40, it->id_len);
+		if (it->id_len)
+			memcpy(p + 44, it->id, it->id_len);
+		p += SAMPLE_ITEM_FIXED + it->id_len;
+	}
+}
+
+void
+draw_sample_release(const draw_env *env, draw_sample *s)
+{
+	for (uint32_t i = 0; i < s->heap.n; i++)
+		env->release(s->heap.items[i].id, env->arg);
+	if (s->heap.items)
+		env->release(s->heap.items, env->arg);
+	s->heap.items = NULL;
+	s->heap.n = s->heap.cap = 0;
+}
+
+int
+draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data, size_t len, char *err)
+{
+	const uint8_t *p = data,
+			   *end = data + len;
+	int32_t		k;
+	uint32_t	n;
+	int			mode;
+
+	if (len < SAMPLE_HEADER || memcmp(p, SAMPLE_MAGIC, 4) != 0)
+		return fail(err, "not a serialised sample state (bad magic or too short)");
+	if (p[4] != SAMPLE_VERSION)
+		return fail(err, "unknown sample state version %d", p[4]);
+	mode = p[5];
+	if (mode > DRAW_MODE_WEIGHTED)
+		return fail(err, "unknown sample state mode %d", mode);
+	k = (int32_t) get_be32(p + 6);
+	if (k < 0)
+		return fail(err, "sample state has a negative k");
+	n = get_be32(p + 18 + DRAW_SEED_LEN);
+	if (n > (uint32_t) k)
+		return fail(err, "sample state holds %u items, more than k = %d", n, k);
+	if (n > (len - SAMPLE_HEADER) / SAMPLE_ITEM_FIXED)
+		return fail(err, "sample state is truncated");
+	draw_sample_init(s, k, p + 10);
+	s->mode = mode;
+	s->heap.weighted = (mode == DRAW_MODE_WEIGHTED);
+	s->seen = get_be64(p + 10 + DRAW_SEED_LEN);
+	if (n > 0)
+	{
+		s->heap.items = env->alloc((size_t) n * sizeof(draw_item), env->arg);
+		s->heap.cap = n;
+	}
+	p += SAMPLE_HEADER;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		draw_item	it;
+
+		if ((size_t) (end - p) < SAMPLE_ITEM_FIXED)
+		{
+			draw_sample_release(env, s);
+			return fail(err, "sample state is truncated at item %u", i + 1);
+		}
+		memcpy(it.d, p, SHA256_DIGEST_LEN);
+		it.dhi = get_be64(it.d);
+		it.key = get_double(p + 32);
+		it.id_len = get_be32(p + 40);
+		p += SAMPLE_ITEM_FIXED;
+		if ((size_t) (end - p) < it.id_len)
+		{
+			draw_sample_release(env, s);
+			return fail(err, "sample state is truncated in the id of item %u", i + 1);
+		}
+		if (isnan(it.key) || it.key < 0 || (mode != DRAW_MODE_WEIGHTED && it.key != 0))
+		{
+			draw_sample_release(env, s);
+			return fail(err, "sample state item %u has an impossible key", i + 1);
+		}
+		it.id = (char *) p;		/* sample_offer copies it */
+		p += it.id_len;
+		sample_offer(env, s, &it, 1);
+	}
+	if (p != end)
+	{
+		draw_sample_release(env, s);
+		return fail(err, "sample state has %zu trailing bytes", (size_t) (end - p));
+	}
+	return 0;
+}
+
+void
+draw_sample_finish(draw_sample *s)
+{
+	draw_heap_sort(&s->heap);
+}

@@ -1,0 +1,251 @@
+/*
+ * draw.h — reproducible, publicly verifiable draws (双随机), pure C. doc/draw-algorithm.md is the
+ * public description; this header is the map of the code.
+ *
+ * sha256-v1, per row:   d = SHA-256(B || id), B = "supervise/draw/v1" || 0x00 || seed || zeros (64 bytes)
+ *   unweighted:         the k rows with the smallest d (bytewise; ties by id)
+ *   weighted (w > 0):   h = d[0..8) big-endian, u = ((h >> 11) * 2 + 1) / 2^54, key = -ln(u) / w;
+ *                       the k smallest keys, ties by d then id
+ * rfc3797:              IETF RFC 3797 selection of k positions from a pool (rfc3797_select), applied
+ *                       per stratum to the population in code order
+ *
+ * Memory: every allocation goes through a draw_env supplied by the caller (palloc in the server,
+ * malloc in the unit tests), and long loops call env->tick so the server can check for
+ * interrupts. Nothing here raises: functions return 0 on success and -1 with a message in err.
+ */
+#ifndef SUPERVISE_DRAW_H
+#define SUPERVISE_DRAW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sha256.h"
+#include "uscc.h"
+
+#define DRAW_SEED_LEN		32
+#define DRAW_DOMAIN			"supervise/draw/v1"
+#define DRAW_ERRLEN			256
+#define DRAW_MAX_STRATA		64		/* strata per population */
+#define DRAW_MAX_STRATUM_NAME 63	/* bytes of a stratum name */
+#define DRAW_RFC3797_MAX_K	65536	/* RFC 3797 counts selections in two bytes */
+
+typedef enum draw_algorithm
+{
+	DRAW_SHA256_V1 = 0,			/* "sha256-v1": unweighted bottom-k by d */
+	DRAW_SHA256_V1_WEIGHTED,	/* "sha256-v1-weighted": bottom-k by -ln(u)/w */
+	DRAW_RFC3797				/* "rfc3797": RFC 3797 over the population in code order */
+} draw_algorithm;
+
+/* "sha256-v1" etc. to the enum; -1 if unknown. And back. */
+int			draw_algorithm_from_name(const char *name);
+const char *draw_algorithm_name(draw_algorithm alg);
+
+typedef struct draw_env
+{
+	void	   *(*alloc) (size_t size, void *arg);	/* never returns NULL (may not return) */
+	void		(*release) (void *ptr, void *arg);
+	void		(*tick) (void *arg);	/* called every few thousand rows; may not return */
+	void	   *arg;
+} draw_env;
+
+/* ---- the row digest ------------------------------------------------------------------------ */
+
+typedef struct draw_hasher
+{
+	sha256_ctx	mid;			/* SHA-256 state after the 64-byte block B */
+} draw_hasher;
+
+void		draw_hasher_init(draw_hasher *h, const uint8_t seed[DRAW_SEED_LEN]);
+/* the same block with another domain string (at most 31 bytes), e.g. for matching inspectors */
+void		draw_hasher_init_domain(draw_hasher *h, const char *domain, const uint8_t seed[DRAW_SEED_LEN]);
+void		draw_row_digest(const draw_hasher *h, const char *id, size_t len, uint8_t d[SHA256_DIGEST_LEN]);
+/* u and the weighted key of a digest; w must be > 0 and finite */
+double		draw_uniform(const uint8_t d[SHA256_DIGEST_LEN]);
+double		draw_weight_key(const uint8_t d[SHA256_DIGEST_LEN], double w);
+/* seed_from(text): SHA-256 of the text */
+void		draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN]);
+
+/* The 18-character text of a packed code, without validating more than the packing ranges. */
+int			draw_code_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
+
+/* ---- bounded selection (bottom-k heap) ------------------------------------------------------ */
+
+typedef struct draw_item
+{
+	uint64_t	dhi;			/* d[0..8) big-endian, for fast comparison */
+	double		key;			/* weighted mode: -ln(u)/w; unweighted: 0 */
+	uint8_t		d[SHA256_DIGEST_LEN];
+	uint32_t	id_len;
+	char	   *id;				/* id bytes, owned by the heap's user */
+} draw_item;
+
+/* <0 when a ranks before b: weighted by key, then d, then id; unweighted by d, then id */
+int			draw_item_cmp(const draw_item *a, const draw_item *b, int weighted);
+/* fills dhi and key of an item whose d is set */
+void		draw_item_finish(draw_item *it, int weighted, double w);
+
+typedef struct draw_heap
+{
+	draw_item  *items;			/* max-heap on draw_item_cmp: items[0] ranks last */
+	uint32_t	n;
+	uint32_t	cap;
+	uint32_t	k;
+	int			weighted;
+} draw_heap;
+
+/* items must hold cap entries; cap may be less than k if the heap is grown by the caller */
+void		draw_heap_init(draw_heap *hp, draw_item *items, uint32_t cap, uint32_t k, int weighted);
+/* 1 when the item would be kept (the heap has room, or it ranks before the current last) */
+int			draw_heap_wants(const draw_heap *hp, const draw_item *it);
+/*
+ * Keeps an item that draw_heap_wants (and n < cap when not full). If the heap was full, the item
+ * that falls out is copied to *evicted (when not NULL) so its id can be released or reused;
+ * evicted->id is NULL when nothing fell out.
+ */
+void		draw_heap_push(draw_heap *hp, const draw_item *it, draw_item *evicted);
+/* Sorts the kept items into rank order (rank 1 first); the heap is no longer a heap. */
+void		draw_heap_sort(draw_heap *hp);
+
+/* ---- RFC 3797 -------------------------------------------------------------------------------- */
+
+/*
+ * Selects k distinct 1-based positions from 1..pool in selection order, writing them to out[k]:
+ * for i = 0, 1, ...: MD5(i as 2 bytes big-endian || key || the same 2 bytes), as a 128-bit
+ * big-endian integer, modulo the number of positions left, picks that (0-based) position among
+ * the ones not yet selected, in increasing order. k <= pool, k <= 65536.
+ */
+int			rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char *key, size_t keylen,
+						   uint32_t *out, char *err);
+
+/* ---- the compact population ------------------------------------------------------------------ *
+ *
+ * A draw's eligible population, recorded with the draw (draw_record.population):
+ *   "SPOP" | version 1 (1 byte) | flags (1 byte, bit 0 = weighted) | S (uint16 BE, strata)
+ *   S times: name length L (1 byte, 1..63) | name (L bytes UTF-8) | count (uint32 BE)
+ *   rows, stratum after stratum in header order, each stratum's rows in increasing code order:
+ *     packed code (12 bytes, see uscc.h)  [| weight (IEEE-754 binary64, big-endian) when weighted]
+ * Strata are in increasing bytewise order of name; codes are strictly increasing within a stratum.
+ */
+
+typedef struct draw_pop_stratum
+{
+	char		name[DRAW_MAX_STRATUM_NAME + 1];	/* NUL-terminated */
+	uint32_t	name_len;
+	uint32_t	count;
+	uint64_t	first;			/* index of its first row */
+} draw_pop_stratum;
+
+typedef struct draw_pop
+{
+	int			weighted;
+	int			nstrata;
+	draw_pop_stratum strata[DRAW_MAX_STRATA];
+	uint64_t	nrows;
+	size_t		row_size;		/* 12 or 20 */
+	const uint8_t *rows;
+} draw_pop;
+
+/* Parses and checks a serialised population (sizes, names, order, weights). */
+int			draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err);
+
+/* A row while building: hi = stratum << 48 | first 6 packed bytes, lo = last 6 packed bytes. */
+typedef struct draw_rec
+{
+	uint64_t	hi;
+	uint64_t	lo;
+} draw_rec;
+
+typedef struct draw_wrec
+{
+	uint64_t	hi;
+	uint64_t	lo;
+	double		w;
+} draw_wrec;
+
+static inline void
+draw_rec_set(uint64_t *hi, uint64_t *lo, unsigned stratum, const uint8_t packed[USCC_PACKED_LEN])
+{
+	uint64_t	a = 0,
+				b = 0;
+
+	for (int i = 0; i < 6; i++)
+	{
+		a = (a << 8) | packed[i];
+		b = (b << 8) | packed[6 + i];
+	}
+	*hi = ((uint64_t) stratum << 48) | a;
+	*lo = b;
+}
+
+/* Size of the serialised population. */
+size_t		draw_pop_size(int nstrata, const char *const names[], int weighted, uint64_t nrows);
+
+/*
+ * Serialises rows (recs, or wrecs when weighted) whose stratum numbers index names[]. Sorts the
+ * rows in place (renumbering strata into name order); refuses duplicate names, a name that is
+ * empty or too long, duplicate codes within a stratum, and weights that are not > 0 and finite.
+ * out must hold draw_pop_size() bytes. counts (optional) receives each stratum's row count in
+ * name order, sorted_names (optional) the names in that order.
+ */
+int			draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
+						   int nstrata, const char *const names[], uint8_t *out,
+						   const char **sorted_names, char *err);
+
+/* ---- running a draw over a population --------------------------------------------------------- */
+
+typedef struct draw_target
+{
+	uint32_t	stratum;		/* index into pop->strata */
+	uint32_t	rank;			/* 1-based, within the stratum */
+	uint8_t		code[USCC_PACKED_LEN];
+} draw_target;
+
+/*
+ * Runs alg over pop with seed, k[s] targets from stratum s (k[s] <= count; RFC 3797 also
+ * k[s] <= 65536). Writes sum(k) targets to out, stratum by stratum, each in rank order, and
+ * (when digest is not NULL) the population digest: SHA-256 of the lines "code,stratum\n"
+ * (weighted: "code,stratum,weight\n" with the weight printed as %.17g) in population order.
+ */
+int			draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
+					 draw_algorithm alg, const uint32_t *k, draw_target *out,
+					 uint8_t digest[SHA256_DIGEST_LEN], char *err);
+
+/* The population digest alone. */
+int			draw_pop_digest(const draw_env *env, const draw_pop *pop, uint8_t digest[SHA256_DIGEST_LEN], char *err);
+
+/* ---- sample_agg's state ------------------------------------------------------------------------ *
+ *
+ * Serialised: "SSMP" | version 1 | mode (1 byte: 0 none yet, 1 unweighted, 2 weighted) |
+ *   k (int32 BE) | seed (32) | rows seen (uint64 BE) | n (uint32 BE) |
+ *   n times: d (32) | key (binary64 BE) | id length (uint32 BE) | id bytes
+ */
+
+#define DRAW_MODE_NONE		0
+#define DRAW_MODE_UNWEIGHTED 1
+#define DRAW_MODE_WEIGHTED	2
+
+typedef struct draw_sample
+{
+	int			mode;
+	int32_t		k;
+	uint8_t		seed[DRAW_SEED_LEN];
+	uint64_t	seen;
+	draw_hasher hasher;
+	draw_heap	heap;
+} draw_sample;
+
+void		draw_sample_init(draw_sample *s, int32_t k, const uint8_t seed[DRAW_SEED_LEN]);
+/* Offers a row; w is ignored when has_weight is 0. Fails on mixed modes or a bad weight. */
+int			draw_sample_add(const draw_env *env, draw_sample *s, const char *id, size_t len,
+							int has_weight, double w, char *err);
+/* Merges src into dst (same k, seed; compatible modes), copying the ids it keeps; src is unchanged. */
+int			draw_sample_merge(const draw_env *env, draw_sample *dst, draw_sample *src, char *err);
+size_t		draw_sample_serial_size(const draw_sample *s);
+void		draw_sample_serialise(const draw_sample *s, uint8_t *out);
+int			draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data, size_t len, char *err);
+/* Releases the items and ids (a state that failed to deserialise is already released). */
+void		draw_sample_release(const draw_env *env, draw_sample *s);
+/* Sorts the kept items into rank order. */
+void		draw_sample_finish(draw_sample *s);
+
+#endif							/* SUPERVISE_DRAW_H */

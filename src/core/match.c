@@ -1,0 +1,304 @@
+/*
+ * match.c — random matching of inspectors to targets; see match.h. Pure C.
+ */
+#include "match.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tkey
+{
+	uint8_t		d[SHA256_DIGEST_LEN];
+	uint8_t		code[USCC_PACKED_LEN];
+	uint32_t	index;
+} tkey;
+
+typedef struct ikey
+{
+	uint32_t	load;
+	uint64_t	prio;
+	int64_t		id;
+	uint32_t	index;
+} ikey;
+
+#if defined(__GNUC__)
+static int	fail(char *err, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#endif
+
+static int
+fail(char *err, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (err)
+	{
+		va_start(ap, fmt);
+		vsnprintf(err, DRAW_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+uint64_t
+match_priority(const draw_hasher *h, int64_t inspector_id, uint32_t load)
+{
+	uint8_t		msg[12],
+				d[SHA256_DIGEST_LEN];
+	uint64_t	v = (uint64_t) inspector_id,
+				p = 0;
+
+	for (int i = 0; i < 8; i++)
+		msg[i] = (uint8_t) (v >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		msg[8 + i] = (uint8_t) (load >> (24 - 8 * i));
+	draw_row_digest(h, (const char *) msg, sizeof(msg), d);
+	for (int i = 0; i < 8; i++)
+		p = (p << 8) | d[i];
+	return p;
+}
+
+static inline int
+ikey_less(const ikey *a, const ikey *b)
+{
+	if (a->load != b->load)
+		return a->load < b->load;
+	if (a->prio != b->prio)
+		return a->prio < b->prio;
+	return a->id < b->id;
+}
+
+/* binary min-heap of inspectors */
+static void
+heap_push(ikey *h, uint32_t *n, ikey x)
+{
+	uint32_t	i = (*n)++;
+
+	while (i > 0)
+	{
+		uint32_t	p = (i - 1) / 2;
+
+		if (!ikey_less(&x, &h[p]))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = x;
+}
+
+static ikey
+heap_pop(ikey *h, uint32_t *n)
+{
+	ikey		top = h[0];
+	ikey		x = h[--(*n)];
+	uint32_t	i = 0;
+
+	for (;;)
+	{
+		uint32_t	c = 2 * i + 1;
+
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && ikey_less(&h[c + 1], &h[c]))
+			c++;
+		if (!ikey_less(&h[c], &x))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n > 0)
+		h[i] = x;
+	return top;
+}
+
+static int
+tkey_cmp(const void *a, const void *b)
+{
+	const tkey *x = a, *y = b;
+	int			c = memcmp(x->d, y->d, SHA256_DIGEST_LEN);
+
+	return c ? c : memcmp(x->code, y->code, USCC_PACKED_LEN);
+}
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const match_pair *x = a, *y = b;
+
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	return x->inspector < y->inspector ? -1 : x->inspector > y->inspector;
+}
+
+int
+match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
+			 uint32_t ntargets, const uint8_t *targets,
+			 uint32_t ninspectors, const int64_t *inspector_ids,
+			 uint32_t nconflicts, const match_pair *conflicts,
+			 uint32_t npre, const match_pair *pre,
+			 uint32_t m, uint32_t *out, match_error *e, char *err)
+{
+	draw_hasher h;
+	tkey	   *order;
+	ikey	   *heap,
+			   *aside;
+	uint32_t	nheap = 0;
+	uint32_t   *load,
+			   *stamp,
+			   *cstart,
+			   *pstart;
+	match_pair *cs,
+			   *ps;
+	int			rc = 0;
+
+	e->target = MATCH_NONE;
+	e->missing = 0;
+	e->available = ninspectors;
+	if (ntargets == 0 || m == 0)
+		return 0;
+	if (ninspectors < m)
+	{
+		/* hand-made assignments may still cover every target; check only when slots are open */
+		uint32_t   *have = env->alloc((size_t) ntargets * sizeof(uint32_t), env->arg);
+		int			open = 0;
+
+		memset(have, 0, (size_t) ntargets * sizeof(uint32_t));
+		for (uint32_t i = 0; i < npre; i++)
+			have[pre[i].target]++;
+		for (uint32_t t = 0; t < ntargets && !open; t++)
+			open = have[t] < m && have[t] + ninspectors < m;
+		env->release(have, env->arg);
+		if (open)
+		{
+			e->missing = m - ninspectors;
+			return fail(err, "%u inspectors for %u per target: %u missing", ninspectors, m, m - ninspectors);
+		}
+	}
+
+	draw_hasher_init_domain(&h, MATCH_DOMAIN, seed);
+
+	/* targets in the order of their hash */
+	order = env->alloc((size_t) ntargets * sizeof(tkey), env->arg);
+	for (uint32_t t = 0; t < ntargets; t++)
+	{
+		char		code[USCC_LEN];
+
+		memcpy(order[t].code, targets + (size_t) t * USCC_PACKED_LEN, USCC_PACKED_LEN);
+		if (draw_code_text(order[t].code, code) != 0)
+		{
+			env->release(order, env->arg);
+			return fail(err, "target %u is not a packed code", t + 1);
+		}
+		draw_row_digest(&h, code, USCC_LEN, order[t].d);
+		order[t].index = t;
+	}
+	qsort(order, ntargets, sizeof(tkey), tkey_cmp);
+
+	/* conflicts and hand-made assignments, grouped by target */
+	cs = env->alloc((size_t) (nconflicts + 1) * sizeof(match_pair), env->arg);
+	ps = env->alloc((size_t) (npre + 1) * sizeof(match_pair), env->arg);
+	if (nconflicts)
+		memcpy(cs, conflicts, (size_t) nconflicts * sizeof(match_pair));
+	if (npre)
+		memcpy(ps, pre, (size_t) npre * sizeof(match_pair));
+	qsort(cs, nconflicts, sizeof(match_pair), pair_cmp);
+	qsort(ps, npre, sizeof(match_pair), pair_cmp);
+	cstart = env->alloc(((size_t) ntargets + 1) * sizeof(uint32_t), env->arg);
+	pstart = env->alloc(((size_t) ntargets + 1) * sizeof(uint32_t), env->arg);
+	for (uint32_t t = 0, i = 0, j = 0; t <= ntargets; t++)
+	{
+		while (i < nconflicts && cs[i].target < t)
+			i++;
+		while (j < npre && ps[j].target < t)
+			j++;
+		cstart[t] = i;
+		pstart[t] = j;
+	}
+
+	load = env->alloc(((size_t) ninspectors + 1) * sizeof(uint32_t), env->arg);
+	stamp = env->alloc(((size_t) ninspectors + 1) * sizeof(uint32_t), env->arg);
+	memset(load, 0, ((size_t) ninspectors + 1) * sizeof(uint32_t));
+	memset(stamp, 0xff, ((size_t) ninspectors + 1) * sizeof(uint32_t));
+	for (uint32_t i = 0; i < npre; i++)
+		load[ps[i].inspector]++;
+	heap = env->alloc(((size_t) ninspectors + 1) * sizeof(ikey), env->arg);
+	aside = env->alloc(((size_t) ninspectors + 1) * sizeof(ikey), env->arg);
+	for (uint32_t i = 0; i < ninspectors; i++)
+	{
+		ikey		k;
+
+		k.load = load[i];
+		k.prio = match_priority(&h, inspector_ids[i], load[i]);
+		k.id = inspector_ids[i];
+		k.index = i;
+		heap_push(heap, &nheap, k);
+	}
+
+	for (uint32_t o = 0; o < ntargets && rc == 0; o++)
+	{
+		uint32_t	t = order[o].index;
+		uint32_t	have = pstart[t + 1] - pstart[t];
+		uint32_t	need = have >= m ? 0 : m - have;
+		uint32_t	naside = 0,
+					picked = 0;
+		ikey		chosen[64];
+		uint32_t   *slot = out + (size_t) t * m;
+
+		for (uint32_t s = 0; s < m; s++)
+			slot[s] = MATCH_NONE;
+		if (need == 0)
+			continue;
+		if (need > 64)
+		{
+			rc = fail(err, "at most 64 inspectors per target");
+			break;
+		}
+		/* who may not take this target: a conflict, or already on it by hand */
+		for (uint32_t i = cstart[t]; i < cstart[t + 1]; i++)
+			stamp[cs[i].inspector] = t;
+		for (uint32_t i = pstart[t]; i < pstart[t + 1]; i++)
+			stamp[ps[i].inspector] = t;
+
+		while (picked < need && nheap > 0)
+		{
+			ikey		k = heap_pop(heap, &nheap);
+
+			if (stamp[k.index] == t)
+				aside[naside++] = k;
+			else
+				chosen[picked++] = k;
+		}
+		if (picked < need)
+		{
+			e->target = t;
+			e->missing = need - picked;
+			e->available = picked;
+			rc = fail(err, "target %u: %u inspectors without a conflict, %u needed", t + 1, picked, need);
+		}
+		for (uint32_t i = 0; i < picked; i++)
+		{
+			ikey		k = chosen[i];
+
+			slot[have + i] = k.index;
+			k.load++;
+			k.prio = match_priority(&h, k.id, k.load);
+			heap_push(heap, &nheap, k);
+		}
+		for (uint32_t i = 0; i < naside; i++)
+			heap_push(heap, &nheap, aside[i]);
+		if (env->tick && (o & 1023) == 1023)
+			env->tick(env->arg);
+	}
+
+	env->release(order, env->arg);
+	env->release(cs, env->arg);
+	env->release(ps, env->arg);
+	env->release(cstart, env->arg);
+	env->release(pstart, env->arg);
+	env->release(load, env->arg);
+	env->release(stamp, env->arg);
+	env->release(heap, env->arg);
+	env->release(aside, env->arg);
+	return rc;
+}

@@ -1,0 +1,321 @@
+/*
+ * sha256.c — SHA-256 (FIPS 180-4) with a reusable midstate; see sha256.h.
+ * Pure C, no PostgreSQL headers.
+ */
+#include "sha256.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SHA256_HAVE_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+static const uint32_t sha256_iv[8] = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+};
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static inline uint32_t
+load_be32(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | (uint32_t) p[3];
+}
+
+static inline void
+store_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t) (v >> 24);
+	p[1] = (uint8_t) (v >> 16);
+	p[2] = (uint8_t) (v >> 8);
+	p[3] = (uint8_t) v;
+}
+
+void
+sha256_compress_portable(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
+{
+	uint32_t	w[64];
+
+	for (; nblocks > 0; nblocks--, blocks += SHA256_BLOCK_LEN)
+	{
+		uint32_t	a = h[0], b = h[1], c = h[2], d = h[3];
+		uint32_t	e = h[4], f = h[5], g = h[6], hh = h[7];
+
+		for (int t = 0; t < 16; t++)
+			w[t] = load_be32(blocks + 4 * t);
+		for (int t = 16; t < 64; t++)
+		{
+			uint32_t	s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
+			uint32_t	s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
+
+			w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+		}
+		for (int t = 0; t < 64; t++)
+		{
+			uint32_t	S1 = ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25);
+			uint32_t	ch = (e & f) ^ (~e & g);
+			uint32_t	t1 = hh + S1 + ch + sha256_k[t] + w[t];
+			uint32_t	S0 = ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22);
+			uint32_t	maj = (a & b) ^ (a & c) ^ (b & c);
+			uint32_t	t2 = S0 + maj;
+
+			hh = g;
+			g = f;
+			f = e;
+			e = d + t1;
+			d = c;
+			c = b;
+			b = a;
+			a = t1 + t2;
+		}
+		h[0] += a;
+		h[1] += b;
+		h[2] += c;
+		h[3] += d;
+		h[4] += e;
+		h[5] += f;
+		h[6] += g;
+		h[7] += hh;
+	}
+}
+
+#ifdef SHA256_HAVE_X86
+/*
+ * The SHA extensions keep the state as two vectors ABEF and CDGH. Each group of four rounds
+ * adds four message words to four constants, runs two double rounds, and (from group 1 on)
+ * prepares the message schedule for later groups with sha256msg1/sha256msg2.
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void
+sha256_compress_shani(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i		tmp, state0, state1;
+
+	tmp = _mm_loadu_si128((const __m128i *) &h[0]);			/* DCBA */
+	state1 = _mm_loadu_si128((const __m128i *) &h[4]);		/* HGFE */
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);						/* CDAB */
+	state1 = _mm_shuffle_epi32(state1, 0x1B);				/* EFGH */
+	state0 = _mm_alignr_epi8(tmp, state1, 8);				/* ABEF */
+	state1 = _mm_blend_epi16(state1, tmp, 0xF0);			/* CDGH */
+
+	for (; nblocks > 0; nblocks--, blocks += SHA256_BLOCK_LEN)
+	{
+		__m128i		save0 = state0, save1 = state1;
+		__m128i		w[4], msg;
+
+#define SHANI_GROUP(g) do { \
+		if ((g) < 4) \
+			w[(g) & 3] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (blocks + 16 * (g))), bswap); \
+		msg = _mm_add_epi32(w[(g) & 3], _mm_loadu_si128((const __m128i *) &sha256_k[4 * (g)])); \
+		state1 = _mm_sha256rnds2_epu32(state1, state0, msg); \
+		if ((g) >= 3 && (g) <= 14) \
+		{ \
+			tmp = _mm_alignr_epi8(w[(g) & 3], w[((g) - 1) & 3], 4); \
+			w[((g) + 1) & 3] = _mm_add_epi32(w[((g) + 1) & 3], tmp); \
+			w[((g) + 1) & 3] = _mm_sha256msg2_epu32(w[((g) + 1) & 3], w[(g) & 3]); \
+		} \
+		msg = _mm_shuffle_epi32(msg, 0x0E); \
+		state0 = _mm_sha256rnds2_epu32(state0, state1, msg); \
+		if ((g) >= 1 && (g) <= 12) \
+			w[((g) - 1) & 3] = _mm_sha256msg1_epu32(w[((g) - 1) & 3], w[(g) & 3]); \
+	} while (0)
+
+		SHANI_GROUP(0);
+		SHANI_GROUP(1);
+		SHANI_GROUP(2);
+		SHANI_GROUP(3);
+		SHANI_GROUP(4);
+		SHANI_GROUP(5);
+		SHANI_GROUP(6);
+		SHANI_GROUP(7);
+		SHANI_GROUP(8);
+		SHANI_GROUP(9);
+		SHANI_GROUP(10);
+		SHANI_GROUP(11);
+		SHANI_GROUP(12);
+		SHANI_GROUP(13);
+		SHANI_GROUP(14);
+		SHANI_GROUP(15);
+#undef SHANI_GROUP
+
+		state0 = _mm_add_epi32(state0, save0);
+		state1 = _mm_add_epi32(state1, save1);
+	}
+
+	tmp = _mm_shuffle_epi32(state0, 0x1B);					/* FEBA */
+	state1 = _mm_shuffle_epi32(state1, 0xB1);				/* DCHG */
+	state0 = _mm_blend_epi16(tmp, state1, 0xF0);			/* DCBA */
+	state1 = _mm_alignr_epi8(state1, tmp, 8);				/* ABEF -> HGFE */
+	_mm_storeu_si128((__m128i *) &h[0], state0);
+	_mm_storeu_si128((__m128i *) &h[4], state1);
+}
+
+static int
+detect_shani(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	if (!(c & (1u << 19)) || !(c & (1u << 9)))	/* SSE4.1, SSSE3 */
+		return 0;
+	if (__get_cpuid_max(0, NULL) < 7)
+		return 0;
+	__cpuid_count(7, 0, a, b, c, d);
+	return (b & (1u << 29)) != 0;	/* SHA */
+}
+#endif
+
+/* -1 = not yet checked, 0 = portable, 1 = SHA extensions */
+static int	sha256_use_hw = -1;
+static int	sha256_portable_forced = 0;
+
+int
+sha256_hw_available(void)
+{
+	if (sha256_use_hw < 0)
+	{
+#ifdef SHA256_HAVE_X86
+		sha256_use_hw = detect_shani();
+#else
+		sha256_use_hw = 0;
+#endif
+	}
+	return sha256_use_hw;
+}
+
+void
+sha256_force_portable(int on)
+{
+	sha256_portable_forced = on;
+}
+
+int
+sha256_compress_hw(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
+{
+#ifdef SHA256_HAVE_X86
+	if (sha256_hw_available())
+	{
+		sha256_compress_shani(h, blocks, nblocks);
+		return 1;
+	}
+#endif
+	return 0;
+}
+
+void
+sha256_compress(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
+{
+	if (sha256_portable_forced || !sha256_compress_hw(h, blocks, nblocks))
+		sha256_compress_portable(h, blocks, nblocks);
+}
+
+void
+sha256_init(sha256_ctx *ctx)
+{
+	memcpy(ctx->h, sha256_iv, sizeof(ctx->h));
+	ctx->total = 0;
+	ctx->used = 0;
+}
+
+void
+sha256_update(sha256_ctx *ctx, const void *data, size_t len)
+{
+	const uint8_t *p = (const uint8_t *) data;
+
+	ctx->total += len;
+	if (ctx->used > 0)
+	{
+		size_t		take = SHA256_BLOCK_LEN - ctx->used;
+
+		if (take > len)
+			take = len;
+		memcpy(ctx->buf + ctx->used, p, take);
+		ctx->used += take;
+		p += take;
+		len -= take;
+		if (ctx->used < SHA256_BLOCK_LEN)
+			return;
+		sha256_compress(ctx->h, ctx->buf, 1);
+		ctx->used = 0;
+	}
+	if (len >= SHA256_BLOCK_LEN)
+	{
+		size_t		n = len / SHA256_BLOCK_LEN;
+
+		sha256_compress(ctx->h, p, n);
+		p += n * SHA256_BLOCK_LEN;
+		len -= n * SHA256_BLOCK_LEN;
+	}
+	if (len > 0)
+	{
+		memcpy(ctx->buf, p, len);
+		ctx->used = len;
+	}
+}
+
+void
+sha256_final(sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
+{
+	uint64_t	bits = ctx->total * 8;
+	uint8_t		pad[2 * SHA256_BLOCK_LEN];
+	size_t		padlen;
+
+	/* 0x80, zeros, then the 64-bit big-endian bit length, to a multiple of 64 bytes */
+	padlen = (ctx->used < 56) ? 56 - ctx->used : 120 - ctx->used;
+	memset(pad, 0, sizeof(pad));
+	pad[0] = 0x80;
+	for (int i = 0; i < 8; i++)
+		pad[padlen + i] = (uint8_t) (bits >> (56 - 8 * i));
+	{
+		uint64_t	total = ctx->total;	/* the padding does not count */
+
+		sha256_update(ctx, pad, padlen + 8);
+		ctx->total = total;
+	}
+	for (int i = 0; i < 8; i++)
+		store_be32(out + 4 * i, ctx->h[i]);
+}
+
+void
+sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])
+{
+	sha256_ctx	ctx;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, data, len);
+	sha256_final(&ctx, out);
+}
+
+void
+sha256_tail(const sha256_ctx *mid, const void *msg, size_t len, uint8_t out[SHA256_DIGEST_LEN])
+{
+	uint8_t		block[SHA256_BLOCK_LEN];
+	uint32_t	h[8];
+	uint64_t	bits = (mid->total + len) * 8;
+
+	/* callers guarantee len <= 55 and a block-aligned midstate */
+	memcpy(block, msg, len);
+	block[len] = 0x80;
+	memset(block + len + 1, 0, 56 - len - 1);
+	for (int i = 0; i < 8; i++)
+		block[56 + i] = (uint8_t) (bits >> (56 - 8 * i));
+	memcpy(h, mid->h, sizeof(h));
+	sha256_compress(h, block, 1);
+	for (int i = 0; i < 8; i++)
+		store_be32(out + 4 * i, h[i]);
+}

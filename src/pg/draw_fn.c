@@ -1,0 +1,489 @@
+/*
+ * draw_fn.c — fmgr glue of the draw functions around src/core/draw.c: seeds, the row digest, the
+ * compact population (its aggregate, header, rows), the selection over a population, and RFC 3797.
+ * supervise.draw() itself is PL/pgSQL in src/sql/50_draw.sql and calls these.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+#include "draw_pg.h"
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static const uint8 *
+draw_seed_arg(bytea *seed)
+{
+	if (VARSIZE_ANY_EXHDR(seed) != DRAW_SEED_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("seed must be %d bytes, not %d", DRAW_SEED_LEN, (int) VARSIZE_ANY_EXHDR(seed)),
+				 errhint("Use supervise.seed_from(text) to make a seed from a published text, or pass NULL to draw() for a random one.")));
+	return (const uint8 *) VARDATA_ANY(seed);
+}
+
+static draw_algorithm
+draw_algorithm_arg(text *t)
+{
+	char	   *name = text_to_cstring(t);
+	int			alg = draw_algorithm_from_name(name);
+
+	if (alg < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown draw algorithm: \"%s\"", name),
+				 errhint("The algorithms are sha256-v1, sha256-v1-weighted and rfc3797.")));
+	return (draw_algorithm) alg;
+}
+
+/* the text as UTF-8 bytes (the draw is defined on UTF-8) */
+static char *
+text_utf8(text *t, int *len)
+{
+	char	   *s = VARDATA_ANY(t);
+	int			l = VARSIZE_ANY_EXHDR(t);
+	char	   *u = pg_server_to_any(s, l, PG_UTF8);
+
+	*len = (u == s) ? l : (int) strlen(u);
+	return u;
+}
+
+static void
+draw_pop_arg(draw_pop *pop, bytea *b)
+{
+	char		err[DRAW_ERRLEN];
+
+	if (draw_pop_parse(pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid draw population"),
+				 errdetail("%s.", err)));
+}
+
+/* ---- seeds and the row digest ------------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(draw_seed_from_text);
+Datum
+draw_seed_from_text(PG_FUNCTION_ARGS)
+{
+	int			len;
+	char	   *s = text_utf8(PG_GETARG_TEXT_PP(0), &len);
+	bytea	   *out = palloc(VARHDRSZ + DRAW_SEED_LEN);
+
+	SET_VARSIZE(out, VARHDRSZ + DRAW_SEED_LEN);
+	draw_seed_from(s, (size_t) len, (uint8_t *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(draw_random_seed);
+Datum
+draw_random_seed(PG_FUNCTION_ARGS)
+{
+	bytea	   *out = palloc(VARHDRSZ + DRAW_SEED_LEN);
+
+	SET_VARSIZE(out, VARHDRSZ + DRAW_SEED_LEN);
+	if (!pg_strong_random(VARDATA(out), DRAW_SEED_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random seed")));
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(draw_digest_fn);
+Datum
+draw_digest_fn(PG_FUNCTION_ARGS)
+{
+	int			len;
+	char	   *id = text_utf8(PG_GETARG_TEXT_PP(0), &len);
+	const uint8 *seed = draw_seed_arg(PG_GETARG_BYTEA_PP(1));
+	draw_hasher h;
+	bytea	   *out = palloc(VARHDRSZ + SHA256_DIGEST_LEN);
+
+	draw_hasher_init(&h, seed);
+	SET_VARSIZE(out, VARHDRSZ + SHA256_DIGEST_LEN);
+	draw_row_digest(&h, id, (size_t) len, (uint8_t *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* ---- population_agg(uscc, stratum text, weight float8) -> bytea ---------------------------- */
+
+typedef struct PopState
+{
+	int			mode;			/* DRAW_MODE_* */
+	int			nstrata;
+	char	   *names[DRAW_MAX_STRATA];
+	int			last;			/* stratum of the previous row */
+	uint64		n;
+	uint64		cap;
+	char	   *rows;			/* draw_rec or draw_wrec */
+} PopState;
+
+static int
+pop_stratum(PopState *st, text *t, MemoryContext cxt)
+{
+	char	   *s = VARDATA_ANY(t);
+	int			l = VARSIZE_ANY_EXHDR(t);
+
+	if (st->last >= 0 && strlen(st->names[st->last]) == (size_t) l && memcmp(st->names[st->last], s, l) == 0)
+		return st->last;
+	for (int i = 0; i < st->nstrata; i++)
+		if (strlen(st->names[i]) == (size_t) l && memcmp(st->names[i], s, l) == 0)
+			return st->last = i;
+	if (l < 1 || l > DRAW_MAX_STRATUM_NAME || memchr(s, '\0', l) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid stratum name: \"%s\"", text_to_cstring(t)),
+				 errdetail("A stratum name has 1 to %d bytes.", DRAW_MAX_STRATUM_NAME)));
+	if (st->nstrata == DRAW_MAX_STRATA)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a draw population has at most %d strata", DRAW_MAX_STRATA)));
+	st->names[st->nstrata] = MemoryContextStrdup(cxt, text_to_cstring(t));
+	return st->last = st->nstrata++;
+}
+
+PG_FUNCTION_INFO_V1(population_agg_sfunc);
+Datum
+population_agg_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	PopState   *st;
+	int			stratum;
+	int			weighted;
+	size_t		recsize;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "population_agg_sfunc called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a draw population cannot hold a NULL code")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a draw population row cannot have a NULL stratum")));
+
+	if (PG_ARGISNULL(0))
+	{
+		st = MemoryContextAllocZero(aggcxt, sizeof(PopState));
+		st->last = -1;
+	}
+	else
+		st = (PopState *) PG_GETARG_POINTER(0);
+
+	weighted = !PG_ARGISNULL(3);
+	if (st->mode == DRAW_MODE_NONE)
+		st->mode = weighted ? DRAW_MODE_WEIGHTED : DRAW_MODE_UNWEIGHTED;
+	else if ((st->mode == DRAW_MODE_WEIGHTED) != weighted)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("some rows of the draw population have a weight and some have none"),
+				 errhint("Give every row a weight, or none.")));
+	recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
+
+	stratum = pop_stratum(st, PG_GETARG_TEXT_PP(2), aggcxt);
+	if (st->n == st->cap)
+	{
+		uint64		ncap = st->cap ? st->cap * 2 : 1024;
+
+		if (ncap * recsize > MaxAllocHugeSize / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("draw population is too large")));
+		if (st->rows == NULL)
+			st->rows = MemoryContextAllocExtended(aggcxt, ncap * recsize, MCXT_ALLOC_HUGE);
+		else
+			st->rows = repalloc_huge(st->rows, ncap * recsize);
+		st->cap = ncap;
+	}
+	if (weighted)
+	{
+		draw_wrec  *r = &((draw_wrec *) st->rows)[st->n];
+		double		w = PG_GETARG_FLOAT8(3);
+
+		if (!(w > 0) || isinf(w))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("draw weight must be a positive finite number, not %g", w)));
+		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(PG_GETARG_DATUM(1)));
+		r->w = w;
+	}
+	else
+	{
+		draw_rec   *r = &((draw_rec *) st->rows)[st->n];
+
+		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(PG_GETARG_DATUM(1)));
+	}
+	st->n++;
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(population_agg_final);
+Datum
+population_agg_final(PG_FUNCTION_ARGS)
+{
+	PopState   *st;
+	PopState	empty;
+	size_t		size;
+	bytea	   *out;
+	char		err[DRAW_ERRLEN];
+	draw_env	env = draw_pg_env(CurrentMemoryContext);
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "population_agg_final called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+	{
+		memset(&empty, 0, sizeof(empty));
+		st = &empty;
+	}
+	else
+		st = (PopState *) PG_GETARG_POINTER(0);
+
+	size = draw_pop_size(st->nstrata, (const char *const *) st->names, st->mode == DRAW_MODE_WEIGHTED, st->n);
+	if (size > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("draw population of %llu rows is too large to record", (unsigned long long) st->n),
+				 errdetail("Its compact form takes %zu bytes; a bytea holds at most 1 GB.", size)));
+	out = palloc(size + VARHDRSZ);
+	SET_VARSIZE(out, size + VARHDRSZ);
+	if (draw_pop_write(&env, st->rows, st->n, st->mode == DRAW_MODE_WEIGHTED, st->nstrata,
+					   (const char *const *) st->names, (uint8_t *) VARDATA(out), NULL, err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid draw population"),
+				 errdetail("%s.", err)));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* ---- population_strata(bytea) -> (stratum, n); population_rows(bytea) -> (uscc, stratum, weight) */
+
+PG_FUNCTION_INFO_V1(population_strata);
+Datum
+population_strata(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	draw_pop	pop;
+
+	InitMaterializedSRF(fcinfo, 0);
+	draw_pop_arg(&pop, PG_GETARG_BYTEA_PP(0));
+	for (int s = 0; s < pop.nstrata; s++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(pop.strata[s].name, pop.strata[s].name_len));
+		values[1] = Int64GetDatum(pop.strata[s].count);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(population_rows);
+Datum
+population_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	draw_pop	pop;
+
+	InitMaterializedSRF(fcinfo, 0);
+	draw_pop_arg(&pop, PG_GETARG_BYTEA_PP(0));
+	for (int s = 0; s < pop.nstrata; s++)
+	{
+		Datum		name = PointerGetDatum(cstring_to_text_with_len(pop.strata[s].name, pop.strata[s].name_len));
+		const uint8 *r = pop.rows + pop.strata[s].first * pop.row_size;
+
+		for (uint32 i = 0; i < pop.strata[s].count; i++, r += pop.row_size)
+		{
+			Datum		values[3];
+			bool		nulls[3] = {false, false, !pop.weighted};
+			uint8	   *code = palloc(USCC_PACKED_LEN);
+
+			memcpy(code, r, USCC_PACKED_LEN);
+			values[0] = PointerGetDatum(code);
+			values[1] = name;
+			if (pop.weighted)
+			{
+				uint64		bits = 0;
+				double		w;
+
+				for (int j = 0; j < 8; j++)
+					bits = (bits << 8) | r[12 + j];
+				memcpy(&w, &bits, sizeof(w));
+				values[2] = Float8GetDatum(w);
+			}
+			else
+				values[2] = (Datum) 0;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			pfree(code);
+			if ((i & 4095) == 4095)
+				CHECK_FOR_INTERRUPTS();
+		}
+	}
+	return (Datum) 0;
+}
+
+/* ---- draw_select(population, seed, algorithm, strata text[], k int[]) ----------------------- */
+
+PG_FUNCTION_INFO_V1(draw_select);
+Datum
+draw_select(PG_FUNCTION_ARGS)
+{
+	bytea	   *popb = PG_GETARG_BYTEA_PP(0);
+	const uint8 *seed = draw_seed_arg(PG_GETARG_BYTEA_PP(1));
+	draw_algorithm alg = draw_algorithm_arg(PG_GETARG_TEXT_PP(2));
+	ArrayType  *strata_a = PG_GETARG_ARRAYTYPE_P(3);
+	ArrayType  *k_a = PG_GETARG_ARRAYTYPE_P(4);
+	Datum	   *snames,
+			   *kvals;
+	bool	   *snulls,
+			   *knulls;
+	int			ns,
+				nk;
+	draw_pop	pop;
+	uint32		k[DRAW_MAX_STRATA];
+	uint64		total = 0;
+	draw_target *out;
+	uint8		digest[SHA256_DIGEST_LEN];
+	char		err[DRAW_ERRLEN];
+	draw_env	env = draw_pg_env(CurrentMemoryContext);
+	TupleDesc	tupdesc;
+	Oid			uscc_type;
+	Datum	   *codes,
+			   *names,
+			   *ranks;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	bytea	   *digest_b;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "draw_select must return a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+	uscc_type = get_element_type(TupleDescAttr(tupdesc, 1)->atttypid);
+
+	draw_pop_arg(&pop, popb);
+	deconstruct_array(strata_a, TEXTOID, -1, false, TYPALIGN_INT, &snames, &snulls, &ns);
+	deconstruct_array(k_a, INT4OID, 4, true, TYPALIGN_INT, &kvals, &knulls, &nk);
+	if (ns != nk)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("strata and k have %d and %d elements; they must match", ns, nk)));
+	memset(k, 0, sizeof(k));
+	for (int i = 0; i < ns; i++)
+	{
+		char	   *name;
+		int			kv;
+		int			found = -1;
+
+		if (snulls[i] || knulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("strata and k cannot contain NULLs")));
+		name = TextDatumGetCString(snames[i]);
+		kv = DatumGetInt32(kvals[i]);
+		if (kv < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("k must not be negative: %d for stratum \"%s\"", kv, name)));
+		for (int j = 0; j < i; j++)
+			if (strcmp(TextDatumGetCString(snames[j]), name) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("stratum \"%s\" is given twice", name)));
+		for (int s = 0; s < pop.nstrata; s++)
+			if (strcmp(pop.strata[s].name, name) == 0)
+				found = s;
+		if (found < 0)
+		{
+			if (kv > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("stratum \"%s\" has no rows in the population, so %d cannot be drawn from it", name, kv)));
+			continue;
+		}
+		k[found] = (uint32) kv;
+		total += (uint64) kv;
+	}
+	out = palloc_extended(total ? total * sizeof(draw_target) : 1, MCXT_ALLOC_HUGE);
+	if (draw_run(&env, &pop, seed, alg, k, out, digest, err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot draw with %s", draw_algorithm_name(alg)),
+				 errdetail("%s.", err)));
+
+	codes = palloc_extended((total ? total : 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	names = palloc_extended((total ? total : 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	ranks = palloc_extended((total ? total : 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	{
+		Datum		sn[DRAW_MAX_STRATA];
+
+		for (int s = 0; s < pop.nstrata; s++)
+			sn[s] = PointerGetDatum(cstring_to_text_with_len(pop.strata[s].name, pop.strata[s].name_len));
+		for (uint64 i = 0; i < total; i++)
+		{
+			codes[i] = PointerGetDatum(out[i].code);
+			names[i] = sn[out[i].stratum];
+			ranks[i] = Int32GetDatum((int32) out[i].rank);
+		}
+	}
+	digest_b = palloc(VARHDRSZ + SHA256_DIGEST_LEN);
+	SET_VARSIZE(digest_b, VARHDRSZ + SHA256_DIGEST_LEN);
+	memcpy(VARDATA(digest_b), digest, SHA256_DIGEST_LEN);
+	values[0] = PointerGetDatum(digest_b);
+	values[1] = PointerGetDatum(construct_array(codes, (int) total, uscc_type, USCC_PACKED_LEN, false, TYPALIGN_CHAR));
+	values[2] = PointerGetDatum(construct_array(names, (int) total, TEXTOID, -1, false, TYPALIGN_INT));
+	values[3] = PointerGetDatum(construct_array(ranks, (int) total, INT4OID, 4, true, TYPALIGN_INT));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---- rfc3797_select(pool_size, k, key) -> integer[] --------------------------------------- */
+
+PG_FUNCTION_INFO_V1(rfc3797_select_fn);
+Datum
+rfc3797_select_fn(PG_FUNCTION_ARGS)
+{
+	int32		pool = PG_GETARG_INT32(0);
+	int32		k = PG_GETARG_INT32(1);
+	int			keylen;
+	char	   *key = text_utf8(PG_GETARG_TEXT_PP(2), &keylen);
+	uint32	   *pos;
+	Datum	   *d;
+	char		err[DRAW_ERRLEN];
+	draw_env	env = draw_pg_env(CurrentMemoryContext);
+
+	if (pool < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pool size must not be negative: %d", pool)));
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must not be negative: %d", k)));
+	if (k > pool)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot select %d from a pool of %d", k, pool)));
+	if (k > DRAW_RFC3797_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("RFC 3797 selects at most %d items, not %d", DRAW_RFC3797_MAX_K, k),
+				 errdetail("The selection counter is two bytes.")));
+	pos = palloc((k ? k : 1) * sizeof(uint32));
+	if (rfc3797_select(&env, (uint32) pool, (uint32) k, key, (size_t) keylen, pos, err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("RFC 3797 selection failed: %s", err)));
+	d = palloc((k ? k : 1) * sizeof(Datum));
+	for (int i = 0; i < k; i++)
+		d[i] = Int32GetDatum((int32) pos[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, k, INT4OID, 4, true, TYPALIGN_INT));
+}

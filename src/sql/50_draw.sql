@@ -1,0 +1,492 @@
+-- =====================================================================================
+-- Draws (双随机, the first random: targets). Reproducible and publicly verifiable: the algorithm
+-- is published in doc/draw-algorithm.md, every draw records its seed, its eligible population
+-- (compact) and that population's digest, and anyone can re-run it (verify_draw, or
+-- tools/verify_draw.py on an export). C in src/core/draw.c, src/pg/draw_fn.c, src/pg/sample_agg.c.
+-- =====================================================================================
+
+-- ---- building blocks in C ---------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.seed_from(text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'draw_seed_from_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seed_from(text) IS
+    'a draw seed from a published text (e.g. a lottery result announced after the task): SHA-256 of the text in UTF-8, 32 bytes';
+
+CREATE FUNCTION @extschema@.random_seed() RETURNS bytea
+    AS 'MODULE_PATHNAME', 'draw_random_seed' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.random_seed() IS
+    '32 bytes from the server''s strong random source (pg_strong_random): the seed of a draw made with seed => NULL';
+
+CREATE FUNCTION @extschema@.draw_digest(id text, seed bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'draw_digest_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.draw_digest(text, bytea) IS
+    'the sha256-v1 row digest d = SHA-256(B || id), B = "supervise/draw/v1" || 0x00 || seed padded with zeros to 64 bytes; rows with the smallest d are drawn';
+
+CREATE FUNCTION @extschema@.population_agg_sfunc(internal, @extschema@.uscc, text, double precision) RETURNS internal
+    AS 'MODULE_PATHNAME', 'population_agg_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.population_agg_final(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_agg_final' LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) (
+    SFUNC = @extschema@.population_agg_sfunc,
+    STYPE = internal,
+    FINALFUNC = @extschema@.population_agg_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.population_agg_sfunc(internal, @extschema@.uscc, text, double precision) IS 'transition function of population_agg';
+COMMENT ON FUNCTION @extschema@.population_agg_final(internal) IS 'final function of population_agg: sorts and serialises';
+COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) IS
+    'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, 12 bytes a code (+ 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md';
+
+CREATE FUNCTION @extschema@.population_strata(population bytea, OUT stratum text, OUT n bigint) RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'population_strata' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.population_strata(bytea) IS
+    'the strata of a compact population and their sizes N_h, in name order';
+
+CREATE FUNCTION @extschema@.population_rows(population bytea, OUT uscc @extschema@.uscc, OUT stratum text, OUT weight double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'population_rows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.population_rows(bytea) IS
+    'the rows of a compact population: stratum by stratum in name order, codes in order; weight NULL for an unweighted population';
+
+CREATE FUNCTION @extschema@.draw_select(population bytea, seed bytea, algorithm text, strata text[], k integer[],
+        OUT population_digest bytea, OUT uscc @extschema@.uscc[], OUT stratum text[], OUT rank integer[])
+    AS 'MODULE_PATHNAME', 'draw_select' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.draw_select(bytea, bytea, text, text[], integer[]) IS
+    'runs a draw algorithm (sha256-v1, sha256-v1-weighted, rfc3797) over a compact population with k[i] targets from stratum strata[i] (strata not named: none); returns the population digest and the targets, stratum by stratum in rank order. draw() and verify_draw() both use it';
+
+CREATE FUNCTION @extschema@.rfc3797_select(pool_size integer, k integer, key text) RETURNS integer[]
+    AS 'MODULE_PATHNAME', 'rfc3797_select_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfc3797_select(integer, integer, text) IS
+    'IETF RFC 3797 publicly verifiable selection: k distinct 1-based positions of a pool 1..pool_size in selection order; selection i uses MD5(i as 2 bytes big-endian || key || the same 2 bytes) modulo the positions left; key is built as the RFC says, e.g. ''9319./2.5.8.10.12./9.18.26.34.41.45./''; k <= 65536';
+
+-- sample_agg: the same selection over any query, parallel-safe
+CREATE FUNCTION @extschema@.sample_agg_sfunc(internal, text, double precision, integer, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME', 'sample_agg_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'sample_agg_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_serial(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'sample_agg_serial' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_deserial(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'sample_agg_deserial' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_final(internal) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'sample_agg_final' LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.sample_agg(id text, weight double precision, k integer, seed bytea) (
+    SFUNC = @extschema@.sample_agg_sfunc,
+    STYPE = internal,
+    COMBINEFUNC = @extschema@.sample_agg_combine,
+    SERIALFUNC = @extschema@.sample_agg_serial,
+    DESERIALFUNC = @extschema@.sample_agg_deserial,
+    FINALFUNC = @extschema@.sample_agg_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.sample_agg_sfunc(internal, text, double precision, integer, bytea) IS 'transition function of sample_agg';
+COMMENT ON FUNCTION @extschema@.sample_agg_combine(internal, internal) IS 'combine function of sample_agg (merges two bounded heaps)';
+COMMENT ON FUNCTION @extschema@.sample_agg_serial(internal) IS 'serialises a sample_agg state (see src/core/draw.h)';
+COMMENT ON FUNCTION @extschema@.sample_agg_deserial(bytea, internal) IS 'deserialises a sample_agg state, checking every size first';
+COMMENT ON FUNCTION @extschema@.sample_agg_final(internal) IS 'final function of sample_agg: the kept ids in rank order';
+COMMENT ON AGGREGATE @extschema@.sample_agg(text, double precision, integer, bytea) IS
+    'sha256-v1 selection of k ids with a 32-byte seed: the k smallest d = SHA-256(B || id), or with weights (all > 0) the k smallest -ln(u)/w; ids in rank order; NULL weights on every row = unweighted, a mix is an error; k and seed the same on every row. Independent of row order and of parallel workers';
+
+-- ---- eligibility ---------------------------------------------------------------------------
+
+-- The eligible population of a task (可抽取的检查对象): its directory's members (or every subject
+-- when it has no directory) that are active. This is the one place that decides eligibility; the
+-- limits on repeated checks (SPEC section 4) extend it here.
+-- Written without SET search_path on purpose: a SQL set-returning function with SET is never
+-- inlined, and draw() over millions of rows needs it inlined into the aggregate query (else the
+-- rows are first copied into a tuplestore). Every name in the body is schema-qualified instead.
+CREATE FUNCTION @extschema@.eligible_population(task_id bigint)
+    RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
+    LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT s.uscc, s.credit_class, s.risk_level::double precision
+      FROM @extschema@.task t
+      JOIN @extschema@.subject s ON t.directory_id IS NULL
+     WHERE t.id OPERATOR(pg_catalog.=) $1
+       AND s.status OPERATOR(pg_catalog.=) 'active'
+    UNION ALL
+    SELECT s.uscc, s.credit_class, s.risk_level::double precision
+      FROM @extschema@.task t
+      JOIN @extschema@.directory_member m ON m.directory_id OPERATOR(pg_catalog.=) t.directory_id
+      JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) m.uscc
+     WHERE t.id OPERATOR(pg_catalog.=) $1
+       AND s.status OPERATOR(pg_catalog.=) 'active'
+$$;
+COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS
+    'the subjects a task may draw (可抽取对象): members of its directory, or all subjects when it has none, that are active; with credit_class (the stratum) and weight (risk_level, used by sha256-v1-weighted). The one place eligibility is decided';
+
+-- ---- the record ------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.draw_record (
+    id                  bigserial PRIMARY KEY,
+    task_id             bigint NOT NULL REFERENCES @extschema@.task,
+    algorithm           text NOT NULL,
+    seed                bytea NOT NULL,
+    seed_source         text NOT NULL,
+    drawn_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    drawn_by            name NOT NULL DEFAULT CURRENT_USER,
+    population_size     bigint NOT NULL,
+    population_digest   bytea NOT NULL,
+    allocation          jsonb NOT NULL,
+    target_count        integer NOT NULL,
+    population          bytea NOT NULL,
+    cancelled_at        timestamptz,
+    cancelled_by        name,
+    cancel_reason       text,
+    CONSTRAINT "draw algorithm is sha256-v1, sha256-v1-weighted or rfc3797"
+        CHECK (algorithm IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797')),
+    CONSTRAINT "draw seed is 32 bytes" CHECK (octet_length(seed) = 32),
+    CONSTRAINT "draw seed_source is given or random" CHECK (seed_source IN ('given', 'random')),
+    CONSTRAINT "draw population_digest is 32 bytes" CHECK (octet_length(population_digest) = 32),
+    CONSTRAINT "draw sizes are not negative" CHECK (population_size >= 0 AND target_count >= 0),
+    CONSTRAINT "a cancelled draw has a time, a canceller and a reason" CHECK (
+        (cancelled_at IS NULL AND cancelled_by IS NULL AND cancel_reason IS NULL)
+        OR (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND btrim(cancel_reason) <> ''))
+);
+-- the population is high-entropy binary: compressing it costs time and saves little
+ALTER TABLE @extschema@.draw_record ALTER COLUMN population SET STORAGE EXTERNAL;
+CREATE UNIQUE INDEX draw_record_one_live_draw_per_task ON @extschema@.draw_record (task_id) WHERE cancelled_at IS NULL;
+COMMENT ON TABLE @extschema@.draw_record IS
+    'one draw of a task''s targets (抽取记录, 全程留痕): algorithm, seed, who and when, the eligible population (compact) with its size and SHA-256 digest, and the allocation per stratum. Never updated or deleted; a draw can only be cancelled (cancel_draw), which keeps it';
+COMMENT ON COLUMN @extschema@.draw_record.seed IS '32 bytes; given by the caller (e.g. seed_from of a published lottery result) or, when seed_source = random, from pg_strong_random';
+COMMENT ON COLUMN @extschema@.draw_record.population_digest IS
+    'SHA-256 of the population as text lines "code,stratum\n" (weighted: "code,stratum,weight\n", weight as %.17g), strata in name order, codes in order';
+COMMENT ON COLUMN @extschema@.draw_record.allocation IS
+    'per stratum: {"stratum", "n" (eligible N_h), "ratio" or "size", "k" (drawn)}; k = min(N_h, ceil(ratio x N_h)) in exact decimal arithmetic; a class without a ratio is recorded with k 0';
+COMMENT ON COLUMN @extschema@.draw_record.population IS
+    'the eligible population in compact form (population_agg): export it with draw_population(draw_id)';
+
+CREATE TABLE @extschema@.draw_target (
+    draw_id     bigint NOT NULL REFERENCES @extschema@.draw_record,
+    uscc        @extschema@.uscc NOT NULL,
+    stratum     text NOT NULL,
+    rank        integer NOT NULL,
+    PRIMARY KEY (draw_id, uscc),
+    CONSTRAINT "one target per rank in a stratum of a draw" UNIQUE (draw_id, stratum, rank),
+    CONSTRAINT "draw target rank is positive" CHECK (rank > 0)
+);
+CREATE INDEX draw_target_uscc_idx ON @extschema@.draw_target (uscc);
+COMMENT ON TABLE @extschema@.draw_target IS
+    'the drawn targets (抽取结果) of a draw, with their stratum (credit class, or "all") and rank within it (1 = smallest key). Never updated or deleted';
+
+CREATE TABLE @extschema@.assignment (
+    draw_id         bigint NOT NULL,
+    uscc            @extschema@.uscc NOT NULL,
+    inspector_id    bigint NOT NULL REFERENCES @extschema@.inspector,
+    department_id   bigint NOT NULL REFERENCES @extschema@.department,
+    direct          boolean NOT NULL DEFAULT false,
+    reason          text,
+    assigned_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    assigned_by     name NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (draw_id, uscc, inspector_id),
+    FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target,
+    CONSTRAINT "a direct assignment gives its reason" CHECK (NOT direct OR btrim(reason) <> '')
+);
+CREATE INDEX assignment_inspector_idx ON @extschema@.assignment (inspector_id);
+COMMENT ON TABLE @extschema@.assignment IS
+    'inspectors matched to drawn targets (双随机, the second random: 执法检查人员随机匹配), per department of the task''s items; direct = assigned by hand in a special case, with the reason kept';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.draw_record', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.draw_record_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.draw_target', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.assignment', '');
+
+-- ---- draws are kept: no update, no delete, no truncate; cancelling sets the cancel columns once
+
+CREATE FUNCTION @extschema@.draw_record_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.cancelled_at IS NULL AND NEW.cancelled_at IS NOT NULL
+       AND (NEW.id, NEW.task_id, NEW.algorithm, NEW.seed, NEW.seed_source, NEW.drawn_at, NEW.drawn_by,
+            NEW.population_size, NEW.population_digest, NEW.allocation, NEW.target_count, NEW.population)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.task_id, OLD.algorithm, OLD.seed, OLD.seed_source, OLD.drawn_at, OLD.drawn_by,
+            OLD.population_size, OLD.population_digest, OLD.allocation, OLD.target_count, OLD.population)
+    THEN
+        -- the one change allowed: cancelling, stamped with the real time and user
+        NEW.cancelled_at := pg_catalog.now();
+        NEW.cancelled_by := CURRENT_USER;
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'draw records cannot be changed or deleted'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = pg_catalog.format('%s on draw %s was refused.', TG_OP, OLD.id),
+              HINT = 'A draw is kept as it was made. Cancel it with supervise.cancel_draw(draw_id, reason).';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
+    'trigger: draw records are never changed or deleted; the only update allowed sets the cancel columns of a live draw (stamping the time and user)';
+CREATE TRIGGER draw_record_guard BEFORE UPDATE OR DELETE ON @extschema@.draw_record
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_record_guard();
+
+CREATE FUNCTION @extschema@.draw_kept_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION '% cannot be changed or deleted', TG_TABLE_NAME
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = pg_catalog.format('%s on %s was refused.', TG_OP, TG_TABLE_NAME),
+              HINT = 'A draw is kept as it was made. Cancel it with supervise.cancel_draw(draw_id, reason) and draw again.';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_kept_guard() IS 'trigger: refuses UPDATE, DELETE and TRUNCATE on kept draw data';
+CREATE TRIGGER draw_target_guard BEFORE UPDATE OR DELETE ON @extschema@.draw_target
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_kept_guard();
+CREATE TRIGGER draw_target_no_truncate BEFORE TRUNCATE ON @extschema@.draw_target
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.draw_kept_guard();
+CREATE TRIGGER draw_record_no_truncate BEFORE TRUNCATE ON @extschema@.draw_record
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.draw_kept_guard();
+
+-- ---- draw(), cancel_draw(), verify_draw(), draw_population() ---------------------------------
+
+-- k per stratum from an allocation: min(n, ceil(ratio x n)) in numeric, or min(n, size)
+CREATE FUNCTION @extschema@.stratum_k(n bigint, ratio numeric, size integer) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+    RETURN CASE
+        WHEN ratio IS NOT NULL THEN LEAST(n, pg_catalog.ceil(ratio OPERATOR(pg_catalog.*) n))::integer
+        WHEN size IS NOT NULL THEN LEAST(n, size::bigint)::integer
+        ELSE 0 END;
+COMMENT ON FUNCTION @extschema@.stratum_k(bigint, numeric, integer) IS
+    'targets of a stratum of n eligible rows: min(n, ceil(ratio x n)) in exact decimal arithmetic (ratios are minimums, 不低于), else min(n, size), else 0';
+
+CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t           record;
+    draw_year   integer := extract(year FROM CURRENT_DATE)::integer;
+    task_year   integer;
+    has_strata  boolean;
+    weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
+    pop         bytea;
+    alloc       jsonb;
+    strata      text[];
+    ks          integer[];
+    sel         record;
+    live        bigint;
+    new_id      bigint;
+    source      text := 'given';
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
+    END IF;
+    IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
+        RAISE EXCEPTION 'seed must be 32 bytes, not %', octet_length(seed)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
+    END IF;
+
+    -- the task row is locked, so two draws of one task queue up and the second sees the first
+    SELECT tk.*, p.year AS plan_year INTO t
+      FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
+     WHERE tk.id = draw.task_id
+       FOR NO KEY UPDATE OF tk;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', task_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF t.approved_on IS NULL THEN
+        RAISE EXCEPTION 'task % is not approved', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A task is drawn after approval: set supervise.task.approved_on first.';
+    END IF;
+    task_year := coalesce(t.plan_year, extract(year FROM t.period_start)::integer);
+    IF task_year <> draw_year THEN
+        RAISE EXCEPTION 'task % belongs to the year %, not to the current year %', task_id, task_year, draw_year
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A task is drawn in the year of its plan; make a task in this year''s plan.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.task_item i WHERE i.task_id = draw.task_id) THEN
+        RAISE EXCEPTION 'task % has no check items', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Add the task''s items to supervise.task_item before drawing.';
+    END IF;
+    has_strata := EXISTS (SELECT 1 FROM supervise.task_stratum s WHERE s.task_id = draw.task_id);
+    IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
+        RAISE EXCEPTION 'task % has no sample_ratio, sample_size or strata', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Set sample_ratio or sample_size, or add per credit class ratios to supervise.task_stratum.';
+    END IF;
+    SELECT d.id INTO live FROM supervise.draw_record d
+     WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already drawn (draw %)', task_id, live
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('A task is drawn once. To draw again, cancel the draw with a reason: SELECT supervise.cancel_draw(%s, ''...'').', live);
+    END IF;
+
+    IF seed IS NULL THEN
+        seed := supervise.random_seed();
+        source := 'random';
+    END IF;
+
+    -- the eligible population, in compact form
+    SELECT supervise.population_agg(e.uscc,
+                                    CASE WHEN has_strata THEN e.credit_class ELSE 'all' END,
+                                    CASE WHEN weighted THEN e.weight END)
+      INTO pop
+      FROM supervise.eligible_population(draw.task_id) e;
+
+    -- the allocation: per credit class with a ratio, or one stratum "all"
+    IF has_strata THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'stratum', c.stratum, 'n', c.n, 'ratio', c.ratio,
+                   'k', supervise.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
+          INTO alloc
+          FROM (SELECT coalesce(ts.credit_class, ps.stratum) AS stratum, coalesce(ps.n, 0) AS n, ts.ratio
+                  FROM (SELECT * FROM supervise.task_stratum x WHERE x.task_id = draw.task_id) ts
+                  FULL JOIN supervise.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
+    ELSE
+        SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'stratum', 'all', 'n', coalesce(ps.n, 0), 'ratio', t.sample_ratio, 'size', t.sample_size,
+                   'k', supervise.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
+          INTO alloc
+          FROM (SELECT 1) one LEFT JOIN supervise.population_strata(pop) ps ON true;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum' ORDER BY a->>'stratum'), '{}'),
+           coalesce(pg_catalog.array_agg((a->>'k')::integer ORDER BY a->>'stratum'), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(alloc) a;
+    IF algorithm = 'rfc3797' AND EXISTS (SELECT 1 FROM pg_catalog.unnest(ks) x WHERE x > 65536) THEN
+        RAISE EXCEPTION 'an rfc3797 draw takes at most 65536 targets per stratum'
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = pg_catalog.format('The allocation is %s.', alloc),
+                  HINT = 'Use the sha256-v1 algorithm for larger draws.';
+    END IF;
+
+    sel := supervise.draw_select(pop, seed, algorithm, strata, ks);
+
+    INSERT INTO supervise.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
+                                       allocation, target_count, population)
+    VALUES (draw.task_id, algorithm, seed, source,
+            (SELECT coalesce(sum(ps.n), 0) FROM supervise.population_strata(pop) ps),
+            sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
+    RETURNING id INTO new_id;
+    INSERT INTO supervise.draw_target (draw_id, uscc, stratum, rank)
+    SELECT new_id, u.uscc, u.stratum, u.rank
+      FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank);
+
+    -- HOOK(publication): the target list is published within 10 working days (surprise tasks after they end).
+    -- PERFORM supervise.publication_upsert('target_list', new_id, t.department_id, CURRENT_DATE);
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, text) IS
+    'draws the targets of an approved task of this year''s plan from its eligible population (eligible_population), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
+
+CREATE FUNCTION @extschema@.cancel_draw(draw_id bigint, reason text) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d record;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a draw is cancelled only with a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the draw is cancelled; the reason is kept with it.';
+    END IF;
+    SELECT r.id, r.cancelled_at, r.cancel_reason INTO d FROM supervise.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is already cancelled', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The reason given was: %s', d.cancel_reason);
+    END IF;
+    UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = CURRENT_USER, cancel_reason = reason
+     WHERE r.id = cancel_draw.draw_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cancel_draw(bigint, text) IS
+    'cancels a draw with a reason (kept, with who and when); the draw and its targets stay, and the task may be drawn again';
+
+CREATE FUNCTION @extschema@.draw_population(draw_id bigint)
+    RETURNS TABLE (uscc @extschema@.uscc, stratum text, weight double precision)
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    pop bytea;
+BEGIN
+    SELECT r.population INTO pop FROM supervise.draw_record r WHERE r.id = draw_population.draw_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY SELECT p.uscc, p.stratum, p.weight FROM supervise.population_rows(pop) p;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_population(bigint) IS
+    'the recorded eligible population of a draw (code, stratum, weight) for export, e.g. to re-run the draw with tools/verify_draw.py; as it was when drawn, whatever changed since';
+
+CREATE FUNCTION @extschema@.verify_draw(draw_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r       record;
+    strata  text[];
+    ks      integer[];
+    sel     record;
+    n_pop   bigint;
+BEGIN
+    SELECT * INTO r FROM supervise.draw_record d WHERE d.id = verify_draw.draw_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    -- the allocation agrees with the recorded population and the rule for k
+    IF EXISTS (SELECT 1
+                 FROM pg_catalog.jsonb_array_elements(r.allocation) a
+                 FULL JOIN supervise.population_strata(r.population) ps ON ps.stratum = a->>'stratum'
+                WHERE a IS NULL
+                   OR coalesce(ps.n, 0) <> (a->>'n')::bigint
+                   OR (a->>'k')::integer IS DISTINCT FROM
+                      supervise.stratum_k(coalesce(ps.n, 0), (a->>'ratio')::numeric, (a->>'size')::integer)) THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(sum(ps.n), 0) INTO n_pop FROM supervise.population_strata(r.population) ps;
+    IF n_pop <> r.population_size THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum'), '{}'), coalesce(pg_catalog.array_agg((a->>'k')::integer), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(r.allocation) a;
+    sel := supervise.draw_select(r.population, r.seed, r.algorithm, strata, ks);
+    IF sel.population_digest <> r.population_digest
+       OR coalesce(pg_catalog.cardinality(sel.uscc), 0) <> r.target_count THEN
+        RETURN false;
+    END IF;
+    -- the recorded targets are exactly the recomputed ones, with their strata and ranks
+    RETURN NOT EXISTS (
+        (SELECT u.uscc, u.stratum, u.rank FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank)
+         EXCEPT ALL
+         SELECT t.uscc, t.stratum, t.rank FROM supervise.draw_target t WHERE t.draw_id = verify_draw.draw_id)
+        UNION ALL
+        (SELECT t.uscc, t.stratum, t.rank FROM supervise.draw_target t WHERE t.draw_id = verify_draw.draw_id
+         EXCEPT ALL
+         SELECT u.uscc, u.stratum, u.rank FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank)));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.verify_draw(bigint) IS
+    'true when the draw recomputes exactly from what was recorded: the population matches its digest and size, the allocation follows the rule for k, and draw_target holds exactly the recomputed targets, strata and ranks';
+
+-- what a disclosure site publishes about each draw (公示): enough to re-run it with the export
+CREATE VIEW @extschema@.v_draw_disclosure AS
+SELECT d.id AS draw_id, d.task_id, d.algorithm, pg_catalog.encode(d.seed, 'hex') AS seed_hex, d.seed_source,
+       d.drawn_at, d.population_size, pg_catalog.encode(d.population_digest, 'hex') AS population_digest_hex,
+       d.allocation, d.target_count, d.cancelled_at, d.cancel_reason
+  FROM @extschema@.draw_record d;
+COMMENT ON VIEW @extschema@.v_draw_disclosure IS
+    'per draw, what a disclosure site publishes so anyone can re-run it: algorithm, seed and population digest in hex, the allocation; the population itself comes from draw_population()';

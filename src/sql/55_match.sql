@@ -1,0 +1,135 @@
+-- =====================================================================================
+-- Matching inspectors to drawn targets (双随机, the second random: 执法检查人员随机匹配).
+-- Per department of the task's items, inspectors_per_target active inspectors of that department
+-- for every target, never one with a conflict of interest (回避), least-loaded first with ties
+-- broken by a hash of the draw's seed; C in src/core/match.c and src/pg/match_fn.c.
+-- =====================================================================================
+
+CREATE FUNCTION @extschema@.match_compute(seed bytea, targets @extschema@.uscc[], inspector_ids bigint[],
+        conflict_targets @extschema@.uscc[], conflict_inspectors bigint[],
+        assigned_targets @extschema@.uscc[], assigned_inspectors bigint[],
+        per_target integer, department text)
+    RETURNS TABLE (uscc @extschema@.uscc, inspector_id bigint)
+    AS 'MODULE_PATHNAME', 'match_compute' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.match_compute(bytea, @extschema@.uscc[], bigint[], @extschema@.uscc[], bigint[], @extschema@.uscc[], bigint[], integer, text) IS
+    'one department''s matching (see doc/draw-algorithm.md): targets in the order of SHA-256(B'' || code), each gets per_target inspectors minus those already assigned, least-loaded first, ties by SHA-256(B'' || id || load), never a conflicting pair; department names the department in errors. match_inspectors() calls it';
+
+CREATE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d       record;
+    dep     record;
+    n       integer := 0;
+    added   integer;
+BEGIN
+    SELECT r.id, r.seed, r.cancelled_at, t.id AS task_id, t.inspectors_per_target INTO d
+      FROM supervise.draw_record r JOIN supervise.task t ON t.id = r.task_id
+     WHERE r.id = match_inspectors.draw_id
+       FOR UPDATE OF r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is cancelled', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Match the inspectors of the task''s live draw.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = match_inspectors.draw_id AND NOT a.direct) THEN
+        RAISE EXCEPTION 'inspectors of draw % are already matched', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Matching is done once per draw. Assign an inspector by hand, with a reason, with supervise.assign_inspector(draw_id, uscc, inspector_id, reason).';
+    END IF;
+
+    FOR dep IN
+        SELECT DISTINCT dp.id, dp.code, dp.name
+          FROM supervise.task_item ti
+          JOIN supervise.check_item ci ON ci.id = ti.item_id
+          JOIN supervise.department dp ON dp.id = ci.department_id
+         WHERE ti.task_id = d.task_id
+         ORDER BY dp.id
+    LOOP
+        INSERT INTO supervise.assignment (draw_id, uscc, inspector_id, department_id)
+        SELECT match_inspectors.draw_id, m.uscc, m.inspector_id, dep.id
+          FROM supervise.match_compute(
+                 d.seed,
+                 (SELECT coalesce(pg_catalog.array_agg(t.uscc), '{}') FROM supervise.draw_target t
+                   WHERE t.draw_id = match_inspectors.draw_id),
+                 (SELECT coalesce(pg_catalog.array_agg(i.id), '{}') FROM supervise.inspector i
+                   WHERE i.department_id = dep.id AND i.active),
+                 (SELECT coalesce(pg_catalog.array_agg(c.uscc), '{}')
+                    FROM supervise.inspector_conflict c
+                    JOIN supervise.inspector i ON i.id = c.inspector_id AND i.department_id = dep.id AND i.active
+                    JOIN supervise.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc),
+                 (SELECT coalesce(pg_catalog.array_agg(c.inspector_id), '{}')
+                    FROM supervise.inspector_conflict c
+                    JOIN supervise.inspector i ON i.id = c.inspector_id AND i.department_id = dep.id AND i.active
+                    JOIN supervise.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc),
+                 (SELECT coalesce(pg_catalog.array_agg(a.uscc), '{}') FROM supervise.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 (SELECT coalesce(pg_catalog.array_agg(a.inspector_id), '{}') FROM supervise.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 d.inspectors_per_target,
+                 pg_catalog.format('%s (%s)', dep.code, dep.name)) m;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        n := n + added;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.match_inspectors(bigint) IS
+    'matches inspectors to the targets of a live draw: per department of the task''s items, inspectors_per_target active inspectors of that department per target, never one with a conflict (inspector_conflict), least-loaded first with ties broken reproducibly by the draw''s seed; hand-made assignments made before count. Returns the number of assignments made. Done once per draw: a second call is refused';
+
+CREATE FUNCTION @extschema@.assign_inspector(draw_id bigint, uscc @extschema@.uscc, inspector_id bigint, reason text)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d   record;
+    i   record;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a direct assignment needs a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the inspector is assigned by hand (特殊情况); the reason is kept.';
+    END IF;
+    SELECT r.id, r.task_id, r.cancelled_at INTO d FROM supervise.draw_record r WHERE r.id = assign_inspector.draw_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.draw_target t WHERE t.draw_id = assign_inspector.draw_id AND t.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION '% is not a target of draw %', uscc, draw_id USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT x.id, x.department_id, x.active INTO i FROM supervise.inspector x WHERE x.id = assign_inspector.inspector_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'inspector % does not exist', inspector_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT i.active THEN
+        RAISE EXCEPTION 'inspector % is not active', inspector_id USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.task_item ti JOIN supervise.check_item ci ON ci.id = ti.item_id
+                    WHERE ti.task_id = d.task_id AND ci.department_id = i.department_id) THEN
+        RAISE EXCEPTION 'inspector % belongs to department %, which has no items in task %', inspector_id, i.department_id, d.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.inspector_conflict c WHERE c.inspector_id = assign_inspector.inspector_id AND c.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION 'inspector % has a conflict of interest with %', inspector_id, uscc
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'An inspector with a conflict (回避) is never assigned, not even by hand.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                  AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
+        RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    INSERT INTO supervise.assignment (draw_id, uscc, inspector_id, department_id, direct, reason)
+    VALUES (assign_inspector.draw_id, assign_inspector.uscc, assign_inspector.inspector_id, i.department_id, true, reason);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) IS
+    'assigns an inspector to a target by hand in a special case (直接指定), with the reason kept (direct = true); never an inspector with a conflict; made before match_inspectors, it counts toward inspectors_per_target';
