@@ -126,8 +126,8 @@ COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
 -- take them exclusively; an inspection recorded outside a draw takes them shared plus an exclusive
 -- lock on (year, subject), so inspections of different subjects do not wait for each other. Taken
 -- before the rule is evaluated, so in READ COMMITTED the evaluating statement runs on a snapshot
--- that sees everything committed by earlier holders. REPEATABLE READ is refused (its snapshot is
--- older than the lock); SERIALIZABLE is safe through SSI as well as the lock.
+-- that sees everything committed by earlier holders. REPEATABLE READ and SERIALIZABLE are refused:
+-- their snapshot is older than the lock (and SSI does not watch READ COMMITTED writers).
 CREATE FUNCTION @extschema@.limit_lock_key(year integer, kind text, name text) RETURNS bigint
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN pg_catalog.hashtextextended('supervise/limits/' || year || '/' || kind || '/' || name, 0);
@@ -149,11 +149,12 @@ BEGIN
     IF NOT FOUND OR NOT p.limited THEN
         RETURN 0;
     END IF;
-    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.=) 'repeatable read' THEN
-        RAISE EXCEPTION 'limits on repeated checks cannot be enforced in a REPEATABLE READ transaction'
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'limits on repeated checks cannot be enforced in a % transaction',
+                pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'Task ' || limit_lock.task_id || ' is limited; its snapshot would be older than the limit lock.',
-                  HINT = 'Draw, cancel and record inspections in READ COMMITTED (the default) or SERIALIZABLE transactions.';
+                  DETAIL = 'Task ' || limit_lock.task_id || ' is limited; the transaction''s snapshot is older than the limit lock, so it could miss a check committed meanwhile.',
+                  HINT = 'Draw, cancel and record inspections in READ COMMITTED transactions (the default).';
     END IF;
     FOR k IN
         WITH y AS (
@@ -183,7 +184,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limit_lock(bigint, @extschema@.uscc, bigint, integer[]) IS
-    'limits: takes the transaction-scoped advisory locks that serialise checks of a task''s categories and systems in its year (or the given years), in increasing key order: exclusive for a draw or cancel (no subject), shared plus an exclusive (year, subject) lock for an inspection of that subject (the inspecting department''s system is added). Returns the number of locks; 0 for a task that is not limited. Refuses REPEATABLE READ';
+    'limits: takes the transaction-scoped advisory locks that serialise checks of a task''s categories and systems in its year (or the given years), in increasing key order: exclusive for a draw or cancel (no subject), shared plus an exclusive (year, subject) lock for an inspection of that subject (the inspecting department''s system is added). Returns the number of locks; 0 for a task that is not limited. Refuses REPEATABLE READ and SERIALIZABLE';
 
 -- ---- the rule, per subject -------------------------------------------------------------------------
 CREATE FUNCTION @extschema@.limit_conflicts(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
