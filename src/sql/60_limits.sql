@@ -1,0 +1,502 @@
+-- =====================================================================================
+-- Limits on repeated checks (DOMAIN §4, SPEC §4; doc/limits.md is the long form):
+--   同一年度内对同一企业的同类检查次数不超过1次   once a year per category (same kind of check)
+--   上级执法部门已检查的企业，下级应当予以排除       a superior department's check excludes the lower level
+--   exempt items (告知承诺, environment, work safety, campaigns, law) and clue tasks are never limited
+-- One rule, written once (v_limited_checks + the predicate in limit_conflicts/eligible_population),
+-- used by exclusion_reason(), by the draw's eligible population, by a check on every drawn target,
+-- and by a trigger on inspection. Concurrency: transaction-scoped advisory locks keyed by
+-- (year, category) and (year, system), taken in one fixed order before the rule is evaluated.
+-- =====================================================================================
+
+-- ---- overrides of the rule -------------------------------------------------------------------
+-- An override is granted before the inspection is recorded, for one (task, subject, department),
+-- with a reason; the inspection trigger accepts a check the rule refuses only when it finds one,
+-- and writes the earlier check it overrode onto it. Kept in a table of its own, so inspection
+-- rows keep their shape.
+CREATE TABLE @extschema@.limit_override (
+    task_id         bigint NOT NULL REFERENCES @extschema@.task,
+    uscc            @extschema@.uscc NOT NULL REFERENCES @extschema@.subject ON UPDATE CASCADE,
+    department_id   bigint NOT NULL REFERENCES @extschema@.department,
+    reason          text NOT NULL,
+    granted_by      name NOT NULL DEFAULT CURRENT_USER,
+    granted_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    overridden_check text,
+    used_at         timestamptz,
+    PRIMARY KEY (task_id, uscc, department_id),
+    CONSTRAINT "an override reason is not blank" CHECK (btrim(reason) <> '')
+);
+COMMENT ON TABLE @extschema@.limit_override IS
+    'overrides of the limits on repeated checks: the (task, subject, department) may be checked although an earlier check of the same category this year, or a superior department''s check, excludes it; reason says why (e.g. the law that provides otherwise). Insert it before recording the inspection; the limits trigger fills overridden_check and used_at when it is used';
+COMMENT ON COLUMN @extschema@.limit_override.overridden_check IS 'set when used: the reason and the earlier check that was overridden (inspection or draw, task, department, date)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.limit_override', '');
+
+-- per-task lookups of inspections (draw_target (uscc) is indexed by the draw piece)
+CREATE INDEX inspection_task_idx ON @extschema@.inspection (task_id);
+
+-- ---- what a task's checks count for ----------------------------------------------------------------
+CREATE VIEW @extschema@.v_limit_scope AS
+SELECT DISTINCT t.id AS task_id, t.period_start, ci.category, ci.department_id AS item_department_id,
+       d.departments AS task_departments
+  FROM @extschema@.task t
+  JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) t.id
+  JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+  CROSS JOIN LATERAL (
+      SELECT pg_catalog.array_agg(DISTINCT ci2.department_id) AS departments
+        FROM @extschema@.task_item ti2
+        JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
+       WHERE ti2.task_id OPERATOR(pg_catalog.=) t.id) d
+ WHERE t.kind OPERATOR(pg_catalog.<>) 'clue' AND NOT ci.limit_exempt;
+COMMENT ON VIEW @extschema@.v_limit_scope IS
+    'limits: the (category, item department) pairs a task is limited by and counts for: its non-exempt items; clue tasks and exempt items have no row. task_departments = departments of all its items';
+
+-- Every check that counts for the limits, one row per category: recorded inspections (in the year
+-- of inspected_on, else of the task) and targets of live (not cancelled) draws (in the task's year).
+CREATE VIEW @extschema@.v_limited_checks AS
+SELECT i.uscc,
+       pg_catalog.date_part('year', COALESCE(i.inspected_on, sc.period_start))::integer AS year,
+       sc.category, i.department_id, sc.task_id, 'inspection'::text AS source, i.id AS source_id,
+       COALESCE(i.inspected_on, sc.period_start) AS checked_on,
+       EXISTS (SELECT 1 FROM @extschema@.limit_override o
+                WHERE o.task_id OPERATOR(pg_catalog.=) i.task_id AND o.uscc OPERATOR(@extschema@.=) i.uscc
+                  AND o.department_id OPERATOR(pg_catalog.=) i.department_id
+                  AND o.used_at IS NOT NULL) AS overridden
+  FROM @extschema@.inspection i
+  JOIN @extschema@.v_limit_scope sc
+    ON sc.task_id OPERATOR(pg_catalog.=) i.task_id
+   -- an inspection counts for its own department's items of the task; one by a department without
+   -- items in the task (e.g. the initiator recording for everyone) counts for all of them
+   AND (sc.item_department_id OPERATOR(pg_catalog.=) i.department_id
+        OR NOT (i.department_id OPERATOR(pg_catalog.=) ANY (sc.task_departments)))
+UNION ALL
+SELECT dt.uscc,
+       pg_catalog.date_part('year', sc.period_start)::integer,
+       sc.category, sc.item_department_id, sc.task_id, 'draw', dr.id,
+       (dr.drawn_at AT TIME ZONE 'Asia/Shanghai')::date,
+       false
+  FROM @extschema@.draw_target dt
+  JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id AND dr.cancelled_at IS NULL
+  JOIN @extschema@.v_limit_scope sc ON sc.task_id OPERATOR(pg_catalog.=) dr.task_id;
+COMMENT ON VIEW @extschema@.v_limited_checks IS
+    'limits: every check that counts for the once-a-year and superior-first rules, one row per category: recorded inspections of non-clue tasks (year of inspected_on, else of the task''s period_start; per the inspecting department''s non-exempt items of the task) and targets of live draws (year of the task; per non-exempt item and its department). source is inspection or draw, source_id its id';
+
+-- ---- a task's limit profile -----------------------------------------------------------------------
+CREATE FUNCTION @extschema@.task_limit_profile(task bigint,
+    OUT task_id bigint, OUT year integer, OUT limited boolean, OUT categories text[],
+    OUT departments bigint[], OUT superiors bigint[], OUT systems text[])
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- plpgsql rather than sql: its plans are kept across calls (exclusion_reason runs per subject)
+    SELECT t.id,
+           pg_catalog.date_part('year', t.period_start)::integer,
+           COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
+           COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
+           -- is_superior decides; the join on system and level only narrows the candidates
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
+                       FROM @extschema@.department d
+                       JOIN @extschema@.department a
+                         ON a.system OPERATOR(pg_catalog.=) d.system AND a.level OPERATOR(pg_catalog.<) d.level
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)
+                        AND @extschema@.is_superior(a.id, d.id)), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT d.system ORDER BY d.system)
+                       FROM @extschema@.department d
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)), '{}')
+      FROM @extschema@.task t
+      CROSS JOIN LATERAL (
+          SELECT pg_catalog.array_agg(DISTINCT sc.category ORDER BY sc.category) AS categories,
+                 pg_catalog.array_agg(DISTINCT sc.item_department_id ORDER BY sc.item_department_id) AS departments
+            FROM @extschema@.v_limit_scope sc WHERE sc.task_id OPERATOR(pg_catalog.=) t.id) x
+     WHERE t.id OPERATOR(pg_catalog.=) task
+      INTO task_id, year, limited, categories, departments, superiors, systems;
+    IF NOT FOUND THEN
+        RETURN;     -- no row
+    END IF;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
+    'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task';
+
+-- ---- the lock ---------------------------------------------------------------------------------------
+-- Transaction-scoped advisory locks, one per (year, category) and (year, system) of the task, taken
+-- in increasing key order (so two lockers never deadlock on them). A draw, a cancel and an un-cancel
+-- take them exclusively; an inspection recorded outside a draw takes them shared plus an exclusive
+-- lock on (year, subject), so inspections of different subjects do not wait for each other. Taken
+-- before the rule is evaluated, so in READ COMMITTED the evaluating statement runs on a snapshot
+-- that sees everything committed by earlier holders. REPEATABLE READ and SERIALIZABLE are refused:
+-- their snapshot is older than the lock (and SSI does not watch READ COMMITTED writers).
+CREATE FUNCTION @extschema@.limit_lock_key(year integer, kind text, name text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN pg_catalog.hashtextextended('supervise/limits/' || year || '/' || kind || '/' || name, 0);
+COMMENT ON FUNCTION @extschema@.limit_lock_key(integer, text, text) IS
+    'limits: the advisory lock key of (year, kind, name), kind category, system or subject (a 64-bit hash; a collision only makes two lockers wait for each other)';
+
+CREATE FUNCTION @extschema@.limit_lock(task_id bigint, subject @extschema@.uscc DEFAULT NULL,
+                                       department_id bigint DEFAULT NULL, years integer[] DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    k record;
+    n integer := 0;
+BEGIN
+    SELECT * INTO p FROM @extschema@.task_limit_profile(limit_lock.task_id);
+    IF NOT FOUND OR NOT p.limited THEN
+        RETURN 0;
+    END IF;
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'limits on repeated checks cannot be enforced in a % transaction',
+                pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Task ' || limit_lock.task_id || ' is limited; the transaction''s snapshot is older than the limit lock, so it could miss a check committed meanwhile.',
+                  HINT = 'Draw, cancel and record inspections in READ COMMITTED transactions (the default).';
+    END IF;
+    FOR k IN
+        WITH y AS (
+            SELECT DISTINCT v FROM pg_catalog.unnest(COALESCE(limit_lock.years, ARRAY[p.year])) v
+        ), keys AS (
+            SELECT @extschema@.limit_lock_key(y.v, 'category', c) AS key, subject IS NULL AS exclusive
+              FROM y, pg_catalog.unnest(p.categories) c
+            UNION
+            SELECT @extschema@.limit_lock_key(y.v, 'system', s), subject IS NULL
+              FROM y, (SELECT pg_catalog.unnest(p.systems)
+                       UNION SELECT d.system FROM @extschema@.department d
+                              WHERE d.id OPERATOR(pg_catalog.=) limit_lock.department_id) s(s)
+            UNION
+            SELECT @extschema@.limit_lock_key(y.v, 'subject', subject::text), true
+              FROM y WHERE subject IS NOT NULL
+        )
+        SELECT key, exclusive FROM keys ORDER BY key
+    LOOP
+        IF k.exclusive THEN
+            PERFORM pg_catalog.pg_advisory_xact_lock(k.key);
+        ELSE
+            PERFORM pg_catalog.pg_advisory_xact_lock_shared(k.key);
+        END IF;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limit_lock(bigint, @extschema@.uscc, bigint, integer[]) IS
+    'limits: takes the transaction-scoped advisory locks that serialise checks of a task''s categories and systems in its year (or the given years), in increasing key order: exclusive for a draw or cancel (no subject), shared plus an exclusive (year, subject) lock for an inspection of that subject (the inspecting department''s system is added). Returns the number of locks; 0 for a task that is not limited. Refuses REPEATABLE READ and SERIALIZABLE';
+
+-- ---- the rule, per subject -------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.limit_conflicts(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                ELSE 'superior_checked_this_year' END,
+           c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
+      FROM @extschema@.task_limit_profile(limit_conflicts.task) p
+      JOIN @extschema@.v_limited_checks c
+        ON c.uscc OPERATOR(@extschema@.=) limit_conflicts.subject
+       AND c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts.year, p.year)
+       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     WHERE p.limited
+     ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) IS
+    'limits: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items';
+
+CREATE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc, task_id bigint) RETURNS text
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    st text;
+    r text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) exclusion_reason.task_id) THEN
+        RAISE EXCEPTION 'task % does not exist', exclusion_reason.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT s.status INTO st FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) exclusion_reason.subject;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'subject "%" is not in the subject directory', exclusion_reason.subject
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Load it with supervise.load_subjects() first.';
+    END IF;
+    IF st OPERATOR(pg_catalog.<>) 'active' THEN
+        RETURN 'inactive';
+    END IF;
+    SELECT c.reason INTO r FROM @extschema@.limit_conflicts(exclusion_reason.subject, exclusion_reason.task_id) c LIMIT 1;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
+    'limits (SPEC §4): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive';
+
+-- ---- the rule, set-based ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.excluded_subjects(task_id bigint)
+RETURNS TABLE (uscc @extschema@.uscc, reason text)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+    WITH p AS (SELECT * FROM @extschema@.task_limit_profile($1))
+    SELECT s.uscc, 'inactive' FROM @extschema@.subject s, p
+     WHERE s.status OPERATOR(pg_catalog.<>) 'active'
+    UNION ALL
+    SELECT c.uscc,
+           CASE WHEN pg_catalog.bool_or(c.category OPERATOR(pg_catalog.=) ANY (p.categories))
+                THEN 'same_category_this_year' ELSE 'superior_checked_this_year' END
+      FROM p JOIN @extschema@.v_limited_checks c
+        ON c.year OPERATOR(pg_catalog.=) p.year
+       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+      JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) c.uscc AND s.status OPERATOR(pg_catalog.=) 'active'
+     WHERE p.limited
+     GROUP BY c.uscc
+$$;
+COMMENT ON FUNCTION @extschema@.excluded_subjects(bigint) IS
+    'limits, set-based: every subject of the directory that exclusion_reason() would exclude from the task, with the same reason (one join over all checks of the year, no per-subject call); subjects outside the task''s directory are included';
+
+-- The draw's eligible population (replaces the draw piece's body): active subjects of the task's
+-- directory (all active subjects without one), minus those the limits exclude, by one hash
+-- anti-join. Takes the limit locks first, so the query that follows sees every committed check.
+CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
+RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    dir bigint;
+BEGIN
+    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligible_population.task_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', eligible_population.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM @extschema@.limit_lock(eligible_population.task_id);
+    -- a new statement: in READ COMMITTED a new snapshot, taken after the locks
+    SELECT * INTO p FROM @extschema@.task_limit_profile(eligible_population.task_id);
+    IF NOT p.limited THEN
+        RETURN QUERY
+        SELECT s.uscc, s.credit_class, s.risk_level::double precision FROM @extschema@.subject s
+         WHERE s.status OPERATOR(pg_catalog.=) 'active'
+           AND (dir IS NULL OR EXISTS (SELECT 1 FROM @extschema@.directory_member m
+                                        WHERE m.directory_id OPERATOR(pg_catalog.=) dir
+                                          AND m.uscc OPERATOR(@extschema@.=) s.uscc));
+    ELSIF dir IS NULL THEN
+        RETURN QUERY
+        SELECT s.uscc, s.credit_class, s.risk_level::double precision FROM @extschema@.subject s
+         WHERE s.status OPERATOR(pg_catalog.=) 'active'
+           AND NOT EXISTS (
+               SELECT 1 FROM @extschema@.v_limited_checks c
+                WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
+                  AND c.year OPERATOR(pg_catalog.=) p.year
+                  AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+                  AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+                       OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors)));
+    ELSE
+        RETURN QUERY
+        SELECT s.uscc, s.credit_class, s.risk_level::double precision
+          FROM @extschema@.directory_member m
+          JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) m.uscc
+         WHERE m.directory_id OPERATOR(pg_catalog.=) dir
+           AND s.status OPERATOR(pg_catalog.=) 'active'
+           AND NOT EXISTS (
+               SELECT 1 FROM @extschema@.v_limited_checks c
+                WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
+                  AND c.year OPERATOR(pg_catalog.=) p.year
+                  AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+                  AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+                       OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors)));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS
+    'the draw''s eligible population (uscc, credit_class, weight = risk_level): active subjects of the task''s directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, by one anti-join). Takes the limit locks of the task first (see limit_lock), so it is VOLATILE and must run in the drawing transaction';
+
+-- ---- enforcement: drawn targets, cancels, inspections --------------------------------------------
+CREATE FUNCTION @extschema@.limits_describe_check(source text, source_id bigint, task_id bigint,
+                                                  department_id bigint, checked_on date) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT pg_catalog.format('%s %s of task %s "%s", department %s %s (%s), on %s',
+                             $1, $2, t.id, t.title, d.id, d.code, d.name, pg_catalog.to_char($5, 'YYYY-MM-DD'))
+      FROM @extschema@.task t, @extschema@.department d
+     WHERE t.id OPERATOR(pg_catalog.=) $3 AND d.id OPERATOR(pg_catalog.=) $4
+$$;
+COMMENT ON FUNCTION @extschema@.limits_describe_check(text, bigint, bigint, bigint, date) IS
+    'limits: names an earlier check for messages: inspection or draw id, task, department and date';
+
+-- Every drawn target is checked against the rule (after the draw took the locks, or taking them
+-- here if a draw path did not): a draw that would break the limits fails instead of recording.
+CREATE FUNCTION @extschema@.limits_check_targets() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    c record;
+BEGIN
+    FOR t IN SELECT DISTINCT dr.task_id FROM new_targets n
+               JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) n.draw_id ORDER BY 1
+    LOOP
+        PERFORM @extschema@.limit_lock(t);
+    END LOOP;
+    SELECT n.uscc, n.draw_id, dr.task_id AS drawn_task, x.* INTO c
+      FROM new_targets n
+      JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) n.draw_id
+      CROSS JOIN LATERAL @extschema@.task_limit_profile(dr.task_id) p
+      JOIN @extschema@.v_limited_checks x
+        ON x.uscc OPERATOR(@extschema@.=) n.uscc
+       AND x.year OPERATOR(pg_catalog.=) p.year
+       AND x.task_id OPERATOR(pg_catalog.<>) p.task_id
+       AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     WHERE p.limited
+     ORDER BY n.uscc, x.checked_on, x.source_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
+                c.draw_id, c.drawn_task, c.uscc
+            USING ERRCODE = 'exclusion_violation',
+                  DETAIL = 'Earlier check: ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '").',
+                  HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_check_targets() IS
+    'trigger: refuses drawn targets that the limits on repeated checks exclude, taking the limit locks of the drawn task first';
+CREATE TRIGGER limits_check_targets AFTER INSERT ON @extschema@.draw_target
+    REFERENCING NEW TABLE AS new_targets
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.limits_check_targets();
+
+-- A cancel frees the draw's targets for other tasks: it waits for draws of the same categories
+-- and systems in progress, and they for it (the draw piece allows no other update of a draw).
+CREATE FUNCTION @extschema@.limits_on_cancel() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.limit_lock(NEW.task_id);
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_on_cancel() IS
+    'trigger: cancelling a draw takes the limit locks of its task, so it is ordered with concurrent draws of the same categories';
+CREATE TRIGGER limits_on_cancel BEFORE UPDATE OF cancelled_at ON @extschema@.draw_record
+    FOR EACH ROW WHEN (OLD.cancelled_at IS DISTINCT FROM NEW.cancelled_at)
+    EXECUTE FUNCTION @extschema@.limits_on_cancel();
+
+-- An inspection of a target of a live draw of its task was allowed by that draw. Any other
+-- inspection of a limited task is checked against the rule (in the year it was made) and refused
+-- with the earlier check named, unless it carries an override reason; the override is kept.
+CREATE FUNCTION @extschema@.limits_check_inspection() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    c record;
+    y integer;
+    described text;
+BEGIN
+    IF TG_OP = 'UPDATE'
+       AND (OLD.task_id, OLD.uscc, OLD.department_id, OLD.inspected_on)
+           IS NOT DISTINCT FROM (NEW.task_id, NEW.uscc, NEW.department_id, NEW.inspected_on) THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO p FROM @extschema@.task_limit_profile(NEW.task_id);
+    IF NOT FOUND OR NOT p.limited THEN
+        RETURN NEW;             -- clue task, exempt items only (or the FK will refuse the task)
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.draw_target dt
+                 JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id
+                WHERE dr.task_id OPERATOR(pg_catalog.=) NEW.task_id AND dr.cancelled_at IS NULL
+                  AND dt.uscc OPERATOR(@extschema@.=) NEW.uscc) THEN
+        RETURN NEW;             -- within a draw: the draw applied the rule
+    END IF;
+    SELECT pg_catalog.date_part('year', COALESCE(NEW.inspected_on, t.period_start))::integer INTO y
+      FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) NEW.task_id;
+    PERFORM @extschema@.limit_lock(NEW.task_id, NEW.uscc, NEW.department_id, ARRAY[y]);
+    -- a new statement: in READ COMMITTED a snapshot taken after the locks
+    SELECT * INTO c FROM @extschema@.limit_conflicts(NEW.uscc, NEW.task_id, y) LIMIT 1;
+    IF FOUND THEN
+        described := @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on)
+                     || ' (category "' || c.category || '")';
+        UPDATE @extschema@.limit_override o
+           SET overridden_check = c.reason || ': ' || described, used_at = pg_catalog.now()
+         WHERE o.task_id OPERATOR(pg_catalog.=) NEW.task_id AND o.uscc OPERATOR(@extschema@.=) NEW.uscc
+           AND o.department_id OPERATOR(pg_catalog.=) NEW.department_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'subject "%" may not be checked again for task %: %', NEW.uscc, NEW.task_id, c.reason
+                USING ERRCODE = 'exclusion_violation',
+                      DETAIL = 'Earlier check: ' || described || '.',
+                      HINT = pg_catalog.format('If a law provides for a second check, grant an override first: INSERT INTO supervise.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').',
+                                               NEW.task_id, NEW.uscc, NEW.department_id);
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_check_inspection() IS
+    'trigger: an inspection recorded outside a live draw of its task that breaks the limits on repeated checks is refused with the earlier check named, unless a limit_override for its task, subject and department exists, which is then marked used with the overridden check';
+CREATE TRIGGER limits_check_inspection
+    BEFORE INSERT OR UPDATE OF task_id, uscc, department_id, inspected_on
+    ON @extschema@.inspection
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.limits_check_inspection();
+
+-- ---- reporting ---------------------------------------------------------------------------------------
+CREATE VIEW @extschema@.v_limit_overrides AS
+SELECT o.task_id, o.uscc, o.department_id, o.reason, o.granted_by, o.granted_at,
+       o.overridden_check, o.used_at, i.id AS inspection_id, i.inspected_on
+  FROM @extschema@.limit_override o
+  LEFT JOIN @extschema@.inspection i
+    ON i.task_id OPERATOR(pg_catalog.=) o.task_id AND i.uscc OPERATOR(@extschema@.=) o.uscc
+   AND i.department_id OPERATOR(pg_catalog.=) o.department_id;
+COMMENT ON VIEW @extschema@.v_limit_overrides IS
+    'limits: every override granted, with its reason, who granted it when, the inspection it was used for and the earlier check it overrode (overridden_check; NULL while unused, or when the inspection turned out not to need it)';
+
+CREATE VIEW @extschema@.v_repeat_checks AS
+SELECT c.year, c.category, c.uscc,
+       pg_catalog.count(DISTINCT c.task_id) AS checks,
+       pg_catalog.array_agg(DISTINCT c.task_id ORDER BY c.task_id) AS task_ids,
+       pg_catalog.array_agg(DISTINCT c.department_id ORDER BY c.department_id) AS department_ids,
+       pg_catalog.bool_or(c.overridden) AS overridden
+  FROM @extschema@.v_limited_checks c
+ GROUP BY c.year, c.category, c.uscc
+HAVING pg_catalog.count(DISTINCT c.task_id) OPERATOR(pg_catalog.>) 1;
+COMMENT ON VIEW @extschema@.v_repeat_checks IS
+    'limits report: per year and category, subjects checked (or drawn) for more than one task; empty unless an inspection was recorded with an override (overridden = true)';
+
+CREATE VIEW @extschema@.v_checks_per_subject AS
+WITH checks AS (
+    SELECT i.uscc, pg_catalog.date_part('year', COALESCE(i.inspected_on, t.period_start))::integer AS year,
+           i.task_id, t.kind, i.department_id
+      FROM @extschema@.inspection i JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+    UNION
+    SELECT dt.uscc, pg_catalog.date_part('year', t.period_start)::integer, t.id, t.kind, t.department_id
+      FROM @extschema@.draw_target dt
+      JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id AND dr.cancelled_at IS NULL
+      JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) dr.task_id
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
+                        WHERE i.task_id OPERATOR(pg_catalog.=) t.id AND i.uscc OPERATOR(@extschema@.=) dt.uscc)
+)
+SELECT c.year, c.uscc,
+       pg_catalog.count(DISTINCT c.task_id) AS checks,
+       pg_catalog.count(DISTINCT c.task_id) FILTER (WHERE c.kind OPERATOR(pg_catalog.=) 'clue') AS clue_checks,
+       pg_catalog.count(DISTINCT c.department_id) AS departments
+  FROM checks c
+ GROUP BY c.year, c.uscc;
+COMMENT ON VIEW @extschema@.v_checks_per_subject IS
+    'limits report: per year and subject, the number of checks it received (distinct tasks with a recorded inspection or a live draw target, exempt and clue checks included), how many were on clues, and how many departments were involved';
