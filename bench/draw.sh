@@ -28,10 +28,10 @@ CREATE FUNCTION public.bench_code(n bigint) RETURNS supervise.uscc LANGUAGE sql 
                            + 30 * (n / 10 % 10) + 28 * (n % 10)) % 31) % 31)::int + 1, 1))::supervise.uscc
 \$\$;
 INSERT INTO department (id, code, name, system, level, region) VALUES (1, 'SAMR-350100', 'bench', 'market', 3, '3501');
-INSERT INTO subject (uscc, name, region, industry, credit_class, risk_level, status, registered_on)
+INSERT INTO subject (uscc, name, region, industry, credit_class, risk_level, status)
 SELECT bench_code((g::bigint * 7919) % 1000000000), 'subject ' || g, '350100', 'I' || (g % 97),
        (ARRAY['A','A','A','B','B','B','B','C','C','D'])[1 + (g * 37) % 10], 1 + g % 4,
-       CASE WHEN g % 20 = 0 THEN 'deregistered' ELSE 'active' END, date '2010-01-01' + g % 5000
+       CASE WHEN g % 20 = 0 THEN 'deregistered' ELSE 'active' END
   FROM generate_series(1, $n) g;
 VACUUM (ANALYZE, FREEZE) subject;
 INSERT INTO check_item (id, department_id, code, name, category) VALUES (1, 1, 'I', 'item', 'cat');

@@ -24,8 +24,10 @@ SELECT pg_temp.code(g), 'subject ' || g, '350100',
        CASE WHEN g <= 400 THEN 'A' WHEN g <= 700 THEN 'B' WHEN g <= 900 THEN 'C' ELSE 'D' END,
        1 + g % 4, CASE WHEN g % 10 = 0 THEN 'deregistered' ELSE 'active' END
   FROM generate_series(1, 1000) g;
-INSERT INTO check_item (department_id, code, name, category)
-VALUES (:dep, 'SC-01', 'business licence display', 'licence') RETURNING id AS item \gset
+-- (an item exempt from the once-a-year rule, so that the draws below do not limit each other;
+-- the limits have their own tests)
+INSERT INTO check_item (department_id, code, name, category, limit_exempt, exempt_reason)
+VALUES (:dep, 'SC-01', 'business licence display', 'licence', true, 'law') RETURNING id AS item \gset
 INSERT INTO plan (department_id, year, title, approved_on)
 VALUES (:dep, extract(year FROM current_date)::int, 'annual plan', current_date) RETURNING id AS plan \gset
 -- a task drawn per credit class: A 3%, B 7%, C 10% (exactly 18 of 180), D not drawn

@@ -500,3 +500,17 @@ SELECT c.year, c.uscc,
  GROUP BY c.year, c.uscc;
 COMMENT ON VIEW @extschema@.v_checks_per_subject IS
     'limits report: per year and subject, the number of checks it received (distinct tasks with a recorded inspection or a live draw target, exempt and clue checks included), how many were on clues, and how many departments were involved';
+
+-- The rule must see every department's checks and draws, also when an officer whose row-level
+-- security hides other departments' rows records an inspection or draws: otherwise RLS would let
+-- an officer check again what another department already checked. These functions only read and
+-- refuse; they run as the extension owner. (search_path: pg_catalog is searched first anyway,
+-- then the extension's own schema, which nobody else can create objects in, then pg_temp.)
+ALTER FUNCTION @extschema@.task_limit_profile(bigint) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.excluded_subjects(bigint) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.eligible_population(bigint) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.limits_check_targets() SECURITY DEFINER;
+ALTER FUNCTION @extschema@.limits_on_cancel() SECURITY DEFINER;
+ALTER FUNCTION @extschema@.limits_check_inspection() SECURITY DEFINER;

@@ -25,8 +25,9 @@ SELECT is((SELECT provolatile::text || proparallel::text FROM pg_proc WHERE oid 
 SELECT is((SELECT aggcombinefn::oid::regproc::text || ' ' || aggserialfn::oid::regproc::text || ' ' || aggdeserialfn::oid::regproc::text FROM pg_aggregate
             WHERE aggfnoid = 'supervise.sample_agg(text, double precision, integer, bytea)'::regprocedure),
           'sample_agg_combine sample_agg_serial sample_agg_deserial', 'sample_agg has combine, serial and deserial functions');
-SELECT is((SELECT proconfig IS NULL FROM pg_proc WHERE oid = 'supervise.eligible_population(bigint)'::regprocedure), true,
-          'eligible_population has no SET clause, so it can be inlined');
+SELECT is((SELECT 'search_path=@extschema@, pg_temp' = ANY (proconfig) OR 'search_path=supervise, pg_temp' = ANY (proconfig)
+             FROM pg_proc WHERE oid = 'supervise.eligible_population(bigint)'::regprocedure), true,
+          'eligible_population is pinned (it takes the limit locks, so it is plpgsql, not inlined SQL)');
 
 -- a stratified draw equals sample_agg per stratum over the same eligible rows and seed
 CREATE FUNCTION pg_temp.code(n bigint) RETURNS supervise.uscc LANGUAGE sql IMMUTABLE AS $$

@@ -2,7 +2,7 @@
 -- they can be checked mechanically, user data registered for pg_dump, public access revoked.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(12);
+SELECT plan(13);
 
 SELECT is(extrelocatable, false, 'the extension is not relocatable') FROM pg_extension WHERE extname = 'supervise';
 SELECT is(n.nspname, 'supervise', 'the extension lives in schema supervise')
@@ -36,13 +36,16 @@ SELECT is_empty($$
      WHERE l.lanname IN ('plpgsql', 'sql') AND p.prosqlbody IS NULL
        AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')$$,
     'every plpgsql function and string-bodied sql function has SET search_path');
+-- SECURITY DEFINER functions search only pg_catalog (always first), the extension's schema, and
+-- pg_temp last; and nobody but the owner can create objects in the extension's schema
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
       JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
       JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'supervise'
      WHERE p.prosecdef
-       AND NOT ('search_path=pg_catalog, pg_temp' = ANY (coalesce(p.proconfig, '{}')))$$,
-    'every SECURITY DEFINER function has search_path = pg_catalog, pg_temp');
+       AND NOT (coalesce(p.proconfig, '{}') && ARRAY['search_path=pg_catalog, pg_temp', 'search_path=supervise, pg_temp'])$$,
+    'every SECURITY DEFINER function has search_path = pg_catalog, pg_temp or supervise, pg_temp');
+SELECT ok(NOT has_schema_privilege('public', 'supervise', 'CREATE'), 'PUBLIC cannot create objects in schema supervise');
 -- a function that reads tables cannot be IMMUTABLE: flag plpgsql/sql IMMUTABLE functions that name a supervise table
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang

@@ -24,10 +24,12 @@ INSERT INTO department (id, code, name, system, level, region) VALUES
     (1, 'A', '鼓楼区市场监督管理局', 'market', 4, '350102'),
     (2, 'B', '鼓楼区生态环境局', 'ecology', 4, '350102'),
     (3, 'C', '台江区市场监督管理局', 'market', 4, '350103');
-INSERT INTO check_item (id, department_id, code, name, category) VALUES
-    (11, 1, 'SC-01', '营业执照（登记事项）情况的检查', 'registration'),
-    (12, 2, 'EE-03', '建设项目环评的检查', 'eia'),
-    (13, 3, 'SC-01', '营业执照（登记事项）情况的检查', 'registration');
+-- (items exempt from the limits on repeated checks: this test is about who sees what, and its
+-- fixture checks and draws the same few subjects several times; the limits have their own tests)
+INSERT INTO check_item (id, department_id, code, name, category, limit_exempt, exempt_reason) VALUES
+    (11, 1, 'SC-01', '营业执照（登记事项）情况的检查', 'registration', true, 'law'),
+    (12, 2, 'EE-03', '建设项目环评的检查', 'eia', true, 'environment'),
+    (13, 3, 'SC-01', '营业执照（登记事项）情况的检查', 'registration', true, 'law');
 INSERT INTO subject (uscc, name, region)
 SELECT uscc_build('91', '350102', 'MA00000' || n), '测试企业' || n, '350102' FROM generate_series(1, 6) n;
 CREATE TEMP TABLE s AS SELECT row_number() OVER (ORDER BY name) AS n, uscc FROM subject;
