@@ -118,13 +118,15 @@ SELECT id, 'order', result_on + 2, '思市监责改〔2026〕' || row_number() O
 DO $$
 DECLARE u uscc; t bigint; d bigint;
 BEGIN
-    SELECT i.uscc, i.task_id, i.department_id INTO u, t, d FROM supervise.inspection i ORDER BY i.id LIMIT 1;
+    SELECT i.uscc, i.task_id, i.department_id INTO u, t, d FROM supervise.inspection i
+      JOIN supervise.department dep ON dep.id = i.department_id WHERE dep.code = 'SAMR-350203' ORDER BY i.id LIMIT 1;
     INSERT INTO supervise.task (plan_id, department_id, title, period_start, period_end, approved_on, sample_size)
     SELECT p.id, p.department_id, '重复检查（演示）', '2026-10-12', '2026-10-30', '2026-09-01', 1
       FROM supervise.plan p WHERE p.department_id = d RETURNING id INTO t;
     INSERT INTO supervise.task_item (task_id, item_id)
     SELECT t, ci.id FROM supervise.check_item ci WHERE ci.department_id = d AND ci.code = 'SC-01';
     INSERT INTO supervise.inspection (task_id, uscc, department_id, inspected_on) VALUES (t, u, d, '2026-10-15');
+    RAISE NOTICE 'accepted?! the rule did not apply';
 EXCEPTION WHEN OTHERS THEN
     RAISE NOTICE 'refused: %', SQLERRM;
 END $$;
