@@ -13,12 +13,8 @@
 
 #define TICK_EVERY 4096
 
-#if defined(__GNUC__)
-static int	fail(char *err, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-#endif
-
-static int
-fail(char *err, const char *fmt,...)
+int
+draw_fail(char *err, const char *fmt,...)
 {
 	va_list		ap;
 
@@ -388,11 +384,11 @@ rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char *key, 
 	int			rc = 0;
 
 	if (k > pool)
-		return fail(err, "cannot select %u of a pool of %u", k, pool);
+		return draw_fail(err, "cannot select %u of a pool of %u", k, pool);
 	if (k > DRAW_RFC3797_MAX_K)
-		return fail(err, "RFC 3797 selects at most %d items, not %u", DRAW_RFC3797_MAX_K, k);
+		return draw_fail(err, "RFC 3797 selects at most %d items, not %u", DRAW_RFC3797_MAX_K, k);
 	if (md5 == NULL)
-		return fail(err, "MD5 is not available from OpenSSL");
+		return draw_fail(err, "MD5 is not available from OpenSSL");
 	if (k == 0)
 		return 0;
 
@@ -424,7 +420,7 @@ rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char *key, 
 		put_be16(msg + 2 + keylen, i);
 		if (!EVP_Digest(msg, keylen + 4, h, &hl, md5, NULL) || hl != 16)
 		{
-			rc = fail(err, "MD5 failed in OpenSSL");
+			rc = draw_fail(err, "MD5 failed in OpenSSL");
 			break;
 		}
 		for (int j = 0; j < 16; j++)
@@ -558,15 +554,15 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 	uint8_t    *p = out;
 
 	if (nstrata < 0 || nstrata > DRAW_MAX_STRATA)
-		return fail(err, "a population has at most %d strata, not %d", DRAW_MAX_STRATA, nstrata);
+		return draw_fail(err, "a population has at most %d strata, not %d", DRAW_MAX_STRATA, nstrata);
 	if (nrows >= UINT32_MAX)
-		return fail(err, "a population has fewer than %u rows", UINT32_MAX);
+		return draw_fail(err, "a population has fewer than %u rows", UINT32_MAX);
 	for (int s = 0; s < nstrata; s++)
 	{
 		size_t		l = strlen(names[s]);
 
 		if (l == 0 || l > DRAW_MAX_STRATUM_NAME)
-			return fail(err, "stratum name \"%s\" must have 1 to %d bytes", names[s], DRAW_MAX_STRATUM_NAME);
+			return draw_fail(err, "stratum name \"%s\" must have 1 to %d bytes", names[s], DRAW_MAX_STRATUM_NAME);
 		order[s] = s;
 	}
 	/* insertion sort of at most 64 names */
@@ -587,7 +583,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		newof[order[s]] = s;
 		counts[s] = 0;
 		if (s > 0 && strcmp(names[order[s - 1]], names[order[s]]) == 0)
-			return fail(err, "stratum name \"%s\" appears twice", names[order[s]]);
+			return draw_fail(err, "stratum name \"%s\" appears twice", names[order[s]]);
 		if (sorted_names)
 			sorted_names[s] = names[order[s]];
 	}
@@ -599,7 +595,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		unsigned	s = (unsigned) (*hi >> 48);
 
 		if (s >= (unsigned) nstrata)
-			return fail(err, "row %llu has stratum number %u of %d", (unsigned long long) i, s, nstrata);
+			return draw_fail(err, "row %llu has stratum number %u of %d", (unsigned long long) i, s, nstrata);
 		*hi = (*hi & 0xffffffffffffULL) | ((uint64_t) newof[s] << 48);
 		counts[newof[s]]++;
 		if (weighted)
@@ -607,7 +603,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 			double		w = ((draw_wrec *) rows)[i].w;
 
 			if (!(w > 0) || !isfinite(w))
-				return fail(err, "weight %g is not a positive finite number", w);
+				return draw_fail(err, "weight %g is not a positive finite number", w);
 		}
 	}
 
@@ -665,7 +661,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 					memcpy(code, "?", 2);
 				code[USCC_LEN] = '\0';
 				env->release(tmp, env->arg);
-				return fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[hi >> 48]]);
+				return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[hi >> 48]]);
 			}
 		}
 		for (int b = 0; b < 6; b++)
@@ -693,16 +689,16 @@ draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 
 	memset(pop, 0, offsetof(draw_pop, strata));
 	if (len < 8 || memcmp(p, POP_MAGIC, 4) != 0)
-		return fail(err, "not a serialised population (bad magic)");
+		return draw_fail(err, "not a serialised population (bad magic)");
 	if (p[4] != POP_VERSION)
-		return fail(err, "unknown population format version %d", p[4]);
+		return draw_fail(err, "unknown population format version %d", p[4]);
 	if (p[5] > 1)
-		return fail(err, "unknown population flags %d", p[5]);
+		return draw_fail(err, "unknown population flags %d", p[5]);
 	pop->weighted = p[5] & 1;
 	pop->row_size = pop->weighted ? 20 : 12;
 	pop->nstrata = (int) get_be16(p + 6);
 	if (pop->nstrata > DRAW_MAX_STRATA)
-		return fail(err, "population has %d strata, more than %d", pop->nstrata, DRAW_MAX_STRATA);
+		return draw_fail(err, "population has %d strata, more than %d", pop->nstrata, DRAW_MAX_STRATA);
 	p += 8;
 	for (int s = 0; s < pop->nstrata; s++)
 	{
@@ -710,25 +706,25 @@ draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		uint32_t	l;
 
 		if (end - p < 1)
-			return fail(err, "population header is truncated");
+			return draw_fail(err, "population header is truncated");
 		l = *p++;
 		if (l == 0 || l > DRAW_MAX_STRATUM_NAME || (size_t) (end - p) < l + 4)
-			return fail(err, "population stratum %d header is truncated or has a bad name length", s + 1);
+			return draw_fail(err, "population stratum %d header is truncated or has a bad name length", s + 1);
 		memcpy(st->name, p, l);
 		st->name[l] = '\0';
 		st->name_len = l;
 		if (memchr(st->name, '\0', l) != NULL)
-			return fail(err, "population stratum %d name contains a zero byte", s + 1);
+			return draw_fail(err, "population stratum %d name contains a zero byte", s + 1);
 		p += l;
 		st->count = get_be32(p);
 		p += 4;
 		st->first = total;
 		total += st->count;
 		if (s > 0 && name_cmp(pop->strata[s - 1].name, pop->strata[s - 1].name_len, st->name, l) >= 0)
-			return fail(err, "population strata are not in increasing name order");
+			return draw_fail(err, "population strata are not in increasing name order");
 	}
 	if ((uint64_t) (end - p) / pop->row_size < total || (uint64_t) (end - p) != total * pop->row_size)
-		return fail(err, "population size does not match its header: %llu rows of %zu bytes expected, %zu bytes found",
+		return draw_fail(err, "population size does not match its header: %llu rows of %zu bytes expected, %zu bytes found",
 					(unsigned long long) total, pop->row_size, (size_t) (end - p));
 	pop->nrows = total;
 	pop->rows = p;
@@ -741,15 +737,15 @@ draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		for (uint32_t i = 0; i < pop->strata[s].count; i++, r += pop->row_size)
 		{
 			if (!packed_in_range(r))
-				return fail(err, "population row %llu is not a packed code", (unsigned long long) (pop->strata[s].first + i + 1));
+				return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (pop->strata[s].first + i + 1));
 			if (i > 0 && memcmp(r - pop->row_size, r, USCC_PACKED_LEN) >= 0)
-				return fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
+				return draw_fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
 			if (pop->weighted)
 			{
 				double		w = get_double(r + 12);
 
 				if (!(w > 0) || !isfinite(w))
-					return fail(err, "population row %llu has weight %g, not a positive finite number",
+					return draw_fail(err, "population row %llu has weight %g, not a positive finite number",
 								(unsigned long long) (pop->strata[s].first + i + 1), w);
 			}
 		}
@@ -850,16 +846,16 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 	draw_target *o = out;
 
 	if (alg != DRAW_SHA256_V1 && alg != DRAW_SHA256_V1_WEIGHTED && alg != DRAW_RFC3797)
-		return fail(err, "unknown draw algorithm %d", (int) alg);
+		return draw_fail(err, "unknown draw algorithm %d", (int) alg);
 	if (weighted && !pop->weighted)
-		return fail(err, "a weighted draw needs a population with weights");
+		return draw_fail(err, "a weighted draw needs a population with weights");
 	for (int s = 0; s < pop->nstrata; s++)
 	{
 		if (k[s] > pop->strata[s].count)
-			return fail(err, "stratum \"%s\" has %u rows, fewer than the %u to draw",
+			return draw_fail(err, "stratum \"%s\" has %u rows, fewer than the %u to draw",
 						pop->strata[s].name, pop->strata[s].count, k[s]);
 		if (alg == DRAW_RFC3797 && k[s] > DRAW_RFC3797_MAX_K)
-			return fail(err, "RFC 3797 selects at most %d items, not %u (stratum \"%s\")",
+			return draw_fail(err, "RFC 3797 selects at most %d items, not %u (stratum \"%s\")",
 						DRAW_RFC3797_MAX_K, k[s], pop->strata[s].name);
 	}
 	if (alg == DRAW_RFC3797 && run_rfc3797(env, pop, seed, k, out, err) != 0)
@@ -901,7 +897,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 			{
 				if (db)
 					env->release(db, env->arg);
-				return fail(err, "population row %u of stratum \"%s\" is not a packed code", i + 1, st->name);
+				return draw_fail(err, "population row %u of stratum \"%s\" is not a packed code", i + 1, st->name);
 			}
 			if (db)
 				digest_line(db, code, st, pop->weighted, w);
@@ -1018,7 +1014,7 @@ sample_set_mode(draw_sample *s, int mode, char *err)
 		return 0;
 	}
 	if (s->mode != mode)
-		return fail(err, "some rows have a weight and some have none");
+		return draw_fail(err, "some rows have a weight and some have none");
 	return 0;
 }
 
@@ -1058,9 +1054,9 @@ draw_sample_add(const draw_env *env, draw_sample *s, const char *id, size_t len,
 	if (sample_set_mode(s, has_weight ? DRAW_MODE_WEIGHTED : DRAW_MODE_UNWEIGHTED, err) != 0)
 		return -1;
 	if (has_weight && (!(w > 0) || !isfinite(w)))
-		return fail(err, "weight %g is not a positive finite number", w);
+		return draw_fail(err, "weight %g is not a positive finite number", w);
 	if (len > UINT32_MAX)
-		return fail(err, "id is too long");
+		return draw_fail(err, "id is too long");
 	s->seen++;
 	if (s->k == 0)
 		return 0;
@@ -1078,9 +1074,9 @@ int
 draw_sample_merge(const draw_env *env, draw_sample *dst, draw_sample *src, char *err)
 {
 	if (dst->k != src->k)
-		return fail(err, "k differs between parts: %d and %d", dst->k, src->k);
+		return draw_fail(err, "k differs between parts: %d and %d", dst->k, src->k);
 	if (memcmp(dst->seed, src->seed, DRAW_SEED_LEN) != 0)
-		return fail(err, "the seed differs between parts");
+		return draw_fail(err, "the seed differs between parts");
 	if (src->mode != DRAW_MODE_NONE && sample_set_mode(dst, src->mode, err) != 0)
 		return -1;
 	dst->seen += src->seen;
@@ -1150,20 +1146,20 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 	int			mode;
 
 	if (len < SAMPLE_HEADER || memcmp(p, SAMPLE_MAGIC, 4) != 0)
-		return fail(err, "not a serialised sample state (bad magic or too short)");
+		return draw_fail(err, "not a serialised sample state (bad magic or too short)");
 	if (p[4] != SAMPLE_VERSION)
-		return fail(err, "unknown sample state version %d", p[4]);
+		return draw_fail(err, "unknown sample state version %d", p[4]);
 	mode = p[5];
 	if (mode > DRAW_MODE_WEIGHTED)
-		return fail(err, "unknown sample state mode %d", mode);
+		return draw_fail(err, "unknown sample state mode %d", mode);
 	k = (int32_t) get_be32(p + 6);
 	if (k < 0)
-		return fail(err, "sample state has a negative k");
+		return draw_fail(err, "sample state has a negative k");
 	n = get_be32(p + 18 + DRAW_SEED_LEN);
 	if (n > (uint32_t) k)
-		return fail(err, "sample state holds %u items, more than k = %d", n, k);
+		return draw_fail(err, "sample state holds %u items, more than k = %d", n, k);
 	if (n > (len - SAMPLE_HEADER) / SAMPLE_ITEM_FIXED)
-		return fail(err, "sample state is truncated");
+		return draw_fail(err, "sample state is truncated");
 	draw_sample_init(s, k, p + 10);
 	s->mode = mode;
 	s->heap.weighted = (mode == DRAW_MODE_WEIGHTED);
@@ -1181,7 +1177,7 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 		if ((size_t) (end - p) < SAMPLE_ITEM_FIXED)
 		{
 			draw_sample_release(env, s);
-			return fail(err, "sample state is truncated at item %u", i + 1);
+			return draw_fail(err, "sample state is truncated at item %u", i + 1);
 		}
 		memcpy(it.d, p, SHA256_DIGEST_LEN);
 		it.dhi = get_be64(it.d);
@@ -1191,12 +1187,12 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 		if ((size_t) (end - p) < it.id_len)
 		{
 			draw_sample_release(env, s);
-			return fail(err, "sample state is truncated in the id of item %u", i + 1);
+			return draw_fail(err, "sample state is truncated in the id of item %u", i + 1);
 		}
 		if (isnan(it.key) || it.key < 0 || (mode != DRAW_MODE_WEIGHTED && it.key != 0))
 		{
 			draw_sample_release(env, s);
-			return fail(err, "sample state item %u has an impossible key", i + 1);
+			return draw_fail(err, "sample state item %u has an impossible key", i + 1);
 		}
 		it.id = (char *) p;		/* sample_offer copies it */
 		p += it.id_len;
@@ -1205,7 +1201,7 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 	if (p != end)
 	{
 		draw_sample_release(env, s);
-		return fail(err, "sample state has %zu trailing bytes", (size_t) (end - p));
+		return draw_fail(err, "sample state has %zu trailing bytes", (size_t) (end - p));
 	}
 	return 0;
 }

@@ -25,6 +25,13 @@
 #define DRAW_SEED_LEN		32
 #define DRAW_DOMAIN			"supervise/draw/v1"
 #define DRAW_ERRLEN			256
+
+/* Writes a message (printf-style) to err (DRAW_ERRLEN bytes) when err is not NULL; returns -1. */
+int			draw_fail(char *err, const char *fmt,...)
+#if defined(__GNUC__)
+			__attribute__((format(printf, 2, 3)))
+#endif
+			;
 #define DRAW_MAX_STRATA		64		/* strata per population */
 #define DRAW_MAX_STRATUM_NAME 63	/* bytes of a stratum name */
 #define DRAW_RFC3797_MAX_K	65536	/* RFC 3797 counts selections in two bytes */

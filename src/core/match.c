@@ -23,23 +23,6 @@ typedef struct ikey
 	uint32_t	index;
 } ikey;
 
-#if defined(__GNUC__)
-static int	fail(char *err, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-#endif
-
-static int
-fail(char *err, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, DRAW_ERRLEN, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 uint64_t
 match_priority(const draw_hasher *h, int64_t inspector_id, uint32_t load)
@@ -172,7 +155,7 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 		if (open)
 		{
 			e->missing = m - ninspectors;
-			return fail(err, "%u inspectors for %u per target: %u missing", ninspectors, m, m - ninspectors);
+			return draw_fail(err, "%u inspectors for %u per target: %u missing", ninspectors, m, m - ninspectors);
 		}
 	}
 
@@ -188,7 +171,7 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 		if (draw_code_text(order[t].code, code) != 0)
 		{
 			env->release(order, env->arg);
-			return fail(err, "target %u is not a packed code", t + 1);
+			return draw_fail(err, "target %u is not a packed code", t + 1);
 		}
 		draw_row_digest(&h, code, USCC_LEN, order[t].d);
 		order[t].index = t;
@@ -251,7 +234,7 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 			continue;
 		if (need > 64)
 		{
-			rc = fail(err, "at most 64 inspectors per target");
+			rc = draw_fail(err, "at most 64 inspectors per target");
 			break;
 		}
 		/* who may not take this target: a conflict, or already on it by hand */
@@ -274,7 +257,7 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 			e->target = t;
 			e->missing = need - picked;
 			e->available = picked;
-			rc = fail(err, "target %u: %u inspectors without a conflict, %u needed", t + 1, picked, need);
+			rc = draw_fail(err, "target %u: %u inspectors without a conflict, %u needed", t + 1, picked, need);
 		}
 		for (uint32_t i = 0; i < picked; i++)
 		{
