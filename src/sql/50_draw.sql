@@ -125,7 +125,7 @@ CREATE TABLE @extschema@.draw_record (
     seed                bytea NOT NULL,
     seed_source         text NOT NULL,
     drawn_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    drawn_by            name NOT NULL DEFAULT CURRENT_USER,
+    drawn_by            name NOT NULL DEFAULT @extschema@.acting_role(),
     population_size     bigint NOT NULL,
     population_digest   bytea NOT NULL,
     allocation          jsonb NOT NULL,
@@ -178,7 +178,7 @@ CREATE TABLE @extschema@.assignment (
     direct          boolean NOT NULL DEFAULT false,
     reason          text,
     assigned_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    assigned_by     name NOT NULL DEFAULT CURRENT_USER,
+    assigned_by     name NOT NULL DEFAULT @extschema@.acting_role(),
     PRIMARY KEY (draw_id, uscc, inspector_id),
     FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target,
     CONSTRAINT "a direct assignment gives its reason" CHECK (NOT direct OR btrim(reason) <> '')
@@ -208,7 +208,7 @@ BEGIN
     THEN
         -- the one change allowed: cancelling, stamped with the real time and user
         NEW.cancelled_at := pg_catalog.now();
-        NEW.cancelled_by := CURRENT_USER;
+        NEW.cancelled_by := @extschema@.acting_role();
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'draw records cannot be changed or deleted'
@@ -286,6 +286,11 @@ BEGIN
                   HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
     END IF;
 
+    IF NOT @extschema@.may_act_on_task(draw.task_id) THEN
+        RAISE EXCEPTION 'permission denied to draw task %', task_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A task is drawn by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
+    END IF;
     -- the task row is locked, so two draws of one task queue up and the second sees the first
     SELECT tk.*, p.year AS plan_year INTO t
       FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
@@ -395,16 +400,21 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say why the draw is cancelled; the reason is kept with it.';
     END IF;
-    SELECT r.id, r.cancelled_at, r.cancel_reason INTO d FROM supervise.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
+    SELECT r.id, r.task_id, r.cancelled_at, r.cancel_reason INTO d FROM supervise.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
+        RAISE EXCEPTION 'permission denied to cancel draw %', draw_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A draw is cancelled by an officer of the task''s initiating department or an admin.';
     END IF;
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is already cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = pg_catalog.format('The reason given was: %s', d.cancel_reason);
     END IF;
-    UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = CURRENT_USER, cancel_reason = reason
+    UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
      WHERE r.id = cancel_draw.draw_id;
     -- (the trigger draw_record_publication takes the unpublished list off the schedule)
 END

@@ -31,6 +31,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
+    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
+        RAISE EXCEPTION 'permission denied to match inspectors for draw %', draw_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Inspectors are matched by an officer of the task''s initiating department or an admin.';
+    END IF;
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -98,6 +103,11 @@ BEGIN
     SELECT r.id, r.task_id, r.cancelled_at INTO d FROM supervise.draw_record r WHERE r.id = assign_inspector.draw_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
+        RAISE EXCEPTION 'permission denied to assign inspectors for draw %', draw_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Inspectors are assigned by an officer of the task''s initiating department or an admin.';
     END IF;
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';

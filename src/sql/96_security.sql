@@ -41,15 +41,6 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.officer_department', '')
 
 -- ---- who is acting ----
 
--- The role a person acts as: the SET ROLE role, else the session user. Unlike current_user it
--- stays the caller's inside SECURITY DEFINER functions (the audit trigger runs as the owner).
-CREATE FUNCTION @extschema@.acting_role() RETURNS name
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN SESSION_USER
-                ELSE pg_catalog.current_setting('role')::name END;
-COMMENT ON FUNCTION @extschema@.acting_role() IS
-    'the role the caller acts as (SET ROLE, else the session user), also inside SECURITY DEFINER functions; recorded as actor in the audit trail';
-
 -- The departments of the current user: rows of officer_department for roles it has the
 -- privileges of (itself or a group role it inherits). Read under officer_department's RLS.
 CREATE FUNCTION @extschema@.my_department_ids() RETURNS bigint[]
@@ -525,11 +516,10 @@ BEGIN
         EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
         EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
-        -- draws of own tasks (draw, cancel_draw, match_inspectors run with the caller's rights)
-        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.draw_record, @extschema@.draw_target,
-                        @extschema@.assignment TO %s', r);
-        EXECUTE format('GRANT UPDATE (cancelled_at, cancelled_by, cancel_reason) ON @extschema@.draw_record TO %s', r);
-        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.draw_record_id_seq TO %s', r);
+        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
+        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
     END IF;
 
     IF 'admin' = ANY (acc) THEN
@@ -543,6 +533,8 @@ BEGIN
                         @extschema@.load_calendar(integer, jsonb, text, boolean),
                         @extschema@.set_calendar_day(date, text, text, text),
                         @extschema@.load_subjects(regclass, boolean),
+                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
                         @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
                         @extschema@.grant_department_officer(regrole, bigint[]),
                         @extschema@.revoke_department_officer(regrole, bigint[]),
@@ -683,8 +675,41 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.grant_department_officer(regrole, bigint[]),
     @extschema@.revoke_department_officer(regrole, bigint[]),
     @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole),
-    @extschema@.audit_row(), @extschema@.audit_match(), @extschema@.audit_log_refuse()
+    @extschema@.audit_row(), @extschema@.audit_match(), @extschema@.audit_log_refuse(),
+    @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+    @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text)
   FROM PUBLIC;
+
+-- ---- who may draw ----
+-- The draw functions run as the owner (a joint task's matching needs the partner departments'
+-- inspectors, and the limits need every department's checks, which row-level security would
+-- hide from an officer), so they decide themselves who may act on a task: superusers and members
+-- of the extension owner's role, admins, and officers of the task's initiating department.
+CREATE FUNCTION @extschema@.may_act_on_task(task_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname OPERATOR(pg_catalog.=) @extschema@.acting_role() AND r.rolsuper)
+        OR pg_catalog.pg_has_role(@extschema@.acting_role(),
+                                  (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'supervise'),
+                                  'USAGE')
+        OR EXISTS (SELECT 1 FROM @extschema@.access_role a JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
+                    WHERE a.access OPERATOR(pg_catalog.=) 'admin'
+                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'))
+        OR EXISTS (SELECT 1 FROM @extschema@.task t
+                     JOIN @extschema@.officer_department o ON o.department_id OPERATOR(pg_catalog.=) t.department_id
+                     JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) o.role_name
+                    WHERE t.id OPERATOR(pg_catalog.=) may_act_on_task.task_id
+                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'))
+$$;
+COMMENT ON FUNCTION @extschema@.may_act_on_task(bigint) IS
+    'true when the acting role may draw, cancel, match and assign for the task: a superuser or member of the extension owner''s role, an admin, or an officer of the task''s initiating department';
+
+ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.match_inspectors(bigint) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) SECURITY DEFINER;
 -- Tables and views have no privileges for PUBLIC by default; this states it for the ones that
 -- matter most (the trail and the grants), so a later GRANT ... TO PUBLIC is a visible change.
 REVOKE ALL ON TABLE @extschema@.audit_log, @extschema@.access_role, @extschema@.officer_department,
