@@ -16,7 +16,13 @@ GLUE_SRCS   = $(sort $(wildcard src/pg/*.c))
 OBJS        = $(CORE_SRCS:.c=.o) $(GLUE_SRCS:.c=.o)
 
 SQL_PIECES  = $(sort $(wildcard src/sql/*.sql))
+# A released version's install script is frozen in src/updates/ and installed from there; the
+# pieces build the script only of a version not released yet. `make frozen-check` fails when the
+# pieces no longer build the frozen script of the current version (bump the version instead).
+FROZEN_SCRIPT := $(wildcard src/updates/supervise--$(EXTVERSION).sql)
+ifeq ($(FROZEN_SCRIPT),)
 DATA_built  = supervise--$(EXTVERSION).sql
+endif
 DATA        = $(wildcard src/updates/supervise--*.sql)
 
 REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -27,16 +33,31 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=output_iso --load-extensi
 PG_CPPFLAGS = -Isrc/core
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  = -lcrypto
-EXTRA_CLEAN = supervise--$(EXTVERSION).sql
+EXTRA_CLEAN = supervise--$(EXTVERSION).sql pieces--$(EXTVERSION).sql
 
 PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # The install script is built from its pieces; the version is substituted in.
-supervise--$(EXTVERSION).sql: $(SQL_PIECES) supervise.control
+define build_install_script
 	{ for f in $(SQL_PIECES); do printf -- '-- ---- %s ----\n' "$$f"; cat "$$f"; printf '\n'; done; } \
 	  | sed 's/@EXTVERSION@/$(EXTVERSION)/g' > $@
+endef
+supervise--$(EXTVERSION).sql: $(SQL_PIECES) supervise.control
+	$(build_install_script)
+
+pieces--$(EXTVERSION).sql: $(SQL_PIECES) supervise.control
+	$(build_install_script)
+
+frozen-check: pieces--$(EXTVERSION).sql
+	@if [ -n "$(FROZEN_SCRIPT)" ]; then \
+	  if cmp -s $< $(FROZEN_SCRIPT); then echo "src/sql builds the released $(EXTVERSION) script exactly"; \
+	  else echo "src/sql no longer builds the released script $(FROZEN_SCRIPT):"; diff -u $(FROZEN_SCRIPT) $< | head -40; \
+	       echo "Released scripts are frozen: set a new default_version in supervise.control and add src/updates/supervise--$(EXTVERSION)--NEW.sql."; exit 1; fi; \
+	else echo "version $(EXTVERSION) is not released yet (no src/updates/supervise--$(EXTVERSION).sql)"; fi
+
+.PHONY: frozen-check
 
 # Pure C unit tests of src/core (TAP output, run by prove), with ASan and UBSan.
 CORE_CC     ?= cc

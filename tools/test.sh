@@ -42,6 +42,10 @@ if ! { make -s -j2 PG_CONFIG="$PG_CONFIG" && make -s install PG_CONFIG="$PG_CONF
 fi
 grep -E "warning:" "$logdir/build.log" && echo "(build warnings above)"
 
+echo "== released install scripts are frozen"
+if make -s frozen-check PG_CONFIG="$PG_CONFIG" >"$logdir/frozen.log" 2>&1; then record release/frozen-scripts ok
+else cat "$logdir/frozen.log"; record release/frozen-scripts failed; fi
+
 echo "== C unit tests (src/core, ASan/UBSan)"
 make -s core-tests PG_CONFIG="$PG_CONFIG" >"$logdir/core-build.log" 2>&1 || { cat "$logdir/core-build.log"; record core-build failed; }
 for t in test/core/bin/test_*; do
