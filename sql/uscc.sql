@@ -78,3 +78,8 @@ INSERT INTO recv_payload VALUES ('\x'::bytea);
 \copy recv_payload TO 'results/uscc_recv.bin' WITH (FORMAT binary)
 \copy recv_into FROM 'results/uscc_recv.bin' WITH (FORMAT binary)
 SELECT count(*) AS rows_after_bad_payloads FROM recv_into;
+-- building a code from its parts
+SELECT uscc_build('91', '350100', 'M000100Y'), uscc_build('91', '440300', '71526726');
+SELECT uscc_build('91', '3501', 'M000100Y');
+SELECT uscc_build('99', '350100', 'M000100Y');
+SELECT uscc_build('91', '350100', 'M00010OY');

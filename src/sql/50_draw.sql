@@ -286,11 +286,7 @@ BEGIN
                   HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
     END IF;
 
-    IF NOT @extschema@.may_act_on_task(draw.task_id) THEN
-        RAISE EXCEPTION 'permission denied to draw task %', task_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A task is drawn by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
     -- the task row is locked, so two draws of one task queue up and the second sees the first
     SELECT tk.*, p.year AS plan_year INTO t
       FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
@@ -404,11 +400,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
-        RAISE EXCEPTION 'permission denied to cancel draw %', draw_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A draw is cancelled by an officer of the task''s initiating department or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'cancel draws of');
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is already cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -31,11 +31,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
-        RAISE EXCEPTION 'permission denied to match inspectors for draw %', draw_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Inspectors are matched by an officer of the task''s initiating department or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'match inspectors for');
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -104,11 +100,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
-        RAISE EXCEPTION 'permission denied to assign inspectors for draw %', draw_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Inspectors are assigned by an officer of the task''s initiating department or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'assign inspectors for');
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;

@@ -706,6 +706,21 @@ $$;
 COMMENT ON FUNCTION @extschema@.may_act_on_task(bigint) IS
     'true when the acting role may draw, cancel, match and assign for the task: a superuser or member of the extension owner''s role, an admin, or an officer of the task''s initiating department';
 
+CREATE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@.may_act_on_task(task_id) THEN
+        RAISE EXCEPTION 'permission denied to % task %', act, task_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_task_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> task <id>") unless may_act_on_task(task_id); called by draw, cancel_draw, match_inspectors and assign_inspector';
+
 ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.match_inspectors(bigint) SECURITY DEFINER;

@@ -1626,11 +1626,7 @@ BEGIN
                   HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
     END IF;
 
-    IF NOT @extschema@.may_act_on_task(draw.task_id) THEN
-        RAISE EXCEPTION 'permission denied to draw task %', task_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A task is drawn by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
     -- the task row is locked, so two draws of one task queue up and the second sees the first
     SELECT tk.*, p.year AS plan_year INTO t
       FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
@@ -1744,11 +1740,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
-        RAISE EXCEPTION 'permission denied to cancel draw %', draw_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A draw is cancelled by an officer of the task''s initiating department or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'cancel draws of');
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is already cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -1874,11 +1866,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
-        RAISE EXCEPTION 'permission denied to match inspectors for draw %', draw_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Inspectors are matched by an officer of the task''s initiating department or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'match inspectors for');
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -1947,11 +1935,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT @extschema@.may_act_on_task(d.task_id) THEN
-        RAISE EXCEPTION 'permission denied to assign inspectors for draw %', draw_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Inspectors are assigned by an officer of the task''s initiating department or an admin.';
-    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'assign inspectors for');
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
@@ -4727,6 +4711,21 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.may_act_on_task(bigint) IS
     'true when the acting role may draw, cancel, match and assign for the task: a superuser or member of the extension owner''s role, an admin, or an officer of the task''s initiating department';
+
+CREATE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@.may_act_on_task(task_id) THEN
+        RAISE EXCEPTION 'permission denied to % task %', act, task_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_task_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> task <id>") unless may_act_on_task(task_id); called by draw, cancel_draw, match_inspectors and assign_inspector';
 
 ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;

@@ -3,7 +3,7 @@
 -- row-level security hides them from the officer; others are refused with 42501.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(16);
+SELECT plan(17);
 DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -70,8 +70,11 @@ RESET ROLE;
 CREATE TEMP TABLE b_draw AS SELECT id FROM draw_record WHERE task_id = 2;
 GRANT SELECT ON b_draw TO PUBLIC;
 SET ROLE supervise_test_officer_a;
-SELECT throws_ok(format('SELECT supervise.match_inspectors(%s)', (SELECT id FROM b_draw)), '42501', NULL,
-                 'officer A cannot match inspectors for B''s draw');
+SELECT throws_ok(format('SELECT supervise.match_inspectors(%s)', (SELECT id FROM b_draw)), '42501',
+                 'permission denied to match inspectors for task 2', 'officer A cannot match inspectors for B''s draw');
+SELECT throws_ok(format('SELECT supervise.assign_inspector(%s, %L, 101, %L)', (SELECT id FROM b_draw),
+                        (SELECT uscc FROM supervise.subject ORDER BY uscc LIMIT 1), 'special case'), '42501', NULL,
+                 'officer A cannot assign inspectors for B''s draw');
 SELECT lives_ok($$SELECT supervise.cancel_draw((SELECT id FROM supervise.draw_record WHERE task_id = 1), 'wrong directory')$$,
                 'officer A cancels its draw with a reason');
 RESET ROLE;
