@@ -10,11 +10,7 @@
 #   SUPERVISE_BENCH_SCALE=0.1 bench/run.sh   # smaller data (each bench reads it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/ensure-packages.sh
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-exec 9>/tmp/supervise-install.lock
-flock 9
-make -s -j2 && make -s install >/dev/null
+. tools/build-install.sh
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for f in bench/*.sh; do b=$(basename "$f" .sh); [ "$b" = run ] || names+=("$b"); done
