@@ -8,6 +8,8 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -151,36 +153,17 @@ pop_stratum(PopState *st, text *t, MemoryContext cxt)
 	return st->last = st->nstrata++;
 }
 
-PG_FUNCTION_INFO_V1(population_agg_sfunc);
-Datum
-population_agg_sfunc(PG_FUNCTION_ARGS)
+/*
+ * Adds a row to a population being built: code (a uscc datum), stratum, weight (weighted = the
+ * row has one). The first row decides whether the population is weighted; a mix is an error.
+ * Shared by population_agg and population_collect.
+ */
+static void
+pop_state_add(PopState *st, Datum code, text *stratum_t, bool weighted, double w, MemoryContext cxt)
 {
-	MemoryContext aggcxt;
-	PopState   *st;
 	int			stratum;
-	int			weighted;
 	size_t		recsize;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "population_agg_sfunc called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a draw population cannot hold a NULL code")));
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a draw population row cannot have a NULL stratum")));
-
-	if (PG_ARGISNULL(0))
-	{
-		st = MemoryContextAllocZero(aggcxt, sizeof(PopState));
-		st->last = -1;
-	}
-	else
-		st = (PopState *) PG_GETARG_POINTER(0);
-
-	weighted = !PG_ARGISNULL(3);
 	if (st->mode == DRAW_MODE_NONE)
 		st->mode = weighted ? DRAW_MODE_WEIGHTED : DRAW_MODE_UNWEIGHTED;
 	else if ((st->mode == DRAW_MODE_WEIGHTED) != weighted)
@@ -190,7 +173,7 @@ population_agg_sfunc(PG_FUNCTION_ARGS)
 				 errhint("Give every row a weight, or none.")));
 	recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
 
-	stratum = pop_stratum(st, PG_GETARG_TEXT_PP(2), aggcxt);
+	stratum = pop_stratum(st, stratum_t, cxt);
 	if (st->n == st->cap)
 	{
 		uint64		ncap = st->cap ? st->cap * 2 : 1024;
@@ -200,7 +183,7 @@ population_agg_sfunc(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("draw population is too large")));
 		if (st->rows == NULL)
-			st->rows = MemoryContextAllocExtended(aggcxt, ncap * recsize, MCXT_ALLOC_HUGE);
+			st->rows = MemoryContextAllocExtended(cxt, ncap * recsize, MCXT_ALLOC_HUGE);
 		else
 			st->rows = repalloc_huge(st->rows, ncap * recsize);
 		st->cap = ncap;
@@ -208,45 +191,44 @@ population_agg_sfunc(PG_FUNCTION_ARGS)
 	if (weighted)
 	{
 		draw_wrec  *r = &((draw_wrec *) st->rows)[st->n];
-		double		w = PG_GETARG_FLOAT8(3);
 
 		if (!(w > 0) || isinf(w))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("draw weight must be a positive finite number, not %g", w)));
-		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(PG_GETARG_DATUM(1)));
+		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(code));
 		r->w = w;
 	}
 	else
 	{
 		draw_rec   *r = &((draw_rec *) st->rows)[st->n];
 
-		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(PG_GETARG_DATUM(1)));
+		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(code));
 	}
 	st->n++;
-	PG_RETURN_POINTER(st);
 }
 
-PG_FUNCTION_INFO_V1(population_agg_final);
-Datum
-population_agg_final(PG_FUNCTION_ARGS)
+static void
+pop_row_not_null(bool code_null, bool stratum_null)
 {
-	PopState   *st;
-	PopState	empty;
+	if (code_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a draw population cannot hold a NULL code")));
+	if (stratum_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a draw population row cannot have a NULL stratum")));
+}
+
+/* The compact population of a finished state (sorted, checked, serialised), in CurrentMemoryContext. */
+static bytea *
+pop_state_finish(PopState *st)
+{
 	size_t		size;
 	bytea	   *out;
 	char		err[DRAW_ERRLEN];
 	draw_env	env = draw_pg_env(CurrentMemoryContext);
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "population_agg_final called in non-aggregate context");
-	if (PG_ARGISNULL(0))
-	{
-		memset(&empty, 0, sizeof(empty));
-		st = &empty;
-	}
-	else
-		st = (PopState *) PG_GETARG_POINTER(0);
 
 	size = draw_pop_size(st->nstrata, (const char *const *) st->names, st->mode == DRAW_MODE_WEIGHTED, st->n);
 	if (size > MaxAllocSize - VARHDRSZ)
@@ -262,7 +244,162 @@ population_agg_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid draw population"),
 				 errdetail("%s.", err)));
-	PG_RETURN_BYTEA_P(out);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(population_agg_sfunc);
+Datum
+population_agg_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	PopState   *st;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "population_agg_sfunc called in non-aggregate context");
+	pop_row_not_null(PG_ARGISNULL(1), PG_ARGISNULL(2));
+	if (PG_ARGISNULL(0))
+	{
+		st = MemoryContextAllocZero(aggcxt, sizeof(PopState));
+		st->last = -1;
+	}
+	else
+		st = (PopState *) PG_GETARG_POINTER(0);
+	pop_state_add(st, PG_GETARG_DATUM(1), PG_GETARG_TEXT_PP(2), !PG_ARGISNULL(3),
+				  PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3), aggcxt);
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(population_agg_final);
+Datum
+population_agg_final(PG_FUNCTION_ARGS)
+{
+	PopState	empty;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "population_agg_final called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+	{
+		memset(&empty, 0, sizeof(empty));
+		PG_RETURN_BYTEA_P(pop_state_finish(&empty));
+	}
+	PG_RETURN_BYTEA_P(pop_state_finish((PopState *) PG_GETARG_POINTER(0)));
+}
+
+/* ---- population_collect(query, stratified, weighted) -> bytea ------------------------------ *
+ *
+ * The compact population of a query's rows (uscc, stratum text, weight float8), read straight
+ * from the executor by a DestReceiver: no tuplestore in between and no function call per row.
+ * stratified = false puts every row in the stratum "all"; weighted = false ignores the weight.
+ * draw() runs eligibility_query(task) through it.
+ */
+typedef struct PopReceiver
+{
+	DestReceiver pub;
+	PopState	st;
+	MemoryContext cxt;
+	bool		stratified;
+	bool		weighted;
+	text	   *all;
+	uint64		seen;
+} PopReceiver;
+
+static void
+pop_receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	PopReceiver *r = (PopReceiver *) self;
+
+	if (desc->natts != 3
+		|| TupleDescAttr(desc, 0)->attlen != USCC_PACKED_LEN || TupleDescAttr(desc, 0)->attbyval
+		|| TupleDescAttr(desc, 1)->atttypid != TEXTOID
+		|| TupleDescAttr(desc, 2)->atttypid != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("a population query must return (uscc, text, double precision)"),
+				 errdetail("It returns %d columns.", desc->natts)));
+	(void) r;
+}
+
+static bool
+pop_receiver_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	PopReceiver *r = (PopReceiver *) self;
+	text	   *stratum;
+	double		w = 0.0;
+
+	slot_getsomeattrs(slot, 3);
+	pop_row_not_null(slot->tts_isnull[0], r->stratified && slot->tts_isnull[1]);
+	if (r->weighted && slot->tts_isnull[2])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a weighted draw population row cannot have a NULL weight")));
+	if (r->stratified)
+	{
+		stratum = (text *) DatumGetPointer(slot->tts_values[1]);
+		if (VARATT_IS_EXTENDED(stratum) && !VARATT_IS_SHORT(stratum))
+			stratum = (text *) pg_detoast_datum_packed((struct varlena *) stratum);
+	}
+	else
+		stratum = r->all;
+	if (r->weighted)
+		w = DatumGetFloat8(slot->tts_values[2]);
+	pop_state_add(&r->st, slot->tts_values[0], stratum, r->weighted, w, r->cxt);
+	if ((++r->seen & 16383) == 0)
+		CHECK_FOR_INTERRUPTS();
+	return true;
+}
+
+static void
+pop_receiver_shutdown(DestReceiver *self)
+{
+}
+
+static void
+pop_receiver_destroy(DestReceiver *self)
+{
+}
+
+PG_FUNCTION_INFO_V1(population_collect);
+Datum
+population_collect(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	PopReceiver *r = palloc0(sizeof(PopReceiver));
+	SPIExecuteOptions opts;
+	SPIPlanPtr	plan;
+	int			rc;
+	bytea	   *result;
+
+	r->pub.receiveSlot = pop_receiver_receive;
+	r->pub.rStartup = pop_receiver_startup;
+	r->pub.rShutdown = pop_receiver_shutdown;
+	r->pub.rDestroy = pop_receiver_destroy;
+	r->pub.mydest = DestNone;
+	r->cxt = CurrentMemoryContext;
+	r->stratified = PG_GETARG_BOOL(1);
+	r->weighted = PG_GETARG_BOOL(2);
+	r->all = cstring_to_text("all");
+	r->st.last = -1;
+
+	SPI_connect();
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for a population query: %s", SPI_result_code_string(SPI_result));
+	/* one statement that returns rows, and nothing else is run */
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a population query must be one SELECT"),
+				 errdetail("The query was: %s", query)));
+	memset(&opts, 0, sizeof(opts));
+	opts.read_only = false;		/* a new snapshot in READ COMMITTED, as a new statement */
+	opts.dest = (DestReceiver *) r;
+	/* (with a DestReceiver of its own, SPI reports a SELECT as SPI_OK_UTILITY) */
+	rc = SPI_execute_plan_extended(plan, &opts);
+	if (rc != SPI_OK_UTILITY && rc != SPI_OK_SELECT)
+		elog(ERROR, "population query failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	result = pop_state_finish(&r->st);
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* ---- population_strata(bytea) -> (stratum, n); population_rows(bytea) -> (uscc, stratum, weight) */

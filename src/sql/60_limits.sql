@@ -265,59 +265,67 @@ $$;
 COMMENT ON FUNCTION @extschema@.excluded_subjects(bigint) IS
     'limits, set-based: every subject of the directory that exclusion_reason() would exclude from the task, with the same reason (one join over all checks of the year, no per-subject call); subjects outside the task''s directory are included';
 
--- The draw's eligible population (replaces the draw piece's body): active subjects of the task's
--- directory (all active subjects without one), minus those the limits exclude, by one hash
--- anti-join. Takes the limit locks first, so the query that follows sees every committed check.
-CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
-RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
-    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+-- The draw's eligible population, as one query written for a given task: active subjects of the
+-- task's directory (all active subjects without one), minus those the limits exclude, by one hash
+-- anti-join. The task's year, categories and superiors are written into the text as literals, so
+-- the planner sees them. This is the one place eligibility is decided: eligible_population() runs
+-- the query, and draw() hands it to population_collect(), which reads its rows in C. Take the
+-- task's limit locks (limit_lock) in an earlier statement, so that the query and the profile it is
+-- built from see every committed check (in READ COMMITTED each statement takes a new snapshot).
+CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     p record;
     dir bigint;
+    members text := '';
+    limits text := '';
 BEGIN
-    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligible_population.task_id;
+    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_query.task_id;
     IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', eligibility_query.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_query.task_id);
+    IF dir IS NOT NULL THEN
+        members := pg_catalog.format($q$
+   AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
+                WHERE m.directory_id OPERATOR(pg_catalog.=) %s
+                  AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
+    END IF;
+    IF p.limited THEN
+        limits := pg_catalog.format($q$
+   AND NOT EXISTS (
+       SELECT 1 FROM @extschema@.v_limited_checks c
+        WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
+          AND c.year OPERATOR(pg_catalog.=) %s
+          AND c.task_id OPERATOR(pg_catalog.<>) %s
+          AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+               OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])))$q$,
+            p.year, p.task_id, p.categories, p.superiors);
+    END IF;
+    RETURN $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
+  FROM @extschema@.subject s
+ WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$ || members || limits;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.eligibility_query(bigint) IS
+    'internal: the query (uscc, credit_class, weight) of a task''s eligible population, with the task''s directory, year, categories and superiors written in: active subjects of its directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, as one anti-join). The one place eligibility is decided; eligible_population() and draw() run it after taking the task''s limit locks';
+
+CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
+RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligible_population.task_id) THEN
         RAISE EXCEPTION 'task % does not exist', eligible_population.task_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM @extschema@.limit_lock(eligible_population.task_id);
     -- a new statement: in READ COMMITTED a new snapshot, taken after the locks
-    SELECT * INTO p FROM @extschema@.task_limit_profile(eligible_population.task_id);
-    IF NOT p.limited THEN
-        RETURN QUERY
-        SELECT s.uscc, s.credit_class, s.risk_level::double precision FROM @extschema@.subject s
-         WHERE s.status OPERATOR(pg_catalog.=) 'active'
-           AND (dir IS NULL OR EXISTS (SELECT 1 FROM @extschema@.directory_member m
-                                        WHERE m.directory_id OPERATOR(pg_catalog.=) dir
-                                          AND m.uscc OPERATOR(@extschema@.=) s.uscc));
-    ELSIF dir IS NULL THEN
-        RETURN QUERY
-        SELECT s.uscc, s.credit_class, s.risk_level::double precision FROM @extschema@.subject s
-         WHERE s.status OPERATOR(pg_catalog.=) 'active'
-           AND NOT EXISTS (
-               SELECT 1 FROM @extschema@.v_limited_checks c
-                WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
-                  AND c.year OPERATOR(pg_catalog.=) p.year
-                  AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
-                  AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
-                       OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors)));
-    ELSE
-        RETURN QUERY
-        SELECT s.uscc, s.credit_class, s.risk_level::double precision
-          FROM @extschema@.directory_member m
-          JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) m.uscc
-         WHERE m.directory_id OPERATOR(pg_catalog.=) dir
-           AND s.status OPERATOR(pg_catalog.=) 'active'
-           AND NOT EXISTS (
-               SELECT 1 FROM @extschema@.v_limited_checks c
-                WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
-                  AND c.year OPERATOR(pg_catalog.=) p.year
-                  AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
-                  AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
-                       OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors)));
-    END IF;
+    RETURN QUERY EXECUTE @extschema@.eligibility_query(eligible_population.task_id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS

@@ -334,6 +334,12 @@ DECLARE
     dept        bigint;
     det         jsonb;
 BEGIN
+    IF TG_TABLE_NAME = 'draw_record' THEN
+        -- the population (megabytes for a large draw) stays out of the trail, and is not even
+        -- converted: its digest and size are in the entry
+        IF TG_OP <> 'INSERT' THEN OLD.population := NULL; END IF;
+        IF TG_OP <> 'DELETE' THEN NEW.population := NULL; END IF;
+    END IF;
     IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - 'population'; END IF;
     IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - 'population'; END IF;
     cur := coalesce(new_row, old_row);
@@ -677,7 +683,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole),
     @extschema@.audit_row(), @extschema@.audit_match(), @extschema@.audit_log_refuse(),
     @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
-    @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text)
+    @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+    @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint)
   FROM PUBLIC;
 
 -- ---- who may draw ----

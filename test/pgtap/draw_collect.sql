@@ -1,0 +1,81 @@
+-- population_collect (the draw's population read in C) agrees with population_agg, refuses bad
+-- queries and rows; draw_target's per-statement checks replace its foreign key and unique index;
+-- the audit entry of a draw keeps its digest but not its population.
+BEGIN;
+CREATE EXTENSION supervise;
+SELECT plan(20);
+SET search_path = supervise, public;
+SELECT count(*) AS generated FROM generate_sample(3000, 11) \gset
+-- a task of a department with a directory, drawn by ratio
+INSERT INTO plan (department_id, year, title, approved_on)
+SELECT department_id, 2026, 'collect test', '2026-01-10' FROM directory ORDER BY id LIMIT 1;
+INSERT INTO task (plan_id, department_id, title, period_start, period_end, approved_on, sample_ratio, directory_id)
+SELECT p.id, p.department_id, 'collect test', '2026-03-01', '2026-05-31', '2026-01-10', 0.05,
+       (SELECT d.id FROM directory d WHERE d.department_id = p.department_id ORDER BY d.id LIMIT 1)
+  FROM plan p WHERE p.title = 'collect test';
+INSERT INTO task_item (task_id, item_id)
+SELECT t.id, (SELECT i.id FROM check_item i WHERE i.department_id = t.department_id ORDER BY i.id LIMIT 1) FROM task t WHERE t.title = 'collect test';
+
+-- the same bytes as the aggregate, stratified or not, weighted or not
+SELECT is(population_collect('SELECT uscc, credit_class, risk_level::float8 FROM supervise.subject WHERE status = ''active''', true, false),
+          (SELECT population_agg(uscc, credit_class, NULL) FROM subject WHERE status = 'active'),
+          'population_collect = population_agg over the same rows (stratified)');
+SELECT is(population_collect('SELECT uscc, credit_class, risk_level::float8 FROM supervise.subject', false, true),
+          (SELECT population_agg(uscc, 'all', risk_level::float8) FROM subject),
+          'population_collect = population_agg (one stratum, weighted)');
+SELECT is(population_collect('SELECT uscc, credit_class, 1.0::float8 FROM supervise.subject ORDER BY random()', true, false),
+          population_collect('SELECT uscc, credit_class, 1.0::float8 FROM supervise.subject ORDER BY uscc DESC', true, false),
+          'the population does not depend on row order');
+SELECT is((SELECT sum(n) FROM population_strata(population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject WHERE false', true, false))),
+          NULL, 'an empty query gives an empty population');
+SELECT is((SELECT array_agg(stratum || '=' || n ORDER BY stratum) FROM population_strata(
+              population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject WHERE status = ''active''', true, false))),
+          (SELECT array_agg(credit_class || '=' || c ORDER BY credit_class) FROM
+              (SELECT credit_class, count(*) c FROM subject WHERE status = 'active' GROUP BY 1) x),
+          'strata sizes are the per-class counts');
+-- what draw() runs is eligible_population's query
+SELECT is(population_collect(eligibility_query(t.id), false, false),
+          (SELECT population_agg(e.uscc, 'all', NULL) FROM eligible_population(t.id) e),
+          'draw''s population = eligible_population() for a task with a directory')
+  FROM task t WHERE t.title = 'collect test';
+
+-- bad queries and rows
+SELECT throws_ok($$SELECT population_collect('SELECT uscc::text, credit_class, 1.0::float8 FROM supervise.subject', true, false)$$,
+                 '42804', 'a population query must return (uscc, text, double precision)', 'wrong column types are refused');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class FROM supervise.subject', true, false)$$,
+                 '42804', NULL, 'two columns are refused');
+SELECT throws_ok($$SELECT population_collect('DELETE FROM supervise.subject_reject', true, false)$$,
+                 '22023', 'a population query must be one SELECT', 'a DELETE is refused, not run');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, NULL::text, 1.0::float8 FROM supervise.subject', true, false)$$,
+                 '22004', 'a draw population row cannot have a NULL stratum', 'a NULL stratum is refused');
+SELECT lives_ok($$SELECT population_collect('SELECT uscc, NULL::text, NULL::float8 FROM supervise.subject', false, false)$$,
+                'without strata the stratum column is not read');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject', true, true)$$,
+                 '22004', 'a weighted draw population row cannot have a NULL weight', 'a NULL weight in a weighted population is refused');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, -1.0::float8 FROM supervise.subject', true, true)$$,
+                 '22023', 'draw weight must be a positive finite number, not -1', 'a negative weight is refused');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, 1.0::float8 FROM supervise.subject UNION ALL SELECT uscc, credit_class, 1.0::float8 FROM supervise.subject', true, false)$$,
+                 '22023', 'invalid draw population', 'a code twice in a stratum is refused');
+SELECT is((SELECT has_function_privilege('public', 'supervise.population_collect(text, boolean, boolean)', 'EXECUTE')),
+          false, 'population_collect (it runs a query) is not executable by PUBLIC');
+
+-- draw_target: one check per statement instead of a foreign key and a unique index
+SELECT draw(t.id, seed_from('collect')) AS d FROM task t WHERE t.title = 'collect test' \gset
+SELECT ok((SELECT count(*) FROM draw_target WHERE draw_id = :d) > 0, 'the draw has targets');
+SELECT throws_ok($$INSERT INTO supervise.draw_target SELECT 999999, uscc, 'all', 1 FROM supervise.subject LIMIT 1$$,
+                 '23503', 'draw 999999 does not exist', 'a target of a draw that does not exist is refused');
+SELECT throws_ok(format($$INSERT INTO supervise.draw_target SELECT %s, s.uscc, 'all', 1 FROM supervise.subject s
+                          WHERE NOT EXISTS (SELECT 1 FROM supervise.draw_target t WHERE t.draw_id = %s AND t.uscc = s.uscc) LIMIT 1$$, :d, :d),
+                 '55000', format('the targets of draw %s are already recorded', :d), 'targets cannot be added to a recorded draw');
+INSERT INTO draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest, allocation, target_count, population,
+                         cancelled_at, cancelled_by, cancel_reason)
+SELECT task_id, algorithm, seed, seed_source, 0, population_digest, '[]', 0, '', now(), current_user, 'test' FROM draw_record WHERE id = :d;
+SELECT throws_ok(format($$INSERT INTO supervise.draw_target SELECT (SELECT max(id) FROM supervise.draw_record), uscc, 'A', 1
+                          FROM supervise.subject ORDER BY uscc LIMIT 2$$),
+                 '23505', NULL, 'a rank used twice in a stratum is refused');
+-- the trail has the draw's digest, not its population
+SELECT is((SELECT (detail ? 'population_digest') AND NOT (detail ? 'population') FROM audit_log
+            WHERE object_kind = 'draw_record' AND object_id = :d AND action = 'draw'),
+          true, 'the audit entry of a draw has its digest and not its population');
+SELECT * FROM finish();
+ROLLBACK;
