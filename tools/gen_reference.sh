@@ -55,6 +55,7 @@ SQL
 
 python3 - "$tmp" "$out" <<'PY'
 import json, os, re, sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, 'tools')
 import examples as ex
 
