@@ -5,9 +5,9 @@
 --
 -- A line "-- example: OBJECT" starts the example of one object, named as tools/public_objects.sql
 -- names it: supervise.name(argument types) for a function or aggregate, supervise.name for a view.
--- It runs to the next "-- example:" or "-- setup:" line. A "-- setup: ..." section makes data that
--- the examples after it use; it is not shown in the reference. Outputs must not depend on the day
--- the test runs: the examples replay the year 2025, which is over.
+-- It runs to the next "-- example:", "-- setup:" or "-- cleanup:" line. A "-- setup: ..." section
+-- makes data that the examples after it use; it is not shown in the reference. Outputs must not
+-- depend on the day the test runs: the examples replay the year 2025, which is over.
 --
 -- setup: a database of its own (ids start at 1 whatever ran before), the extension, the session
 SELECT current_database() AS regress_db \gset
@@ -82,7 +82,7 @@ SELECT uscc_build('92', '350206', 'L0021367');
 
 -- example: supervise.sample_subjects(bigint, integer)
 -- rows shaped like subject_staging, e.g. to try a load; the same seed gives the same rows
-SELECT * FROM sample_subjects(3, seed => 7);
+SELECT * FROM sample_subjects(3, seed => 7) ORDER BY uscc;
 
 -- example: supervise.sample_regions()
 -- the counties the sample province is made of
@@ -103,6 +103,7 @@ INSERT INTO subject_staging (uscc, name, region, industry, credit_class, status)
     ('92350206L00213674M', '湖里区阿明小吃店', '350206', '餐饮服务', 'X', 'active');
 SELECT staged, inserted, updated, unchanged, rejected FROM load_subjects();
 SELECT line - min(line) OVER () + 1 AS row_no, uscc, reason FROM subject_reject ORDER BY line;
+SELECT uscc, name, region, credit_class, status FROM subject WHERE uscc = '91350203MA34AB5C0P';
 
 -- example: supervise.is_superior(bigint, bigint)
 -- the city's market department is superior to the district's, not to another system or city
