@@ -94,7 +94,7 @@ def entry(r, lines):
     if r['section'] == 'function':
         lines += ['`%s` — %s' % (r['signature'], r['labels']), '']
     else:
-        lines += ['Columns: %s' % r['columns'], '']
+        lines += ['Columns: ' + ', '.join('`%s`' % c for c in r['columns'].split(', ')), '']
     lines += [text(r['comment']) or '*(no comment)*', '']
     e = examples.get(ex.normalize(r['object']))
     if e is not None and e.expected_lines:
