@@ -169,9 +169,8 @@ SAVEPOINT d1;
 INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9022, 8071, pg_temp.s(17), 803, make_date(:y, 1, 20));
 ROLLBACK TO d1;
 -- every drawn target is checked: a draw from a population that ignores the limits fails
-CREATE OR REPLACE FUNCTION eligible_population(task_id bigint)
-    RETURNS TABLE (uscc uscc, credit_class text, weight double precision) LANGUAGE sql
-    AS 'SELECT s.uscc, s.credit_class, 1::float8 FROM supervise.subject s WHERE s.uscc = ANY (ARRAY[pg_temp.s(17), pg_temp.s(18)])';
+CREATE OR REPLACE FUNCTION eligibility_query(task_id bigint) RETURNS text LANGUAGE sql
+    AS $q$SELECT 'SELECT s.uscc, s.credit_class, 1::float8 FROM supervise.subject s WHERE s.uscc = ANY (ARRAY[pg_temp.s(17), pg_temp.s(18)])'$q$;
 DO $$
 BEGIN
     PERFORM supervise.draw(8071, supervise.seed_from('ignores the limits'));

@@ -163,57 +163,17 @@ COMMENT ON COLUMN @extschema@.draw_record.population IS
     'the eligible population in compact form (population_agg): export it with draw_population(draw_id)';
 
 CREATE TABLE @extschema@.draw_target (
-    draw_id     bigint NOT NULL,        -- a draw_record (checked per statement: draw_target_check)
+    draw_id     bigint NOT NULL REFERENCES @extschema@.draw_record,
     uscc        @extschema@.uscc NOT NULL,
     stratum     text NOT NULL,
-    rank        integer NOT NULL,       -- unique within (draw_id, stratum): draw_target_check
+    rank        integer NOT NULL,
     PRIMARY KEY (draw_id, uscc),
+    CONSTRAINT "one target per rank in a stratum of a draw" UNIQUE (draw_id, stratum, rank),
     CONSTRAINT "draw target rank is positive" CHECK (rank > 0)
 );
 CREATE INDEX draw_target_uscc_idx ON @extschema@.draw_target (uscc);
 COMMENT ON TABLE @extschema@.draw_target IS
     'the drawn targets (抽取结果) of a draw, with their stratum (credit class, or "all") and rank within it (1 = smallest key). Never updated or deleted';
-
--- draw_target's integrity, checked once per statement: every target belongs to a draw, a draw's
--- targets are recorded by one statement, and a rank is used once in a stratum of a draw. (As a
--- foreign key and a unique index these were checked row by row: some 5 µs a target, most of the
--- cost of recording a large draw. Draw records are never deleted, so the other half of a foreign
--- key has nothing to guard.)
-CREATE FUNCTION @extschema@.draw_target_check() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    d record;
-BEGIN
-    FOR d IN SELECT n.draw_id, pg_catalog.count(*) AS n FROM new_targets n GROUP BY n.draw_id LOOP
-        IF NOT EXISTS (SELECT 1 FROM @extschema@.draw_record r WHERE r.id OPERATOR(pg_catalog.=) d.draw_id) THEN
-            RAISE EXCEPTION 'draw % does not exist', d.draw_id
-                USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = 'Every row of supervise.draw_target belongs to a row of supervise.draw_record.';
-        END IF;
-        IF (SELECT pg_catalog.count(*) FROM @extschema@.draw_target t WHERE t.draw_id OPERATOR(pg_catalog.=) d.draw_id)
-           OPERATOR(pg_catalog.<>) d.n THEN
-            RAISE EXCEPTION 'the targets of draw % are already recorded', d.draw_id
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = 'A draw''s targets are recorded once, by the statement that records the draw.';
-        END IF;
-    END LOOP;
-    SELECT n.draw_id, n.stratum, n.rank INTO d FROM new_targets n
-     GROUP BY n.draw_id, n.stratum, n.rank HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'draw % has two targets of rank % in stratum "%"', d.draw_id, d.rank, d.stratum
-            USING ERRCODE = 'unique_violation';
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.draw_target_check() IS
-    'trigger: once per INSERT statement on draw_target, refuses targets of a draw that does not exist (foreign_key_violation), targets added to a draw whose targets are already recorded, and a rank used twice in a stratum of a draw (unique_violation)';
-CREATE TRIGGER draw_target_check AFTER INSERT ON @extschema@.draw_target
-    REFERENCING NEW TABLE AS new_targets
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.draw_target_check();
 
 CREATE TABLE @extschema@.assignment (
     draw_id         bigint NOT NULL,

@@ -3,11 +3,10 @@
 -- function results unchanged.
 \echo Use "ALTER EXTENSION supervise UPDATE TO '0.2.0'" to load this file. \quit
 
--- ---- draws: the eligible population read in C, cheaper target checks, a lighter audit entry ----
+-- ---- draws: the eligible population read in C, a lighter audit entry ----
 -- eligibility_query() writes the eligible-population query of a task (the one place eligibility is
 -- decided); eligible_population() runs it; draw() hands it to population_collect(), which reads the
--- rows in C. draw_target's foreign key and (stratum, rank) unique index become one check per
--- statement (draw_target_check). audit_row() no longer converts a draw's population to JSON.
+-- rows in C. audit_row() no longer converts a draw's population to JSON.
 
 CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -56,47 +55,6 @@ CREATE FUNCTION @extschema@.population_collect(query text, stratified boolean, w
 
 COMMENT ON FUNCTION @extschema@.population_collect(text, boolean, boolean) IS
     'internal: the compact population (as population_agg) of a query''s rows (uscc, stratum text, weight double precision), read in C straight from the executor; stratified = false puts every row in stratum "all", weighted = false ignores the weight. Runs the query as the caller; draw() gives it eligibility_query(task)';
-
-CREATE FUNCTION @extschema@.draw_target_check() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    d record;
-BEGIN
-    FOR d IN SELECT n.draw_id, pg_catalog.count(*) AS n FROM new_targets n GROUP BY n.draw_id LOOP
-        IF NOT EXISTS (SELECT 1 FROM @extschema@.draw_record r WHERE r.id OPERATOR(pg_catalog.=) d.draw_id) THEN
-            RAISE EXCEPTION 'draw % does not exist', d.draw_id
-                USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = 'Every row of supervise.draw_target belongs to a row of supervise.draw_record.';
-        END IF;
-        IF (SELECT pg_catalog.count(*) FROM @extschema@.draw_target t WHERE t.draw_id OPERATOR(pg_catalog.=) d.draw_id)
-           OPERATOR(pg_catalog.<>) d.n THEN
-            RAISE EXCEPTION 'the targets of draw % are already recorded', d.draw_id
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = 'A draw''s targets are recorded once, by the statement that records the draw.';
-        END IF;
-    END LOOP;
-    SELECT n.draw_id, n.stratum, n.rank INTO d FROM new_targets n
-     GROUP BY n.draw_id, n.stratum, n.rank HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'draw % has two targets of rank % in stratum "%"', d.draw_id, d.rank, d.stratum
-            USING ERRCODE = 'unique_violation';
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-COMMENT ON FUNCTION @extschema@.draw_target_check() IS
-    'trigger: once per INSERT statement on draw_target, refuses targets of a draw that does not exist (foreign_key_violation), targets added to a draw whose targets are already recorded, and a rank used twice in a stratum of a draw (unique_violation)';
-
-CREATE TRIGGER draw_target_check AFTER INSERT ON @extschema@.draw_target
-    REFERENCING NEW TABLE AS new_targets
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.draw_target_check();
-
-ALTER TABLE @extschema@.draw_target DROP CONSTRAINT draw_target_draw_id_fkey;
-ALTER TABLE @extschema@.draw_target DROP CONSTRAINT "one target per rank in a stratum of a draw";
 
 CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
 RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
