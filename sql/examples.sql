@@ -642,7 +642,7 @@ SELECT revoke_admin('supervision_dba');
 SELECT role_name, access FROM v_access ORDER BY role_name, access;
 
 -- example: supervise.v_audit_trail
--- who did what (全程留痕): plans, tasks, draws, cancellations, matching, results, publication, grants
+-- who did what (全程留痕): plans, tasks, draws, cancellations, matching, overrides, results, publication, grants
 SELECT action, object_kind, count(*) FROM v_audit_trail GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT action, object_kind, object_id, department_name, detail #>> '{cancel_reason,new}' AS reason
   FROM v_audit_trail WHERE action = 'cancel_draw';

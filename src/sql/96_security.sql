@@ -398,6 +398,10 @@ BEGIN
         act := 'direct_assign';
         oid_ := (cur ->> 'draw_id')::bigint;
     WHEN 'limit_override' THEN
+        -- no id of its own: the object is the task (like its items); the department is the one
+        -- the override lets check again. Granting is the act; its use by an inspection (the
+        -- limits trigger sets overridden_check and used_at) is an update, withdrawing a delete.
+        oid_ := (cur ->> 'task_id')::bigint;
         IF TG_OP = 'INSERT' THEN
             act := 'override';
         END IF;
@@ -432,6 +436,8 @@ CREATE TRIGGER audit AFTER INSERT OR UPDATE ON @extschema@.draw_record
     FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
 CREATE TRIGGER audit_direct AFTER INSERT ON @extschema@.assignment
     FOR EACH ROW WHEN (NEW.direct) EXECUTE FUNCTION @extschema@.audit_row();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.limit_override
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
 
 -- A match (match_inspectors) makes many assignments in one statement: one entry per draw.
 CREATE FUNCTION @extschema@.audit_match() RETURNS trigger
