@@ -5,6 +5,7 @@
 #include "visits.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int
 visit_interval_cmp(const void *a, const void *b)
@@ -101,4 +102,330 @@ visits_plan(visit_interval *iv, size_t n, visit_window *windows, size_t *ngroups
 	if (n > 1 && !is_sorted(iv, n))
 		qsort(iv, n, sizeof(visit_interval), visit_interval_cmp);
 	return visits_plan_sorted(iv, n, windows, ngroups, bad);
+}
+
+/* ---- a year's visits at once ----------------------------------------------------------------- */
+
+int
+visit_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(visit_key));
+}
+
+void
+visits_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
+{
+	size_t		count[16][256];
+	unsigned char *src = (unsigned char *) base;
+	unsigned char *dst = (unsigned char *) tmp;
+	int			passes = 0;
+
+	if (n < 2 || keylen == 0 || keylen > 16 || keylen > size)
+		return;
+	/* all histograms in one read */
+	memset(count, 0, sizeof(size_t) * 256 * keylen);
+	for (size_t i = 0; i < n; i++)
+	{
+		const unsigned char *r = src + i * size;
+
+		for (size_t d = 0; d < keylen; d++)
+			count[d][r[d]]++;
+	}
+	/* least significant byte first; a byte that is the same everywhere changes nothing */
+	for (size_t d = keylen; d-- > 0;)
+	{
+		size_t		pos = 0;
+		int			constant = 0;
+
+		for (int b = 0; b < 256; b++)
+		{
+			size_t		c = count[d][b];
+
+			if (c == n)
+				constant = 1;
+			count[d][b] = pos;
+			pos += c;
+		}
+		if (constant)
+			continue;
+		for (size_t i = 0; i < n; i++)
+		{
+			const unsigned char *r = src + i * size;
+
+			memcpy(dst + count[d][r[d]]++ * size, r, size);
+		}
+		{
+			unsigned char *t = src;
+
+			src = dst;
+			dst = t;
+		}
+		passes++;
+	}
+	if (passes % 2 == 1)
+		memcpy(base, src, n * size);
+}
+
+visits_status
+visits_group(const visit_interval *tasks, size_t ntasks, const visit_key *targets, size_t n,
+			 visit_span *spans, size_t *nspans, size_t *bad)
+{
+	size_t		groups = 0;
+	size_t		i = 0;
+
+	for (size_t t = 0; t < ntasks; t++)
+	{
+		if (tasks[t].end < tasks[t].start)
+		{
+			if (bad)
+				*bad = t;
+			return VISITS_BAD_INTERVAL;
+		}
+		if (t > 0 && visit_interval_cmp(&tasks[t - 1], &tasks[t]) > 0)
+		{
+			if (bad)
+				*bad = t;
+			return VISITS_UNSORTED;
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+	{
+		if (visit_key_num(&targets[k]) >= ntasks)
+		{
+			if (bad)
+				*bad = k;
+			return VISITS_BAD_NUMBER;
+		}
+		if (k > 0 && visit_key_cmp(&targets[k - 1], &targets[k]) > 0)
+		{
+			if (bad)
+				*bad = k;
+			return VISITS_UNSORTED;
+		}
+	}
+
+	/* one subject at a time: the greedy of visits_plan_sorted on its targets' tasks */
+	while (i < n)
+	{
+		size_t		j = i;
+		visit_span *cur = NULL;
+
+		while (j < n && memcmp(targets[j].subject, targets[i].subject, VISIT_SUBJECT_LEN) == 0)
+		{
+			const visit_interval *iv = &tasks[visit_key_num(&targets[j])];
+
+			if (cur == NULL || iv->start > cur->end)
+			{
+				cur = &spans[groups++];
+				cur->first = j;
+				cur->count = 0;
+				cur->start = iv->start;
+				cur->end = iv->end;
+			}
+			if (iv->start > cur->start)
+				cur->start = iv->start;
+			cur->count++;
+			j++;
+		}
+		i = j;
+	}
+	if (nspans)
+		*nspans = groups;
+	return VISITS_OK;
+}
+
+static uint64_t
+span_hash(const visit_key *targets, const visit_span *s)
+{
+	uint64_t	h = 0x9E3779B97F4A7C15ULL ^ s->count;
+
+	for (uint32_t k = 0; k < s->count; k++)
+	{
+		h ^= visit_key_num(&targets[s->first + k]);
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static int
+same_tasks(const visit_key *targets, const visit_span *a, const visit_span *b)
+{
+	if (a->count != b->count)
+		return 0;
+	for (uint32_t k = 0; k < a->count; k++)
+		if (memcmp(targets[a->first + k].num, targets[b->first + k].num, 4) != 0)
+			return 0;
+	return 1;
+}
+
+size_t
+visits_combine(const visit_key *targets, const visit_span *spans, size_t nspans,
+			   uint32_t *combo, size_t *rep, uint32_t *table, size_t table_size)
+{
+	size_t		ncombos = 0;
+	size_t		mask = table_size - 1;
+
+	/* table[slot] = combo number + 1, 0 = empty; open addressing, linear probing */
+	memset(table, 0, table_size * sizeof(uint32_t));
+	for (size_t v = 0; v < nspans; v++)
+	{
+		size_t		slot = (size_t) span_hash(targets, &spans[v]) & mask;
+
+		for (;;)
+		{
+			uint32_t	c = table[slot];
+
+			if (c == 0)
+			{
+				table[slot] = (uint32_t) (ncombos + 1);
+				rep[ncombos] = v;
+				combo[v] = (uint32_t) ncombos;
+				ncombos++;
+				break;
+			}
+			if (same_tasks(targets, &spans[rep[c - 1]], &spans[v]))
+			{
+				combo[v] = c - 1;
+				break;
+			}
+			slot = (slot + 1) & mask;
+		}
+	}
+	return ncombos;
+}
+
+size_t
+visits_subtract(visit_key *keys, size_t n, const visit_key *drop, size_t m)
+{
+	size_t		out = 0,
+				j = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		int			c = 1;
+
+		while (j < m && (c = visit_key_cmp(&drop[j], &keys[i])) < 0)
+			j++;
+		if (j < m && c == 0)
+			continue;
+		if (out != i)
+			keys[out] = keys[i];
+		out++;
+	}
+	return out;
+}
+
+static int
+sorted_keys(const visit_key *k, size_t n, size_t *bad)
+{
+	for (size_t i = 1; i < n; i++)
+		if (visit_key_cmp(&k[i - 1], &k[i]) > 0)
+		{
+			if (bad)
+				*bad = i;
+			return 0;
+		}
+	return 1;
+}
+
+visits_status
+visits_pinned(const visit_key *visits, size_t nvisits, const size_t *set_start,
+			  const uint32_t *set_tasks, size_t nsets, const visit_key *inspections,
+			  size_t ninsp, uint8_t *pinned, size_t *bad)
+{
+	size_t		j = 0;
+
+	for (size_t v = 0; v < nvisits; v++)
+		if (visit_key_num(&visits[v]) >= nsets)
+		{
+			if (bad)
+				*bad = v;
+			return VISITS_BAD_NUMBER;
+		}
+	if (!sorted_keys(visits, nvisits, bad) || !sorted_keys(inspections, ninsp, bad))
+		return VISITS_UNSORTED;
+
+	for (size_t v = 0; v < nvisits; v++)
+	{
+		uint32_t	s = visit_key_num(&visits[v]);
+		size_t		k;
+
+		pinned[v] = 0;
+		/* the subject's inspections: skip those of earlier subjects (visits ascend by subject) */
+		while (j < ninsp && memcmp(inspections[j].subject, visits[v].subject, VISIT_SUBJECT_LEN) < 0)
+			j++;
+		for (k = j; k < ninsp && memcmp(inspections[k].subject, visits[v].subject, VISIT_SUBJECT_LEN) == 0 && !pinned[v]; k++)
+		{
+			uint32_t	t = visit_key_num(&inspections[k]);
+
+			for (size_t x = set_start[s]; x < set_start[s + 1]; x++)
+				if (set_tasks[x] == t)
+				{
+					pinned[v] = 1;
+					break;
+				}
+		}
+	}
+	return VISITS_OK;
+}
+
+visits_status
+visits_match(const visit_key *old, size_t nold, const visit_key *planned, size_t nnew,
+			 size_t *old_match, size_t *new_match, size_t *bad)
+{
+	size_t		i = 0,
+				j = 0;
+
+	if (!sorted_keys(old, nold, NULL))
+	{
+		if (bad)
+			*bad = 0;
+		return VISITS_UNSORTED;
+	}
+	for (size_t k = 1; k < nnew; k++)
+		if (memcmp(planned[k - 1].subject, planned[k].subject, VISIT_SUBJECT_LEN) > 0)
+		{
+			if (bad)
+				*bad = 1;
+			return VISITS_UNSORTED;
+		}
+	for (size_t k = 0; k < nold; k++)
+		old_match[k] = VISITS_NONE;
+	for (size_t k = 0; k < nnew; k++)
+		new_match[k] = VISITS_NONE;
+
+	/* walk both by subject; within one subject pair equal classes */
+	while (i < nold && j < nnew)
+	{
+		int			c = memcmp(old[i].subject, planned[j].subject, VISIT_SUBJECT_LEN);
+		size_t		i2,
+					j2;
+
+		if (c < 0)
+		{
+			i++;
+			continue;
+		}
+		if (c > 0)
+		{
+			j++;
+			continue;
+		}
+		for (i2 = i; i2 < nold && memcmp(old[i2].subject, old[i].subject, VISIT_SUBJECT_LEN) == 0; i2++)
+			;
+		for (j2 = j; j2 < nnew && memcmp(planned[j2].subject, planned[j].subject, VISIT_SUBJECT_LEN) == 0; j2++)
+			;
+		for (size_t b = j; b < j2; b++)
+			for (size_t a = i; a < i2; a++)
+				if (old_match[a] == VISITS_NONE && memcmp(old[a].num, planned[b].num, 4) == 0)
+				{
+					old_match[a] = b;
+					new_match[b] = a;
+					break;
+				}
+		i = i2;
+		j = j2;
+	}
+	return VISITS_OK;
 }

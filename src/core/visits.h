@@ -40,7 +40,9 @@ typedef struct visit_window
 typedef enum visits_status
 {
 	VISITS_OK = 0,
-	VISITS_BAD_INTERVAL			/* an interval ends before it starts; *bad receives its index */
+	VISITS_BAD_INTERVAL,		/* an interval ends before it starts; *bad receives its index */
+	VISITS_BAD_NUMBER,			/* a record names a task or set that is not there; *bad: the record */
+	VISITS_UNSORTED				/* input that must be sorted is not; *bad: the first record out of order */
 } visits_status;
 
 /*
@@ -60,5 +62,107 @@ visits_status visits_plan_sorted(visit_interval *iv, size_t n, visit_window *win
 
 /* The order visits_plan sorts by: end, then start, then key. Usable with qsort. */
 int			visit_interval_cmp(const void *a, const void *b);
+
+/* ---- a year's visits at once -----------------------------------------------------------------
+ *
+ * plan_visits reads a year's drawn targets (a million or more) and plans every subject at once.
+ * Each target is a visit_key: the subject's code as stored (12 bytes whose byte order is the
+ * code's order) and a 32-bit number kept big-endian, so that the byte order of the whole record
+ * is (subject, number). Depending on the step the number is a task (its rank in the order of
+ * visit_interval_cmp), a task set or a class of task sets. The functions below work on arrays of
+ * such records; none of them allocates.
+ */
+
+#define VISIT_SUBJECT_LEN 12
+#define VISITS_NONE ((size_t) -1)
+
+typedef struct visit_key
+{
+	uint8_t		subject[VISIT_SUBJECT_LEN];
+	uint8_t		num[4];			/* big-endian; use visit_key_num / visit_key_set_num */
+} visit_key;
+
+static inline uint32_t
+visit_key_num(const visit_key *k)
+{
+	return ((uint32_t) k->num[0] << 24) | ((uint32_t) k->num[1] << 16) | ((uint32_t) k->num[2] << 8) | k->num[3];
+}
+
+static inline void
+visit_key_set_num(visit_key *k, uint32_t v)
+{
+	k->num[0] = (uint8_t) (v >> 24);
+	k->num[1] = (uint8_t) (v >> 16);
+	k->num[2] = (uint8_t) (v >> 8);
+	k->num[3] = (uint8_t) v;
+}
+
+/* Byte order of two keys (subject, then number); usable with qsort. */
+int			visit_key_cmp(const void *a, const void *b);
+
+/*
+ * Sorts n records of `size` bytes by their first `keylen` bytes in byte (memcmp) order, stably:
+ * an LSD radix sort, one pass per key byte that is not the same in every record. tmp must hold
+ * n records too. 1 <= keylen <= size; keylen <= 16 (otherwise nothing is done). O(n * keylen) time, no allocation.
+ */
+void		visits_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen);
+
+/* One visit found by visits_group: targets[first .. first + count) of one subject. */
+typedef struct visit_span
+{
+	size_t		first;
+	uint32_t	count;
+	int32_t		start;			/* window: the latest start of its tasks */
+	int32_t		end;			/* the earliest end (the greedy point) */
+} visit_span;
+
+/*
+ * Groups every subject's targets into the fewest visits. tasks[0..ntasks) are the year's drawn
+ * tasks sorted by visit_interval_cmp (end, start, key); a target's number is the index of its task
+ * there. targets[0..n) are sorted by visit_key_cmp, so each subject's targets come in the greedy's
+ * order (visits.h, top). Writes one span per visit, in order (spans: room for n) and *nspans.
+ * Within a span the task numbers ascend. Errors: VISITS_BAD_INTERVAL (a task ends before it
+ * starts; *bad = its index), VISITS_UNSORTED (tasks: *bad = task index; targets: *bad = target
+ * index), VISITS_BAD_NUMBER (a target's number >= ntasks; *bad = target index). O(n).
+ */
+visits_status visits_group(const visit_interval *tasks, size_t ntasks, const visit_key *targets, size_t n,
+						   visit_span *spans, size_t *nspans, size_t *bad);
+
+/*
+ * Numbers the distinct task sets of the visits: combo[v] = the number (0, 1, ... in order of
+ * first appearance) of the list of task numbers of spans[v]; rep[c] = the first visit with set c;
+ * returns the number of sets. Two visits share a number exactly when their targets carry the same
+ * task numbers in the same order (visits_group's spans ascend). table: scratch of table_size
+ * entries, a power of two greater than nspans. Expected O(total targets).
+ */
+size_t		visits_combine(const visit_key *targets, const visit_span *spans, size_t nspans,
+						   uint32_t *combo, size_t *rep, uint32_t *table, size_t table_size);
+
+/*
+ * Removes from keys[0..n) every record whose (subject, number) equals one of drop[0..m); both
+ * sorted by visit_key_cmp. Keeps the order; returns the new n. O(n + m).
+ */
+size_t		visits_subtract(visit_key *keys, size_t n, const visit_key *drop, size_t m);
+
+/*
+ * Which existing visits are pinned (have an inspection): visits[0..nvisits) are (subject, set
+ * number) sorted by visit_key_cmp; set s's task numbers are set_tasks[set_start[s] ..
+ * set_start[s + 1]) (set_start has nsets + 1 entries); inspections[0..ninsp) are (subject, task
+ * number), sorted. pinned[v] = 1 when an inspection has visit v's subject and one of its set's
+ * tasks, else 0. VISITS_BAD_NUMBER: a visit's set >= nsets (*bad = visit); VISITS_UNSORTED.
+ */
+visits_status visits_pinned(const visit_key *visits, size_t nvisits, const size_t *set_start,
+							const uint32_t *set_tasks, size_t nsets, const visit_key *inspections,
+							size_t ninsp, uint8_t *pinned, size_t *bad);
+
+/*
+ * Pairs existing visits with planned ones of the same subject and class (a class: the same tasks
+ * and draws). old[0..nold) are sorted by visit_key_cmp; planned[0..nnew) by subject only (a
+ * subject's planned visits have distinct classes, in any order). old_match[i] = the planned visit
+ * paired with old i, or VISITS_NONE; new_match[j] likewise. Each visit is paired at most once.
+ * VISITS_UNSORTED: *bad = 0 for old, 1 for planned. O(nold + nnew * visits per subject).
+ */
+visits_status visits_match(const visit_key *old, size_t nold, const visit_key *planned, size_t nnew,
+						   size_t *old_match, size_t *new_match, size_t *bad);
 
 #endif							/* SUPERVISE_VISITS_H */
