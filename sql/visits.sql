@@ -97,7 +97,7 @@ SELECT v.visit_id, s.name AS subject, v.lead_department_id AS lead, v.department
 SELECT subject, lead, department_ids, item_ids, window_start, window_end, tasks
   FROM shown ORDER BY subject, window_start;
 -- nothing for 2025 was planned by the 2024 run; 2025 has its own
-SELECT count(*) AS visits_2025 FROM visit WHERE year = 2025;
+SELECT count(*) AS visits_2025 FROM v_joint_visits WHERE year = 2025;
 SELECT plan_visits(2025) AS visits_2025, plan_visits(2023) AS visits_2023;
 -- the comprehensive checklist of S1's April visit (joint task and T9), by department then item
 SELECT c.department_id, c.department_name, c.item_code, c.item_name, c.category, c.legal_basis, c.lead_department
@@ -109,14 +109,14 @@ SELECT s.subject, count(*) AS tasks, count(DISTINCT vt.draw_id) AS draws
   FROM visit_task vt JOIN shown s USING (visit_id) GROUP BY s.subject ORDER BY s.subject;
 
 -- re-running is idempotent: same visits, same ids, same count
-CREATE TEMP TABLE before AS SELECT * FROM visit;
+CREATE TEMP VIEW stored AS
+SELECT visit_id AS id, year, uscc, lead_department_id, window_start, window_end, task_ids, draw_ids FROM v_joint_visits;
+CREATE TEMP TABLE before AS SELECT * FROM stored;
 SELECT plan_visits(2024) AS visits;
 SELECT count(*) AS changed FROM (
-    (SELECT id, year, uscc, lead_department_id, window_start, window_end, task_ids, draw_ids FROM before
-     EXCEPT SELECT id, year, uscc, lead_department_id, window_start, window_end, task_ids, draw_ids FROM visit)
+    (SELECT * FROM before EXCEPT SELECT * FROM stored)
     UNION ALL
-    (SELECT id, year, uscc, lead_department_id, window_start, window_end, task_ids, draw_ids FROM visit
-     EXCEPT SELECT id, year, uscc, lead_department_id, window_start, window_end, task_ids, draw_ids FROM before)) d;
+    (SELECT * FROM stored EXCEPT SELECT * FROM before)) d;
 
 -- results on S1's March visit by two departments, each seen by both (结果互认)
 SELECT visit_id AS s1_march FROM shown WHERE subject = 'S1 甲公司' AND window_start = '2024-03-05' \gset

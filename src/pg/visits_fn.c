@@ -1,27 +1,51 @@
 /*
- * visits_fn.c — fmgr glue around src/core/visits.c: two window functions that hand one subject's
- * drawn targets (a partition, PARTITION BY uscc) to C in one pass, so plan_visits groups a year's
- * targets with one sorted scan instead of one call per subject.
+ * visits_fn.c — fmgr glue around src/core/visits.c.
  *
+ * plan_visits(year) and visit_plan(year) plan a whole year in C: the year's drawn tasks, targets,
+ * task sets, visits and inspections are read with one query each (big results straight into C
+ * arrays through a DestReceiver, never as SQL rows); the targets are sorted by subject and task
+ * with a radix sort and grouped (visits_group), the visits' task sets numbered (visits_combine),
+ * and the new plan compared with the stored one (visits_pinned, visits_match). plan_visits then
+ * writes only what changed: task sets first, then the visits to delete, repoint and add; new visits
+ * go in with table_multi_insert like COPY does, unless the table has triggers, rules, row-level
+ * security or other defaults, when one INSERT ... SELECT FROM unnest(...) writes them instead.
+ *
+ * Two window functions hand one subject's rows (a partition, PARTITION BY uscc) to the same
+ * grouping, for use in SQL:
  *   visit_group(start date, end date) -> integer
  *       each row's visit number, 1, 2, ... in the order of the visits' last common day.
  *   visit_summary(start date, end date, task_id bigint, draw_id bigint) -> supervise.visit_summary
  *       on the first row (in partition order) of each visit, the whole visit: its window and its
- *       task and draw ids sorted by task id; NULL on the other rows. So a plain WHERE replaces a
- *       GROUP BY with ordered aggregates.
+ *       task and draw ids sorted by task id; NULL on the other rows.
  *
  * Rows with a NULL start or end take no part (NULL result); a period that ends before it starts
  * is an error.
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
 #include "windowapi.h"
 
 #include "visits.h"
@@ -234,4 +258,1290 @@ visit_summary(PG_FUNCTION_ARGS)
 	if (pos < 0 || pos >= st->nrows || st->summary[pos] == (Datum) 0)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(st->summary[pos]);
+}
+
+/* ==== planning a year: plan_visits(year) and visit_plan(year) ==================================== */
+
+/* A live draw of a task whose period starts in the year. */
+typedef struct DrawnTask
+{
+	int64		task_id;
+	int64		draw_id;
+	DateADT		start;
+	DateADT		end;
+	uint32		rank;			/* position in visit_interval_cmp order */
+} DrawnTask;
+
+/* A stored task set of the year (visit_task_set), or one planned now (id 0 until stored). */
+typedef struct TaskSet
+{
+	int64		id;
+	int			n;
+	int64	   *task_ids;		/* ascending, with draw_ids[i] the draw of task_ids[i] */
+	int64	   *draw_ids;
+	DateADT		start;
+	DateADT		end;
+	int64		lead;
+	uint32		cls;			/* class: the sets with the same tasks and draws */
+	bool		kept;			/* stored set still used after plan_visits */
+	Datum		task_array;		/* visit_plan: the arrays as Datums */
+	Datum		draw_array;
+} TaskSet;
+
+/* A stored visit of the year: (subject, set index, later class), its id and set index. */
+typedef struct OldVisit
+{
+	visit_key	key;
+	int64		id;
+	uint32		set;
+	uint32		unused;
+} OldVisit;
+
+typedef struct YearPlan
+{
+	int32		year;
+	bool		read_only;
+	const char *nsp;			/* the extension's schema, quoted */
+	Oid			nspid;
+	MemoryContext cxt;
+
+	int			nsets;			/* the year's stored task sets, by id */
+	TaskSet    *sets;
+	size_t		nold;			/* the year's stored visits, sorted by (subject, set) */
+	OldVisit   *old;
+	uint8	   *pinned;
+	size_t		npinned;
+
+	int			ntasks;			/* drawn tasks, by (task id, draw id) */
+	DrawnTask  *tasks;
+	visit_interval *ranked;		/* their periods in visit_interval_cmp order; key = index in tasks */
+
+	size_t		ntargets;		/* (subject, rank) of every live target not in a pinned visit */
+	visit_key  *targets;
+
+	size_t		nvisits;		/* the new plan: one span per visit, by subject */
+	visit_span *spans;
+	uint32	   *combo_of;
+	int			ncombos;
+	TaskSet    *combos;
+} YearPlan;
+
+static void *
+plan_alloc(YearPlan *p, Size size)
+{
+	return MemoryContextAllocExtended(p->cxt, Max(size, 1), MCXT_ALLOC_HUGE);
+}
+
+static char *
+day_text(DateADT d)
+{
+	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)));
+}
+
+static Datum
+int8_array_datum(const int64 *v, int n)
+{
+	return int8_array(v, n);
+}
+
+/* {1,2,3} */
+static char *
+ids_text(const int64 *v, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s" INT64_FORMAT, i ? "," : "", v[i]);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* ---- reading big results into C arrays ---------------------------------------------------- */
+
+typedef struct Receiver
+{
+	DestReceiver pub;
+	YearPlan   *plan;
+	int			natts;			/* columns expected */
+	const int16 *lens;			/* expected attlen per column (-2 = any) */
+	void		(*row) (struct Receiver *self, TupleTableSlot *slot);
+	/* growing output */
+	void	   *rows;
+	size_t		nrows;
+	size_t		cap;
+	size_t		size;			/* bytes per output row */
+	/* for the targets: draws sorted by id, the last one found */
+	int64	   *draw_id_sorted;
+	uint32	   *rank_of_draw;
+	int			ndraws;
+	int			last;
+	/* for inspections: the distinct task ids of the stored sets */
+	int64	   *task_ids;
+	int			ntask_ids;
+} Receiver;
+
+static void
+receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	Receiver   *r = (Receiver *) self;
+
+	if (typeinfo->natts != r->natts)
+		elog(ERROR, "visit planner: a query returned %d columns, expected %d", typeinfo->natts, r->natts);
+	for (int i = 0; i < r->natts; i++)
+		if (r->lens[i] != -2 && TupleDescAttr(typeinfo, i)->attlen != r->lens[i])
+			elog(ERROR, "visit planner: column %d has length %d, expected %d", i + 1,
+				 TupleDescAttr(typeinfo, i)->attlen, r->lens[i]);
+}
+
+static void
+receiver_nothing(DestReceiver *self)
+{
+}
+
+static void *
+receiver_next(Receiver *r)
+{
+	if (r->nrows == r->cap)
+	{
+		size_t		cap = Max(r->cap * 2, 1024);
+
+		if (r->rows == NULL)
+			r->rows = plan_alloc(r->plan, cap * r->size);
+		else
+			r->rows = repalloc_huge(r->rows, cap * r->size);
+		r->cap = cap;
+	}
+	return (char *) r->rows + r->nrows++ * r->size;
+}
+
+static bool
+receiver_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	Receiver   *r = (Receiver *) self;
+
+	slot_getallattrs(slot);
+	for (int i = 0; i < r->natts; i++)
+		if (slot->tts_isnull[i])
+			elog(ERROR, "visit planner: unexpected NULL in column %d", i + 1);
+	r->row(r, slot);
+	return true;
+}
+
+static void
+receiver_init(Receiver *r, YearPlan *p, int natts, const int16 *lens, size_t size,
+			  void (*row) (Receiver *, TupleTableSlot *))
+{
+	memset(r, 0, sizeof(Receiver));
+	r->pub.receiveSlot = receiver_receive;
+	r->pub.rStartup = receiver_startup;
+	r->pub.rShutdown = receiver_nothing;
+	r->pub.rDestroy = receiver_nothing;
+	r->pub.mydest = DestNone;
+	r->plan = p;
+	r->natts = natts;
+	r->lens = lens;
+	r->size = size;
+	r->row = row;
+}
+
+/* Runs a query with one bigint[] or integer parameter into the receiver (or SPI_tuptable). */
+static void
+run_query(YearPlan *p, const char *sql, Oid argtype, Datum arg, DestReceiver *dest)
+{
+	SPIExecuteOptions opt;
+	ParamListInfo params = makeParamList(1);
+	int			rc;
+
+	params->params[0].value = arg;
+	params->params[0].isnull = false;
+	params->params[0].pflags = PARAM_FLAG_CONST;
+	params->params[0].ptype = argtype;
+	memset(&opt, 0, sizeof(opt));
+	opt.params = params;
+	opt.read_only = p->read_only;
+	opt.dest = dest;
+	rc = SPI_execute_extended(sql, &opt);
+	if (rc < 0)
+		elog(ERROR, "visit planner: SPI_execute_extended failed (%d): %s", rc, sql);
+}
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Index of v in the ascending array a[0..n), or -1. */
+static int
+find_int64(const int64 *a, int n, int64 v)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (a[mid] == v)
+			return mid;
+		if (a[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static const int16 old_lens[] = {8, 12, 8};
+
+static void
+old_row(Receiver *r, TupleTableSlot *slot)
+{
+	YearPlan   *p = r->plan;
+	OldVisit   *v = (OldVisit *) receiver_next(r);
+	int64		set_id = DatumGetInt64(slot->tts_values[2]);
+	int			lo = 0,
+				hi = p->nsets - 1,
+				found = -1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (p->sets[mid].id == set_id)
+		{
+			found = mid;
+			break;
+		}
+		if (p->sets[mid].id < set_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	if (found < 0)
+		elog(ERROR, "visit planner: visit " INT64_FORMAT " has task set " INT64_FORMAT ", which is not of the year",
+			 DatumGetInt64(slot->tts_values[0]), set_id);
+	v->id = DatumGetInt64(slot->tts_values[0]);
+	memcpy(v->key.subject, DatumGetPointer(slot->tts_values[1]), VISIT_SUBJECT_LEN);
+	visit_key_set_num(&v->key, (uint32) found);
+	v->set = (uint32) found;
+	v->unused = 0;
+}
+
+static const int16 insp_lens[] = {12, 8};
+
+static void
+inspection_row(Receiver *r, TupleTableSlot *slot)
+{
+	visit_key  *k = (visit_key *) receiver_next(r);
+	int			t = find_int64(r->task_ids, r->ntask_ids, DatumGetInt64(slot->tts_values[1]));
+
+	if (t < 0)
+		elog(ERROR, "visit planner: inspection of an unexpected task");
+	memcpy(k->subject, DatumGetPointer(slot->tts_values[0]), VISIT_SUBJECT_LEN);
+	visit_key_set_num(k, (uint32) t);
+}
+
+static const int16 target_lens[] = {8, 12};
+
+static void
+target_row(Receiver *r, TupleTableSlot *slot)
+{
+	visit_key  *k = (visit_key *) receiver_next(r);
+	int64		draw_id = DatumGetInt64(slot->tts_values[0]);
+
+	/* the rows of one draw usually come together */
+	if (r->last < 0 || r->draw_id_sorted[r->last] != draw_id)
+	{
+		r->last = find_int64(r->draw_id_sorted, r->ndraws, draw_id);
+		if (r->last < 0)
+			elog(ERROR, "visit planner: target of an unexpected draw " INT64_FORMAT, draw_id);
+	}
+	memcpy(k->subject, DatumGetPointer(slot->tts_values[1]), VISIT_SUBJECT_LEN);
+	visit_key_set_num(k, r->rank_of_draw[r->last]);
+}
+
+static void
+copy_int8_array(YearPlan *p, Datum d, int64 **out, int *n)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+	int			len = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+
+	if (ARR_ELEMTYPE(a) != INT8OID || ARR_HASNULL(a) || ARR_NDIM(a) > 1)
+		elog(ERROR, "visit planner: a task set's ids are not a bigint array without NULLs");
+	*out = (int64 *) plan_alloc(p, len * sizeof(int64));
+	/* no NULLs (checked): the data follows the fixed header */
+	memcpy(*out, (char *) a + ARR_OVERHEAD_NONULLS(ARR_NDIM(a)), len * sizeof(int64));
+	*n = len;
+}
+
+/* ---- the stored plan of the year: task sets, visits, which visits are pinned ---------------- */
+
+static void
+read_stored(YearPlan *p)
+{
+	char	   *sql;
+	Receiver	r;
+	int64	   *ids;
+	int			nids = 0;
+	size_t	   *set_start;
+	uint32	   *set_tasks;
+	visit_key  *insp = NULL;
+	size_t		ninsp = 0;
+	size_t		bad;
+	void	   *tmp;
+
+	sql = psprintf("SELECT s.id, s.task_ids, s.draw_ids, s.window_start, s.window_end, s.lead_department_id "
+				   "FROM %s.visit_task_set s WHERE s.year OPERATOR(pg_catalog.=) $1 ORDER BY s.id", p->nsp);
+	run_query(p, sql, INT4OID, Int32GetDatum(p->year), NULL);
+	p->nsets = (int) SPI_processed;
+	p->sets = (TaskSet *) plan_alloc(p, p->nsets * sizeof(TaskSet));
+	for (int i = 0; i < p->nsets; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		TaskSet    *s = &p->sets[i];
+		bool		isnull;
+		int			nd;
+
+		memset(s, 0, sizeof(TaskSet));
+		s->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		copy_int8_array(p, SPI_getbinval(tup, desc, 2, &isnull), &s->task_ids, &s->n);
+		copy_int8_array(p, SPI_getbinval(tup, desc, 3, &isnull), &s->draw_ids, &nd);
+		if (nd != s->n)
+			elog(ERROR, "visit planner: task set " INT64_FORMAT " has %d tasks and %d draws", s->id, s->n, nd);
+		s->start = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
+		s->end = DatumGetDateADT(SPI_getbinval(tup, desc, 5, &isnull));
+		s->lead = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	if (p->nsets == 0)
+		return;
+
+	/* the visits of those sets */
+	ids = (int64 *) plan_alloc(p, p->nsets * sizeof(int64));
+	for (int i = 0; i < p->nsets; i++)
+		ids[i] = p->sets[i].id;
+	receiver_init(&r, p, 3, old_lens, sizeof(OldVisit), old_row);
+	sql = psprintf("SELECT v.id, v.uscc, v.task_set_id FROM %s.visit v "
+				   "WHERE v.task_set_id OPERATOR(pg_catalog.=) ANY ($1)", p->nsp);
+	run_query(p, sql, INT8ARRAYOID, int8_array_datum(ids, p->nsets), (DestReceiver *) &r);
+	p->old = (OldVisit *) r.rows;
+	p->nold = r.nrows;
+
+	/* the inspections of the sets' tasks */
+	{
+		int			total = 0;
+
+		for (int i = 0; i < p->nsets; i++)
+			total += p->sets[i].n;
+		ids = (int64 *) plan_alloc(p, total * sizeof(int64));
+		for (int i = 0; i < p->nsets; i++)
+			for (int k = 0; k < p->sets[i].n; k++)
+				ids[nids++] = p->sets[i].task_ids[k];
+		qsort(ids, nids, sizeof(int64), int64_cmp);
+		total = nids;
+		nids = 0;
+		for (int i = 0; i < total; i++)
+			if (nids == 0 || ids[nids - 1] != ids[i])
+				ids[nids++] = ids[i];
+	}
+	receiver_init(&r, p, 2, insp_lens, sizeof(visit_key), inspection_row);
+	r.task_ids = ids;
+	r.ntask_ids = nids;
+	sql = psprintf("SELECT i.uscc, i.task_id FROM %s.inspection i "
+				   "WHERE i.task_id OPERATOR(pg_catalog.=) ANY ($1)", p->nsp);
+	run_query(p, sql, INT8ARRAYOID, int8_array_datum(ids, nids), (DestReceiver *) &r);
+	insp = (visit_key *) r.rows;
+	ninsp = r.nrows;
+
+	/* sort both by subject, then ask which visits have an inspection of one of their tasks */
+	tmp = plan_alloc(p, Max(p->nold * sizeof(OldVisit), ninsp * sizeof(visit_key)));
+	visits_sort(p->old, tmp, p->nold, sizeof(OldVisit), sizeof(visit_key));
+	visits_sort(insp, tmp, ninsp, sizeof(visit_key), sizeof(visit_key));
+	pfree(tmp);
+	set_start = (size_t *) plan_alloc(p, (p->nsets + 1) * sizeof(size_t));
+	{
+		int			total = 0;
+
+		for (int i = 0; i < p->nsets; i++)
+			total += p->sets[i].n;
+		set_tasks = (uint32 *) plan_alloc(p, total * sizeof(uint32));
+		total = 0;
+		for (int i = 0; i < p->nsets; i++)
+		{
+			set_start[i] = total;
+			for (int k = 0; k < p->sets[i].n; k++)
+				set_tasks[total++] = (uint32) find_int64(ids, nids, p->sets[i].task_ids[k]);
+		}
+		set_start[p->nsets] = total;
+	}
+	{
+		/* visits_pinned reads the keys only: gather them */
+		visit_key  *keys = (visit_key *) plan_alloc(p, p->nold * sizeof(visit_key));
+
+		for (size_t i = 0; i < p->nold; i++)
+			keys[i] = p->old[i].key;
+		p->pinned = (uint8 *) plan_alloc(p, p->nold);
+		if (visits_pinned(keys, p->nold, set_start, set_tasks, p->nsets, insp, ninsp, p->pinned, &bad) != VISITS_OK)
+			elog(ERROR, "visit planner: visits_pinned failed at %zu", bad);
+		pfree(keys);
+	}
+	for (size_t i = 0; i < p->nold; i++)
+		p->npinned += p->pinned[i];
+}
+
+/* ---- the new plan -------------------------------------------------------------------------- */
+
+static int
+drawn_cmp(const void *a, const void *b)
+{
+	const DrawnTask *x = (const DrawnTask *) a;
+	const DrawnTask *y = (const DrawnTask *) b;
+
+	if (x->task_id != y->task_id)
+		return x->task_id < y->task_id ? -1 : 1;
+	return x->draw_id < y->draw_id ? -1 : x->draw_id > y->draw_id;
+}
+
+typedef struct DrawRank
+{
+	int64		draw_id;
+	uint32		rank;
+} DrawRank;
+
+static int
+draw_rank_cmp(const void *a, const void *b)
+{
+	return int64_cmp(&((const DrawRank *) a)->draw_id, &((const DrawRank *) b)->draw_id);
+}
+
+static void
+read_targets(YearPlan *p)
+{
+	char	   *sql;
+	Receiver	r;
+	DrawRank   *dr;
+	int64	   *draw_ids;
+
+	sql = psprintf("SELECT d.task_id, d.id, t.period_start, t.period_end "
+				   "FROM %s.draw_record d JOIN %s.task t ON t.id OPERATOR(pg_catalog.=) d.task_id "
+				   "WHERE d.cancelled_at IS NULL "
+				   "AND t.period_start OPERATOR(pg_catalog.>=) pg_catalog.make_date($1, 1, 1) "
+				   "AND t.period_start OPERATOR(pg_catalog.<=) pg_catalog.make_date($1, 12, 31)",
+				   p->nsp, p->nsp);
+	run_query(p, sql, INT4OID, Int32GetDatum(p->year), NULL);
+	p->ntasks = (int) SPI_processed;
+	p->tasks = (DrawnTask *) plan_alloc(p, p->ntasks * sizeof(DrawnTask));
+	for (int i = 0; i < p->ntasks; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		p->tasks[i].task_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		p->tasks[i].draw_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		p->tasks[i].start = DatumGetDateADT(SPI_getbinval(tup, desc, 3, &isnull));
+		p->tasks[i].end = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(p->tasks, p->ntasks, sizeof(DrawnTask), drawn_cmp);
+
+	/* rank the tasks in the greedy's order: end, start, then (task id, draw id) */
+	p->ranked = (visit_interval *) plan_alloc(p, p->ntasks * sizeof(visit_interval));
+	for (int i = 0; i < p->ntasks; i++)
+	{
+		if (p->tasks[i].end < p->tasks[i].start)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("period ends before it starts: %s to %s",
+							day_text(p->tasks[i].start), day_text(p->tasks[i].end)),
+					 errdetail("Task " INT64_FORMAT ".", p->tasks[i].task_id)));
+		p->ranked[i].start = p->tasks[i].start;
+		p->ranked[i].end = p->tasks[i].end;
+		p->ranked[i].key = i;
+		p->ranked[i].group = -1;
+	}
+	qsort(p->ranked, p->ntasks, sizeof(visit_interval), visit_interval_cmp);
+	dr = (DrawRank *) plan_alloc(p, p->ntasks * sizeof(DrawRank));
+	draw_ids = (int64 *) plan_alloc(p, p->ntasks * sizeof(int64));
+	for (int r = 0; r < p->ntasks; r++)
+	{
+		p->tasks[p->ranked[r].key].rank = (uint32) r;
+		dr[r].draw_id = p->tasks[p->ranked[r].key].draw_id;
+		dr[r].rank = (uint32) r;
+	}
+	qsort(dr, p->ntasks, sizeof(DrawRank), draw_rank_cmp);
+	receiver_init(&r, p, 2, target_lens, sizeof(visit_key), target_row);
+	r.draw_id_sorted = draw_ids;
+	r.rank_of_draw = (uint32 *) plan_alloc(p, p->ntasks * sizeof(uint32));
+	r.ndraws = p->ntasks;
+	r.last = -1;
+	for (int i = 0; i < p->ntasks; i++)
+	{
+		if (i > 0 && dr[i].draw_id == dr[i - 1].draw_id)
+			elog(ERROR, "visit planner: draw " INT64_FORMAT " is listed twice", dr[i].draw_id);
+		draw_ids[i] = dr[i].draw_id;
+		r.rank_of_draw[i] = dr[i].rank;
+	}
+	if (p->ntasks > 0)
+	{
+		sql = psprintf("SELECT dt.draw_id, dt.uscc FROM %s.draw_target dt "
+					   "WHERE dt.draw_id OPERATOR(pg_catalog.=) ANY ($1)", p->nsp);
+		run_query(p, sql, INT8ARRAYOID, int8_array_datum(draw_ids, p->ntasks), (DestReceiver *) &r);
+	}
+	p->targets = (visit_key *) r.rows;
+	p->ntargets = r.nrows;
+	if (p->ntargets > UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many drawn targets in year %d: %zu", p->year, p->ntargets)));
+	{
+		void	   *tmp = plan_alloc(p, p->ntargets * sizeof(visit_key));
+
+		visits_sort(p->targets, tmp, p->ntargets, sizeof(visit_key), sizeof(visit_key));
+		pfree(tmp);
+	}
+}
+
+/* Targets of pinned visits are not grouped again: drop (subject, task) of every pinned visit. */
+static void
+drop_pinned_targets(YearPlan *p)
+{
+	visit_key  *drop;
+	size_t		ndrop = 0,
+				cap = 0;
+	int64	   *task_ids;
+
+	if (p->npinned == 0 || p->ntargets == 0)
+		return;
+	task_ids = (int64 *) plan_alloc(p, p->ntasks * sizeof(int64));
+	for (int i = 0; i < p->ntasks; i++)
+		task_ids[i] = p->tasks[i].task_id;
+	for (size_t v = 0; v < p->nold; v++)
+		if (p->pinned[v])
+			cap += p->sets[visit_key_num(&p->old[v].key)].n;
+	drop = (visit_key *) plan_alloc(p, (cap + 1) * sizeof(visit_key));
+	for (size_t v = 0; v < p->nold; v++)
+	{
+		TaskSet    *s;
+
+		if (!p->pinned[v])
+			continue;
+		s = &p->sets[visit_key_num(&p->old[v].key)];
+		for (int k = 0; k < s->n; k++)
+		{
+			/* every live draw of the task: tasks are sorted by task id, draws of one task adjacent */
+			int			t = find_int64(task_ids, p->ntasks, s->task_ids[k]);
+
+			if (t < 0)
+				continue;
+			while (t > 0 && task_ids[t - 1] == s->task_ids[k])
+				t--;
+			for (; t < p->ntasks && task_ids[t] == s->task_ids[k]; t++)
+			{
+				if (ndrop == cap)
+				{
+					cap = cap * 2 + 16;
+					drop = (visit_key *) repalloc_huge(drop, cap * sizeof(visit_key));
+				}
+				memcpy(drop[ndrop].subject, p->old[v].key.subject, VISIT_SUBJECT_LEN);
+				visit_key_set_num(&drop[ndrop], p->tasks[t].rank);
+				ndrop++;
+			}
+		}
+	}
+	{
+		void	   *tmp = plan_alloc(p, ndrop * sizeof(visit_key));
+
+		visits_sort(drop, tmp, ndrop, sizeof(visit_key), sizeof(visit_key));
+		pfree(tmp);
+	}
+	p->ntargets = visits_subtract(p->targets, p->ntargets, drop, ndrop);
+	pfree(drop);
+}
+
+static int
+member_index_cmp(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a,
+				y = *(const uint32 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+group_targets(YearPlan *p)
+{
+	size_t		bad = 0;
+	visits_status st;
+	size_t		table_size = 2;
+	uint32	   *table;
+	size_t	   *rep;
+	uint32	   *members;
+
+	p->spans = (visit_span *) plan_alloc(p, p->ntargets * sizeof(visit_span));
+	st = visits_group(p->ranked, p->ntasks, p->targets, p->ntargets, p->spans, &p->nvisits, &bad);
+	if (st == VISITS_BAD_INTERVAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period ends before it starts: %s to %s",
+						day_text(p->ranked[bad].start), day_text(p->ranked[bad].end))));
+	if (st != VISITS_OK)
+		elog(ERROR, "visit planner: visits_group failed (%d) at %zu", (int) st, bad);
+
+	while (table_size <= p->nvisits * 2)
+		table_size *= 2;
+	table = (uint32 *) plan_alloc(p, table_size * sizeof(uint32));
+	rep = (size_t *) plan_alloc(p, Max(p->nvisits, 1) * sizeof(size_t));
+	p->combo_of = (uint32 *) plan_alloc(p, p->nvisits * sizeof(uint32));
+	p->ncombos = (int) visits_combine(p->targets, p->spans, p->nvisits, p->combo_of, rep, table, table_size);
+	pfree(table);
+
+	/* each set's tasks and draws in (task id, draw id) order, its window */
+	p->combos = (TaskSet *) plan_alloc(p, p->ncombos * sizeof(TaskSet));
+	members = (uint32 *) plan_alloc(p, Max(p->ntasks, 1) * sizeof(uint32));
+	for (int c = 0; c < p->ncombos; c++)
+	{
+		const visit_span *sp = &p->spans[rep[c]];
+		TaskSet    *s = &p->combos[c];
+
+		memset(s, 0, sizeof(TaskSet));
+		s->n = (int) sp->count;
+		for (int k = 0; k < s->n; k++)
+			members[k] = (uint32) p->ranked[visit_key_num(&p->targets[sp->first + k])].key;
+		qsort(members, s->n, sizeof(uint32), member_index_cmp);
+		s->task_ids = (int64 *) plan_alloc(p, s->n * sizeof(int64));
+		s->draw_ids = (int64 *) plan_alloc(p, s->n * sizeof(int64));
+		for (int k = 0; k < s->n; k++)
+		{
+			s->task_ids[k] = p->tasks[members[k]].task_id;
+			s->draw_ids[k] = p->tasks[members[k]].draw_id;
+		}
+		s->start = sp->start;
+		s->end = sp->end;
+	}
+	pfree(members);
+	pfree(rep);
+}
+
+/* The lead department of every planned set, by visit_lead_department(task_ids) in one query. */
+static void
+lead_departments(YearPlan *p)
+{
+	int			total = 0,
+				k = 0;
+	int32	   *g;
+	int64	   *t;
+	Datum	   *gd;
+	char	   *sql;
+	Datum		args[2];
+	Oid			types[2] = {INT4ARRAYOID, INT8ARRAYOID};
+	int			rc;
+
+	if (p->ncombos == 0)
+		return;
+	for (int c = 0; c < p->ncombos; c++)
+		total += p->combos[c].n;
+	g = (int32 *) plan_alloc(p, total * sizeof(int32));
+	t = (int64 *) plan_alloc(p, total * sizeof(int64));
+	gd = (Datum *) plan_alloc(p, total * sizeof(Datum));
+	for (int c = 0; c < p->ncombos; c++)
+		for (int i = 0; i < p->combos[c].n; i++)
+		{
+			g[k] = c;
+			t[k] = p->combos[c].task_ids[i];
+			k++;
+		}
+	for (int i = 0; i < total; i++)
+		gd[i] = Int32GetDatum(g[i]);
+	args[0] = PointerGetDatum(construct_array(gd, total, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	args[1] = int8_array_datum(t, total);
+	sql = psprintf("SELECT u.g, %s.visit_lead_department(pg_catalog.array_agg(u.t ORDER BY u.t)) "
+				   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(g, t) GROUP BY u.g", p->nsp);
+	rc = SPI_execute_with_args(sql, 2, types, args, NULL, p->read_only, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != (uint64) p->ncombos)
+		elog(ERROR, "visit planner: lead departments of %d task sets: %d (%llu rows)", p->ncombos, rc,
+			 (unsigned long long) SPI_processed);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		gnull,
+					lnull;
+		int32		c = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &gnull));
+		Datum		lead = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &lnull);
+
+		if (gnull || c < 0 || c >= p->ncombos)
+			elog(ERROR, "visit planner: unexpected task set number");
+		if (lnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no lead department for a visit of tasks %s",
+							ids_text(p->combos[c].task_ids, p->combos[c].n))));
+		p->combos[c].lead = DatumGetInt64(lead);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* ---- comparing the new plan with the stored one ---------------------------------------------- */
+
+static int
+set_class_cmp(const TaskSet *a, const TaskSet *b)
+{
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	for (int i = 0; i < a->n; i++)
+		if (a->task_ids[i] != b->task_ids[i])
+			return a->task_ids[i] < b->task_ids[i] ? -1 : 1;
+	for (int i = 0; i < a->n; i++)
+		if (a->draw_ids[i] != b->draw_ids[i])
+			return a->draw_ids[i] < b->draw_ids[i] ? -1 : 1;
+	return 0;
+}
+
+static int
+set_full_cmp(const TaskSet *a, const TaskSet *b)
+{
+	int			c = set_class_cmp(a, b);
+
+	if (c != 0)
+		return c;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->end != b->end)
+		return a->end < b->end ? -1 : 1;
+	if (a->lead != b->lead)
+		return a->lead < b->lead ? -1 : 1;
+	return 0;
+}
+
+static int
+set_ptr_cmp(const void *a, const void *b)
+{
+	const TaskSet *x = *(TaskSet *const *) a;
+	const TaskSet *y = *(TaskSet *const *) b;
+	int			c = set_full_cmp(x, y);
+
+	if (c != 0)
+		return c;
+	/* stored sets first within equal ones */
+	return (x->id == 0) - (y->id == 0);
+}
+
+/*
+ * Classes (same tasks and draws) over stored and planned sets; a planned set equal in everything
+ * to a stored one takes its id.
+ */
+static void
+classify_sets(YearPlan *p)
+{
+	int			n = p->nsets + p->ncombos;
+	TaskSet   **all = (TaskSet **) plan_alloc(p, n * sizeof(TaskSet *));
+	uint32		cls = 0;
+	int64		same_id = 0;
+
+	for (int i = 0; i < p->nsets; i++)
+		all[i] = &p->sets[i];
+	for (int c = 0; c < p->ncombos; c++)
+		all[p->nsets + c] = &p->combos[c];
+	qsort(all, n, sizeof(TaskSet *), set_ptr_cmp);
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0 && set_class_cmp(all[i - 1], all[i]) != 0)
+			cls++;
+		if (i == 0 || set_full_cmp(all[i - 1], all[i]) != 0)
+			same_id = all[i]->id;	/* the stored equal one comes first, if any */
+		all[i]->cls = cls;
+		if (all[i]->id == 0)
+			all[i]->id = same_id;	/* still 0 if none is stored */
+	}
+	pfree(all);
+}
+
+/* ---- writing: new visits in bulk --------------------------------------------------------------- */
+
+#define VISIT_BATCH 1000
+
+/*
+ * Whether new visit rows can go in with table_multi_insert: a plain table with no triggers, rules
+ * or row-level security, columns uscc (12 bytes) and task_set_id (bigint), no stored generated
+ * columns, and no default that is volatile other than nextval() (COPY FROM's condition for its
+ * multi-insert). Fills the default expressions of the other columns.
+ */
+static bool
+bulk_insert_possible(Relation rel, AttrNumber uscc_att, AttrNumber set_att, ExprState **defaults)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL || rel->rd_rules != NULL)
+		return false;
+	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_NONE)
+		return false;
+	if (desc->constr && desc->constr->has_generated_stored)
+		return false;
+	if (uscc_att <= 0 || set_att <= 0)
+		return false;
+	if (TupleDescAttr(desc, uscc_att - 1)->attlen != VISIT_SUBJECT_LEN || TupleDescAttr(desc, uscc_att - 1)->attbyval
+		|| TupleDescAttr(desc, set_att - 1)->atttypid != INT8OID)
+		return false;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Node	   *def;
+
+		defaults[i] = NULL;
+		if (att->attisdropped || i + 1 == uscc_att || i + 1 == set_att)
+			continue;
+		def = build_column_default(rel, i + 1);
+		if (def == NULL)
+			continue;
+		if (contain_volatile_functions_not_nextval(def))
+			return false;
+		defaults[i] = ExecInitExpr(expression_planner((Expr *) def), NULL);
+	}
+	return true;
+}
+
+/* The same rows through SQL: INSERT ... SELECT FROM unnest, for tables with triggers, RLS, ... */
+static void
+insert_visits_sql(YearPlan *p, Oid uscc_type, const size_t *which, size_t n)
+{
+	Datum	   *codes = (Datum *) plan_alloc(p, n * sizeof(Datum));
+	int64	   *sets = (int64 *) plan_alloc(p, n * sizeof(int64));
+	Datum		args[2];
+	Oid			types[2];
+	char	   *sql;
+	int			rc;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		codes[i] = PointerGetDatum(p->targets[p->spans[which[i]].first].subject);
+		sets[i] = p->combos[p->combo_of[which[i]]].id;
+	}
+	types[0] = get_array_type(uscc_type);
+	types[1] = INT8ARRAYOID;
+	if (!OidIsValid(types[0]))
+		elog(ERROR, "visit planner: no array type for the subject code");
+	args[0] = PointerGetDatum(construct_array(codes, (int) n, uscc_type, VISIT_SUBJECT_LEN, false, TYPALIGN_CHAR));
+	args[1] = int8_array_datum(sets, (int) n);
+	sql = psprintf("INSERT INTO %s.visit (uscc, task_set_id) SELECT u.uscc, u.s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(uscc, s)",
+				   p->nsp);
+	rc = SPI_execute_with_args(sql, 2, types, args, NULL, false, 0);
+	if (rc != SPI_OK_INSERT || SPI_processed != n)
+		elog(ERROR, "visit planner: inserting %zu visits: %d", n, rc);
+	pfree(codes);
+	pfree(sets);
+}
+
+/*
+ * Inserts the visits spans[which[i]] (subject, task set) into visit, other columns by their
+ * defaults, as INSERT INTO visit (uscc, task_set_id) would: privileges, NOT NULL and CHECK
+ * constraints and unique indexes are checked; written in batches with table_multi_insert and the
+ * index entries made like COPY FROM does.
+ */
+static void
+insert_visits(YearPlan *p, const size_t *which, size_t n)
+{
+	Oid			relid = get_relname_relid("visit", p->nspid);
+	Relation	rel;
+	TupleDesc	desc;
+	AttrNumber	uscc_att,
+				set_att;
+	ExprState **defaults;
+	Oid			uscc_type;
+	EState	   *estate;
+	ExprContext *econtext;
+	RangeTblEntry *rte;
+	ResultRelInfo *rri;
+	BulkInsertState bistate;
+	CommandId	cid;
+	TupleTableSlot *slots[VISIT_BATCH];
+	int			nslots = 0,
+				used = 0;
+	MemoryContext oldcxt;
+
+	if (n == 0)
+		return;
+	if (!OidIsValid(relid))
+		elog(ERROR, "visit planner: table visit not found");
+	rel = table_open(relid, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	uscc_att = get_attnum(relid, "uscc");
+	set_att = get_attnum(relid, "task_set_id");
+	if (uscc_att <= 0 || set_att <= 0)
+		elog(ERROR, "visit planner: table visit has no column uscc or task_set_id");
+	uscc_type = TupleDescAttr(desc, uscc_att - 1)->atttypid;
+	defaults = (ExprState **) palloc0(desc->natts * sizeof(ExprState *));
+
+	/* the privileges INSERT INTO visit (uscc, task_set_id) needs */
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_INSERT;
+	rte->insertedCols = bms_add_member(bms_make_singleton(uscc_att - FirstLowInvalidHeapAttributeNumber),
+									   set_att - FirstLowInvalidHeapAttributeNumber);
+	ExecCheckRTPerms(list_make1(rte), true);
+
+	if (!bulk_insert_possible(rel, uscc_att, set_att, defaults))
+	{
+		table_close(rel, NoLock);
+		insert_visits_sql(p, uscc_type, which, n);
+		return;
+	}
+
+	estate = CreateExecutorState();
+	ExecInitRangeTable(estate, list_make1(rte));
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	CheckValidResultRel(rri, CMD_INSERT);
+	ExecOpenIndices(rri, false);
+	econtext = GetPerTupleExprContext(estate);
+	bistate = GetBulkInsertState();
+	cid = GetCurrentCommandId(true);
+
+	for (size_t i = 0; i <= n; i++)
+	{
+		TupleTableSlot *slot;
+
+		if (used == VISIT_BATCH || (i == n && used > 0))
+		{
+			oldcxt = MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
+			table_multi_insert(rel, slots, used, cid, 0, bistate);
+			MemoryContextSwitchTo(oldcxt);
+			for (int k = 0; k < used; k++)
+			{
+				List	   *recheck = NIL;
+
+				if (rri->ri_NumIndices > 0)
+					recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, NULL, NIL);
+				if (recheck != NIL)
+					elog(ERROR, "visit planner: table visit has a deferred constraint");
+				ExecClearTuple(slots[k]);
+			}
+			ResetPerTupleExprContext(estate);
+			used = 0;
+		}
+		if (i == n)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		if (used == nslots)
+			slots[nslots++] = table_slot_create(rel, NULL);
+		slot = slots[used];
+		ExecClearTuple(slot);
+		for (int a = 0; a < desc->natts; a++)
+		{
+			if (a + 1 == uscc_att)
+			{
+				slot->tts_values[a] = PointerGetDatum(p->targets[p->spans[which[i]].first].subject);
+				slot->tts_isnull[a] = false;
+			}
+			else if (a + 1 == set_att)
+			{
+				slot->tts_values[a] = Int64GetDatum(p->combos[p->combo_of[which[i]]].id);
+				slot->tts_isnull[a] = false;
+			}
+			else if (defaults[a] != NULL)
+				slot->tts_values[a] = ExecEvalExprSwitchContext(defaults[a], econtext, &slot->tts_isnull[a]);
+			else
+			{
+				slot->tts_values[a] = (Datum) 0;
+				slot->tts_isnull[a] = true;
+			}
+		}
+		ExecStoreVirtualTuple(slot);
+		slot->tts_tableOid = relid;
+		if (desc->constr)
+			ExecConstraints(rri, slot, estate);
+		/* the row's own copy, so the per-tuple memory of the defaults can go */
+		ExecMaterializeSlot(slot);
+		used++;
+	}
+
+	for (int k = 0; k < nslots; k++)
+		ExecDropSingleTupleTableSlot(slots[k]);
+	FreeBulkInsertState(bistate);
+	table_finish_bulk_insert(rel, 0);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+}
+
+/* ---- plan_visits: write what changed ----------------------------------------------------------- */
+
+static void
+run_ids(YearPlan *p, const char *sql_fmt, const int64 *ids, size_t n)
+{
+	char	   *sql;
+	Datum		arg;
+	Oid			type = INT8ARRAYOID;
+	int			rc;
+
+	if (n == 0)
+		return;
+	sql = psprintf(sql_fmt, p->nsp);
+	arg = int8_array_datum(ids, (int) n);
+	rc = SPI_execute_with_args(sql, 1, &type, &arg, NULL, false, 0);
+	if (rc < 0 || SPI_processed != n)
+		elog(ERROR, "visit planner: %s changed %llu rows, expected %zu", sql, (unsigned long long) SPI_processed, n);
+}
+
+static void
+store_new_sets(YearPlan *p)
+{
+	SPIPlanPtr	plan = NULL;
+	Oid			types[6] = {INT4OID, INT8ARRAYOID, INT8ARRAYOID, DATEOID, DATEOID, INT8OID};
+
+	for (int c = 0; c < p->ncombos; c++)
+	{
+		TaskSet    *s = &p->combos[c];
+		Datum		args[6];
+		bool		isnull;
+		int			rc;
+
+		if (s->id != 0)
+			continue;
+		if (plan == NULL)
+		{
+			char	   *sql = psprintf("INSERT INTO %s.visit_task_set (year, task_ids, draw_ids, window_start, window_end, lead_department_id) "
+									   "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", p->nsp);
+
+			plan = SPI_prepare(sql, 6, types);
+			if (plan == NULL)
+				elog(ERROR, "visit planner: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		}
+		args[0] = Int32GetDatum(p->year);
+		args[1] = int8_array_datum(s->task_ids, s->n);
+		args[2] = int8_array_datum(s->draw_ids, s->n);
+		args[3] = DateADTGetDatum(s->start);
+		args[4] = DateADTGetDatum(s->end);
+		args[5] = Int64GetDatum(s->lead);
+		rc = SPI_execute_plan(plan, args, NULL, false, 0);
+		if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			elog(ERROR, "visit planner: storing a task set: %d", rc);
+		s->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		SPI_freetuptable(SPI_tuptable);
+	}
+	if (plan)
+		SPI_freeplan(plan);
+}
+
+static void
+write_changes(YearPlan *p)
+{
+	OldVisit   *old;
+	size_t		nold = 0;
+	visit_key  *okeys,
+			   *nkeys;
+	size_t	   *old_match,
+			   *new_match;
+	int64	   *del,
+			   *upd_id,
+			   *upd_set,
+			   *gone;
+	size_t		ndel = 0,
+				nupd = 0,
+				nins = 0,
+				ngone = 0,
+				bad;
+	size_t	   *ins;
+
+	classify_sets(p);
+
+	/* the stored visits that are not pinned, by (subject, class) */
+	old = (OldVisit *) plan_alloc(p, p->nold * sizeof(OldVisit));
+	for (size_t i = 0; i < p->nold; i++)
+	{
+		if (p->pinned[i])
+		{
+			p->sets[p->old[i].set].kept = true;
+			continue;
+		}
+		old[nold] = p->old[i];
+		visit_key_set_num(&old[nold].key, p->sets[p->old[i].set].cls);
+		nold++;
+	}
+	{
+		void	   *tmp = plan_alloc(p, nold * sizeof(OldVisit));
+
+		visits_sort(old, tmp, nold, sizeof(OldVisit), sizeof(visit_key));
+		pfree(tmp);
+	}
+	okeys = (visit_key *) plan_alloc(p, nold * sizeof(visit_key));
+	for (size_t i = 0; i < nold; i++)
+		okeys[i] = old[i].key;
+	nkeys = (visit_key *) plan_alloc(p, p->nvisits * sizeof(visit_key));
+	for (size_t j = 0; j < p->nvisits; j++)
+	{
+		memcpy(nkeys[j].subject, p->targets[p->spans[j].first].subject, VISIT_SUBJECT_LEN);
+		visit_key_set_num(&nkeys[j], p->combos[p->combo_of[j]].cls);
+	}
+	old_match = (size_t *) plan_alloc(p, nold * sizeof(size_t));
+	new_match = (size_t *) plan_alloc(p, p->nvisits * sizeof(size_t));
+	if (visits_match(okeys, nold, nkeys, p->nvisits, old_match, new_match, &bad) != VISITS_OK)
+		elog(ERROR, "visit planner: visits_match: input %zu not sorted", bad);
+	pfree(okeys);
+	pfree(nkeys);
+
+	store_new_sets(p);
+	for (int i = 0; i < p->nsets; i++)
+		for (int c = 0; c < p->ncombos && !p->sets[i].kept; c++)
+			if (p->combos[c].id == p->sets[i].id)
+				p->sets[i].kept = true;
+
+	del = (int64 *) plan_alloc(p, nold * sizeof(int64));
+	upd_id = (int64 *) plan_alloc(p, nold * sizeof(int64));
+	upd_set = (int64 *) plan_alloc(p, nold * sizeof(int64));
+	for (size_t i = 0; i < nold; i++)
+	{
+		if (old_match[i] == VISITS_NONE)
+			del[ndel++] = old[i].id;
+		else
+		{
+			int64		now_set = p->combos[p->combo_of[old_match[i]]].id;
+
+			if (p->sets[old[i].set].id != now_set)
+			{
+				upd_id[nupd] = old[i].id;
+				upd_set[nupd] = now_set;
+				nupd++;
+			}
+		}
+	}
+	ins = (size_t *) plan_alloc(p, p->nvisits * sizeof(size_t));
+	for (size_t j = 0; j < p->nvisits; j++)
+		if (new_match[j] == VISITS_NONE)
+			ins[nins++] = j;
+
+	run_ids(p, "DELETE FROM %s.visit v WHERE v.id OPERATOR(pg_catalog.=) ANY ($1)", del, ndel);
+	if (nupd > 0)
+	{
+		char	   *sql = psprintf("UPDATE %s.visit v SET task_set_id = u.s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(id, s) "
+								   "WHERE v.id OPERATOR(pg_catalog.=) u.id", p->nsp);
+		Datum		args[2];
+		Oid			types[2] = {INT8ARRAYOID, INT8ARRAYOID};
+		int			rc;
+
+		args[0] = int8_array_datum(upd_id, (int) nupd);
+		args[1] = int8_array_datum(upd_set, (int) nupd);
+		rc = SPI_execute_with_args(sql, 2, types, args, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE || SPI_processed != nupd)
+			elog(ERROR, "visit planner: repointing %zu visits: %d", nupd, rc);
+	}
+	insert_visits(p, ins, nins);
+
+	/* stored sets no visit uses any more */
+	gone = (int64 *) plan_alloc(p, Max(p->nsets, 1) * sizeof(int64));
+	for (int i = 0; i < p->nsets; i++)
+		if (!p->sets[i].kept)
+			gone[ngone++] = p->sets[i].id;
+	run_ids(p, "DELETE FROM %s.visit_task_set s WHERE s.id OPERATOR(pg_catalog.=) ANY ($1)", gone, ngone);
+}
+
+/* ---- entry points -------------------------------------------------------------------------------- */
+
+static void
+plan_make(YearPlan *p, FunctionCallInfo fcinfo, int32 year, bool read_only)
+{
+	Oid			nspid = get_func_namespace(fcinfo->flinfo->fn_oid);
+
+	if (year < 1 || year > 5874897)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("year %d is out of range", year)));
+	memset(p, 0, sizeof(YearPlan));
+	p->year = year;
+	p->read_only = read_only;
+	p->nspid = nspid;
+	p->nsp = quote_identifier(get_namespace_name(nspid));
+	p->cxt = AllocSetContextCreate(CurrentMemoryContext, "visit plan", ALLOCSET_DEFAULT_SIZES);
+}
+
+/* Reads everything and makes the new plan (the visits not pinned, with their sets and leads). */
+static void
+plan_compute(YearPlan *p)
+{
+	read_stored(p);
+	read_targets(p);
+	drop_pinned_targets(p);
+	group_targets(p);
+	lead_departments(p);
+}
+
+PG_FUNCTION_INFO_V1(plan_visits);
+Datum
+plan_visits(PG_FUNCTION_ARGS)
+{
+	YearPlan	p;
+	char	   *sql;
+	int64		result;
+
+	plan_make(&p, fcinfo, PG_GETARG_INT32(0), false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "visit planner: SPI_connect failed");
+	/*
+	 * One planner at a time; record_visit_result (FOR SHARE on the visit) waits, and results
+	 * recorded directly in inspection cannot slip in between deciding what is pinned and writing.
+	 */
+	sql = psprintf("LOCK TABLE %s.visit, %s.visit_task_set IN EXCLUSIVE MODE", p.nsp, p.nsp);
+	if (SPI_execute(sql, false, 0) < 0)
+		elog(ERROR, "visit planner: %s failed", sql);
+	sql = psprintf("LOCK TABLE %s.inspection IN SHARE MODE", p.nsp);
+	if (SPI_execute(sql, false, 0) < 0)
+		elog(ERROR, "visit planner: %s failed", sql);
+	plan_compute(&p);
+	write_changes(&p);
+	result = (int64) p.nvisits + (int64) p.npinned;
+	SPI_finish();
+	MemoryContextDelete(p.cxt);
+	if (result > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("year %d has %lld visits, more than an integer counts", PG_GETARG_INT32(0), (long long) result)));
+	PG_RETURN_INT32((int32) result);
+}
+
+PG_FUNCTION_INFO_V1(visit_plan);
+Datum
+visit_plan(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	YearPlan	p;
+
+	InitMaterializedSRF(fcinfo, 0);
+	plan_make(&p, fcinfo, PG_GETARG_INT32(0), true);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "visit planner: SPI_connect failed");
+	plan_compute(&p);
+	for (int c = 0; c < p.ncombos; c++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(p.cxt);
+
+		p.combos[c].task_array = int8_array_datum(p.combos[c].task_ids, p.combos[c].n);
+		p.combos[c].draw_array = int8_array_datum(p.combos[c].draw_ids, p.combos[c].n);
+		MemoryContextSwitchTo(old);
+	}
+	for (size_t j = 0; j < p.nvisits; j++)
+	{
+		TaskSet    *s = &p.combos[p.combo_of[j]];
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+
+		values[0] = PointerGetDatum(p.targets[p.spans[j].first].subject);
+		values[1] = DateADTGetDatum(p.spans[j].start);
+		values[2] = DateADTGetDatum(p.spans[j].end);
+		values[3] = s->task_array;
+		values[4] = s->draw_array;
+		values[5] = Int64GetDatum(s->lead);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	MemoryContextDelete(p.cxt);
+	return (Datum) 0;
 }

@@ -186,19 +186,19 @@ CREATE TRIGGER draw_record_refuse_merged BEFORE INSERT ON @extschema@.draw_recor
 -- ---- visits ---------------------------------------------------------------------------------
 
 -- One entry into one subject (进一次门) by every department whose drawn tasks share a day.
--- The tasks are kept as two parallel arrays (task_ids[i] was drawn by draw_ids[i]) rather than a
--- row per task: a year has one row per visit, and plan_visits writes a million targets in about
--- the time it takes to sort them (bench/visits.sh). visit_task shows them as rows.
-CREATE TABLE @extschema@.visit (
+-- What a visit is made of - its tasks, the draws that drew the subject for them, the days they
+-- share and the lead department - is the same for every subject visited by those tasks, so it is
+-- kept once per year and set of tasks in visit_task_set, and a visit is a small row: its subject
+-- and its task set. plan_visits writes a million targets' visits in about the time it takes to
+-- sort them (bench/visits.sh); the views show a visit with everything it is made of.
+CREATE TABLE @extschema@.visit_task_set (
     id                  bigserial PRIMARY KEY,
     year                integer NOT NULL,
-    uscc                @extschema@.uscc NOT NULL,
-    lead_department_id  bigint NOT NULL,
-    window_start        date NOT NULL,
-    window_end          date NOT NULL,
     task_ids            bigint[] NOT NULL,
     draw_ids            bigint[] NOT NULL,
-    planned_at          timestamptz NOT NULL DEFAULT now(),
+    window_start        date NOT NULL,
+    window_end          date NOT NULL,
+    lead_department_id  bigint NOT NULL,
     CONSTRAINT "visit window_end is not before window_start" CHECK (window_end >= window_start),
     CONSTRAINT "visit year is the year of its window" CHECK (year = extract(year FROM window_start)),
     CONSTRAINT "visit has one draw per task and at least one task" CHECK (
@@ -206,16 +206,29 @@ CREATE TABLE @extschema@.visit (
         AND pg_catalog.cardinality(task_ids) = pg_catalog.cardinality(draw_ids)
         AND pg_catalog.array_ndims(task_ids) = 1 AND pg_catalog.array_ndims(draw_ids) = 1
         AND pg_catalog.array_position(task_ids, NULL) IS NULL
-        AND pg_catalog.array_position(draw_ids, NULL) IS NULL)
+        AND pg_catalog.array_position(draw_ids, NULL) IS NULL),
+    CONSTRAINT "a task set is kept once" UNIQUE (year, task_ids, draw_ids, window_start, window_end, lead_department_id)
 );
-CREATE INDEX visit_uscc_year_idx ON @extschema@.visit (uscc, year);
+COMMENT ON TABLE @extschema@.visit_task_set IS
+    'what visits (联合检查) are made of, once per year and set of drawn tasks: the tasks (task_ids[i] drawn by draw_ids[i], in task id order), the days window_start..window_end they share, the lead department; written by plan_visits(), which removes a set when no visit uses it any more. Never changed: a visit whose window or lead changes moves to another set';
+COMMENT ON COLUMN @extschema@.visit_task_set.year IS 'the year of the tasks'' periods (plan_visits(year) makes and remakes the year''s visits)';
+COMMENT ON COLUMN @extschema@.visit_task_set.lead_department_id IS
+    'the department that leads the visits: the initiator of a joint task among the tasks, else the department with most items, then the lowest id (visit_lead_department)';
+COMMENT ON COLUMN @extschema@.visit_task_set.window_start IS 'first day on which every task of the set is open (the latest period_start)';
+COMMENT ON COLUMN @extschema@.visit_task_set.window_end IS 'last day on which every task of the set is open (the earliest period_end)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_task_set', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_task_set_id_seq', '');
+
+CREATE TABLE @extschema@.visit (
+    id                  bigserial PRIMARY KEY,
+    uscc                @extschema@.uscc NOT NULL,
+    task_set_id         bigint NOT NULL,
+    planned_at          timestamptz NOT NULL DEFAULT now()
+);
 COMMENT ON TABLE @extschema@.visit IS
-    'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share the days window_start..window_end; made by plan_visits(); task_ids[i] was drawn by draw_ids[i], in task id order';
-COMMENT ON COLUMN @extschema@.visit.year IS 'the year of the tasks'' periods (plan_visits(year) makes and remakes the year''s visits)';
-COMMENT ON COLUMN @extschema@.visit.lead_department_id IS
-    'the department that leads the visit: the initiator of a joint task in it, else the department with most items, then the lowest id';
-COMMENT ON COLUMN @extschema@.visit.window_start IS 'first day on which every task of the visit is open (the latest period_start)';
-COMMENT ON COLUMN @extschema@.visit.window_end IS 'last day on which every task of the visit is open (the earliest period_end)';
+    'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share days; made by plan_visits(). What the visit is made of is its task set (visit_task_set); v_joint_visits shows both. Indexed by id only, and task_set_id is not a foreign key: every index entry or check per row adds a third or more to the time plan_visits takes to write a year (doc/joint-checks.md); plan_visits, the only writer, removes a set only when no visit uses it';
+COMMENT ON COLUMN @extschema@.visit.task_set_id IS 'the visit''s tasks, draws, window and lead department (visit_task_set.id)';
+COMMENT ON COLUMN @extschema@.visit.planned_at IS 'when plan_visits() first made the visit (a visit made again keeps it)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_id_seq', '');
 
@@ -236,8 +249,9 @@ CREATE TRIGGER visit_follow_uscc AFTER UPDATE OF uscc ON @extschema@.subject
 
 CREATE VIEW @extschema@.visit_task AS
 SELECT v.id AS visit_id, v.uscc, u.task_id, u.draw_id
-  FROM @extschema@.visit v,
-       LATERAL ROWS FROM (pg_catalog.unnest(v.task_ids), pg_catalog.unnest(v.draw_ids)) AS u(task_id, draw_id);
+  FROM @extschema@.visit v
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id,
+       LATERAL ROWS FROM (pg_catalog.unnest(s.task_ids), pg_catalog.unnest(s.draw_ids)) AS u(task_id, draw_id);
 COMMENT ON VIEW @extschema@.visit_task IS 'the tasks of each visit, one row per task, with the draw that drew the subject for it';
 
 -- The window function that hands each subject's targets to C in one pass.
@@ -285,119 +299,25 @@ END;
 COMMENT ON FUNCTION @extschema@.visit_lead_department(bigint[]) IS
     'the lead department of a visit of these tasks: the initiator of a joint task among them (the one with most departments, then most items, then the lowest task id); otherwise the department with most of the visit''s items, then the lowest department id; a visit of tasks without items falls back to the lowest initiating department';
 
--- The visits a year would get: one sorted pass over the live drawn targets, grouped in C.
+-- The visits a year would get, and making them: both in C (src/pg/visits_fn.c): the year's
+-- drawn tasks, targets, task sets, visits and inspections are read with one query each, the targets
+-- sorted by subject with a radix sort and grouped by visits_group(), and only what changed is
+-- written.
 CREATE FUNCTION @extschema@.visit_plan(year integer)
     RETURNS TABLE (uscc @extschema@.uscc, window_start date, window_end date, task_ids bigint[],
                    draw_ids bigint[], lead_department_id bigint)
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    SET search_path = @extschema@, pg_temp
-BEGIN ATOMIC
-    WITH
-    -- visits with a recorded inspection are pinned: their targets are not grouped again
-    pinned_target AS (
-        SELECT DISTINCT v.uscc, u.task_id
-          FROM @extschema@.inspection i
-          JOIN @extschema@.visit v ON v.uscc OPERATOR(@extschema@.=) i.uscc
-                                  AND v.year OPERATOR(pg_catalog.=) visit_plan.year
-                                  AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids)
-          CROSS JOIN LATERAL pg_catalog.unnest(v.task_ids) u(task_id)
-    ),
-    -- the live drawn targets of the tasks whose period starts in the year
-    target AS (
-        SELECT dt.uscc, t.id AS task_id, d.id AS draw_id, t.period_start, t.period_end
-          FROM @extschema@.draw_record d
-          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) d.task_id
-          JOIN @extschema@.draw_target dt ON dt.draw_id OPERATOR(pg_catalog.=) d.id
-         WHERE d.cancelled_at IS NULL
-           AND t.period_start OPERATOR(pg_catalog.>=) pg_catalog.make_date(visit_plan.year, 1, 1)
-           AND t.period_start OPERATOR(pg_catalog.<=) pg_catalog.make_date(visit_plan.year, 12, 31)
-           AND NOT EXISTS (SELECT 1 FROM pinned_target p
-                            WHERE p.uscc OPERATOR(@extschema@.=) dt.uscc AND p.task_id OPERATOR(pg_catalog.=) t.id)
-    ),
-    -- C groups each subject's rows (visits.c); the first row of each visit carries it
-    planned AS (
-        SELECT gr.uscc, (gr.v).window_start, (gr.v).window_end, (gr.v).task_ids, (gr.v).draw_ids
-          FROM (SELECT tg.uscc, @extschema@.visit_summary(tg.period_start, tg.period_end, tg.task_id, tg.draw_id)
-                                OVER (PARTITION BY tg.uscc ORDER BY tg.period_end, tg.period_start, tg.task_id) AS v
-                  FROM target tg) gr
-         WHERE gr.v IS NOT NULL
-    ),
-    lead AS MATERIALIZED (   -- once per distinct set of tasks, not per visit
-        SELECT s.task_ids, @extschema@.visit_lead_department(s.task_ids) AS department_id
-          FROM (SELECT DISTINCT p.task_ids FROM planned p) s
-    )
-    SELECT p.uscc, p.window_start, p.window_end, p.task_ids, p.draw_ids, l.department_id
-      FROM planned p JOIN lead l ON l.task_ids OPERATOR(pg_catalog.=) p.task_ids;
-END;
+    AS 'MODULE_PATHNAME', 'visit_plan'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp;
 COMMENT ON FUNCTION @extschema@.visit_plan(integer) IS
-    'the visits plan_visits(year) would make, without making them: for every subject, its live drawn targets of tasks whose period starts in the year (less those in visits with a recorded inspection) grouped into the fewest visits whose tasks share a day, with window, task and draw ids and lead department';
+    'the visits plan_visits(year) would make, without making them: for every subject, its live drawn targets of tasks whose period starts in the year (less those in visits with a recorded inspection) grouped into the fewest visits whose tasks share a day, with window, task and draw ids and lead department; by subject, then window';
 
 CREATE FUNCTION @extschema@.plan_visits(year integer) RETURNS integer
-    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-    SET search_path = @extschema@, pg_temp
-AS $$
-DECLARE
-    y constant integer := plan_visits.year;
-    result integer;
-BEGIN
-    IF y NOT BETWEEN 1 AND 5874897 THEN
-        RAISE EXCEPTION 'year % is out of range', y USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- One planner at a time; record_visit_result (FOR SHARE on the visit) waits, and results
-    -- recorded directly in inspection cannot slip in between deciding what is pinned and rebuilding.
-    LOCK TABLE @extschema@.visit IN EXCLUSIVE MODE;
-    LOCK TABLE @extschema@.inspection IN SHARE MODE;
-
-    WITH
-    plan AS MATERIALIZED (SELECT * FROM @extschema@.visit_plan(y)),
-    -- the year's visits without a recorded inspection: remade (or kept when made again)
-    old AS MATERIALIZED (
-        SELECT v.id, v.uscc, v.task_ids, v.draw_ids FROM @extschema@.visit v
-         WHERE v.year OPERATOR(pg_catalog.=) y
-           AND NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
-                            WHERE i.uscc OPERATOR(@extschema@.=) v.uscc AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids))
-    ),
-    -- an existing visit that the new plan makes again (same subject, tasks and draws) keeps its id
-    removed AS (
-        DELETE FROM @extschema@.visit v USING old o
-         WHERE v.id OPERATOR(pg_catalog.=) o.id
-           AND NOT EXISTS (SELECT 1 FROM plan p
-                            WHERE p.uscc OPERATOR(@extschema@.=) o.uscc AND p.task_ids OPERATOR(pg_catalog.=) o.task_ids
-                              AND p.draw_ids OPERATOR(pg_catalog.=) o.draw_ids)
-        RETURNING v.id
-    ),
-    kept AS (
-        UPDATE @extschema@.visit v
-           SET window_start = p.window_start, window_end = p.window_end,
-               lead_department_id = p.lead_department_id
-          FROM plan p, old o
-         WHERE o.id OPERATOR(pg_catalog.=) v.id
-           AND o.uscc OPERATOR(@extschema@.=) p.uscc AND o.task_ids OPERATOR(pg_catalog.=) p.task_ids
-           AND o.draw_ids OPERATOR(pg_catalog.=) p.draw_ids
-           AND (v.window_start, v.window_end, v.lead_department_id)
-               IS DISTINCT FROM (p.window_start, p.window_end, p.lead_department_id)
-        RETURNING v.id
-    ),
-    added AS (
-        INSERT INTO @extschema@.visit (year, uscc, lead_department_id, window_start, window_end, task_ids, draw_ids)
-        SELECT y, p.uscc, p.lead_department_id, p.window_start, p.window_end, p.task_ids, p.draw_ids
-          FROM plan p
-         WHERE NOT EXISTS (SELECT 1 FROM old o
-                            WHERE o.uscc OPERATOR(@extschema@.=) p.uscc AND o.task_ids OPERATOR(pg_catalog.=) p.task_ids
-                              AND o.draw_ids OPERATOR(pg_catalog.=) p.draw_ids)
-        RETURNING id
-    )
-    -- (removed, kept and added run to completion whether read or not)
-    SELECT count(*) FROM plan INTO result;
-    RETURN result + (SELECT count(*) FROM @extschema@.visit v
-                      WHERE v.year OPERATOR(pg_catalog.=) y
-                        AND EXISTS (SELECT 1 FROM @extschema@.inspection i
-                                     WHERE i.uscc OPERATOR(@extschema@.=) v.uscc
-                                       AND i.task_id OPERATOR(pg_catalog.=) ANY (v.task_ids)));
-END
-$$;
+    AS 'MODULE_PATHNAME', 'plan_visits'
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp;
 COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
-    'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent: a visit made again keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade';
+    'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs';
 
 -- ---- what a visit is: subject, departments, items, inspectors; the comprehensive checklist ----
 
@@ -410,40 +330,42 @@ COMMENT ON VIEW @extschema@.task_department IS
     'the departments whose items a task holds (two or more make it a joint task); each records its own result';
 
 CREATE VIEW @extschema@.v_joint_visits AS
-SELECT v.id AS visit_id, v.uscc, v.lead_department_id,
+SELECT v.id AS visit_id, v.uscc, s.lead_department_id,
        ARRAY(SELECT DISTINCT ci.department_id
-               FROM pg_catalog.unnest(v.task_ids) u(task_id)
+               FROM pg_catalog.unnest(s.task_ids) u(task_id)
                JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
                JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
               ORDER BY 1) AS department_ids,
        ARRAY(SELECT DISTINCT ti.item_id
-               FROM pg_catalog.unnest(v.task_ids) u(task_id)
+               FROM pg_catalog.unnest(s.task_ids) u(task_id)
                JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
               ORDER BY 1) AS item_ids,
-       v.window_start, v.window_end,
-       v.year, v.task_ids, v.draw_ids,
+       s.window_start, s.window_end,
+       s.year, s.task_ids, s.draw_ids,
        ARRAY(SELECT DISTINCT a.inspector_id
-               FROM pg_catalog.unnest(v.draw_ids) u(draw_id)
+               FROM pg_catalog.unnest(s.draw_ids) u(draw_id)
                JOIN @extschema@.assignment a ON a.draw_id OPERATOR(pg_catalog.=) u.draw_id
                                             AND a.uscc OPERATOR(@extschema@.=) v.uscc
               ORDER BY 1) AS inspector_ids,
-       s.name AS subject_name,
+       sub.name AS subject_name,
        ld.name AS lead_department_name
   FROM @extschema@.visit v
-  LEFT JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) v.uscc
-  LEFT JOIN @extschema@.department ld ON ld.id OPERATOR(pg_catalog.=) v.lead_department_id;
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+  LEFT JOIN @extschema@.subject sub ON sub.uscc OPERATOR(@extschema@.=) v.uscc
+  LEFT JOIN @extschema@.department ld ON ld.id OPERATOR(pg_catalog.=) s.lead_department_id;
 COMMENT ON VIEW @extschema@.v_joint_visits IS
     'visits (联合检查) with their subject, lead department, departments and items (of the visit''s tasks), the window of shared days, the tasks and draws, and the inspectors matched to the subject by those draws (all departments)';
 
 CREATE VIEW @extschema@.v_visit_checklist AS
 SELECT v.id AS visit_id, ci.department_id, ci.id AS item_id, ci.name AS item_name,
        dep.name AS department_name, ci.code AS item_code, ci.category, ci.legal_basis, ci.key_supervision,
-       (ci.department_id OPERATOR(pg_catalog.=) v.lead_department_id) AS lead_department,
-       it.task_ids, v.uscc, v.window_start, v.window_end
+       (ci.department_id OPERATOR(pg_catalog.=) s.lead_department_id) AS lead_department,
+       it.task_ids, v.uscc, s.window_start, s.window_end
   FROM @extschema@.visit v
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
   CROSS JOIN LATERAL (
         SELECT ti.item_id, array_agg(u.task_id ORDER BY u.task_id) AS task_ids
-          FROM pg_catalog.unnest(v.task_ids) u(task_id)
+          FROM pg_catalog.unnest(s.task_ids) u(task_id)
           JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
          GROUP BY ti.item_id) it
   JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) it.item_id
@@ -460,7 +382,8 @@ SELECT v.id AS visit_id, v.uscc, u.task_id, td.department_id, dep.name AS depart
        rc.problem_found, i.result_on, i.note,
        (i.result_code IS NOT NULL) AS recorded
   FROM @extschema@.visit v
-  CROSS JOIN LATERAL pg_catalog.unnest(v.task_ids) u(task_id)
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+  CROSS JOIN LATERAL pg_catalog.unnest(s.task_ids) u(task_id)
   JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
   JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) td.department_id
   LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
@@ -478,7 +401,7 @@ CREATE FUNCTION @extschema@.record_visit_result(visit_id bigint, department_id b
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    v           @extschema@.visit;
+    v           record;
     day         date := coalesce(record_visit_result.inspected_on, record_visit_result.result_on);
     dept_tasks  bigint[];
     stale       record;
@@ -490,7 +413,10 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     -- FOR SHARE: plan_visits (EXCLUSIVE on visit) cannot remake the visit under us
-    SELECT * INTO v FROM @extschema@.visit x WHERE x.id = record_visit_result.visit_id FOR SHARE;
+    SELECT x.id, x.uscc, s.year, s.window_start, s.window_end, s.task_ids, s.draw_ids INTO v
+      FROM @extschema@.visit x JOIN @extschema@.visit_task_set s ON s.id = x.task_set_id
+     WHERE x.id = record_visit_result.visit_id
+       FOR SHARE OF x;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'visit % does not exist', record_visit_result.visit_id
             USING ERRCODE = 'invalid_parameter_value';
@@ -552,10 +478,11 @@ COMMENT ON FUNCTION @extschema@.record_visit_result(bigint, bigint, text, date, 
 
 CREATE VIEW @extschema@.v_visit_report AS
 WITH part AS (
-    SELECT v.id AS visit_id, pg_catalog.date_trunc('month', v.window_start)::date AS month, td.department_id,
+    SELECT v.id AS visit_id, pg_catalog.date_trunc('month', s.window_start)::date AS month, td.department_id,
            bool_and(i.result_code IS NOT NULL) AS done
       FROM @extschema@.visit v
-      CROSS JOIN LATERAL pg_catalog.unnest(v.task_ids) u(task_id)
+      JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+      CROSS JOIN LATERAL pg_catalog.unnest(s.task_ids) u(task_id)
       JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
       LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
                                         AND i.uscc OPERATOR(@extschema@.=) v.uscc
@@ -565,9 +492,10 @@ WITH part AS (
     SELECT p.department_id, p.month, count(*) AS planned, count(*) FILTER (WHERE p.done) AS done
       FROM part p GROUP BY p.department_id, p.month
 ), led AS (
-    SELECT v.lead_department_id AS department_id, pg_catalog.date_trunc('month', v.window_start)::date AS month,
-           count(*) AS led, sum(pg_catalog.cardinality(v.task_ids)) AS pairs
-      FROM @extschema@.visit v GROUP BY 1, 2
+    SELECT s.lead_department_id AS department_id, pg_catalog.date_trunc('month', s.window_start)::date AS month,
+           count(*) AS led, sum(pg_catalog.cardinality(s.task_ids)) AS pairs
+      FROM @extschema@.visit v JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+     GROUP BY 1, 2
 )
 SELECT dep.id AS department_id, dep.name AS department_name, x.month,
        coalesce(t.planned, 0) AS visits_planned,
