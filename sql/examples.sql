@@ -378,12 +378,12 @@ SELECT record_visit_result(v.id, 65, 'no_problem', '2025-06-11', '2025-06-10')
   FROM visit v WHERE v.uscc = '91350203MAHK9QPPXN';
 -- and the results of the other visits, as the inspectors report them (in visit order)
 SELECT sum(written) AS inspections_written FROM (
-    SELECT record_visit_result(v.id, d, CASE WHEN v.id % 5 = 0 THEN 'corrected' ELSE 'no_problem' END,
+    SELECT record_visit_result(v.visit_id, d, CASE WHEN v.visit_id % 5 = 0 THEN 'corrected' ELSE 'no_problem' END,
                                v.window_start + 9, v.window_start + 7) AS written
-      FROM visit v, unnest(ARRAY[65, 66]) d
+      FROM v_joint_visits v, unnest(ARRAY[65, 66]) d
      WHERE v.uscc <> '91350203MAHK9QPPXN'
        AND d IN (SELECT department_id FROM task_department WHERE task_id = ANY (v.task_ids))
-     ORDER BY v.id, d) r;
+     ORDER BY v.visit_id, d) r;
 
 -- example: supervise.v_visit_results
 -- 结果互认: every department sees the others' results on the visit
