@@ -402,3 +402,264 @@ $$;
 
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.limit_override
     FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+-- ---- visits (plan_visits in C) ----
+-- plan_visits and visit_plan are C functions now (src/pg/visits_fn.c): one query per input, the
+-- grouping in C, only changes written, new visits by table_multi_insert. What a visit is made of
+-- (tasks, draws, window, lead department) is kept once per year and set of tasks in the new table
+-- visit_task_set; a visit row is (id, uscc, task_set_id, planned_at), indexed by id only. The
+-- stored visits keep their ids and planned_at; each distinct (year, tasks, draws, window, lead)
+-- becomes one task set. The views are replaced in place (same columns, same rows, their grants
+-- kept). Roles given access before the update get the new table visit_task_set when their access
+-- is next recomputed (grant_admin again; see README, Upgrades).
+
+CREATE TABLE @extschema@.visit_task_set (
+    id                  bigserial PRIMARY KEY,
+    year                integer NOT NULL,
+    task_ids            bigint[] NOT NULL,
+    draw_ids            bigint[] NOT NULL,
+    window_start        date NOT NULL,
+    window_end          date NOT NULL,
+    lead_department_id  bigint NOT NULL,
+    CONSTRAINT "visit window_end is not before window_start" CHECK (window_end >= window_start),
+    CONSTRAINT "visit year is the year of its window" CHECK (year = extract(year FROM window_start)),
+    CONSTRAINT "visit has one draw per task and at least one task" CHECK (
+        pg_catalog.cardinality(task_ids) >= 1
+        AND pg_catalog.cardinality(task_ids) = pg_catalog.cardinality(draw_ids)
+        AND pg_catalog.array_ndims(task_ids) = 1 AND pg_catalog.array_ndims(draw_ids) = 1
+        AND pg_catalog.array_position(task_ids, NULL) IS NULL
+        AND pg_catalog.array_position(draw_ids, NULL) IS NULL),
+    CONSTRAINT "a task set is kept once" UNIQUE (year, task_ids, draw_ids, window_start, window_end, lead_department_id)
+);
+
+COMMENT ON TABLE @extschema@.visit_task_set IS
+    'what visits (联合检查) are made of, once per year and set of drawn tasks: the tasks (task_ids[i] drawn by draw_ids[i], in task id order), the days window_start..window_end they share, the lead department; written by plan_visits(), which removes a set when no visit uses it any more. Never changed: a visit whose window or lead changes moves to another set';
+
+COMMENT ON COLUMN @extschema@.visit_task_set.year IS 'the year of the tasks'' periods (plan_visits(year) makes and remakes the year''s visits)';
+
+COMMENT ON COLUMN @extschema@.visit_task_set.lead_department_id IS
+    'the department that leads the visits: the initiator of a joint task among the tasks, else the department with most items, then the lowest id (visit_lead_department)';
+
+COMMENT ON COLUMN @extschema@.visit_task_set.window_start IS 'first day on which every task of the set is open (the latest period_start)';
+
+COMMENT ON COLUMN @extschema@.visit_task_set.window_end IS 'last day on which every task of the set is open (the earliest period_end)';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_task_set', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_task_set_id_seq', '');
+
+-- the stored visits' task sets, then each visit points to its set
+INSERT INTO @extschema@.visit_task_set (year, task_ids, draw_ids, window_start, window_end, lead_department_id)
+SELECT v.year, v.task_ids, v.draw_ids, v.window_start, v.window_end, v.lead_department_id
+  FROM @extschema@.visit v
+ GROUP BY v.year, v.task_ids, v.draw_ids, v.window_start, v.window_end, v.lead_department_id
+ ORDER BY min(v.id);
+ALTER TABLE @extschema@.visit ADD COLUMN task_set_id bigint;
+UPDATE @extschema@.visit v SET task_set_id = s.id
+  FROM @extschema@.visit_task_set s
+ WHERE (s.year, s.task_ids, s.draw_ids, s.window_start, s.window_end, s.lead_department_id)
+       = (v.year, v.task_ids, v.draw_ids, v.window_start, v.window_end, v.lead_department_id);
+ALTER TABLE @extschema@.visit ALTER COLUMN task_set_id SET NOT NULL;
+
+-- the views and functions over visit's old columns read the task sets instead
+CREATE OR REPLACE VIEW @extschema@.visit_task AS
+SELECT v.id AS visit_id, v.uscc, u.task_id, u.draw_id
+  FROM @extschema@.visit v
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id,
+       LATERAL ROWS FROM (pg_catalog.unnest(s.task_ids), pg_catalog.unnest(s.draw_ids)) AS u(task_id, draw_id);
+
+CREATE OR REPLACE VIEW @extschema@.v_joint_visits AS
+SELECT v.id AS visit_id, v.uscc, s.lead_department_id,
+       ARRAY(SELECT DISTINCT ci.department_id
+               FROM pg_catalog.unnest(s.task_ids) u(task_id)
+               JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
+               JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+              ORDER BY 1) AS department_ids,
+       ARRAY(SELECT DISTINCT ti.item_id
+               FROM pg_catalog.unnest(s.task_ids) u(task_id)
+               JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
+              ORDER BY 1) AS item_ids,
+       s.window_start, s.window_end,
+       s.year, s.task_ids, s.draw_ids,
+       ARRAY(SELECT DISTINCT a.inspector_id
+               FROM pg_catalog.unnest(s.draw_ids) u(draw_id)
+               JOIN @extschema@.assignment a ON a.draw_id OPERATOR(pg_catalog.=) u.draw_id
+                                            AND a.uscc OPERATOR(@extschema@.=) v.uscc
+              ORDER BY 1) AS inspector_ids,
+       sub.name AS subject_name,
+       ld.name AS lead_department_name
+  FROM @extschema@.visit v
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+  LEFT JOIN @extschema@.subject sub ON sub.uscc OPERATOR(@extschema@.=) v.uscc
+  LEFT JOIN @extschema@.department ld ON ld.id OPERATOR(pg_catalog.=) s.lead_department_id;
+
+CREATE OR REPLACE VIEW @extschema@.v_visit_checklist AS
+SELECT v.id AS visit_id, ci.department_id, ci.id AS item_id, ci.name AS item_name,
+       dep.name AS department_name, ci.code AS item_code, ci.category, ci.legal_basis, ci.key_supervision,
+       (ci.department_id OPERATOR(pg_catalog.=) s.lead_department_id) AS lead_department,
+       it.task_ids, v.uscc, s.window_start, s.window_end
+  FROM @extschema@.visit v
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+  CROSS JOIN LATERAL (
+        SELECT ti.item_id, array_agg(u.task_id ORDER BY u.task_id) AS task_ids
+          FROM pg_catalog.unnest(s.task_ids) u(task_id)
+          JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) u.task_id
+         GROUP BY ti.item_id) it
+  JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) it.item_id
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) ci.department_id
+ ORDER BY v.id, ci.department_id, ci.code, ci.id;
+
+CREATE OR REPLACE VIEW @extschema@.v_visit_results AS
+SELECT v.id AS visit_id, v.uscc, u.task_id, td.department_id, dep.name AS department_name,
+       i.id AS inspection_id, i.inspected_on, i.result_code, rc.name_zh AS result_name,
+       rc.problem_found, i.result_on, i.note,
+       (i.result_code IS NOT NULL) AS recorded
+  FROM @extschema@.visit v
+  JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+  CROSS JOIN LATERAL pg_catalog.unnest(s.task_ids) u(task_id)
+  JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) td.department_id
+  LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
+                                    AND i.uscc OPERATOR(@extschema@.=) v.uscc
+                                    AND i.department_id OPERATOR(pg_catalog.=) td.department_id
+  LEFT JOIN @extschema@.result_code rc ON rc.code OPERATOR(pg_catalog.=) i.result_code;
+
+CREATE OR REPLACE VIEW @extschema@.v_visit_report AS
+WITH part AS (
+    SELECT v.id AS visit_id, pg_catalog.date_trunc('month', s.window_start)::date AS month, td.department_id,
+           bool_and(i.result_code IS NOT NULL) AS done
+      FROM @extschema@.visit v
+      JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+      CROSS JOIN LATERAL pg_catalog.unnest(s.task_ids) u(task_id)
+      JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
+      LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
+                                        AND i.uscc OPERATOR(@extschema@.=) v.uscc
+                                        AND i.department_id OPERATOR(pg_catalog.=) td.department_id
+     GROUP BY v.id, month, td.department_id
+), took_part AS (
+    SELECT p.department_id, p.month, count(*) AS planned, count(*) FILTER (WHERE p.done) AS done
+      FROM part p GROUP BY p.department_id, p.month
+), led AS (
+    SELECT s.lead_department_id AS department_id, pg_catalog.date_trunc('month', s.window_start)::date AS month,
+           count(*) AS led, sum(pg_catalog.cardinality(s.task_ids)) AS pairs
+      FROM @extschema@.visit v JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+     GROUP BY 1, 2
+)
+SELECT dep.id AS department_id, dep.name AS department_name, x.month,
+       coalesce(t.planned, 0) AS visits_planned,
+       coalesce(t.done, 0) AS visits_done,
+       coalesce(l.led, 0) AS visits_led,
+       coalesce(l.pairs, 0) AS task_subject_pairs,
+       coalesce(l.pairs OPERATOR(pg_catalog.-) l.led, 0) AS entries_saved
+  FROM (SELECT department_id, month FROM took_part UNION SELECT department_id, month FROM led) x
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) x.department_id
+  LEFT JOIN took_part t ON t.department_id OPERATOR(pg_catalog.=) x.department_id AND t.month OPERATOR(pg_catalog.=) x.month
+  LEFT JOIN led l ON l.department_id OPERATOR(pg_catalog.=) x.department_id AND l.month OPERATOR(pg_catalog.=) x.month;
+
+CREATE OR REPLACE FUNCTION @extschema@.visit_plan(year integer)
+    RETURNS TABLE (uscc @extschema@.uscc, window_start date, window_end date, task_ids bigint[],
+                   draw_ids bigint[], lead_department_id bigint)
+    AS 'MODULE_PATHNAME', 'visit_plan'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp;
+
+COMMENT ON FUNCTION @extschema@.visit_plan(integer) IS
+    'the visits plan_visits(year) would make, without making them: for every subject, its live drawn targets of tasks whose period starts in the year (less those in visits with a recorded inspection) grouped into the fewest visits whose tasks share a day, with window, task and draw ids and lead department; by subject, then window';
+
+CREATE OR REPLACE FUNCTION @extschema@.plan_visits(year integer) RETURNS integer
+    AS 'MODULE_PATHNAME', 'plan_visits'
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp;
+
+COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
+    'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs';
+
+CREATE OR REPLACE FUNCTION @extschema@.record_visit_result(visit_id bigint, department_id bigint, result_code text,
+                                                result_on date, inspected_on date DEFAULT NULL,
+                                                note text DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v           record;
+    day         date := coalesce(record_visit_result.inspected_on, record_visit_result.result_on);
+    dept_tasks  bigint[];
+    stale       record;
+    written     integer;
+BEGIN
+    IF record_visit_result.visit_id IS NULL OR record_visit_result.department_id IS NULL
+       OR record_visit_result.result_code IS NULL OR record_visit_result.result_on IS NULL THEN
+        RAISE EXCEPTION 'visit_id, department_id, result_code and result_on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- FOR SHARE: plan_visits (EXCLUSIVE on visit) cannot remake the visit under us
+    SELECT x.id, x.uscc, s.year, s.window_start, s.window_end, s.task_ids, s.draw_ids INTO v
+      FROM @extschema@.visit x JOIN @extschema@.visit_task_set s ON s.id = x.task_set_id
+     WHERE x.id = record_visit_result.visit_id
+       FOR SHARE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'visit % does not exist', record_visit_result.visit_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT array_agg(td.task_id ORDER BY td.task_id) INTO dept_tasks
+      FROM @extschema@.task_department td
+     WHERE td.task_id = ANY (v.task_ids) AND td.department_id = record_visit_result.department_id;
+    IF dept_tasks IS NULL THEN
+        RAISE EXCEPTION 'department % has no items in visit %', record_visit_result.department_id, v.id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('The departments of visit %s are %s.', v.id,
+                      (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', d.id, d.name), ', ' ORDER BY d.id)
+                         FROM @extschema@.department d
+                        WHERE d.id IN (SELECT td.department_id FROM @extschema@.task_department td
+                                        WHERE td.task_id = ANY (v.task_ids))));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
+        RAISE EXCEPTION 'unknown result code: "%"', record_visit_result.result_code
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
+                                              FROM @extschema@.result_code rc) || '.';
+    END IF;
+    IF record_visit_result.result_on < day THEN
+        RAISE EXCEPTION 'result day % is before the inspection day %', record_visit_result.result_on, day
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A result (检查结果) is formed on or after the day of the check.';
+    END IF;
+    IF day NOT BETWEEN v.window_start AND v.window_end THEN
+        RAISE EXCEPTION 'inspection day % is outside visit %''s window % to %', day, v.id, v.window_start, v.window_end
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The visit enters the subject once, on a day all its tasks are open; pass inspected_on within the window.';
+    END IF;
+    SELECT d.id, d.task_id, d.cancelled_at INTO stale
+      FROM ROWS FROM (pg_catalog.unnest(v.task_ids), pg_catalog.unnest(v.draw_ids)) u(task_id, draw_id)
+      JOIN @extschema@.draw_record d ON d.id = u.draw_id
+     WHERE u.task_id = ANY (dept_tasks) AND d.cancelled_at IS NOT NULL
+     ORDER BY d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'visit % is out of date: draw % of task % was cancelled', v.id, stale.id, stale.task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Run supervise.plan_visits(%s) again.', v.year);
+    END IF;
+
+    INSERT INTO @extschema@.inspection AS i (task_id, uscc, department_id, inspected_on, result_code, result_on, note)
+    SELECT t, v.uscc, record_visit_result.department_id, day, record_visit_result.result_code,
+           record_visit_result.result_on, record_visit_result.note
+      FROM pg_catalog.unnest(dept_tasks) t
+    ON CONFLICT ON CONSTRAINT "one inspection per task, subject and department" DO UPDATE
+       SET inspected_on = EXCLUDED.inspected_on, result_code = EXCLUDED.result_code,
+           result_on = EXCLUDED.result_on, note = coalesce(EXCLUDED.note, i.note);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END
+$$;
+
+-- visit's old columns go (their CHECK constraints and the index visit_uscc_year_idx with them)
+ALTER TABLE @extschema@.visit DROP COLUMN year, DROP COLUMN lead_department_id, DROP COLUMN window_start,
+                              DROP COLUMN window_end, DROP COLUMN task_ids, DROP COLUMN draw_ids;
+
+COMMENT ON TABLE @extschema@.visit IS
+    'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share days; made by plan_visits(). What the visit is made of is its task set (visit_task_set); v_joint_visits shows both. Indexed by id only, and task_set_id is not a foreign key: every index entry or check per row adds a third or more to the time plan_visits takes to write a year (doc/joint-checks.md); plan_visits, the only writer, removes a set only when no visit uses it';
+
+COMMENT ON COLUMN @extschema@.visit.task_set_id IS 'the visit''s tasks, draws, window and lead department (visit_task_set.id)';
+
+COMMENT ON COLUMN @extschema@.visit.planned_at IS 'when plan_visits() first made the visit (a visit made again keeps it)';
+
