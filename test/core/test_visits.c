@@ -361,10 +361,376 @@ test_random(void)
 	}
 }
 
+/* ---- a year at once ------------------------------------------------------------------------- */
+
+static void
+key(visit_key *k, int subject, uint32_t num)
+{
+	memset(k->subject, 0, VISIT_SUBJECT_LEN);
+	/* subjects compare by their bytes: put the number in the last bytes, big-endian */
+	k->subject[VISIT_SUBJECT_LEN - 2] = (uint8_t) (subject >> 8);
+	k->subject[VISIT_SUBJECT_LEN - 1] = (uint8_t) subject;
+	visit_key_set_num(k, num);
+}
+
+static int
+subject_of(const visit_key *k)
+{
+	return (k->subject[VISIT_SUBJECT_LEN - 2] << 8) | k->subject[VISIT_SUBJECT_LEN - 1];
+}
+
+typedef struct rec24
+{
+	visit_key	k;
+	uint64_t	payload;
+} rec24;
+
+static void
+test_sort(void)
+{
+	enum {N = 3000};
+	static rec24 a[N], tmp[N], b[N];
+	int			bad_order = 0,
+				unstable = 0,
+				lost = 0;
+
+	ok(visit_key_num((visit_key *) "\0\0\0\0\0\0\0\0\0\0\0\0\x01\x02\x03\x04") == 0x01020304u, "the number is big-endian");
+	{
+		visit_key	k1, k2;
+
+		key(&k1, 5, 0x00000100);
+		key(&k2, 5, 0x000000ff);
+		ok(visit_key_cmp(&k1, &k2) > 0, "byte order of keys is numeric order of their numbers");
+		key(&k2, 6, 0);
+		ok(visit_key_cmp(&k1, &k2) < 0, "the subject comes first");
+	}
+
+	/* random keys with many repeats; the payload remembers the input position */
+	for (int i = 0; i < N; i++)
+	{
+		key(&a[i].k, (int) rnd(50), rnd(7) << (8 * rnd(4)));
+		a[i].k.subject[0] = (uint8_t) rnd(3);	/* a first byte that varies too */
+		a[i].payload = (uint64_t) i;
+	}
+	memcpy(b, a, sizeof(a));
+	visits_sort(b, tmp, N, sizeof(rec24), sizeof(visit_key));
+	for (int i = 1; i < N; i++)
+	{
+		int			c = visit_key_cmp(&b[i - 1].k, &b[i].k);
+
+		if (c > 0)
+			bad_order++;
+		if (c == 0 && b[i - 1].payload > b[i].payload)
+			unstable++;
+	}
+	/* a permutation: every payload once, with its own key */
+	{
+		static char seen[N];
+
+		memset(seen, 0, sizeof(seen));
+		for (int i = 0; i < N; i++)
+		{
+			uint64_t	p = b[i].payload;
+
+			if (p >= N || seen[p] || memcmp(&a[p].k, &b[i].k, sizeof(visit_key)) != 0)
+				lost++;
+			else
+				seen[p] = 1;
+		}
+	}
+	is_int(bad_order, 0, "visits_sort: %d records of 24 bytes come out in key order", N);
+	is_int(unstable, 0, "visits_sort: equal keys keep their input order (stable)");
+	is_int(lost, 0, "visits_sort: the output is a permutation of the input");
+
+	/* an odd number of passes ends in tmp and is copied back; constant bytes take no pass */
+	{
+		visit_key	k[4],
+					t[4];
+
+		key(&k[0], 1, 3);
+		key(&k[1], 1, 1);
+		key(&k[2], 1, 2);
+		key(&k[3], 1, 0);
+		visits_sort(k, t, 4, sizeof(visit_key), sizeof(visit_key));
+		ok(visit_key_num(&k[0]) == 0 && visit_key_num(&k[1]) == 1 && visit_key_num(&k[2]) == 2
+		   && visit_key_num(&k[3]) == 3, "visits_sort: one varying byte (one pass) sorts in place");
+	}
+	/* n = 0 and n = 1, keylen out of range: nothing happens */
+	{
+		visit_key	k[2],
+					t[2];
+
+		key(&k[0], 2, 0);
+		key(&k[1], 1, 0);
+		visits_sort(k, t, 0, sizeof(visit_key), sizeof(visit_key));
+		visits_sort(k, t, 1, sizeof(visit_key), sizeof(visit_key));
+		visits_sort(k, t, 2, sizeof(visit_key), 0);
+		visits_sort(k, t, 2, sizeof(visit_key), 17);
+		ok(subject_of(&k[0]) == 2 && subject_of(&k[1]) == 1, "visits_sort: n < 2 or a bad keylen changes nothing");
+	}
+}
+
+/* tasks of the issue, sorted by (end, start, key): T1 [1,10], T2 [5,15], T3 [12,20], T4 [1,100] */
+static const visit_interval year_tasks[] = {
+	{1, 10, 1, 0}, {5, 15, 2, 0}, {12, 20, 3, 0}, {1, 100, 4, 0}
+};
+
+static void
+test_group(void)
+{
+	visit_key	t[16];
+	visit_span	sp[16];
+	size_t		n = 0,
+				ns = 99,
+				bad = 99;
+	uint32_t	combo[16],
+				table[32];
+	size_t		rep[16];
+	size_t		nc;
+
+	/* subject 1: chain T1 T2 T3 -> {T1,T2} [5,10], {T3} [12,20]; subject 2: T1 and T4 -> one visit
+	 * [1,10]; subject 3: T2 only; subject 4: T1 T2 again -> the same set as subject 1's first */
+	key(&t[n++], 1, 0);
+	key(&t[n++], 1, 1);
+	key(&t[n++], 1, 2);
+	key(&t[n++], 2, 0);
+	key(&t[n++], 2, 3);
+	key(&t[n++], 3, 1);
+	key(&t[n++], 4, 0);
+	key(&t[n++], 4, 1);
+	is_int(visits_group(year_tasks, 4, t, n, sp, &ns, &bad), VISITS_OK, "visits_group: ok");
+	is_int(ns, 5, "visits_group: 5 visits for 4 subjects (the chain needs two)");
+	ok(sp[0].first == 0 && sp[0].count == 2 && sp[0].start == 5 && sp[0].end == 10,
+	   "chain: first visit {T1,T2} in [5,10]");
+	ok(sp[1].first == 2 && sp[1].count == 1 && sp[1].start == 12 && sp[1].end == 20,
+	   "chain: second visit {T3} in [12,20]");
+	ok(sp[2].first == 3 && sp[2].count == 2 && sp[2].start == 1 && sp[2].end == 10,
+	   "nested: T1 inside T4 is one visit in T1's days");
+	ok(sp[3].count == 1 && sp[3].start == 5 && sp[3].end == 15, "one task: its own period");
+
+	nc = visits_combine(t, sp, ns, combo, rep, table, 32);
+	is_int(nc, 4, "visits_combine: 4 distinct task sets among 5 visits");
+	ok(combo[0] == combo[4] && combo[0] != combo[1] && combo[1] != combo[2] && combo[2] != combo[3],
+	   "visits_combine: subjects 1 and 4 share the set {T1,T2}, the others differ");
+	ok(rep[combo[4]] == 0 && combo[0] == 0 && combo[1] == 1, "visits_combine: numbered in order of first appearance");
+
+	/* a same-day edge across subjects: [1,10] and [10,..] share day 10 */
+	{
+		static const visit_interval edge[] = {{1, 10, 1, 0}, {10, 20, 2, 0}};
+		visit_key	e[2];
+
+		key(&e[0], 7, 0);
+		key(&e[1], 7, 1);
+		visits_group(edge, 2, e, 2, sp, &ns, NULL);
+		ok(ns == 1 && sp[0].start == 10 && sp[0].end == 10, "same-day edge: one visit on day 10");
+	}
+
+	/* errors */
+	{
+		static const visit_interval unsorted[] = {{1, 20, 1, 0}, {1, 10, 2, 0}};
+		static const visit_interval backwards[] = {{1, 10, 1, 0}, {9, 8, 2, 0}};
+		visit_key	e[2];
+
+		key(&e[0], 1, 0);
+		key(&e[1], 1, 1);
+		is_int(visits_group(unsorted, 2, e, 2, sp, &ns, &bad), VISITS_UNSORTED, "tasks not sorted by end: unsorted");
+		is_int(bad, 1, "unsorted tasks: index of the first out of order");
+		is_int(visits_group(backwards, 2, e, 2, sp, &ns, &bad), VISITS_BAD_INTERVAL, "task ending before it starts");
+		is_int(bad, 1, "bad task reported by index");
+		key(&e[1], 1, 9);
+		is_int(visits_group(year_tasks, 4, e, 2, sp, &ns, &bad), VISITS_BAD_NUMBER, "a target of task 9 of 4");
+		is_int(bad, 1, "bad task number reported by target");
+		key(&e[0], 2, 0);
+		key(&e[1], 1, 0);
+		is_int(visits_group(year_tasks, 4, e, 2, sp, &ns, &bad), VISITS_UNSORTED, "targets not sorted: unsorted");
+		is_int(bad, 1, "unsorted targets: the first out of order");
+		is_int(visits_group(year_tasks, 4, e, 0, sp, &ns, &bad), VISITS_OK, "no targets: ok");
+		is_int(ns, 0, "no targets: no visits");
+	}
+}
+
+static void
+test_subtract_match(void)
+{
+	visit_key	k[6],
+				d[4];
+	size_t		n;
+
+	key(&k[0], 1, 0);
+	key(&k[1], 1, 2);
+	key(&k[2], 2, 0);
+	key(&k[3], 2, 1);
+	key(&k[4], 3, 5);
+	key(&k[5], 4, 0);
+	key(&d[0], 1, 1);			/* not there */
+	key(&d[1], 1, 2);
+	key(&d[2], 2, 0);
+	key(&d[3], 4, 0);
+	n = visits_subtract(k, 6, d, 4);
+	is_int(n, 3, "visits_subtract: three of six dropped (one drop key absent)");
+	ok(subject_of(&k[0]) == 1 && visit_key_num(&k[0]) == 0 && subject_of(&k[1]) == 2 && visit_key_num(&k[1]) == 1
+	   && subject_of(&k[2]) == 3 && visit_key_num(&k[2]) == 5, "visits_subtract: the others kept in order");
+	n = 0;
+	key(&k[n++], 3, 5);
+	is_int(visits_subtract(k, n, d, 0), 1, "visits_subtract: nothing to drop");
+	is_int(visits_subtract(k, 0, d, 4), 0, "visits_subtract: nothing to drop from");
+
+	/* match: old sorted by (subject, class), new by subject only */
+	{
+		visit_key	old[5],
+					nw[5];
+		size_t		om[5],
+					nm[5],
+					bad = 9;
+
+		key(&old[0], 1, 3);
+		key(&old[1], 1, 7);
+		key(&old[2], 2, 1);
+		key(&old[3], 5, 0);
+		key(&old[4], 5, 0);		/* a duplicate: only one of them pairs */
+		key(&nw[0], 1, 7);
+		key(&nw[1], 1, 3);
+		key(&nw[2], 3, 1);
+		key(&nw[3], 5, 0);
+		key(&nw[4], 5, 2);
+		is_int(visits_match(old, 5, nw, 5, om, nm, &bad), VISITS_OK, "visits_match: ok");
+		ok(om[0] == 1 && om[1] == 0 && nm[0] == 1 && nm[1] == 0, "same subject and class pair, in any order");
+		ok(om[2] == VISITS_NONE && nm[2] == VISITS_NONE, "subject 2's visit is gone, subject 3's is new");
+		ok(om[3] == 3 && om[4] == VISITS_NONE && nm[3] == 3 && nm[4] == VISITS_NONE,
+		   "a duplicate old visit pairs once; another class does not pair");
+		key(&old[0], 9, 0);
+		is_int(visits_match(old, 5, nw, 5, om, nm, &bad), VISITS_UNSORTED, "old not sorted: unsorted");
+		is_int(bad, 0, "unsorted old reported as 0");
+		key(&old[0], 1, 3);
+		key(&nw[0], 9, 0);
+		is_int(visits_match(old, 5, nw, 5, om, nm, &bad), VISITS_UNSORTED, "new not sorted by subject: unsorted");
+		is_int(bad, 1, "unsorted new reported as 1");
+	}
+}
+
+static void
+test_pinned(void)
+{
+	/* sets: 0 = {tasks 0, 1}, 1 = {task 2}, 2 = {tasks 1, 3} */
+	static const size_t set_start[] = {0, 2, 3, 5};
+	static const uint32_t set_tasks[] = {0, 1, 2, 1, 3};
+	visit_key	v[5],
+				insp[4];
+	uint8_t		pinned[5];
+	size_t		bad = 9;
+
+	key(&v[0], 1, 0);
+	key(&v[1], 1, 1);
+	key(&v[2], 2, 2);
+	key(&v[3], 3, 0);
+	key(&v[4], 4, 1);
+	key(&insp[0], 1, 1);		/* subject 1, task 1: in set 0 */
+	key(&insp[1], 2, 0);		/* subject 2, task 0: not in set 2 */
+	key(&insp[2], 3, 9);		/* a task of no set */
+	key(&insp[3], 4, 2);		/* subject 4, task 2: in set 1 */
+	is_int(visits_pinned(v, 5, set_start, set_tasks, 3, insp, 4, pinned, &bad), VISITS_OK, "visits_pinned: ok");
+	ok(pinned[0] == 1 && pinned[1] == 0, "an inspection of one of its tasks pins a visit, not the subject's other visit");
+	ok(pinned[2] == 0 && pinned[3] == 0, "an inspection of another task or of no set pins nothing");
+	ok(pinned[4] == 1, "the last subject's visit is pinned");
+	is_int(visits_pinned(v, 5, set_start, set_tasks, 3, insp, 0, pinned, &bad), VISITS_OK, "no inspections: ok");
+	ok(!pinned[0] && !pinned[1] && !pinned[2] && !pinned[3] && !pinned[4], "no inspections: nothing pinned");
+	key(&v[2], 2, 3);
+	is_int(visits_pinned(v, 5, set_start, set_tasks, 3, insp, 4, pinned, &bad), VISITS_BAD_NUMBER, "a visit of set 3 of 3");
+	is_int(bad, 2, "the visit with a bad set reported");
+	key(&v[2], 0, 2);
+	is_int(visits_pinned(v, 5, set_start, set_tasks, 3, insp, 4, pinned, &bad), VISITS_UNSORTED, "visits not sorted");
+}
+
+/*
+ * Random years checked against the per-subject planner (visits_plan): for every subject, the
+ * spans of visits_group are exactly visits_plan's groups of that subject's intervals.
+ */
+static void
+test_group_random(void)
+{
+	enum {NT = 12, NS = 40, MAXT = NT * NS};
+	static visit_interval tasks[NT];
+	static visit_key targets[MAXT],
+				tmp[MAXT];
+	static visit_span spans[MAXT];
+	int			mismatches = 0,
+				combos_wrong = 0;
+
+	for (int trial = 0; trial < 300; trial++)
+	{
+		size_t		n = 0,
+					ns = 0;
+		size_t		si = 0;
+		static uint32_t combo[MAXT],
+					table[1024];
+		static size_t rep[MAXT];
+
+		for (int i = 0; i < NT; i++)
+		{
+			int32_t		s = (int32_t) rnd(200);
+
+			set(&tasks[i], i, s, s + (int32_t) rnd(40));
+		}
+		qsort(tasks, NT, sizeof(visit_interval), visit_interval_cmp);
+		for (int s = 0; s < NS; s++)
+			for (int t = 0; t < NT; t++)
+				if (rnd(3) == 0)
+					key(&targets[n++], s * 37 % 101, (uint32_t) t);
+		visits_sort(targets, tmp, n, sizeof(visit_key), sizeof(visit_key));
+		if (visits_group(tasks, NT, targets, n, spans, &ns, NULL) != VISITS_OK)
+		{
+			mismatches++;
+			continue;
+		}
+		/* per subject: visits_plan on its intervals */
+		for (size_t i = 0; i < n;)
+		{
+			size_t		j = i;
+			visit_interval iv[NT];
+			visit_window w[NT];
+			size_t		g = 0;
+
+			while (j < n && subject_of(&targets[j]) == subject_of(&targets[i]))
+			{
+				iv[j - i] = tasks[visit_key_num(&targets[j])];
+				iv[j - i].key = (int64_t) visit_key_num(&targets[j]);
+				j++;
+			}
+			visits_plan(iv, j - i, w, &g, NULL);
+			for (size_t k = 0; k < g; k++, si++)
+				if (si >= ns || spans[si].start != w[k].start || spans[si].end != w[k].end
+					|| spans[si].count != (uint32_t) w[k].count)
+					mismatches++;
+			i = j;
+		}
+		if (si != ns)
+			mismatches++;
+		/* combos: same number exactly when the same task numbers */
+		visits_combine(targets, spans, ns, combo, rep, table, 1024);
+		for (size_t a = 0; a < ns; a++)
+			for (size_t b = a + 1; b < ns; b++)
+			{
+				int			same = spans[a].count == spans[b].count;
+
+				for (uint32_t k = 0; same && k < spans[a].count; k++)
+					same = visit_key_num(&targets[spans[a].first + k]) == visit_key_num(&targets[spans[b].first + k]);
+				if (same != (combo[a] == combo[b]))
+					combos_wrong++;
+			}
+	}
+	is_int(mismatches, 0, "300 random years of 12 tasks and 40 subjects: visits_group equals visits_plan per subject");
+	is_int(combos_wrong, 0, "random years: visits share a set number exactly when they have the same tasks");
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_random();
+	test_sort();
+	test_group();
+	test_subtract_match();
+	test_pinned();
+	test_group_random();
 	return done_testing();
 }
