@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION supervise;
 SET search_path = supervise, public;
-SELECT plan(44);
+SELECT plan(81);
 
 -- the interface
 SELECT has_function('supervise', 'merge_tasks', ARRAY['bigint[]', 'text'], 'merge_tasks(bigint[], text)');
@@ -22,8 +22,13 @@ SELECT ok((SELECT prokind = 'w' FROM pg_proc WHERE oid = 'supervise.visit_summar
 SELECT has_table('supervise', 'visit', 'table visit');
 SELECT has_table('supervise', 'task_merge', 'table task_merge');
 SELECT has_column('supervise', 'task', 'merged_into', 'task.merged_into');
-SELECT columns_are('supervise', 'visit',
-    ARRAY['id', 'year', 'uscc', 'lead_department_id', 'window_start', 'window_end', 'task_ids', 'draw_ids', 'planned_at'], 'visit columns');
+SELECT has_table('supervise', 'visit_task_set', 'table visit_task_set');
+SELECT columns_are('supervise', 'visit', ARRAY['id', 'uscc', 'task_set_id', 'planned_at'], 'visit columns');
+SELECT columns_are('supervise', 'visit_task_set',
+    ARRAY['id', 'year', 'task_ids', 'draw_ids', 'window_start', 'window_end', 'lead_department_id'], 'visit_task_set columns');
+SELECT is((SELECT array_agg(l.lanname::text ORDER BY p.proname) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.oid IN ('supervise.plan_visits(integer)'::regprocedure, 'supervise.visit_plan(integer)'::regprocedure)),
+          ARRAY['c', 'c'], 'plan_visits and visit_plan are in C');
 SELECT ok((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
             WHERE attrelid = 'supervise.v_joint_visits'::regclass AND attnum > 0)[1:7]
           = ARRAY['visit_id', 'uscc', 'lead_department_id', 'department_ids', 'item_ids', 'window_start', 'window_end'],
@@ -42,11 +47,12 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
               AND obj_description(p.oid, 'pg_proc') IS NULL), NULL, 'every visits function has a comment');
 SELECT is((SELECT array_agg(c.relname::text ORDER BY 1) FROM pg_class c
             WHERE c.relnamespace = 'supervise'::regnamespace
-              AND c.relname IN ('visit', 'task_merge', 'visit_task', 'task_department', 'v_joint_visits',
+              AND c.relname IN ('visit', 'visit_task_set', 'task_merge', 'visit_task', 'task_department', 'v_joint_visits',
                                 'v_visit_checklist', 'v_visit_results', 'v_visit_report')
               AND obj_description(c.oid, 'pg_class') IS NULL), NULL, 'every visits table and view has a comment');
-SELECT ok((SELECT count(*) = 3 FROM pg_extension e, unnest(e.extconfig) x(oid)
+SELECT ok((SELECT count(*) = 5 FROM pg_extension e, unnest(e.extconfig) x(oid)
             WHERE e.extname = 'supervise' AND x.oid IN ('supervise.visit'::regclass, 'supervise.visit_id_seq'::regclass,
+                                                        'supervise.visit_task_set'::regclass, 'supervise.visit_task_set_id_seq'::regclass,
                                                         'supervise.task_merge'::regclass)), 'visit data is dumped by pg_dump');
 
 -- SQLSTATEs
@@ -77,6 +83,9 @@ SELECT throws_ok('SELECT supervise.record_visit_result(-5, 9801, ''no_problem'',
 SELECT throws_ok('SELECT supervise.record_visit_result(NULL, 9801, ''no_problem'', ''2024-03-01'')', '22004', NULL, 'NULL visit: 22004');
 SELECT throws_ok($$SELECT visit_group(s, e) OVER () FROM (VALUES (date '2024-02-02', date '2024-02-01')) v(s, e)$$,
                  '22023', NULL, 'a period ending before it starts: 22023');
+SELECT throws_ok('SELECT supervise.plan_visits(0)', '22023', 'year 0 is out of range', 'plan_visits(0): 22023');
+SELECT throws_ok('SELECT * FROM supervise.visit_plan(5874898)', '22023', 'year 5874898 is out of range', 'visit_plan of a year past the dates: 22023');
+SELECT is(plan_visits(NULL), NULL, 'plan_visits(NULL) is NULL (strict)');
 
 -- the grouping on 300 generated subjects with 1-9 random periods each, checked against its
 -- definition: every visit's periods share a day, and there are as many visits as a set of
@@ -115,6 +124,153 @@ SELECT is((SELECT count(*) FROM (
               SELECT subject, visit_summary(start, finish, k, k * 10) OVER (PARTITION BY subject) AS v FROM gen) s
             WHERE v IS NOT NULL),
           (SELECT count(*) FROM (SELECT DISTINCT subject, g FROM grp) x), 'visit_summary makes one row per visit');
+
+-- ---- plan_visits in C on generated draws, checked against its definition ----------------
+-- 12 tasks of 6 departments in 2024 (each with an item of its own category, so the limits on
+-- repeated checks let every draw in), 400 subjects, each task drawing about a third of them
+INSERT INTO department (id, code, name, system, level, region)
+SELECT 9850 + d, 'G-' || d, 'gen department ' || d, 'gen' || d, 4, '110108' FROM generate_series(1, 6) d;
+INSERT INTO check_item (id, department_id, code, name, category)
+SELECT 9860 + i, 9850 + 1 + i % 6, 'G' || i, 'gen item ' || i, 'gen-cat-' || i FROM generate_series(1, 12) i;
+INSERT INTO task (id, department_id, kind, title, period_start, period_end)
+SELECT 9860 + i, 9850 + 1 + i % 6, 'special', 'gen task ' || i,
+       date '2024-01-01' + (hashint4(i) & 1023) % 300,
+       date '2024-01-01' + (hashint4(i) & 1023) % 300 + (hashint4(i * 7) & 1023) % 60
+  FROM generate_series(1, 12) i;
+INSERT INTO task_item SELECT 9860 + i, 9860 + i FROM generate_series(1, 12) i;
+INSERT INTO subject (uscc, name, region)
+SELECT uscc_build('91', '110108', lpad(n::text, 8, '0')), 'gen subject ' || n, '110108' FROM generate_series(1, 400) n;
+INSERT INTO draw_record (id, task_id, algorithm, seed, seed_source, population_size, population_digest, allocation, target_count, population)
+SELECT 9880 + i, 9860 + i, 'sha256-v1', seed_from('gen ' || i), 'given', 400, sha256(''), '[]', 0, '' FROM generate_series(1, 12) i;
+INSERT INTO draw_target (draw_id, uscc, stratum, rank)
+SELECT 9880 + i, uscc_build('91', '110108', lpad(n::text, 8, '0')), 'all', row_number() OVER (PARTITION BY i ORDER BY n)
+  FROM generate_series(1, 12) i, generate_series(1, 400) n WHERE (hashint4(i * 1000 + n) & 1023) % 3 = 0;
+CREATE TEMP VIEW gen_target AS
+SELECT dt.uscc, t.id AS task_id, d.id AS draw_id, t.period_start, t.period_end
+  FROM supervise.draw_target dt JOIN supervise.draw_record d ON d.id = dt.draw_id JOIN supervise.task t ON t.id = d.task_id
+ WHERE d.task_id BETWEEN 9861 AND 9872 AND d.cancelled_at IS NULL;
+CREATE TEMP VIEW gen_visit AS
+SELECT v.visit_id, v.uscc, v.task_ids, v.draw_ids, v.window_start, v.window_end, v.lead_department_id
+  FROM supervise.v_joint_visits v WHERE v.task_ids[1] BETWEEN 9861 AND 9872;
+
+SELECT is((SELECT count(*) FROM visit_plan(2024) p WHERE p.task_ids[1] BETWEEN 9861 AND 9872),
+          (SELECT count(*) FROM visit_plan(2024)), 'the preview has only the generated tasks'' visits');
+CREATE TEMP TABLE gen_preview AS SELECT * FROM visit_plan(2024);
+SELECT is((SELECT count(*) FROM visit), 0::bigint, 'visit_plan writes nothing');
+SELECT is(plan_visits(2024), (SELECT count(*)::integer FROM gen_preview), 'plan_visits makes the visits visit_plan showed');
+SELECT is_empty($$(SELECT uscc, task_ids, draw_ids, window_start, window_end, lead_department_id FROM gen_preview
+                   EXCEPT SELECT uscc, task_ids, draw_ids, window_start, window_end, lead_department_id FROM gen_visit)
+                  UNION ALL
+                  (SELECT uscc, task_ids, draw_ids, window_start, window_end, lead_department_id FROM gen_visit
+                   EXCEPT SELECT uscc, task_ids, draw_ids, window_start, window_end, lead_department_id FROM gen_preview)$$,
+                'the stored visits are the preview''s');
+SELECT set_eq($$SELECT uscc, task_id, draw_id FROM visit_task$$, $$SELECT uscc, task_id, draw_id FROM gen_target$$,
+              'every live target is in a visit, and only live targets are');
+SELECT is((SELECT count(*) FROM (SELECT uscc, task_id FROM visit_task GROUP BY 1, 2 HAVING count(*) > 1) x), 0::bigint,
+          'no target is in two visits');
+SELECT is_empty($$SELECT v.visit_id FROM gen_visit v
+                   CROSS JOIN LATERAL (SELECT max(t.period_start) AS s, min(t.period_end) AS e
+                                         FROM unnest(v.task_ids) u(id) JOIN supervise.task t ON t.id = u.id) w
+                   WHERE w.s > w.e OR (w.s, w.e) <> (v.window_start, v.window_end)$$,
+                'every visit''s tasks share its window, which is exactly the days they share');
+SELECT is_empty($$SELECT v.visit_id FROM gen_visit v WHERE v.lead_department_id <> visit_lead_department(v.task_ids)$$,
+                'every visit''s lead department is visit_lead_department of its tasks');
+WITH RECURSIVE ordered AS (
+    SELECT uscc, period_start AS s, period_end AS e, row_number() OVER (PARTITION BY uscc ORDER BY period_end, period_start) AS n FROM gen_target
+), walk AS (
+    SELECT uscc, n, e AS last_end, 1 AS taken FROM ordered WHERE n = 1
+    UNION ALL
+    SELECT o.uscc, o.n, CASE WHEN o.s > w.last_end THEN o.e ELSE w.last_end END, w.taken + CASE WHEN o.s > w.last_end THEN 1 ELSE 0 END
+      FROM walk w JOIN ordered o ON o.uscc = w.uscc AND o.n = w.n + 1
+)
+SELECT is((SELECT count(*) FROM (SELECT uscc, max(taken) AS witnesses FROM walk GROUP BY uscc) w
+            JOIN (SELECT uscc, count(*) AS visits FROM gen_visit GROUP BY uscc) v USING (uscc)
+           WHERE w.witnesses <> v.visits), 0::bigint,
+          'each subject has as many visits as pairwise disjoint periods (the fewest possible)');
+SELECT is((SELECT count(*) FROM visit_task_set), (SELECT count(DISTINCT task_set_id) FROM visit),
+          'one task set per distinct set of tasks, draws, window and lead; each used');
+
+-- a re-run that changes nothing writes nothing: same rows, same row versions
+CREATE TEMP TABLE gen_rows AS
+SELECT 'v' AS t, id, ctid::text AS row_ctid, xmin::text AS row_xmin FROM visit
+UNION ALL SELECT 's', id, ctid::text, xmin::text FROM visit_task_set;
+SELECT is(plan_visits(2024), (SELECT count(*)::integer FROM gen_preview), 're-run: the same number of visits');
+SELECT set_eq($$SELECT 'v' AS t, id, ctid::text AS row_ctid, xmin::text AS row_xmin FROM visit UNION ALL SELECT 's', id, ctid::text, xmin::text FROM visit_task_set$$,
+              $$SELECT * FROM gen_rows$$, 're-run with nothing changed: no row written, deleted or moved');
+
+-- a result pins its visit; a cancelled draw's other visits are remade; unused task sets go
+CREATE TEMP TABLE gen_pin AS
+SELECT visit_id AS id, uscc, task_ids[1] AS task FROM gen_visit WHERE cardinality(task_ids) >= 2 ORDER BY visit_id LIMIT 1;
+SELECT lives_ok($$SELECT supervise.record_visit_result(p.id, (SELECT min(department_id) FROM supervise.task_department WHERE task_id = p.task),
+                                                       'no_problem', v.window_end)
+                    FROM gen_pin p JOIN gen_visit v ON v.visit_id = p.id$$,
+                'a result recorded on a visit of two tasks');
+CREATE TEMP TABLE gen_pinned AS SELECT v.* FROM gen_visit v JOIN gen_pin p ON p.id = v.visit_id;
+SELECT lives_ok($$SELECT supervise.cancel_draw(d.id, 'test: redraw') FROM supervise.draw_record d JOIN gen_pin p ON p.task = d.task_id$$,
+                'the draw of one of its tasks is cancelled');
+SELECT ok(plan_visits(2024) > 0, 'planned again');
+SELECT set_eq($$SELECT v.* FROM gen_visit v JOIN gen_pin p ON p.id = v.visit_id$$, $$SELECT * FROM gen_pinned$$,
+              'the visit with a result is kept as it was (id, tasks, draws, window, lead)');
+SELECT is((SELECT count(*) FROM gen_visit v, gen_pin p WHERE p.task = ANY (v.task_ids) AND v.visit_id <> p.id), 0::bigint,
+          'no other visit has the cancelled draw''s task');
+SELECT is((SELECT count(*) FROM visit_task vt JOIN gen_pin p ON p.uscc = vt.uscc AND p.task = vt.task_id), 1::bigint,
+          'the pinned target is not grouped again');
+SELECT is((SELECT count(*) FROM visit_task_set s WHERE NOT EXISTS (SELECT 1 FROM visit v WHERE v.task_set_id = s.id)), 0::bigint,
+          'task sets no visit uses are removed');
+SELECT set_eq($$SELECT vt.uscc, vt.task_id, vt.draw_id FROM visit_task vt, gen_pin p WHERE vt.visit_id <> p.id$$,
+              $$SELECT g.uscc, g.task_id, g.draw_id FROM gen_target g, gen_pin p
+                 WHERE NOT (g.uscc = p.uscc AND g.task_id = ANY ((SELECT task_ids FROM gen_pinned)::bigint[]))$$,
+              'the other visits hold exactly the live targets outside the pinned visit');
+
+-- the rows written in bulk are in every index (amcheck: each heap row has its index entry)
+CREATE EXTENSION amcheck;
+CREATE INDEX gen_visit_uscc ON supervise.visit (uscc);
+DELETE FROM inspection WHERE task_id BETWEEN 9861 AND 9872;
+TRUNCATE visit, visit_task_set;
+SELECT ok(plan_visits(2024) > 0, 'planned into empty tables');
+SELECT lives_ok($$SELECT bt_index_check('supervise.visit_pkey', true)$$, 'visit_pkey has an entry for every visit');
+SELECT lives_ok($$SELECT bt_index_check('supervise.gen_visit_uscc', true)$$, 'an index added by a DBA is kept too');
+SET LOCAL enable_seqscan = off;
+SELECT is((SELECT count(*) FROM visit v, gen_pin p WHERE v.uscc = p.uscc),
+          (SELECT count(*) FROM gen_visit v, gen_pin p WHERE v.uscc::text = p.uscc::text), 'the index finds a subject''s visits');
+RESET enable_seqscan;
+DROP INDEX supervise.gen_visit_uscc;
+
+-- the same visits through SQL when visit has a trigger: the trigger sees every row
+CREATE TEMP TABLE gen_fast AS SELECT uscc, task_ids, draw_ids, window_start, window_end, lead_department_id FROM gen_visit;
+CREATE TEMP TABLE gen_fired (id bigint);
+CREATE FUNCTION pg_temp.gen_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO gen_fired VALUES (NEW.id); RETURN NULL; END $$;
+CREATE TRIGGER gen_count AFTER INSERT ON supervise.visit FOR EACH ROW EXECUTE FUNCTION pg_temp.gen_count();
+TRUNCATE visit, visit_task_set;
+SELECT is(plan_visits(2024), (SELECT count(*)::integer FROM gen_fast), 'with a trigger on visit: the same number of visits');
+SELECT is((SELECT count(*) FROM gen_fired), (SELECT count(*) FROM gen_fast), 'the trigger fired once per visit');
+SELECT set_eq($$SELECT uscc, task_ids, draw_ids, window_start, window_end, lead_department_id FROM gen_visit$$,
+              $$SELECT * FROM gen_fast$$, 'the same visits as the bulk writer made');
+DROP TRIGGER gen_count ON supervise.visit;
+
+-- the bulk writer checks constraints, unique keys and privileges like INSERT does
+ALTER TABLE supervise.visit ADD CONSTRAINT gen_never CHECK (task_set_id < 0) NOT VALID;
+TRUNCATE visit, visit_task_set;
+SELECT throws_ok('SELECT supervise.plan_visits(2024)', '23514', NULL, 'a CHECK constraint on visit is checked: 23514');
+ALTER TABLE supervise.visit DROP CONSTRAINT gen_never;
+SELECT ok(plan_visits(2024) > 0, 'planned again without the constraint');
+-- the next id handed out is one in use: the primary key refuses the new visit
+DELETE FROM visit v USING gen_pin p WHERE v.uscc = p.uscc;
+SELECT setval('supervise.visit_id_seq', (SELECT min(id) FROM supervise.visit), false) AS rewound \gset
+SELECT throws_ok('SELECT supervise.plan_visits(2024)', '23505', NULL, 'a visit id taken twice: the primary key refuses it (23505)');
+SELECT setval('supervise.visit_id_seq', (SELECT max(id) FROM supervise.visit)) AS restored \gset
+-- a planner that may read, change and delete visits but not insert them
+CREATE ROLE gen_planner BYPASSRLS;
+GRANT USAGE ON SCHEMA supervise TO gen_planner;
+GRANT SELECT ON ALL TABLES IN SCHEMA supervise TO gen_planner;
+GRANT UPDATE, DELETE ON supervise.visit, supervise.inspection TO gen_planner;
+GRANT INSERT, UPDATE, DELETE ON supervise.visit_task_set TO gen_planner;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA supervise TO gen_planner;
+SET LOCAL ROLE gen_planner;
+SELECT throws_ok('SELECT supervise.plan_visits(2024)', '42501', 'permission denied for table visit',
+                 'without INSERT on visit: 42501 from the bulk writer');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
