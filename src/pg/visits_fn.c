@@ -1389,11 +1389,22 @@ write_changes(YearPlan *p)
 	pfree(okeys);
 	pfree(nkeys);
 
-	store_new_sets(p);
-	for (int i = 0; i < p->nsets; i++)
-		for (int c = 0; c < p->ncombos && !p->sets[i].kept; c++)
-			if (p->combos[c].id == p->sets[i].id)
+	/* a stored set that a planned one took over is kept (p->sets is sorted by id) */
+	{
+		int64	   *set_ids = (int64 *) plan_alloc(p, Max(p->nsets, 1) * sizeof(int64));
+
+		for (int i = 0; i < p->nsets; i++)
+			set_ids[i] = p->sets[i].id;
+		for (int c = 0; c < p->ncombos; c++)
+		{
+			int			i = p->combos[c].id != 0 ? find_int64(set_ids, p->nsets, p->combos[c].id) : -1;
+
+			if (i >= 0)
 				p->sets[i].kept = true;
+		}
+		pfree(set_ids);
+	}
+	store_new_sets(p);
 
 	del = (int64 *) plan_alloc(p, nold * sizeof(int64));
 	upd_id = (int64 *) plan_alloc(p, nold * sizeof(int64));
