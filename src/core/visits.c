@@ -1,6 +1,9 @@
 /*
  * visits.c — minimum stabbing points on closed day intervals, with the assignment of each interval
  * to its point (visit) and the window (intersection) of every visit. See visits.h for the proof.
+ * Second half: the same for a whole year of subjects at once (what plan_visits runs), on arrays of
+ * 16-byte (subject, number) records — a radix sort, the grouping, numbering the visits' task sets,
+ * and comparing a new plan with the stored one.
  */
 #include "visits.h"
 
