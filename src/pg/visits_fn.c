@@ -46,6 +46,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "windowapi.h"
 
 #include "visits.h"
@@ -338,12 +339,6 @@ day_text(DateADT d)
 	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)));
 }
 
-static Datum
-int8_array_datum(const int64 *v, int n)
-{
-	return int8_array(v, n);
-}
-
 /* {1,2,3} */
 static char *
 ids_text(const int64 *v, int n)
@@ -365,7 +360,7 @@ typedef struct Receiver
 	DestReceiver pub;
 	YearPlan   *plan;
 	int			natts;			/* columns expected */
-	const int16 *lens;			/* expected attlen per column (-2 = any) */
+	const int16 *lens;			/* expected attlen per column */
 	void		(*row) (struct Receiver *self, TupleTableSlot *slot);
 	/* growing output */
 	void	   *rows;
@@ -390,7 +385,7 @@ receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 	if (typeinfo->natts != r->natts)
 		elog(ERROR, "visit planner: a query returned %d columns, expected %d", typeinfo->natts, r->natts);
 	for (int i = 0; i < r->natts; i++)
-		if (r->lens[i] != -2 && TupleDescAttr(typeinfo, i)->attlen != r->lens[i])
+		if (TupleDescAttr(typeinfo, i)->attlen != r->lens[i])
 			elog(ERROR, "visit planner: column %d has length %d, expected %d", i + 1,
 				 TupleDescAttr(typeinfo, i)->attlen, r->lens[i]);
 }
@@ -630,7 +625,7 @@ read_stored(YearPlan *p)
 	receiver_init(&r, p, 3, old_lens, sizeof(OldVisit), old_row);
 	sql = psprintf("SELECT v.id, v.uscc, v.task_set_id FROM %s.visit v "
 				   "WHERE v.task_set_id OPERATOR(pg_catalog.=) ANY ($1)", p->nsp);
-	run_query(p, sql, INT8ARRAYOID, int8_array_datum(ids, p->nsets), (DestReceiver *) &r);
+	run_query(p, sql, INT8ARRAYOID, int8_array(ids, p->nsets), (DestReceiver *) &r);
 	p->old = (OldVisit *) r.rows;
 	p->nold = r.nrows;
 
@@ -656,7 +651,7 @@ read_stored(YearPlan *p)
 	r.ntask_ids = nids;
 	sql = psprintf("SELECT i.uscc, i.task_id FROM %s.inspection i "
 				   "WHERE i.task_id OPERATOR(pg_catalog.=) ANY ($1)", p->nsp);
-	run_query(p, sql, INT8ARRAYOID, int8_array_datum(ids, nids), (DestReceiver *) &r);
+	run_query(p, sql, INT8ARRAYOID, int8_array(ids, nids), (DestReceiver *) &r);
 	insp = (visit_key *) r.rows;
 	ninsp = r.nrows;
 
@@ -793,7 +788,7 @@ read_targets(YearPlan *p)
 	{
 		sql = psprintf("SELECT dt.draw_id, dt.uscc FROM %s.draw_target dt "
 					   "WHERE dt.draw_id OPERATOR(pg_catalog.=) ANY ($1)", p->nsp);
-		run_query(p, sql, INT8ARRAYOID, int8_array_datum(draw_ids, p->ntasks), (DestReceiver *) &r);
+		run_query(p, sql, INT8ARRAYOID, int8_array(draw_ids, p->ntasks), (DestReceiver *) &r);
 	}
 	p->targets = (visit_key *) r.rows;
 	p->ntargets = r.nrows;
@@ -912,6 +907,8 @@ group_targets(YearPlan *p)
 		TaskSet    *s = &p->combos[c];
 
 		memset(s, 0, sizeof(TaskSet));
+		if (sp->count > (uint32) p->ntasks)
+			elog(ERROR, "visit planner: a visit of %u targets among %d tasks", sp->count, p->ntasks);
 		s->n = (int) sp->count;
 		for (int k = 0; k < s->n; k++)
 			members[k] = (uint32) p->ranked[visit_key_num(&p->targets[sp->first + k])].key;
@@ -961,7 +958,7 @@ lead_departments(YearPlan *p)
 	for (int i = 0; i < total; i++)
 		gd[i] = Int32GetDatum(g[i]);
 	args[0] = PointerGetDatum(construct_array(gd, total, INT4OID, sizeof(int32), true, TYPALIGN_INT));
-	args[1] = int8_array_datum(t, total);
+	args[1] = int8_array(t, total);
 	sql = psprintf("SELECT u.g, %s.visit_lead_department(pg_catalog.array_agg(u.t ORDER BY u.t)) "
 				   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(g, t) GROUP BY u.g", p->nsp);
 	rc = SPI_execute_with_args(sql, 2, types, args, NULL, p->read_only, 0);
@@ -1127,7 +1124,7 @@ insert_visits_sql(YearPlan *p, Oid uscc_type, const size_t *which, size_t n)
 	if (!OidIsValid(types[0]))
 		elog(ERROR, "visit planner: no array type for the subject code");
 	args[0] = PointerGetDatum(construct_array(codes, (int) n, uscc_type, VISIT_SUBJECT_LEN, false, TYPALIGN_CHAR));
-	args[1] = int8_array_datum(sets, (int) n);
+	args[1] = int8_array(sets, (int) n);
 	sql = psprintf("INSERT INTO %s.visit (uscc, task_set_id) SELECT u.uscc, u.s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(uscc, s)",
 				   p->nsp);
 	rc = SPI_execute_with_args(sql, 2, types, args, NULL, false, 0);
@@ -1286,7 +1283,7 @@ run_ids(YearPlan *p, const char *sql_fmt, const int64 *ids, size_t n)
 	if (n == 0)
 		return;
 	sql = psprintf(sql_fmt, p->nsp);
-	arg = int8_array_datum(ids, (int) n);
+	arg = int8_array(ids, (int) n);
 	rc = SPI_execute_with_args(sql, 1, &type, &arg, NULL, false, 0);
 	if (rc < 0 || SPI_processed != n)
 		elog(ERROR, "visit planner: %s changed %llu rows, expected %zu", sql, (unsigned long long) SPI_processed, n);
@@ -1317,8 +1314,8 @@ store_new_sets(YearPlan *p)
 				elog(ERROR, "visit planner: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		}
 		args[0] = Int32GetDatum(p->year);
-		args[1] = int8_array_datum(s->task_ids, s->n);
-		args[2] = int8_array_datum(s->draw_ids, s->n);
+		args[1] = int8_array(s->task_ids, s->n);
+		args[2] = int8_array(s->draw_ids, s->n);
 		args[3] = DateADTGetDatum(s->start);
 		args[4] = DateADTGetDatum(s->end);
 		args[5] = Int64GetDatum(s->lead);
@@ -1439,8 +1436,8 @@ write_changes(YearPlan *p)
 		Oid			types[2] = {INT8ARRAYOID, INT8ARRAYOID};
 		int			rc;
 
-		args[0] = int8_array_datum(upd_id, (int) nupd);
-		args[1] = int8_array_datum(upd_set, (int) nupd);
+		args[0] = int8_array(upd_id, (int) nupd);
+		args[1] = int8_array(upd_set, (int) nupd);
 		rc = SPI_execute_with_args(sql, 2, types, args, NULL, false, 0);
 		if (rc != SPI_OK_UPDATE || SPI_processed != nupd)
 			elog(ERROR, "visit planner: repointing %zu visits: %d", nupd, rc);
@@ -1506,7 +1503,12 @@ plan_visits(PG_FUNCTION_ARGS)
 	sql = psprintf("LOCK TABLE %s.inspection IN SHARE MODE", p.nsp);
 	if (SPI_execute(sql, false, 0) < 0)
 		elog(ERROR, "visit planner: %s failed", sql);
+	/* everything is read with one snapshot, taken once the locks are held */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	p.read_only = true;
 	plan_compute(&p);
+	PopActiveSnapshot();
+	p.read_only = false;
 	write_changes(&p);
 	result = (int64) p.nvisits + (int64) p.npinned;
 	SPI_finish();
@@ -1534,8 +1536,8 @@ visit_plan(PG_FUNCTION_ARGS)
 	{
 		MemoryContext old = MemoryContextSwitchTo(p.cxt);
 
-		p.combos[c].task_array = int8_array_datum(p.combos[c].task_ids, p.combos[c].n);
-		p.combos[c].draw_array = int8_array_datum(p.combos[c].draw_ids, p.combos[c].n);
+		p.combos[c].task_array = int8_array(p.combos[c].task_ids, p.combos[c].n);
+		p.combos[c].draw_array = int8_array(p.combos[c].draw_ids, p.combos[c].n);
 		MemoryContextSwitchTo(old);
 	}
 	for (size_t j = 0; j < p.nvisits; j++)
