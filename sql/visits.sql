@@ -168,6 +168,10 @@ SELECT subject, window_start, window_end, tasks FROM shown WHERE subject = 'S2 �
 SELECT cancel_draw(id, 'test: wrong directory') FROM draw_record WHERE task_id = 9305 AND cancelled_at IS NULL;
 SELECT plan_visits(2024) AS visits;
 SELECT subject, window_start, window_end, tasks FROM shown WHERE subject = 'S4 丁公司';
+-- what visits are made of is kept once per set of tasks; a set no visit uses is gone
+SELECT count(*) AS task_sets, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM visit v WHERE v.task_set_id = s.id)) AS unused
+  FROM visit_task_set s;
+SELECT count(*) AS visits, count(DISTINCT task_set_id) AS their_task_sets FROM visit;
 -- a result on a visit whose draw was cancelled is refused until it is planned again
 SELECT visit_id AS s3_visit FROM shown WHERE subject = 'S3 丙公司' \gset
 SELECT cancel_draw(id, 'test: wrong directory') FROM draw_record WHERE task_id = 9304 AND cancelled_at IS NULL;
