@@ -402,6 +402,7 @@ $$;
 
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.limit_override
     FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+
 -- ---- visits (plan_visits in C) ----
 -- plan_visits and visit_plan are C functions now (src/pg/visits_fn.c): one query per input, the
 -- grouping in C, only changes written, new visits by table_multi_insert. What a visit is made of
