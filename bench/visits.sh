@@ -49,6 +49,8 @@ SELECT 8000 + i, p.uscc, 'all', k + 1
   JOIN bench_visits.pop p ON p.n = (k::bigint * 7919 + i * 104729) % :population;
 VACUUM ANALYZE;
 
+CREATE FUNCTION bench_visits.explain(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
 CREATE FUNCTION bench_visits.ms(q text, runs int, setup text DEFAULT NULL) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz; best float8 := 'Infinity'; dt float8;
 BEGIN
@@ -71,6 +73,19 @@ SELECT bench_visits.ms('SELECT count(*) FROM supervise.visit_plan(2024)', 3) AS 
 SELECT bench_visits.ms('SELECT supervise.plan_visits(2024)', 3, 'TRUNCATE supervise.visit, supervise.visit_task_set') AS plan_ms \gset
 SELECT count(*) AS visits FROM visit v JOIN visit_task_set s ON s.id = v.task_set_id WHERE s.year = 2024 \gset
 SELECT bench_visits.ms('SELECT supervise.plan_visits(2024)', 3) AS replan_ms \gset
+-- one subject's visits, as an inspector or an app looks them up (the BRIN index on visit.uscc):
+-- right after plan_visits, and once autovacuum (here: brin_summarize_new_values) has summarised
+SELECT uscc AS probe FROM supervise.visit ORDER BY id DESC LIMIT 1 OFFSET 1000 \gset
+ANALYZE supervise.visit;
+SELECT round(correlation::numeric, 3) AS corr FROM pg_stats WHERE schemaname = 'supervise' AND tablename = 'visit' AND attname = 'uscc' \gset
+\echo 'visits: physical order of visit by code: correlation' :corr
+SELECT bench_visits.ms(format('SELECT count(*) FROM supervise.v_joint_visits WHERE uscc = %L', :'probe'), 3) AS lookup_ms \gset
+SELECT brin_summarize_new_values('supervise.visit_uscc_brin') AS summarised \gset
+SELECT string_agg(p, ' ') AS lookup_plan FROM (SELECT regexp_replace(x, '^\s+(->\s+)?', '') AS p
+  FROM bench_visits.explain(format('SELECT count(*) FROM supervise.visit WHERE uscc = %L', :'probe')) x
+ WHERE x ~ 'Scan') s \gset
+\echo 'visits: lookup plan on visit:' :lookup_plan
+SELECT bench_visits.ms(format('SELECT count(*) FROM supervise.v_joint_visits WHERE uscc = %L', :'probe'), 3) AS lookup2_ms \gset
 \echo visits: :targets drawn targets over 20 tasks -> :visits visits
 SELECT format('visits: plan_visits(%s targets) vs sorting them = %sx  (%s ms vs %s ms baseline)',
               :targets, round((:plan_ms / :sort_ms)::numeric, 2), round(:plan_ms::numeric), round(:sort_ms::numeric)) AS line
@@ -83,6 +98,8 @@ SELECT format('visits: visit_plan(%s targets), grouping without writing, vs sort
 SELECT format('visits: plan_visits(%s targets) vs sorting and storing them = %sx  (%s ms vs %s ms baseline)',
               :targets, round((:plan_ms / :store_ms)::numeric, 2), round(:plan_ms::numeric), round(:store_ms::numeric)) AS line
 \gset
+\echo :line
+SELECT format('visits: one subject''s visits (v_joint_visits WHERE uscc = ...): %s ms after plan_visits, %s ms once the BRIN ranges are summarised', :lookup_ms, :lookup2_ms) AS line \gset
 \echo :line
 SELECT format('visits: plan_visits re-run, nothing changed, vs sorting = %sx  (%s ms vs %s ms baseline)',
               round((:replan_ms / :sort_ms)::numeric, 2), round(:replan_ms::numeric), round(:sort_ms::numeric)) AS line

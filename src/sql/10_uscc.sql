@@ -151,6 +151,18 @@ CREATE OPERATOR CLASS @extschema@.uscc_hash_ops DEFAULT FOR TYPE @extschema@.usc
     FUNCTION 2 @extschema@.uscc_hash_extended(@extschema@.uscc, bigint);
 COMMENT ON OPERATOR CLASS @extschema@.uscc_hash_ops USING hash IS 'default hash operator class of codes (hash joins, hash indexes, hash partitioning)';
 
+CREATE OPERATOR CLASS @extschema@.uscc_minmax_ops DEFAULT FOR TYPE @extschema@.uscc USING brin AS
+    OPERATOR 1 @extschema@.<,
+    OPERATOR 2 @extschema@.<=,
+    OPERATOR 3 @extschema@.=,
+    OPERATOR 4 @extschema@.>=,
+    OPERATOR 5 @extschema@.>,
+    FUNCTION 1 pg_catalog.brin_minmax_opcinfo(internal),
+    FUNCTION 2 pg_catalog.brin_minmax_add_value(internal, internal, internal, internal),
+    FUNCTION 3 pg_catalog.brin_minmax_consistent(internal, internal, internal),
+    FUNCTION 4 pg_catalog.brin_minmax_union(internal, internal, internal);
+COMMENT ON OPERATOR CLASS @extschema@.uscc_minmax_ops USING brin IS 'default BRIN (min/max per block range) operator class of codes: a tiny index for tables written in code order, such as visit';
+
 CREATE FUNCTION @extschema@.uscc_build(authority_category text, region text, org_body text) RETURNS @extschema@.uscc
     AS 'MODULE_PATHNAME', 'uscc_build_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.uscc_build(text, text, text) IS
