@@ -6,7 +6,7 @@
 -- ---- draws: the eligible population read in C, a lighter audit entry ----
 -- eligibility_query() writes the eligible-population query of a task (the one place eligibility is
 -- decided); eligible_population() runs it; draw() hands it to population_collect(), which reads the
--- rows in C. audit_row() no longer converts a draw's population to JSON.
+-- rows in C. audit_row() no longer converts a draw's population to JSON (in the audit section).
 
 CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -205,96 +205,7 @@ ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, text) IS
     'draws the targets of an approved task from its eligible population (eligibility_query, read by population_collect), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
 
-CREATE OR REPLACE FUNCTION @extschema@.audit_row() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    old_row     jsonb;
-    new_row     jsonb;
-    cur         jsonb;
-    act         text;
-    kind        text := TG_TABLE_NAME;
-    oid_        bigint;
-    dept        bigint;
-    det         jsonb;
-BEGIN
-    IF TG_TABLE_NAME = 'draw_record' THEN
-        -- the population (megabytes for a large draw) stays out of the trail, and is not even
-        -- converted: its digest and size are in the entry
-        IF TG_OP <> 'INSERT' THEN OLD.population := NULL; END IF;
-        IF TG_OP <> 'DELETE' THEN NEW.population := NULL; END IF;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - 'population'; END IF;
-    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - 'population'; END IF;
-    cur := coalesce(new_row, old_row);
-    IF TG_OP = 'INSERT' THEN
-        act := 'create'; det := new_row;
-    ELSIF TG_OP = 'DELETE' THEN
-        act := 'delete'; det := old_row;
-    ELSE
-        SELECT jsonb_object_agg(n.key, jsonb_build_object('old', old_row -> n.key, 'new', n.value))
-          INTO det
-          FROM jsonb_each(new_row) n
-         WHERE n.value IS DISTINCT FROM (old_row -> n.key);
-        IF det IS NULL THEN
-            RETURN NULL;            -- nothing changed
-        END IF;
-        act := 'update';
-    END IF;
-
-    oid_ := (cur ->> 'id')::bigint;
-    dept := (cur ->> 'department_id')::bigint;
-    CASE TG_TABLE_NAME
-    WHEN 'plan', 'task' THEN
-        IF TG_OP = 'UPDATE' AND det ? 'approved_on' AND new_row ->> 'approved_on' IS NOT NULL THEN
-            act := 'approve';
-        END IF;
-    WHEN 'task_item', 'task_stratum' THEN
-        oid_ := (cur ->> 'task_id')::bigint;
-        SELECT t.department_id INTO dept FROM @extschema@.task t WHERE t.id = oid_;
-    WHEN 'inspection' THEN
-        IF new_row ->> 'result_code' IS NOT NULL
-           AND (TG_OP = 'INSERT' OR det ? 'result_code' OR det ? 'result_on') THEN
-            act := 'result';
-        END IF;
-    WHEN 'disposal' THEN
-        SELECT i.department_id INTO dept FROM @extschema@.inspection i
-         WHERE i.id = (cur ->> 'inspection_id')::bigint;
-    WHEN 'publication' THEN
-        -- items are derived from their sources (audited there); publishing is the act
-        IF TG_OP <> 'UPDATE' OR NOT det ? 'published_on' THEN
-            RETURN NULL;
-        END IF;
-        act := 'publish';
-        kind := new_row ->> 'kind';
-        oid_ := (new_row ->> 'object_id')::bigint;
-        det := jsonb_build_object('published_on', det -> 'published_on', 'due_on', new_row -> 'due_on',
-                                  'event_on', new_row -> 'event_on', 'publication_id', new_row -> 'id');
-    WHEN 'draw_record' THEN
-        SELECT t.department_id INTO dept FROM @extschema@.task t WHERE t.id = (cur ->> 'task_id')::bigint;
-        IF TG_OP = 'INSERT' THEN
-            act := 'draw';
-        ELSIF TG_OP = 'UPDATE' AND det ? 'cancelled_at' AND new_row ->> 'cancelled_at' IS NOT NULL THEN
-            act := 'cancel_draw';
-        END IF;
-    WHEN 'assignment' THEN
-        -- only direct assignments come here (row trigger WHEN direct); matches are per statement
-        act := 'direct_assign';
-        oid_ := (cur ->> 'draw_id')::bigint;
-    WHEN 'limit_override' THEN
-        IF TG_OP = 'INSERT' THEN
-            act := 'override';
-        END IF;
-    ELSE
-        NULL;
-    END CASE;
-
-    INSERT INTO @extschema@.audit_log (actor, action, object_kind, object_id, department_id, detail)
-    VALUES (@extschema@.acting_role(), act, kind, oid_, dept, det);
-    RETURN NULL;
-END
-$$;
+-- (audit_row() keeps the population out of the trail: its new body is in the audit section below)
 
 REVOKE EXECUTE ON FUNCTION @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint) FROM PUBLIC;
 
