@@ -16,6 +16,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 #include "draw_pg.h"
@@ -300,6 +301,7 @@ typedef struct PopReceiver
 	bool		stratified;
 	bool		weighted;
 	text	   *all;
+	Oid			uscc_type;		/* supervise.uscc, in the schema of population_collect */
 	uint64		seen;
 } PopReceiver;
 
@@ -309,14 +311,13 @@ pop_receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 	PopReceiver *r = (PopReceiver *) self;
 
 	if (desc->natts != 3
-		|| TupleDescAttr(desc, 0)->attlen != USCC_PACKED_LEN || TupleDescAttr(desc, 0)->attbyval
+		|| TupleDescAttr(desc, 0)->atttypid != r->uscc_type
 		|| TupleDescAttr(desc, 1)->atttypid != TEXTOID
 		|| TupleDescAttr(desc, 2)->atttypid != FLOAT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("a population query must return (uscc, text, double precision)"),
 				 errdetail("It returns %d columns.", desc->natts)));
-	(void) r;
 }
 
 static bool
@@ -379,6 +380,11 @@ population_collect(PG_FUNCTION_ARGS)
 	r->weighted = PG_GETARG_BOOL(2);
 	r->all = cstring_to_text("all");
 	r->st.last = -1;
+	/* the uscc type of this extension: the one in the schema this function lives in */
+	r->uscc_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("uscc"),
+								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	if (!OidIsValid(r->uscc_type))
+		elog(ERROR, "type uscc not found in the schema of population_collect");
 
 	SPI_connect();
 	plan = SPI_prepare(query, 0, NULL);

@@ -3,7 +3,7 @@
 -- not its population.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(19);
+SELECT plan(20);
 SET search_path = supervise, public;
 SELECT count(*) AS generated FROM generate_sample(3000, 11) \gset
 -- a task of a department with a directory, drawn by ratio
@@ -42,6 +42,9 @@ SELECT is(population_collect(eligibility_query(t.id), false, false),
 -- bad queries and rows
 SELECT throws_ok($$SELECT population_collect('SELECT uscc::text, credit_class, 1.0::float8 FROM supervise.subject', true, false)$$,
                  '42804', 'a population query must return (uscc, text, double precision)', 'wrong column types are refused');
+SELECT throws_ok($$SELECT population_collect('SELECT now()::timetz, ''A''::text, 1.0::float8', true, false)$$,
+                 '42804', 'a population query must return (uscc, text, double precision)',
+                 'another 12-byte type in the code column is refused');
 SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class FROM supervise.subject', true, false)$$,
                  '42804', NULL, 'two columns are refused');
 SELECT throws_ok($$SELECT population_collect('DELETE FROM supervise.subject_reject', true, false)$$,
