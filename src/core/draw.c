@@ -486,60 +486,6 @@ draw_pop_size(int nstrata, const char *const names[], int weighted, uint64_t nro
 	return size + (size_t) nrows * (weighted ? 20 : 12);
 }
 
-/* LSD radix sort on the 112-bit key (lo bits 0..47, then hi bits 0..55), 8-bit digits: small
- * bucket tables stay in cache. Digits that are the same in every row (common: codes share their
- * region prefix) are skipped. Returns the array that holds the result (a or tmp). */
-#define RADIX_LO_DIGITS 6
-#define RADIX_DIGITS 13
-#define DEFINE_RADIX_SORT(NAME, T) \
-static T * \
-NAME(const draw_env *env, T *a, T *tmp, uint64_t n) \
-{ \
-	uint32_t   *hist = env->alloc(RADIX_DIGITS * 256 * sizeof(uint32_t), env->arg); \
-	T		   *src = a, *dst = tmp; \
-	memset(hist, 0, RADIX_DIGITS * 256 * sizeof(uint32_t)); \
-	for (uint64_t i = 0; i < n; i++) \
-	{ \
-		uint64_t lo = a[i].lo, hi = a[i].hi; \
-		for (int j = 0; j < RADIX_LO_DIGITS; j++) \
-			hist[j * 256 + ((lo >> (8 * j)) & 0xff)]++; \
-		for (int j = RADIX_LO_DIGITS; j < RADIX_DIGITS; j++) \
-			hist[j * 256 + ((hi >> (8 * (j - RADIX_LO_DIGITS))) & 0xff)]++; \
-		if (env->tick && (i % (64 * TICK_EVERY)) == 0) env->tick(env->arg); \
-	} \
-	for (int j = 0; j < RADIX_DIGITS; j++) \
-	{ \
-		uint32_t   *h = hist + j * 256; \
-		uint32_t	sum = 0; \
-		int			skip = 0; \
-		int			shift = 8 * (j < RADIX_LO_DIGITS ? j : j - RADIX_LO_DIGITS); \
-		for (int b = 0; b < 256; b++) \
-			if (h[b] == n) { skip = 1; break; } \
-			else if (h[b] != 0) break; \
-		if (skip || n == 0) \
-			continue; \
-		for (int b = 0; b < 256; b++) \
-		{ \
-			uint32_t c = h[b]; \
-			h[b] = sum; \
-			sum += c; \
-		} \
-		if (j < RADIX_LO_DIGITS) \
-			for (uint64_t i = 0; i < n; i++) \
-				dst[h[(src[i].lo >> shift) & 0xff]++] = src[i]; \
-		else \
-			for (uint64_t i = 0; i < n; i++) \
-				dst[h[(src[i].hi >> shift) & 0xff]++] = src[i]; \
-		{ T *t = src; src = dst; dst = t; } \
-		if (env->tick) env->tick(env->arg); \
-	} \
-	env->release(hist, env->arg); \
-	return src; \
-}
-
-DEFINE_RADIX_SORT(radix_sort_rec, draw_rec)
-DEFINE_RADIX_SORT(radix_sort_wrec, draw_wrec)
-
 int
 draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 			   int nstrata, const char *const names[], uint8_t *out,
@@ -549,8 +495,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 	int			newof[DRAW_MAX_STRATA];	/* newof[old] = new */
 	uint32_t	counts[DRAW_MAX_STRATA];
 	size_t		recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
-	void	   *tmp,
-			   *sorted;
+	void	   *tmp;
 	uint8_t    *p = out;
 
 	if (nstrata < 0 || nstrata > DRAW_MAX_STRATA)
@@ -591,12 +536,12 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 	/* renumber strata, count, check weights */
 	for (uint64_t i = 0; i < nrows; i++)
 	{
-		uint64_t   *hi = weighted ? &((draw_wrec *) rows)[i].hi : &((draw_rec *) rows)[i].hi;
-		unsigned	s = (unsigned) (*hi >> 48);
+		uint8_t    *key = (uint8_t *) rows + i * recsize;
+		unsigned	s = key[0];
 
 		if (s >= (unsigned) nstrata)
 			return draw_fail(err, "row %llu has stratum number %u of %d", (unsigned long long) i, s, nstrata);
-		*hi = (*hi & 0xffffffffffffULL) | ((uint64_t) newof[s] << 48);
+		key[0] = (uint8_t) newof[s];
 		counts[newof[s]]++;
 		if (weighted)
 		{
@@ -608,8 +553,8 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 	}
 
 	tmp = env->alloc(nrows ? nrows * recsize : 1, env->arg);
-	sorted = weighted ? (void *) radix_sort_wrec(env, rows, tmp, nrows)
-		: (void *) radix_sort_rec(env, rows, tmp, nrows);
+	radix_sort(rows, tmp, nrows, recsize, DRAW_REC_KEYLEN);
+	env->release(tmp, env->arg);
 
 	memcpy(p, POP_MAGIC, 4);
 	p[4] = POP_VERSION;
@@ -629,54 +574,25 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 	}
 	for (uint64_t i = 0; i < nrows; i++)
 	{
-		uint64_t	hi,
-					lo;
+		const uint8_t *key = (const uint8_t *) rows + i * recsize;
 
+		if (i > 0 && memcmp(key - recsize, key, DRAW_REC_KEYLEN) == 0)
+		{
+			char		code[USCC_LEN + 1];
+
+			if (draw_code_text(key + 1, code) != 0)
+				memcpy(code, "?", 2);
+			code[USCC_LEN] = '\0';
+			return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[key[0]]]);
+		}
+		memcpy(p, key + 1, USCC_PACKED_LEN);
+		p += USCC_PACKED_LEN;
 		if (weighted)
 		{
-			hi = ((draw_wrec *) sorted)[i].hi;
-			lo = ((draw_wrec *) sorted)[i].lo;
-		}
-		else
-		{
-			hi = ((draw_rec *) sorted)[i].hi;
-			lo = ((draw_rec *) sorted)[i].lo;
-		}
-		if (i > 0)
-		{
-			uint64_t	phi = weighted ? ((draw_wrec *) sorted)[i - 1].hi : ((draw_rec *) sorted)[i - 1].hi;
-			uint64_t	plo = weighted ? ((draw_wrec *) sorted)[i - 1].lo : ((draw_rec *) sorted)[i - 1].lo;
-
-			if (phi == hi && plo == lo)
-			{
-				char		code[USCC_LEN + 1];
-				uint8_t		packed[USCC_PACKED_LEN];
-
-				for (int b = 0; b < 6; b++)
-				{
-					packed[b] = (uint8_t) (hi >> (40 - 8 * b));
-					packed[6 + b] = (uint8_t) (lo >> (40 - 8 * b));
-				}
-				if (draw_code_text(packed, code) != 0)
-					memcpy(code, "?", 2);
-				code[USCC_LEN] = '\0';
-				env->release(tmp, env->arg);
-				return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[hi >> 48]]);
-			}
-		}
-		for (int b = 0; b < 6; b++)
-		{
-			p[b] = (uint8_t) (hi >> (40 - 8 * b));
-			p[6 + b] = (uint8_t) (lo >> (40 - 8 * b));
-		}
-		p += 12;
-		if (weighted)
-		{
-			put_double(p, ((draw_wrec *) sorted)[i].w);
+			put_double(p, ((const draw_wrec *) rows)[i].w);
 			p += 8;
 		}
 	}
-	env->release(tmp, env->arg);
 	return 0;
 }
 

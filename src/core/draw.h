@@ -18,7 +18,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "radix.h"
 #include "sha256.h"
 #include "uscc.h"
 
@@ -155,33 +157,29 @@ typedef struct draw_pop
 /* Parses and checks a serialised population (sizes, names, order, weights). */
 int			draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err);
 
-/* A row while building: hi = stratum << 48 | first 6 packed bytes, lo = last 6 packed bytes. */
+/*
+ * A row while building: key = stratum number (1 byte) | packed code (12 bytes) | 3 zero bytes, so
+ * that byte order of the key is the population's order (radix_sort on the first DRAW_REC_KEYLEN).
+ */
+#define DRAW_REC_KEYLEN (1 + USCC_PACKED_LEN)
+
 typedef struct draw_rec
 {
-	uint64_t	hi;
-	uint64_t	lo;
+	uint8_t		key[16];
 } draw_rec;
 
 typedef struct draw_wrec
 {
-	uint64_t	hi;
-	uint64_t	lo;
+	uint8_t		key[16];
 	double		w;
 } draw_wrec;
 
 static inline void
-draw_rec_set(uint64_t *hi, uint64_t *lo, unsigned stratum, const uint8_t packed[USCC_PACKED_LEN])
+draw_rec_set(uint8_t key[16], unsigned stratum, const uint8_t packed[USCC_PACKED_LEN])
 {
-	uint64_t	a = 0,
-				b = 0;
-
-	for (int i = 0; i < 6; i++)
-	{
-		a = (a << 8) | packed[i];
-		b = (b << 8) | packed[6 + i];
-	}
-	*hi = ((uint64_t) stratum << 48) | a;
-	*lo = b;
+	key[0] = (uint8_t) stratum;
+	memcpy(key + 1, packed, USCC_PACKED_LEN);
+	key[13] = key[14] = key[15] = 0;
 }
 
 /* Size of the serialised population. */

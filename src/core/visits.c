@@ -115,60 +115,6 @@ visit_key_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(visit_key));
 }
 
-void
-visits_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
-{
-	size_t		count[16][256];
-	unsigned char *src = (unsigned char *) base;
-	unsigned char *dst = (unsigned char *) tmp;
-	int			passes = 0;
-
-	if (n < 2 || keylen == 0 || keylen > 16 || keylen > size)
-		return;
-	/* all histograms in one read */
-	memset(count, 0, sizeof(size_t) * 256 * keylen);
-	for (size_t i = 0; i < n; i++)
-	{
-		const unsigned char *r = src + i * size;
-
-		for (size_t d = 0; d < keylen; d++)
-			count[d][r[d]]++;
-	}
-	/* least significant byte first; a byte that is the same everywhere changes nothing */
-	for (size_t d = keylen; d-- > 0;)
-	{
-		size_t		pos = 0;
-		int			constant = 0;
-
-		for (int b = 0; b < 256; b++)
-		{
-			size_t		c = count[d][b];
-
-			if (c == n)
-				constant = 1;
-			count[d][b] = pos;
-			pos += c;
-		}
-		if (constant)
-			continue;
-		for (size_t i = 0; i < n; i++)
-		{
-			const unsigned char *r = src + i * size;
-
-			memcpy(dst + count[d][r[d]]++ * size, r, size);
-		}
-		{
-			unsigned char *t = src;
-
-			src = dst;
-			dst = t;
-		}
-		passes++;
-	}
-	if (passes % 2 == 1)
-		memcpy(base, src, n * size);
-}
-
 visits_status
 visits_group(const visit_interval *tasks, size_t ntasks, const visit_key *targets, size_t n,
 			 visit_span *spans, size_t *nspans, size_t *bad)

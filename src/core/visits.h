@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "radix.h"
+
 typedef struct visit_interval
 {
 	int32_t		start;			/* first day, inclusive */
@@ -100,12 +102,7 @@ visit_key_set_num(visit_key *k, uint32_t v)
 /* Byte order of two keys (subject, then number); usable with qsort. */
 int			visit_key_cmp(const void *a, const void *b);
 
-/*
- * Sorts n records of `size` bytes by their first `keylen` bytes in byte (memcmp) order, stably:
- * an LSD radix sort, one pass per key byte that is not the same in every record. tmp must hold
- * n records too. 1 <= keylen <= size; keylen <= 16 (otherwise nothing is done). O(n * keylen) time, no allocation.
- */
-void		visits_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen);
+/* Records are sorted with radix_sort (radix.h) by their first sizeof(visit_key) bytes. */
 
 /* One visit found by visits_group: targets[first .. first + count) of one subject. */
 typedef struct visit_span

@@ -197,14 +197,14 @@ pop_state_add(PopState *st, Datum code, text *stratum_t, bool weighted, double w
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("draw weight must be a positive finite number, not %g", w)));
-		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(code));
+		draw_rec_set(r->key, (unsigned) stratum, DRAW_USCC_BYTES(code));
 		r->w = w;
 	}
 	else
 	{
 		draw_rec   *r = &((draw_rec *) st->rows)[st->n];
 
-		draw_rec_set(&r->hi, &r->lo, (unsigned) stratum, DRAW_USCC_BYTES(code));
+		draw_rec_set(r->key, (unsigned) stratum, DRAW_USCC_BYTES(code));
 	}
 	st->n++;
 }

@@ -657,8 +657,8 @@ read_stored(YearPlan *p)
 
 	/* sort both by subject, then ask which visits have an inspection of one of their tasks */
 	tmp = plan_alloc(p, Max(p->nold * sizeof(OldVisit), ninsp * sizeof(visit_key)));
-	visits_sort(p->old, tmp, p->nold, sizeof(OldVisit), sizeof(visit_key));
-	visits_sort(insp, tmp, ninsp, sizeof(visit_key), sizeof(visit_key));
+	radix_sort(p->old, tmp, p->nold, sizeof(OldVisit), sizeof(visit_key));
+	radix_sort(insp, tmp, ninsp, sizeof(visit_key), sizeof(visit_key));
 	pfree(tmp);
 	set_start = (size_t *) plan_alloc(p, (p->nsets + 1) * sizeof(size_t));
 	{
@@ -799,7 +799,7 @@ read_targets(YearPlan *p)
 	{
 		void	   *tmp = plan_alloc(p, p->ntargets * sizeof(visit_key));
 
-		visits_sort(p->targets, tmp, p->ntargets, sizeof(visit_key), sizeof(visit_key));
+		radix_sort(p->targets, tmp, p->ntargets, sizeof(visit_key), sizeof(visit_key));
 		pfree(tmp);
 	}
 }
@@ -854,7 +854,7 @@ drop_pinned_targets(YearPlan *p)
 	{
 		void	   *tmp = plan_alloc(p, ndrop * sizeof(visit_key));
 
-		visits_sort(drop, tmp, ndrop, sizeof(visit_key), sizeof(visit_key));
+		radix_sort(drop, tmp, ndrop, sizeof(visit_key), sizeof(visit_key));
 		pfree(tmp);
 	}
 	p->ntargets = visits_subtract(p->targets, p->ntargets, drop, ndrop);
@@ -1367,7 +1367,7 @@ write_changes(YearPlan *p)
 	{
 		void	   *tmp = plan_alloc(p, nold * sizeof(OldVisit));
 
-		visits_sort(old, tmp, nold, sizeof(OldVisit), sizeof(visit_key));
+		radix_sort(old, tmp, nold, sizeof(OldVisit), sizeof(visit_key));
 		pfree(tmp);
 	}
 	okeys = (visit_key *) plan_alloc(p, nold * sizeof(visit_key));

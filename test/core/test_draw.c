@@ -343,11 +343,11 @@ build(const tpop *t, const char *const names[], int nstrata, int weighted, const
 		uscc_pack(t->codes[i], packed);
 		if (weighted)
 		{
-			draw_rec_set(&((draw_wrec *) rows)[j].hi, &((draw_wrec *) rows)[j].lo, (unsigned) t->stratum[i], packed);
+			draw_rec_set(((draw_wrec *) rows)[j].key, (unsigned) t->stratum[i], packed);
 			((draw_wrec *) rows)[j].w = t->w[i];
 		}
 		else
-			draw_rec_set(&((draw_rec *) rows)[j].hi, &((draw_rec *) rows)[j].lo, (unsigned) t->stratum[i], packed);
+			draw_rec_set(((draw_rec *) rows)[j].key, (unsigned) t->stratum[i], packed);
 	}
 	*len = draw_pop_size(nstrata, names, weighted, t->n);
 	out = malloc(*len);

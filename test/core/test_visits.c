@@ -413,7 +413,7 @@ test_sort(void)
 		a[i].payload = (uint64_t) i;
 	}
 	memcpy(b, a, sizeof(a));
-	visits_sort(b, tmp, N, sizeof(rec24), sizeof(visit_key));
+	radix_sort(b, tmp, N, sizeof(rec24), sizeof(visit_key));
 	for (int i = 1; i < N; i++)
 	{
 		int			c = visit_key_cmp(&b[i - 1].k, &b[i].k);
@@ -438,9 +438,9 @@ test_sort(void)
 				seen[p] = 1;
 		}
 	}
-	is_int(bad_order, 0, "visits_sort: %d records of 24 bytes come out in key order", N);
-	is_int(unstable, 0, "visits_sort: equal keys keep their input order (stable)");
-	is_int(lost, 0, "visits_sort: the output is a permutation of the input");
+	is_int(bad_order, 0, "radix_sort: %d records of 24 bytes come out in key order", N);
+	is_int(unstable, 0, "radix_sort: equal keys keep their input order (stable)");
+	is_int(lost, 0, "radix_sort: the output is a permutation of the input");
 
 	/* an odd number of passes ends in tmp and is copied back; constant bytes take no pass */
 	{
@@ -451,9 +451,9 @@ test_sort(void)
 		key(&k[1], 1, 1);
 		key(&k[2], 1, 2);
 		key(&k[3], 1, 0);
-		visits_sort(k, t, 4, sizeof(visit_key), sizeof(visit_key));
+		radix_sort(k, t, 4, sizeof(visit_key), sizeof(visit_key));
 		ok(visit_key_num(&k[0]) == 0 && visit_key_num(&k[1]) == 1 && visit_key_num(&k[2]) == 2
-		   && visit_key_num(&k[3]) == 3, "visits_sort: one varying byte (one pass) sorts in place");
+		   && visit_key_num(&k[3]) == 3, "radix_sort: one varying byte (one pass) sorts in place");
 	}
 	/* n = 0 and n = 1, keylen out of range: nothing happens */
 	{
@@ -462,11 +462,11 @@ test_sort(void)
 
 		key(&k[0], 2, 0);
 		key(&k[1], 1, 0);
-		visits_sort(k, t, 0, sizeof(visit_key), sizeof(visit_key));
-		visits_sort(k, t, 1, sizeof(visit_key), sizeof(visit_key));
-		visits_sort(k, t, 2, sizeof(visit_key), 0);
-		visits_sort(k, t, 2, sizeof(visit_key), 17);
-		ok(subject_of(&k[0]) == 2 && subject_of(&k[1]) == 1, "visits_sort: n < 2 or a bad keylen changes nothing");
+		radix_sort(k, t, 0, sizeof(visit_key), sizeof(visit_key));
+		radix_sort(k, t, 1, sizeof(visit_key), sizeof(visit_key));
+		radix_sort(k, t, 2, sizeof(visit_key), 0);
+		radix_sort(k, t, 2, sizeof(visit_key), 17);
+		ok(subject_of(&k[0]) == 2 && subject_of(&k[1]) == 1, "radix_sort: n < 2 or a bad keylen changes nothing");
 	}
 }
 
@@ -676,7 +676,7 @@ test_group_random(void)
 			for (int t = 0; t < NT; t++)
 				if (rnd(3) == 0)
 					key(&targets[n++], s * 37 % 101, (uint32_t) t);
-		visits_sort(targets, tmp, n, sizeof(visit_key), sizeof(visit_key));
+		radix_sort(targets, tmp, n, sizeof(visit_key), sizeof(visit_key));
 		if (visits_group(tasks, NT, targets, n, spans, &ns, NULL) != VISITS_OK)
 		{
 			mismatches++;

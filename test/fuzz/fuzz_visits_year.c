@@ -3,7 +3,7 @@
  * The input gives up to 16 tasks (start, length; sometimes a task that ends before it starts or a
  * task list out of order), then targets (subject, task number, sometimes a number past the tasks),
  * then "drop" keys and "old" visits. Checked against plain reference code:
- *   visits_sort: the order of qsort by visit_key_cmp, stable, a permutation;
+ *   radix_sort: the order of qsort by visit_key_cmp, stable, a permutation;
  *   visits_group: each subject's spans are exactly visits_plan's groups of its intervals; the
  *     errors (bad interval, unsorted tasks, bad number) are reported as such;
  *   visits_combine: two visits share a number exactly when their task lists are equal;
@@ -102,8 +102,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* sort: same as qsort with the position as tie-breaker (stable), a permutation */
 	memcpy(rref, r, n * sizeof(rec));
 	qsort(rref, n, sizeof(rec), rec_cmp);
-	visits_sort(r, rtmp, n, sizeof(rec), sizeof(visit_key));
-	CHECK(memcmp(r, rref, n * sizeof(rec)) == 0, "visits_sort differs from a stable qsort (%zu records)", n);
+	radix_sort(r, rtmp, n, sizeof(rec), sizeof(visit_key));
+	CHECK(memcmp(r, rref, n * sizeof(rec)) == 0, "radix_sort differs from a stable qsort (%zu records)", n);
 	for (size_t i = 0; i < n; i++)
 		t[i] = r[i].k;
 
