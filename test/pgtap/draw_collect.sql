@@ -3,7 +3,7 @@
 -- not its population.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(20);
+SELECT plan(22);
 SET search_path = supervise, public;
 SELECT count(*) AS generated FROM generate_sample(3000, 11) \gset
 -- a task of a department with a directory, drawn by ratio
@@ -49,6 +49,10 @@ SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class FROM sup
                  '42804', NULL, 'two columns are refused');
 SELECT throws_ok($$SELECT population_collect('DELETE FROM supervise.subject_reject', true, false)$$,
                  '22023', 'a population query must be one SELECT', 'a DELETE is refused, not run');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, 1.0::float8 FROM supervise.subject; DELETE FROM supervise.subject_reject', true, false)$$,
+                 '22023', 'a population query must be one SELECT', 'two statements are refused');
+SELECT throws_ok($$SELECT eligibility_query(987654321)$$, '22023', 'task 987654321 does not exist',
+                 'the eligibility query of a task that does not exist is an error');
 SELECT throws_ok($$SELECT population_collect('SELECT uscc, NULL::text, 1.0::float8 FROM supervise.subject', true, false)$$,
                  '22004', 'a draw population row cannot have a NULL stratum', 'a NULL stratum is refused');
 SELECT lives_ok($$SELECT population_collect('SELECT uscc, NULL::text, NULL::float8 FROM supervise.subject', false, false)$$,
