@@ -6,6 +6,24 @@
 
 #include <string.h>
 
+#if defined(__GNUC__) || defined(__clang__)
+#define RADIX_INLINE static inline __attribute__((always_inline))
+#else
+#define RADIX_INLINE static inline
+#endif
+
+/* one pass: each record to its place by byte d */
+RADIX_INLINE void
+scatter(const unsigned char *src, unsigned char *dst, size_t n, size_t size, size_t d, size_t *place)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		const unsigned char *r = src + i * size;
+
+		memcpy(dst + place[r[d]]++ * size, r, size);
+	}
+}
+
 void
 radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
 {
@@ -42,11 +60,21 @@ radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
 		}
 		if (constant)
 			continue;
-		for (size_t i = 0; i < n; i++)
+		switch (size)
 		{
-			const unsigned char *r = src + i * size;
-
-			memcpy(dst + count[d][r[d]]++ * size, r, size);
+				/* a constant size lets the compiler inline the copy (a call per record otherwise) */
+			case 16:
+				scatter(src, dst, n, 16, d, count[d]);
+				break;
+			case 24:
+				scatter(src, dst, n, 24, d, count[d]);
+				break;
+			case 32:
+				scatter(src, dst, n, 32, d, count[d]);
+				break;
+			default:
+				scatter(src, dst, n, size, d, count[d]);
+				break;
 		}
 		{
 			unsigned char *t = src;
