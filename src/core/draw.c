@@ -597,7 +597,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 }
 
 int
-draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
+draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 {
 	const uint8_t *p = data,
 			   *end = data + len;
@@ -644,7 +644,14 @@ draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 					(unsigned long long) total, pop->row_size, (size_t) (end - p));
 	pop->nrows = total;
 	pop->rows = p;
+	return 0;
+}
 
+int
+draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
+{
+	if (draw_pop_parse_header(pop, data, len, err) != 0)
+		return -1;
 	/* every code valid as packing, increasing within its stratum; weights positive and finite */
 	for (int s = 0; s < pop->nstrata; s++)
 	{

@@ -158,6 +158,12 @@ typedef struct draw_pop
 int			draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err);
 
 /*
+ * Only its header: magic, version, strata names in order and counts, and that the size matches
+ * the counts (O(strata), the rows are not read). For what needs only the strata and their sizes.
+ */
+int			draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err);
+
+/*
  * A row while building: key = stratum number (1 byte) | packed code (12 bytes) | 3 zero bytes, so
  * that byte order of the key is the population's order (radix_sort on the first DRAW_REC_KEYLEN).
  */

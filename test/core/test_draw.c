@@ -557,8 +557,14 @@ test_population(void)
 			for (size_t cut = 0; cut < alen; cut += (cut < 64 ? 1 : 997))
 				refused &= draw_pop_parse(&pop, a, cut, err) == -1;
 			ok(refused, "every truncated population is refused");
+			refused = 1;
+			for (size_t cut = 0; cut < alen; cut += (cut < 64 ? 1 : 997))
+				refused &= draw_pop_parse_header(&pop, a, cut, err) == -1;
+			ok(refused, "every truncated population is refused by the header check too (sizes must match)");
 			a[8 + 4 * (1 + 1 + 4)] = 0xff;	/* first byte of the first row: out of packing range */
 			is_int(draw_pop_parse(&pop, a, alen, err), -1, "a row that is not a packed code is refused");
+			is_int(draw_pop_parse_header(&pop, a, alen, err), 0, "the header check does not read the rows");
+			ok(pop.nstrata == 4 && pop.nrows == 5000, "and gives the strata and row count");
 			a[8 + 4 * (1 + 1 + 4)] = 0x00;	/* now smaller than ... still a packing, order may break */
 			a[5] = 7;
 			is_int(draw_pop_parse(&pop, a, alen, err), -1, "unknown flags are refused");
