@@ -3,7 +3,7 @@
 # and against a plain-SQL version that walks the calendar table day by day (target: at least
 # 1000x slower than add_workdays; it is run on 1/100 of the rows and scaled, as printed).
 # Also shows what a SET search_path clause would cost the C function (why it has none).
-# Runs inside the bench cluster (bench/run.sh). Serial plans (no parallel workers), best of 3.
+# Runs inside the bench cluster (bench/run.sh). Serial plans (no parallel workers), best of 5.
 set -euo pipefail
 scale=${SUPERVISE_BENCH_SCALE:-1}
 rows=$(python3 -c "print(max(1000, int(1000000 * float('$scale'))))")
@@ -45,7 +45,7 @@ SELECT count(*) AS disagreements FROM bench_days_small
 CREATE FUNCTION pg_temp.best_ms(q text) RETURNS numeric LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz; best numeric := NULL; ms numeric;
 BEGIN
-    FOR i IN 1..3 LOOP
+    FOR i IN 1..5 LOOP
         t0 := clock_timestamp();
         EXECUTE q;
         ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
