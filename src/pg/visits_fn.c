@@ -49,6 +49,7 @@
 #include "utils/snapmgr.h"
 #include "windowapi.h"
 
+#include "bulk_insert.h"
 #include "visits.h"
 
 typedef struct VisitPartition
@@ -1061,48 +1062,6 @@ classify_sets(YearPlan *p)
 
 /* ---- writing: new visits in bulk --------------------------------------------------------------- */
 
-#define VISIT_BATCH 1000
-
-/*
- * Whether new visit rows can go in with table_multi_insert: a plain table with no triggers, rules
- * or row-level security, columns uscc (12 bytes) and task_set_id (bigint), no stored generated
- * columns, and no default that is volatile other than nextval() (COPY FROM's condition for its
- * multi-insert). Fills the default expressions of the other columns.
- */
-static bool
-bulk_insert_possible(Relation rel, AttrNumber uscc_att, AttrNumber set_att, ExprState **defaults)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL || rel->rd_rules != NULL)
-		return false;
-	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_NONE)
-		return false;
-	if (desc->constr && desc->constr->has_generated_stored)
-		return false;
-	if (uscc_att <= 0 || set_att <= 0)
-		return false;
-	if (TupleDescAttr(desc, uscc_att - 1)->attlen != VISIT_SUBJECT_LEN || TupleDescAttr(desc, uscc_att - 1)->attbyval
-		|| TupleDescAttr(desc, set_att - 1)->atttypid != INT8OID)
-		return false;
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		Node	   *def;
-
-		defaults[i] = NULL;
-		if (att->attisdropped || i + 1 == uscc_att || i + 1 == set_att)
-			continue;
-		def = build_column_default(rel, i + 1);
-		if (def == NULL)
-			continue;
-		if (contain_volatile_functions_not_nextval(def))
-			return false;
-		defaults[i] = ExecInitExpr(expression_planner((Expr *) def), NULL);
-	}
-	return true;
-}
-
 /* The same rows through SQL: INSERT ... SELECT FROM unnest, for tables with triggers, RLS, ... */
 static void
 insert_visits_sql(YearPlan *p, Oid uscc_type, const size_t *which, size_t n)
@@ -1137,137 +1096,45 @@ insert_visits_sql(YearPlan *p, Oid uscc_type, const size_t *which, size_t n)
 /*
  * Inserts the visits spans[which[i]] (subject, task set) into visit, other columns by their
  * defaults, as INSERT INTO visit (uscc, task_set_id) would: privileges, NOT NULL and CHECK
- * constraints and unique indexes are checked; written in batches with table_multi_insert and the
- * index entries made like COPY FROM does.
+ * constraints and unique indexes are checked; written like COPY FROM (bulk_insert.c) unless the
+ * table has an INSERT trigger, rules, row-level security or a volatile default.
  */
 static void
 insert_visits(YearPlan *p, const size_t *which, size_t n)
 {
 	Oid			relid = get_relname_relid("visit", p->nspid);
-	Relation	rel;
-	TupleDesc	desc;
-	AttrNumber	uscc_att,
-				set_att;
-	ExprState **defaults;
+	AttrNumber	cols[2];
 	Oid			uscc_type;
-	EState	   *estate;
-	ExprContext *econtext;
-	RangeTblEntry *rte;
-	ResultRelInfo *rri;
-	BulkInsertState bistate;
-	CommandId	cid;
-	TupleTableSlot *slots[VISIT_BATCH];
-	int			nslots = 0,
-				used = 0;
-	MemoryContext oldcxt;
+	BulkInsert *b;
 
 	if (n == 0)
 		return;
 	if (!OidIsValid(relid))
 		elog(ERROR, "visit planner: table visit not found");
-	rel = table_open(relid, RowExclusiveLock);
-	desc = RelationGetDescr(rel);
-	uscc_att = get_attnum(relid, "uscc");
-	set_att = get_attnum(relid, "task_set_id");
-	if (uscc_att <= 0 || set_att <= 0)
+	cols[0] = get_attnum(relid, "uscc");
+	cols[1] = get_attnum(relid, "task_set_id");
+	if (cols[0] <= 0 || cols[1] <= 0)
 		elog(ERROR, "visit planner: table visit has no column uscc or task_set_id");
-	uscc_type = TupleDescAttr(desc, uscc_att - 1)->atttypid;
-	defaults = (ExprState **) palloc0(desc->natts * sizeof(ExprState *));
+	uscc_type = get_atttype(relid, cols[0]);
+	if (get_typlen(uscc_type) != VISIT_SUBJECT_LEN || get_atttype(relid, cols[1]) != INT8OID)
+		elog(ERROR, "visit planner: table visit has columns of unexpected types");
 
-	/* the privileges INSERT INTO visit (uscc, task_set_id) needs */
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = relid;
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	rte->requiredPerms = ACL_INSERT;
-	rte->insertedCols = bms_add_member(bms_make_singleton(uscc_att - FirstLowInvalidHeapAttributeNumber),
-									   set_att - FirstLowInvalidHeapAttributeNumber);
-	ExecCheckRTPerms(list_make1(rte), true);
-
-	if (!bulk_insert_possible(rel, uscc_att, set_att, defaults))
+	b = bulk_insert_begin(relid, 2, cols, NULL, NULL);
+	if (b == NULL)
 	{
-		table_close(rel, NoLock);
 		insert_visits_sql(p, uscc_type, which, n);
 		return;
 	}
-
-	estate = CreateExecutorState();
-	ExecInitRangeTable(estate, list_make1(rte));
-	rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	CheckValidResultRel(rri, CMD_INSERT);
-	ExecOpenIndices(rri, false);
-	econtext = GetPerTupleExprContext(estate);
-	bistate = GetBulkInsertState();
-	cid = GetCurrentCommandId(true);
-
-	for (size_t i = 0; i <= n; i++)
+	for (size_t i = 0; i < n; i++)
 	{
-		TupleTableSlot *slot;
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
 
-		if (used == VISIT_BATCH || (i == n && used > 0))
-		{
-			oldcxt = MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
-			table_multi_insert(rel, slots, used, cid, 0, bistate);
-			MemoryContextSwitchTo(oldcxt);
-			for (int k = 0; k < used; k++)
-			{
-				List	   *recheck = NIL;
-
-				if (rri->ri_NumIndices > 0)
-					recheck = ExecInsertIndexTuples(rri, slots[k], estate, false, false, NULL, NIL);
-				if (recheck != NIL)
-					elog(ERROR, "visit planner: table visit has a deferred constraint");
-				ExecClearTuple(slots[k]);
-			}
-			ResetPerTupleExprContext(estate);
-			used = 0;
-		}
-		if (i == n)
-			break;
-		CHECK_FOR_INTERRUPTS();
-		if (used == nslots)
-			slots[nslots++] = table_slot_create(rel, NULL);
-		slot = slots[used];
-		ExecClearTuple(slot);
-		for (int a = 0; a < desc->natts; a++)
-		{
-			if (a + 1 == uscc_att)
-			{
-				slot->tts_values[a] = PointerGetDatum(p->targets[p->spans[which[i]].first].subject);
-				slot->tts_isnull[a] = false;
-			}
-			else if (a + 1 == set_att)
-			{
-				slot->tts_values[a] = Int64GetDatum(p->combos[p->combo_of[which[i]]].id);
-				slot->tts_isnull[a] = false;
-			}
-			else if (defaults[a] != NULL)
-				slot->tts_values[a] = ExecEvalExprSwitchContext(defaults[a], econtext, &slot->tts_isnull[a]);
-			else
-			{
-				slot->tts_values[a] = (Datum) 0;
-				slot->tts_isnull[a] = true;
-			}
-		}
-		ExecStoreVirtualTuple(slot);
-		slot->tts_tableOid = relid;
-		if (desc->constr)
-			ExecConstraints(rri, slot, estate);
-		/* the row's own copy, so the per-tuple memory of the defaults can go */
-		ExecMaterializeSlot(slot);
-		used++;
+		values[0] = PointerGetDatum(p->targets[p->spans[which[i]].first].subject);
+		values[1] = Int64GetDatum(p->combos[p->combo_of[which[i]]].id);
+		bulk_insert_row(b, values, nulls);
 	}
-
-	for (int k = 0; k < nslots; k++)
-		ExecDropSingleTupleTableSlot(slots[k]);
-	FreeBulkInsertState(bistate);
-	table_finish_bulk_insert(rel, 0);
-	ExecCloseIndices(rri);
-	FreeExecutorState(estate);
-	table_close(rel, NoLock);
-	CommandCounterIncrement();
+	bulk_insert_end(b);
 }
 
 /* ---- plan_visits: write what changed ----------------------------------------------------------- */

@@ -1,0 +1,244 @@
+/*
+ * bulk_insert.c — many rows into a table as COPY FROM writes them; see bulk_insert.h.
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+
+#include "bulk_insert.h"
+
+#define BULK_BATCH 1000
+
+struct BulkInsert
+{
+	Relation	rel;
+	TupleDesc	desc;
+	int		   *colof;			/* colof[attnum - 1] = index into the caller's values, or -1 */
+	ExprState **defaults;		/* of the other columns (NULL: none) */
+	EState	   *estate;
+	ResultRelInfo *rri;
+	BulkInsertState bistate;
+	CommandId	cid;
+	TupleTableSlot *slots[BULK_BATCH];
+	int			nslots;			/* made so far */
+	int			used;			/* filled, not yet written */
+};
+
+/* the INSERT privilege on the columns, as the executor checks it for INSERT INTO rel (cols) */
+static RangeTblEntry *
+insert_rte(Relation rel, int ncols, const AttrNumber *cols, List **perminfos)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	Bitmapset  *inserted = NULL;
+
+	for (int i = 0; i < ncols; i++)
+		inserted = bms_add_member(inserted, cols[i] - FirstLowInvalidHeapAttributeNumber);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+#if PG_VERSION_NUM >= 160000
+	{
+		RTEPermissionInfo *perm = makeNode(RTEPermissionInfo);
+
+		perm->relid = RelationGetRelid(rel);
+		perm->inh = false;
+		perm->requiredPerms = ACL_INSERT;
+		perm->insertedCols = inserted;
+		rte->perminfoindex = 1;
+		*perminfos = list_make1(perm);
+		ExecCheckPermissions(list_make1(rte), *perminfos, true);
+	}
+#else
+	rte->requiredPerms = ACL_INSERT;
+	rte->insertedCols = inserted;
+	*perminfos = NIL;
+	ExecCheckRTPerms(list_make1(rte), true);
+#endif
+	return rte;
+}
+
+/*
+ * Whether the rows can go in without SQL (COPY FROM's condition for its multi-insert, and no
+ * INSERT trigger the caller has not vouched for). Fills b->defaults.
+ */
+static bool
+bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
+{
+	Relation	rel = b->rel;
+	TupleDesc	desc = b->desc;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rules != NULL)
+		return false;
+	/* policies that apply to this user now (none for the owner, unless FORCE ROW LEVEL SECURITY) */
+	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED)
+		return false;
+	if (desc->constr && desc->constr->has_generated_stored)
+		return false;
+	if (rel->trigdesc != NULL)
+	{
+		for (int i = 0; i < rel->trigdesc->numtriggers; i++)
+		{
+			const Trigger *t = &rel->trigdesc->triggers[i];
+
+			if (TRIGGER_FOR_INSERT(t->tgtype) && (trigger_ok == NULL || !trigger_ok(t, arg)))
+				return false;
+		}
+	}
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Node	   *def;
+
+		b->defaults[i] = NULL;
+		if (att->attisdropped || b->colof[i] >= 0)
+			continue;
+		def = build_column_default(rel, i + 1);
+		if (def == NULL)
+			continue;
+		if (contain_volatile_functions_not_nextval(def))
+			return false;
+		b->defaults[i] = ExecInitExpr(expression_planner((Expr *) def), NULL);
+	}
+	return true;
+}
+
+BulkInsert *
+bulk_insert_begin(Oid relid, int ncols, const AttrNumber *cols, bulk_trigger_ok trigger_ok, void *arg)
+{
+	BulkInsert *b = palloc0(sizeof(BulkInsert));
+	RangeTblEntry *rte;
+	List	   *perminfos;
+
+	b->rel = table_open(relid, RowExclusiveLock);
+	b->desc = RelationGetDescr(b->rel);
+	b->colof = palloc(b->desc->natts * sizeof(int));
+	b->defaults = palloc0(b->desc->natts * sizeof(ExprState *));
+	for (int i = 0; i < b->desc->natts; i++)
+		b->colof[i] = -1;
+	for (int i = 0; i < ncols; i++)
+	{
+		if (cols[i] <= 0 || cols[i] > b->desc->natts || TupleDescAttr(b->desc, cols[i] - 1)->attisdropped)
+			elog(ERROR, "bulk insert into \"%s\": no column number %d", RelationGetRelationName(b->rel), cols[i]);
+		b->colof[cols[i] - 1] = i;
+	}
+
+	rte = insert_rte(b->rel, ncols, cols, &perminfos);
+	if (!bulk_possible(b, trigger_ok, arg))
+	{
+		table_close(b->rel, NoLock);
+		return NULL;
+	}
+
+	b->estate = CreateExecutorState();
+#if PG_VERSION_NUM >= 160000
+	ExecInitRangeTable(b->estate, list_make1(rte), perminfos);
+#else
+	ExecInitRangeTable(b->estate, list_make1(rte));
+#endif
+	b->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(b->rri, b->rel, 1, NULL, 0);
+	CheckValidResultRel(b->rri, CMD_INSERT);
+	ExecOpenIndices(b->rri, false);
+	b->bistate = GetBulkInsertState();
+	b->cid = GetCurrentCommandId(true);
+	return b;
+}
+
+/* the batch so far: heap rows, then their index entries */
+static void
+bulk_flush(BulkInsert *b)
+{
+	MemoryContext oldcxt;
+
+	if (b->used == 0)
+		return;
+	oldcxt = MemoryContextSwitchTo(GetPerTupleMemoryContext(b->estate));
+	table_multi_insert(b->rel, b->slots, b->used, b->cid, 0, b->bistate);
+	MemoryContextSwitchTo(oldcxt);
+	for (int k = 0; k < b->used; k++)
+	{
+		List	   *recheck = NIL;
+
+		if (b->rri->ri_NumIndices > 0)
+#if PG_VERSION_NUM >= 160000
+			recheck = ExecInsertIndexTuples(b->rri, b->slots[k], b->estate, false, false, NULL, NIL, false);
+#else
+			recheck = ExecInsertIndexTuples(b->rri, b->slots[k], b->estate, false, false, NULL, NIL);
+#endif
+		if (recheck != NIL)
+			elog(ERROR, "bulk insert into \"%s\": the table has a deferred constraint",
+				 RelationGetRelationName(b->rel));
+		ExecClearTuple(b->slots[k]);
+	}
+	ResetPerTupleExprContext(b->estate);
+	b->used = 0;
+}
+
+void
+bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls)
+{
+	ExprContext *econtext = GetPerTupleExprContext(b->estate);
+	TupleTableSlot *slot;
+
+	CHECK_FOR_INTERRUPTS();
+	if (b->used == BULK_BATCH)
+		bulk_flush(b);
+	if (b->used == b->nslots)
+		b->slots[b->nslots++] = table_slot_create(b->rel, NULL);
+	slot = b->slots[b->used];
+	ExecClearTuple(slot);
+	for (int a = 0; a < b->desc->natts; a++)
+	{
+		int			c = b->colof[a];
+
+		if (c >= 0)
+		{
+			slot->tts_values[a] = values[c];
+			slot->tts_isnull[a] = nulls[c];
+		}
+		else if (b->defaults[a] != NULL)
+			slot->tts_values[a] = ExecEvalExprSwitchContext(b->defaults[a], econtext, &slot->tts_isnull[a]);
+		else
+		{
+			slot->tts_values[a] = (Datum) 0;
+			slot->tts_isnull[a] = true;
+		}
+	}
+	ExecStoreVirtualTuple(slot);
+	slot->tts_tableOid = RelationGetRelid(b->rel);
+	if (b->desc->constr)
+		ExecConstraints(b->rri, slot, b->estate);
+	/* the row's own copy, so the caller's values and the defaults' per-tuple memory can go */
+	ExecMaterializeSlot(slot);
+	b->used++;
+}
+
+void
+bulk_insert_end(BulkInsert *b)
+{
+	bulk_flush(b);
+	for (int k = 0; k < b->nslots; k++)
+		ExecDropSingleTupleTableSlot(b->slots[k]);
+	FreeBulkInsertState(b->bistate);
+	table_finish_bulk_insert(b->rel, 0);
+	ExecCloseIndices(b->rri);
+	FreeExecutorState(b->estate);
+	table_close(b->rel, NoLock);
+	pfree(b->colof);
+	pfree(b->defaults);
+	pfree(b);
+	CommandCounterIncrement();
+}

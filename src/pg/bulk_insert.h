@@ -1,0 +1,40 @@
+/*
+ * bulk_insert.h — writing many rows into a table the way COPY FROM does: rows in batches with
+ * table_multi_insert, their index entries made after each batch, with the privileges, NOT NULL
+ * and CHECK constraints and unique indexes checked as an INSERT of the same columns would.
+ *
+ * It runs no triggers. bulk_insert_begin() therefore refuses (returns NULL) a table that has an
+ * INSERT trigger the caller has not vouched for, rules, row-level security, stored generated
+ * columns or a volatile default other than nextval(); the caller then writes its rows with SQL.
+ * A caller that vouches for a trigger does what that trigger would have done itself.
+ *
+ * Used by plan_visits (new visits) and draw() (a draw's targets).
+ */
+#ifndef SUPERVISE_BULK_INSERT_H
+#define SUPERVISE_BULK_INSERT_H
+
+#include "postgres.h"
+
+#include "commands/trigger.h"
+
+typedef struct BulkInsert BulkInsert;
+
+/* whether the caller does what trigger t would do on INSERT (so it may be skipped) */
+typedef bool (*bulk_trigger_ok) (const Trigger *t, void *arg);
+
+/*
+ * Checks the INSERT privilege on the columns cols[0..ncols) of relid (an error without it), then
+ * opens the table for a bulk insert of rows with those columns (the others take their defaults).
+ * NULL when the table cannot take rows this way (see above); trigger_ok may be NULL (no INSERT
+ * trigger allowed).
+ */
+extern BulkInsert *bulk_insert_begin(Oid relid, int ncols, const AttrNumber *cols,
+									 bulk_trigger_ok trigger_ok, void *arg);
+
+/* One row: values[i] / nulls[i] for cols[i]. Pass-by-reference values are copied. */
+extern void bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls);
+
+/* Writes what is left, closes the table and makes the rows visible to the next command. */
+extern void bulk_insert_end(BulkInsert *b);
+
+#endif							/* SUPERVISE_BULK_INSERT_H */
