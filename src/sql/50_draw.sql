@@ -259,10 +259,19 @@ CREATE FUNCTION @extschema@.stratum_k(n bigint, ratio numeric, size integer) RET
 COMMENT ON FUNCTION @extschema@.stratum_k(bigint, numeric, integer) IS
     'targets of a stratum of n eligible rows: min(n, ceil(ratio x n)) in exact decimal arithmetic (ratios are minimums, 不低于), else min(n, size), else 0';
 
+CREATE FUNCTION @extschema@.draw_targets_insert(draw_id bigint, uscc @extschema@.uscc[], stratum text[], rank integer[])
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'draw_targets_insert' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]) IS
+    'internal: writes the targets draw() selected into draw_target (code order, like COPY) for the draw it is recording in this transaction, doing the work of its insert triggers once for all rows: the draw row checked and locked for the foreign key, the limits re-check by limits_check_drawn. Falls back to INSERT (every trigger) when draw_target has other insert triggers, rules or row-level security. Returns the number of rows';
+
 CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = @extschema@, pg_temp
+    -- the population (12 bytes a subject) goes into queries as a parameter: a custom plan would
+    -- copy it as a constant into every plan it makes (0.8 s a query at 10M subjects)
+    SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     t           record;
@@ -376,9 +385,8 @@ BEGIN
             (SELECT coalesce(sum(ps.n), 0) FROM supervise.population_strata(pop) ps),
             sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
     RETURNING id INTO new_id;
-    INSERT INTO supervise.draw_target (draw_id, uscc, stratum, rank)
-    SELECT new_id, u.uscc, u.stratum, u.rank
-      FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank);
+    -- the targets, in bulk (with the foreign key and limits checks once for all of them)
+    PERFORM @extschema@.draw_targets_insert(new_id, coalesce(sel.uscc, '{}'), coalesce(sel.stratum, '{}'), coalesce(sel.rank, '{}'));
 
     -- (the trigger draw_record_publication adds the target list to the publication schedule)
     RETURN new_id;

@@ -347,39 +347,66 @@ COMMENT ON FUNCTION @extschema@.limits_describe_check(text, bigint, bigint, bigi
 
 -- Every drawn target is checked against the rule (after the draw took the locks, or taking them
 -- here if a draw path did not): a draw that would break the limits fails instead of recording.
+-- limits_check_drawn checks one draw's new targets; the trigger runs it for INSERTs into
+-- draw_target, and draw_targets_insert (draw()'s bulk write, which runs no triggers) calls it.
+CREATE FUNCTION @extschema@.limits_check_drawn(draw_id bigint, codes @extschema@.uscc[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    p record;
+    c record;
+BEGIN
+    SELECT dr.task_id INTO t FROM @extschema@.draw_record dr WHERE dr.id OPERATOR(pg_catalog.=) limits_check_drawn.draw_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.limit_lock(t);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(t) x WHERE x.limited;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- (the task is a parameter, so the draw's own targets are left out before the join)
+    SELECT u.uscc, x.* INTO c
+      FROM pg_catalog.unnest(codes) u(uscc)
+      JOIN @extschema@.v_limited_checks x ON x.uscc OPERATOR(@extschema@.=) u.uscc
+     WHERE x.year OPERATOR(pg_catalog.=) p.year
+       AND x.task_id OPERATOR(pg_catalog.<>) t
+       AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     ORDER BY u.uscc, x.checked_on, x.source_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
+                draw_id, t, c.uscc
+            USING ERRCODE = 'exclusion_violation',
+                  DETAIL = 'Earlier check: ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '").',
+                  HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) IS
+    'internal: refuses new targets (codes) of a draw that the limits on repeated checks exclude, naming the earlier check; takes the limit locks of the drawn task first. Run by the trigger limits_check_targets and by draw()''s bulk write of its targets';
+
 CREATE FUNCTION @extschema@.limits_check_targets() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     t bigint;
-    c record;
+    d record;
 BEGIN
+    -- every drawn task's locks first, in one order
     FOR t IN SELECT DISTINCT dr.task_id FROM new_targets n
                JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) n.draw_id ORDER BY 1
     LOOP
         PERFORM @extschema@.limit_lock(t);
     END LOOP;
-    SELECT n.uscc, n.draw_id, dr.task_id AS drawn_task, x.* INTO c
-      FROM new_targets n
-      JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) n.draw_id
-      CROSS JOIN LATERAL @extschema@.task_limit_profile(dr.task_id) p
-      JOIN @extschema@.v_limited_checks x
-        ON x.uscc OPERATOR(@extschema@.=) n.uscc
-       AND x.year OPERATOR(pg_catalog.=) p.year
-       AND x.task_id OPERATOR(pg_catalog.<>) p.task_id
-       AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
-            OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
-     WHERE p.limited
-     ORDER BY n.uscc, x.checked_on, x.source_id
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
-                c.draw_id, c.drawn_task, c.uscc
-            USING ERRCODE = 'exclusion_violation',
-                  DETAIL = 'Earlier check: ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '").',
-                  HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
-    END IF;
+    FOR d IN SELECT n.draw_id, pg_catalog.array_agg(n.uscc) AS codes FROM new_targets n GROUP BY n.draw_id ORDER BY 1
+    LOOP
+        PERFORM @extschema@.limits_check_drawn(d.draw_id, d.codes);
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -520,5 +547,6 @@ ALTER FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) SECURITY D
 ALTER FUNCTION @extschema@.excluded_subjects(bigint) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.eligible_population(bigint) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.limits_check_targets() SECURITY DEFINER;
+ALTER FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.limits_on_cancel() SECURITY DEFINER;
 ALTER FUNCTION @extschema@.limits_check_inspection() SECURITY DEFINER;

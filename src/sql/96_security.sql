@@ -690,7 +690,9 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.audit_row(), @extschema@.audit_match(), @extschema@.audit_log_refuse(),
     @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
     @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
-    @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint)
+    @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint),
+    @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]),
+    @extschema@.limits_check_drawn(bigint, @extschema@.uscc[])
   FROM PUBLIC;
 
 -- ---- who may draw ----

@@ -596,3 +596,213 @@ CREATE INDEX visit_uscc_brin ON @extschema@.visit USING brin (uscc) WITH (pages_
 COMMENT ON TABLE @extschema@.visit IS
     'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share days; made by plan_visits(). What the visit is made of is its task set (visit_task_set); v_joint_visits shows both. Indexed by id (btree) and uscc (BRIN: visits are written in code order); task_set_id is not a foreign key: every btree entry or check per row adds a third or more to the time plan_visits takes to write a year (doc/joint-checks.md); plan_visits, the only writer, removes a set only when no visit uses it';
 
+
+
+
+-- ---- draws: targets written in bulk, the limits re-check per draw, no custom plans of the population ----
+CREATE FUNCTION @extschema@.limits_check_drawn(draw_id bigint, codes @extschema@.uscc[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    p record;
+    c record;
+BEGIN
+    SELECT dr.task_id INTO t FROM @extschema@.draw_record dr WHERE dr.id OPERATOR(pg_catalog.=) limits_check_drawn.draw_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.limit_lock(t);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(t) x WHERE x.limited;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- (the task is a parameter, so the draw's own targets are left out before the join)
+    SELECT u.uscc, x.* INTO c
+      FROM pg_catalog.unnest(codes) u(uscc)
+      JOIN @extschema@.v_limited_checks x ON x.uscc OPERATOR(@extschema@.=) u.uscc
+     WHERE x.year OPERATOR(pg_catalog.=) p.year
+       AND x.task_id OPERATOR(pg_catalog.<>) t
+       AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     ORDER BY u.uscc, x.checked_on, x.source_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
+                draw_id, t, c.uscc
+            USING ERRCODE = 'exclusion_violation',
+                  DETAIL = 'Earlier check: ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '").',
+                  HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) IS
+    'internal: refuses new targets (codes) of a draw that the limits on repeated checks exclude, naming the earlier check; takes the limit locks of the drawn task first. Run by the trigger limits_check_targets and by draw()''s bulk write of its targets';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_targets() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    d record;
+BEGIN
+    -- every drawn task's locks first, in one order
+    FOR t IN SELECT DISTINCT dr.task_id FROM new_targets n
+               JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) n.draw_id ORDER BY 1
+    LOOP
+        PERFORM @extschema@.limit_lock(t);
+    END LOOP;
+    FOR d IN SELECT n.draw_id, pg_catalog.array_agg(n.uscc) AS codes FROM new_targets n GROUP BY n.draw_id ORDER BY 1
+    LOOP
+        PERFORM @extschema@.limits_check_drawn(d.draw_id, d.codes);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION @extschema@.draw_targets_insert(draw_id bigint, uscc @extschema@.uscc[], stratum text[], rank integer[])
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'draw_targets_insert' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]) IS
+    'internal: writes the targets draw() selected into draw_target (code order, like COPY) for the draw it is recording in this transaction, doing the work of its insert triggers once for all rows: the draw row checked and locked for the foreign key, the limits re-check by limits_check_drawn. Falls back to INSERT (every trigger) when draw_target has other insert triggers, rules or row-level security. Returns the number of rows';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+    -- the population (12 bytes a subject) goes into queries as a parameter: a custom plan would
+    -- copy it as a constant into every plan it makes (0.8 s a query at 10M subjects)
+    SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    t           record;
+    has_strata  boolean;
+    weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
+    pop         bytea;
+    alloc       jsonb;
+    strata      text[];
+    ks          integer[];
+    sel         record;
+    live        bigint;
+    new_id      bigint;
+    source      text := 'given';
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
+    END IF;
+    IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
+        RAISE EXCEPTION 'seed must be 32 bytes, not %', octet_length(seed)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
+    END IF;
+
+    PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
+    -- the task row is locked, so two draws of one task queue up and the second sees the first
+    SELECT tk.*, p.year AS plan_year INTO t
+      FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
+     WHERE tk.id = draw.task_id
+       FOR NO KEY UPDATE OF tk;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', task_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF t.approved_on IS NULL THEN
+        RAISE EXCEPTION 'task % is not approved', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A task is drawn after approval: set supervise.task.approved_on first.';
+    END IF;
+    -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
+    IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
+        RAISE EXCEPTION 'task % lies in the year %, but its plan % is for the year %',
+                task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Put the task in a plan of its own year.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.task_item i WHERE i.task_id = draw.task_id) THEN
+        RAISE EXCEPTION 'task % has no check items', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Add the task''s items to supervise.task_item before drawing.';
+    END IF;
+    has_strata := EXISTS (SELECT 1 FROM supervise.task_stratum s WHERE s.task_id = draw.task_id);
+    IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
+        RAISE EXCEPTION 'task % has no sample_ratio, sample_size or strata', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Set sample_ratio or sample_size, or add per credit class ratios to supervise.task_stratum.';
+    END IF;
+    SELECT d.id INTO live FROM supervise.draw_record d
+     WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already drawn (draw %)', task_id, live
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('A task is drawn once. To draw again, cancel the draw with a reason: SELECT supervise.cancel_draw(%s, ''...'').', live);
+    END IF;
+
+    IF seed IS NULL THEN
+        seed := supervise.random_seed();
+        source := 'random';
+    END IF;
+
+    -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
+    -- new snapshot in READ COMMITTED) the eligibility query, read in C
+    PERFORM @extschema@.limit_lock(draw.task_id);
+    pop := @extschema@.population_collect(@extschema@.eligibility_query(draw.task_id), has_strata, weighted);
+
+    -- the allocation: per credit class with a ratio, or one stratum "all"
+    IF has_strata THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'stratum', c.stratum, 'n', c.n, 'ratio', c.ratio,
+                   'k', supervise.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
+          INTO alloc
+          FROM (SELECT coalesce(ts.credit_class, ps.stratum) AS stratum, coalesce(ps.n, 0) AS n, ts.ratio
+                  FROM (SELECT * FROM supervise.task_stratum x WHERE x.task_id = draw.task_id) ts
+                  FULL JOIN supervise.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
+    ELSE
+        SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'stratum', 'all', 'n', coalesce(ps.n, 0), 'ratio', t.sample_ratio, 'size', t.sample_size,
+                   'k', supervise.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
+          INTO alloc
+          FROM (SELECT 1) one LEFT JOIN supervise.population_strata(pop) ps ON true;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum' ORDER BY a->>'stratum'), '{}'),
+           coalesce(pg_catalog.array_agg((a->>'k')::integer ORDER BY a->>'stratum'), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(alloc) a;
+    IF algorithm = 'rfc3797' AND EXISTS (SELECT 1 FROM pg_catalog.unnest(ks) x WHERE x > 65536) THEN
+        RAISE EXCEPTION 'an rfc3797 draw takes at most 65536 targets per stratum'
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = pg_catalog.format('The allocation is %s.', alloc),
+                  HINT = 'Use the sha256-v1 algorithm for larger draws.';
+    END IF;
+
+    sel := supervise.draw_select(pop, seed, algorithm, strata, ks);
+
+    INSERT INTO supervise.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
+                                       allocation, target_count, population)
+    VALUES (draw.task_id, algorithm, seed, source,
+            (SELECT coalesce(sum(ps.n), 0) FROM supervise.population_strata(pop) ps),
+            sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
+    RETURNING id INTO new_id;
+    -- the targets, in bulk (with the foreign key and limits checks once for all of them)
+    PERFORM @extschema@.draw_targets_insert(new_id, coalesce(sel.uscc, '{}'), coalesce(sel.stratum, '{}'), coalesce(sel.rank, '{}'));
+
+    -- (the trigger draw_record_publication adds the target list to the publication schedule)
+    RETURN new_id;
+END
+$$;
+
+
+ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.limits_check_targets() SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) SECURITY DEFINER;
+
+REVOKE EXECUTE ON FUNCTION @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]), @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) FROM PUBLIC;
