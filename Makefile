@@ -64,9 +64,14 @@ CORE_CC     ?= cc
 CORE_CFLAGS ?= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -std=c99
 CORE_TESTS  = $(patsubst test/core/%.c,test/core/bin/%,$(sort $(wildcard test/core/test_*.c)))
 
-test/core/bin/%: test/core/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/core/tap.h
+test/core/bin/%: test/core/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard test/core/*.h)
 	@mkdir -p test/core/bin
 	$(CORE_CC) $(CORE_CFLAGS) -Isrc/core -Itest/core -o $@ $< $(CORE_SRCS) -lm -lcrypto
+
+# draw.c itself, built with a test setting (see the file), instead of the shared one
+test/core/bin/test_draw_ties: test/core/test_draw_ties.c $(CORE_SRCS) $(wildcard src/core/*.h) test/core/draw_selection.h test/core/tap.h
+	@mkdir -p test/core/bin
+	$(CORE_CC) $(CORE_CFLAGS) -Isrc/core -Itest/core -o $@ $< $(filter-out src/core/draw.c,$(CORE_SRCS)) -lm -lcrypto
 
 core-tests: $(CORE_TESTS)
 

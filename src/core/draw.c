@@ -172,52 +172,8 @@ draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN])
 	sha256(text, len, seed);
 }
 
-static const char draw_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const uint64_t POW31_8 = 852891037441ULL;	/* 31^8 */
 static const uint64_t POW31_9 = 26439622160671ULL;	/* 31^9 */
-
-/* 3^i mod 31, the weights of the check character */
-static const uint8_t check_weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
-
-/* n base-31 digits of v (< 31^n, n <= 6 so 32-bit arithmetic suffices) into v[pos..pos+n) */
-static inline void
-base31_digits(uint32_t x, int n, int *v)
-{
-	for (int i = n - 1; i >= 0; i--)
-	{
-		v[i] = (int) (x % 31);
-		x /= 31;
-	}
-}
-
-int
-draw_code_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
-{
-	uint64_t	a = 0,
-				b = 0;
-	int			v[17];
-	int			sum = 0;
-
-	for (int i = 0; i < 6; i++)
-	{
-		a = (a << 8) | packed[i];
-		b = (b << 8) | packed[6 + i];
-	}
-	if (a >= POW31_8 || b >= POW31_9)
-		return -1;
-	/* split each 48-bit part once, then work in 32 bits: 8 = 4 + 4 and 9 = 4 + 5 digits */
-	base31_digits((uint32_t) (a / 923521u), 4, v);
-	base31_digits((uint32_t) (a % 923521u), 4, v + 4);
-	base31_digits((uint32_t) (b / 28629151u), 4, v + 8);
-	base31_digits((uint32_t) (b % 28629151u), 5, v + 12);
-	for (int i = 0; i < 17; i++)
-	{
-		out[i] = draw_alphabet[v[i]];
-		sum += v[i] * check_weight[i];
-	}
-	out[17] = draw_alphabet[(31 - sum % 31) % 31];
-	return 0;
-}
 
 /* the packing range check alone (what parsing needs) */
 static inline int
@@ -580,7 +536,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		{
 			char		code[USCC_LEN + 1];
 
-			if (draw_code_text(key + 1, code) != 0)
+			if (uscc_unpack_text(key + 1, code) != 0)
 				memcpy(code, "?", 2);
 			code[USCC_LEN] = '\0';
 			return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[key[0]]]);
@@ -757,6 +713,176 @@ run_rfc3797(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SE
 	return 0;
 }
 
+/* ---- bottom-k of a stratum in draw_run ------------------------------------------------------- *
+ *
+ * A heap of k items costs log k cache misses for every row that enters it (about
+ * k (1 + ln(N/k)) rows do). Instead, rows that rank before the current threshold are appended
+ * to a buffer of about 2k candidates; when it is full, a selection keeps the k first and the
+ * k-th becomes the threshold. A candidate is 24 bytes: the digest's first 8 bytes and the row;
+ * the full digest and text of a row are computed again only when those 8 bytes tie.
+ */
+
+/*
+ * The bits of a digest's first 8 bytes kept in a candidate. All of them; the unit tests build this
+ * file with fewer (test_draw_ties.c), to exercise the tie path.
+ */
+#ifndef DRAW_CAND_DHI_MASK
+#define DRAW_CAND_DHI_MASK UINT64_C(0xFFFFFFFFFFFFFFFF)
+#endif
+
+typedef struct draw_cand
+{
+	double		key;			/* weighted: -ln(u)/w; unweighted: 0 */
+	uint64_t	dhi;			/* the digest's first 8 bytes, big-endian */
+	uint64_t	row;			/* index into the population's rows */
+} draw_cand;
+
+typedef struct cand_ctx
+{
+	const draw_pop *pop;
+	const draw_hasher *hasher;
+	int			weighted;
+} cand_ctx;
+
+/* the order of draw_item_cmp (key, digest, text) when the first 8 digest bytes are equal */
+static int
+cand_tie(const cand_ctx *cx, const draw_cand *a, const draw_cand *b)
+{
+	char		ta[USCC_LEN],
+				tb[USCC_LEN];
+	uint8_t		da[SHA256_DIGEST_LEN],
+				db[SHA256_DIGEST_LEN];
+	int			c;
+
+	if (a->row == b->row)
+		return 0;
+	(void) uscc_unpack_text(cx->pop->rows + a->row * cx->pop->row_size, ta);
+	(void) uscc_unpack_text(cx->pop->rows + b->row * cx->pop->row_size, tb);
+	draw_row_digest(cx->hasher, ta, USCC_LEN, da);
+	draw_row_digest(cx->hasher, tb, USCC_LEN, db);
+	c = memcmp(da, db, SHA256_DIGEST_LEN);
+	return c != 0 ? c : memcmp(ta, tb, USCC_LEN);
+}
+
+static inline int
+cand_cmp(const cand_ctx *cx, const draw_cand *a, const draw_cand *b)
+{
+	if (cx->weighted)
+	{
+		if (a->key < b->key)
+			return -1;
+		if (a->key > b->key)
+			return 1;
+	}
+	if (a->dhi != b->dhi)
+		return a->dhi < b->dhi ? -1 : 1;
+	return cand_tie(cx, a, b);
+}
+
+static inline void
+cand_swap(draw_cand *a, draw_cand *b)
+{
+	draw_cand	t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Hoare partition of c[lo..hi] around the median of three: afterwards c[lo..*j] rank at or
+ * before the pivot, c[*i..hi] at or after it, and anything between equals it.
+ */
+static void
+cand_partition(const cand_ctx *cx, draw_cand *c, int64_t lo, int64_t hi, int64_t *i_out, int64_t *j_out)
+{
+	int64_t		mid = lo + (hi - lo) / 2,
+				i = lo,
+				j = hi;
+	draw_cand	pivot;
+
+	if (cand_cmp(cx, &c[mid], &c[lo]) < 0)
+		cand_swap(&c[mid], &c[lo]);
+	if (cand_cmp(cx, &c[hi], &c[lo]) < 0)
+		cand_swap(&c[hi], &c[lo]);
+	if (cand_cmp(cx, &c[hi], &c[mid]) < 0)
+		cand_swap(&c[hi], &c[mid]);
+	pivot = c[mid];
+	while (i <= j)
+	{
+		while (cand_cmp(cx, &c[i], &pivot) < 0)
+			i++;
+		while (cand_cmp(cx, &c[j], &pivot) > 0)
+			j--;
+		if (i <= j)
+		{
+			cand_swap(&c[i], &c[j]);
+			i++;
+			j--;
+		}
+	}
+	*i_out = i;
+	*j_out = j;
+}
+
+/* c[0..k) become the k first of c[0..n) (in no particular order); 0 < k < n */
+static void
+cand_select(const cand_ctx *cx, draw_cand *c, int64_t n, int64_t k)
+{
+	int64_t		lo = 0,
+				hi = n - 1,
+				want = k - 1;
+
+	while (lo < hi)
+	{
+		int64_t		i,
+					j;
+
+		cand_partition(cx, c, lo, hi, &i, &j);
+		if (want <= j)
+			hi = j;
+		else if (want >= i)
+			lo = i;
+		else
+			break;
+	}
+}
+
+/* sorts c[0..n) */
+static void
+cand_sort(const cand_ctx *cx, draw_cand *c, int64_t n)
+{
+	int64_t		lo = 0,
+				hi = n - 1;
+
+	while (hi - lo >= 16)
+	{
+		int64_t		i,
+					j;
+
+		cand_partition(cx, c, lo, hi, &i, &j);
+		/* recurse into the smaller side, loop on the larger */
+		if (j - lo < hi - i)
+		{
+			cand_sort(cx, c + lo, j - lo + 1);
+			lo = i;
+		}
+		else
+		{
+			cand_sort(cx, c + i, hi - i + 1);
+			hi = j;
+		}
+	}
+	for (int64_t a = lo + 1; a <= hi; a++)
+	{
+		draw_cand	x = c[a];
+		int64_t		b = a;
+
+		for (; b > lo && cand_cmp(cx, &c[b - 1], &x) > 0; b--)
+			c[b] = c[b - 1];
+		c[b] = x;
+	}
+}
+
 int
 draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
 		 draw_algorithm alg, const uint32_t *k, draw_target *out,
@@ -799,24 +925,25 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 	{
 		const draw_pop_stratum *st = &pop->strata[s];
 		const uint8_t *r = pop->rows + st->first * pop->row_size;
-		draw_heap	heap;
-		draw_item  *items = NULL;
-		char	   *arena = NULL;
-		uint32_t	arena_used = 0;
+		cand_ctx	cx = {pop, &hasher, weighted};
+		draw_cand  *cand = NULL;
+		draw_cand	threshold = {0};
+		int64_t		ncand = 0,
+					cap = 0;
+		int			have_threshold = 0;
 		int			selecting = hashing && k[s] > 0;
 
 		if (selecting)
 		{
-			items = env->alloc((size_t) k[s] * sizeof(draw_item), env->arg);
-			arena = env->alloc((size_t) k[s] * USCC_LEN, env->arg);
-			draw_heap_init(&heap, items, k[s], k[s], weighted);
+			cap = (int64_t) k[s] + (k[s] > 4096 ? k[s] : 4096);
+			cand = env->alloc((size_t) cap * sizeof(draw_cand), env->arg);
 		}
 		for (uint32_t i = 0; i < st->count; i++, r += pop->row_size)
 		{
 			char		code[USCC_LEN];
 			double		w = pop->weighted ? get_double(r + 12) : 1.0;
 
-			if (draw_code_text(r, code) != 0)
+			if (uscc_unpack_text(r, code) != 0)
 			{
 				if (db)
 					env->release(db, env->arg);
@@ -826,28 +953,29 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 				digest_line(db, code, st, pop->weighted, w);
 			if (selecting)
 			{
-				draw_item	it;
+				uint8_t		d[SHA256_DIGEST_LEN];
+				draw_cand	c;
 
-				draw_row_digest(&hasher, code, USCC_LEN, it.d);
-				it.dhi = get_be64(it.d);
-				/* cheap rejection in the common case: unweighted and the first 8 bytes decide */
-				if (!weighted && heap.n == heap.k && it.dhi > heap.items[0].dhi)
+				draw_row_digest(&hasher, code, USCC_LEN, d);
+				c.dhi = get_be64(d) & DRAW_CAND_DHI_MASK;
+				/* the common case: unweighted and the first 8 bytes rank after the threshold */
+				if (!weighted && have_threshold && c.dhi > threshold.dhi)
 					continue;
-				it.key = weighted ? draw_weight_key(it.d, w) : 0.0;
-				it.id = code;
-				it.id_len = USCC_LEN;
-				if (draw_heap_wants(&heap, &it))
+				c.key = weighted ? draw_weight_key(d, w) : 0.0;
+				c.row = st->first + i;
+				if (have_threshold && cand_cmp(&cx, &c, &threshold) >= 0)
+					continue;
+				cand[ncand++] = c;
+				if (ncand == cap)
 				{
-					draw_item	ev;
-					char	   *slot;
-
-					if (heap.n < heap.k)
-						slot = arena + (size_t) (arena_used++) * USCC_LEN;
-					else
-						slot = heap.items[0].id;
-					memcpy(slot, code, USCC_LEN);
-					it.id = slot;
-					draw_heap_push(&heap, &it, &ev);
+					/* keep the k first; the k-th is the new threshold */
+					cand_select(&cx, cand, ncand, k[s]);
+					ncand = k[s];
+					threshold = cand[0];
+					for (int64_t j = 1; j < ncand; j++)
+						if (cand_cmp(&cx, &cand[j], &threshold) > 0)
+							threshold = cand[j];
+					have_threshold = 1;
 				}
 			}
 			if (env->tick && (i % TICK_EVERY) == TICK_EVERY - 1)
@@ -855,20 +983,17 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 		}
 		if (selecting)
 		{
-			draw_heap_sort(&heap);
-			for (uint32_t i = 0; i < heap.n; i++)
+			if (ncand > (int64_t) k[s])
+				cand_select(&cx, cand, ncand, k[s]);
+			cand_sort(&cx, cand, k[s]);
+			for (uint32_t i = 0; i < k[s]; i++)
 			{
-				uint8_t		packed[USCC_PACKED_LEN];
-
-				/* back from text to the packed form: find it by the saved text */
-				uscc_pack(heap.items[i].id, packed);
 				o->stratum = (uint32_t) s;
 				o->rank = i + 1;
-				memcpy(o->code, packed, USCC_PACKED_LEN);
+				memcpy(o->code, pop->rows + cand[i].row * pop->row_size, USCC_PACKED_LEN);
 				o++;
 			}
-			env->release(items, env->arg);
-			env->release(arena, env->arg);
+			env->release(cand, env->arg);
 		}
 	}
 	if (db)

@@ -74,9 +74,6 @@ double		draw_weight_key(const uint8_t d[SHA256_DIGEST_LEN], double w);
 /* seed_from(text): SHA-256 of the text */
 void		draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN]);
 
-/* The 18-character text of a packed code, without validating more than the packing ranges. */
-int			draw_code_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
-
 /* ---- bounded selection (bottom-k heap) ------------------------------------------------------ */
 
 typedef struct draw_item

@@ -168,7 +168,7 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 		char		code[USCC_LEN];
 
 		memcpy(order[t].code, targets + (size_t) t * USCC_PACKED_LEN, USCC_PACKED_LEN);
-		if (draw_code_text(order[t].code, code) != 0)
+		if (uscc_unpack_text(order[t].code, code) != 0)
 		{
 			env->release(order, env->arg);
 			return draw_fail(err, "target %u is not a packed code", t + 1);

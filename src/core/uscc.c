@@ -272,15 +272,76 @@ uscc_pack(const char code[USCC_LEN], uint8_t packed[USCC_PACKED_LEN])
 	uscc_put48(packed + 6, uscc_pack_part(code + 8, 9));
 }
 
-static int
-uscc_unpack_part(uint64_t v, char *p, int n)
+/*
+ * Unpacking runs once per row of a draw (the row's text is what is hashed), so it works on pairs
+ * of base-31 digits: a table of the 961 pairs gives their two characters and values.
+ */
+typedef struct uscc_digit_pair
 {
-	for (int i = n - 1; i >= 0; i--)
+	char		text[2];
+	uint8_t		hi,
+				lo;
+} uscc_digit_pair;
+
+static uscc_digit_pair uscc_pairs[31 * 31];
+static int	uscc_pairs_ready = 0;	/* a backend is single-threaded; filling twice is harmless */
+
+/* weight of position i in the check sum: 3^i mod 31 */
+static const uint8_t uscc_check_weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+
+static void
+uscc_pairs_fill(void)
+{
+	for (int i = 0; i < 31 * 31; i++)
 	{
-		p[i] = uscc_alphabet[v % 31];
-		v /= 31;
+		uscc_pairs[i].text[0] = uscc_alphabet[i / 31];
+		uscc_pairs[i].text[1] = uscc_alphabet[i % 31];
+		uscc_pairs[i].hi = (uint8_t) (i / 31);
+		uscc_pairs[i].lo = (uint8_t) (i % 31);
 	}
-	return v == 0 ? 0 : -1;		/* leftover means the number was out of range */
+	uscc_pairs_ready = 1;
+}
+
+/* four digits of x (< 31^4) into out[0..4); returns their share of the check sum from position pos */
+static inline uint32_t
+uscc_four_digits(uint32_t x, char *out, int pos)
+{
+	const uscc_digit_pair *h = &uscc_pairs[x / 961],
+			   *l = &uscc_pairs[x % 961];
+
+	memcpy(out, h->text, 2);
+	memcpy(out + 2, l->text, 2);
+	return h->hi * uscc_check_weight[pos] + h->lo * uscc_check_weight[pos + 1] +
+		l->hi * uscc_check_weight[pos + 2] + l->lo * uscc_check_weight[pos + 3];
+}
+
+#define USCC_POW31_4 923521u
+#define USCC_POW31_5 28629151u
+
+int
+uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
+{
+	uint64_t	a = uscc_get48(packed),
+				b = uscc_get48(packed + 6);
+	uint32_t	b5,
+				last,
+				sum;
+
+	/* 8 and 9 base-31 digits */
+	if (a >= (uint64_t) USCC_POW31_4 * USCC_POW31_4 || b >= (uint64_t) USCC_POW31_4 * USCC_POW31_5)
+		return -1;
+	if (!uscc_pairs_ready)
+		uscc_pairs_fill();
+	b5 = (uint32_t) (b % USCC_POW31_5);
+	last = b5 % 31;
+	sum = uscc_four_digits((uint32_t) (a / USCC_POW31_4), out, 0) +
+		uscc_four_digits((uint32_t) (a % USCC_POW31_4), out + 4, 4) +
+		uscc_four_digits((uint32_t) (b / USCC_POW31_5), out + 8, 8) +
+		uscc_four_digits(b5 / 31, out + 12, 12) +
+		last * uscc_check_weight[16];
+	out[16] = uscc_alphabet[last];
+	out[17] = uscc_alphabet[(31 - sum % 31) % 31];
+	return 0;
 }
 
 int
@@ -288,10 +349,8 @@ uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 {
 	char		code[USCC_LEN];
 
-	if (uscc_unpack_part(uscc_get48(packed), code, 8) != 0 ||
-		uscc_unpack_part(uscc_get48(packed + 6), code + 8, 9) != 0)
+	if (uscc_unpack_text(packed, code) != 0)
 		return -1;
-	code[17] = uscc_check_char(code);
 	/* the region digits and authority/category pair must hold as well */
 	if (uscc_parse(code, USCC_LEN, out, NULL) != USCC_OK)
 		return -1;

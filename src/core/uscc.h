@@ -65,6 +65,13 @@ void		uscc_pack(const char code[USCC_LEN], uint8_t packed[USCC_PACKED_LEN]);
 int			uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
 
 /*
+ * The 18 characters of a packed code, checking only that both parts are in the packing range
+ * (-1 if not); the region and category are not checked. For codes known to be valid (a draw's
+ * rows), without the parsing uscc_unpack does after it.
+ */
+int			uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
+
+/*
  * GB 11714 check of the organisation code embedded at positions 9-17: weights 3 7 9 10 5 8 4 2
  * over positions 9-16 (digits 0-9, letters A=10 .. Z=35), C = 11 - sum mod 11, 10 -> 'X',
  * 11 -> '0'. Returns 1 when position 17 equals the computed check, 0 otherwise;

@@ -2,7 +2,8 @@
  * Unit tests of src/core/draw.c: the row digest against vectors computed with Python's hashlib,
  * code unpacking, the uniform and weighted key, the bounded heap against a full sort, RFC 3797
  * against the RFC's own example and a naive implementation, the compact population (order
- * independence, errors, digest), draw_run against brute force, and sample_agg's state (split,
+ * independence, errors, digest), draw_run against brute force (small strata here, large ones in
+ * draw_selection.h), and sample_agg's state (split,
  * serialise, merge = one pass = draw_run; malformed states are refused).
  */
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include "draw.h"
 #include "tap.h"
+#include "draw_selection.h"
 
 static void *
 t_alloc(size_t size, void *arg)
@@ -158,12 +160,12 @@ test_code_text(void)
 
 		random_code(code);
 		uscc_pack(code, packed);
-		same = draw_code_text(packed, a) == 0 && uscc_unpack(packed, b) == 0
+		same = uscc_unpack_text(packed, a) == 0 && uscc_unpack(packed, b) == 0
 			&& memcmp(a, b, 18) == 0 && memcmp(a, code, 18) == 0;
 	}
-	ok(same, "draw_code_text equals uscc_unpack on 20000 random codes");
+	ok(same, "uscc_unpack_text equals uscc_unpack on 20000 random codes");
 	memset(bad, 0xff, sizeof(bad));
-	ok(draw_code_text(bad, text) == -1, "out-of-range packing is refused");
+	ok(uscc_unpack_text(bad, text) == -1, "out-of-range packing is refused");
 }
 
 /* ---- heap ---- */
@@ -429,7 +431,7 @@ test_population(void)
 					char		code[18], line[100];
 					int			l;
 
-					draw_code_text(r, code);
+					uscc_unpack_text(r, code);
 					if (weighted)
 					{
 						uint64_t	bits = 0;
@@ -485,7 +487,7 @@ test_population(void)
 					double		w = 1.0;
 					char	   *code = malloc(18);
 
-					draw_code_text(r, code);
+					uscc_unpack_text(r, code);
 					if (weighted)
 					{
 						uint64_t	bits = 0;
@@ -510,7 +512,7 @@ test_population(void)
 					{
 						char		code[18];
 
-						draw_code_text(out[o].code, code);
+						uscc_unpack_text(out[o].code, code);
 						good &= out[o].stratum == (uint32_t) s && out[o].rank == i + 1
 							&& memcmp(code, bf[row].it.id, 18) == 0;
 						o++;
@@ -694,7 +696,7 @@ test_sample(void)
 			{
 				char		code[18];
 
-				draw_code_text(out[i].code, code);
+				uscc_unpack_text(out[i].code, code);
 				good &= memcmp(code, one.heap.items[i].id, 18) == 0;
 			}
 			ok(good, "%s: the sample equals draw_run over the same population and seed", weighted ? "weighted" : "unweighted");
@@ -765,6 +767,7 @@ main(void)
 	test_heap();
 	test_rfc3797();
 	test_population();
+	test_selection("64-bit candidate digests");
 	test_sample();
 	ok(ticks > 0, "long loops call the tick callback");
 	return done_testing();

@@ -173,6 +173,54 @@ test_packing(void)
 	is_int(uscc_unpack(garbage, out), -1, "all-zero bytes are not a code (authority 0)");
 }
 
+/* 48-bit big-endian v into p */
+static void
+put48(uint8_t *p, uint64_t v)
+{
+	for (int i = 5; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t) (v & 0xff);
+}
+
+/* uscc_unpack_text (digit pairs from a table) against the text and uscc_check_char (a digit at a time) */
+static void
+test_unpack_text(void)
+{
+	int			same = 1;
+	uint8_t		p[USCC_PACKED_LEN];
+	char		out[USCC_LEN],
+				want[USCC_LEN];
+	const uint64_t pow8 = 852891037441ULL,	/* 31^8 */
+				pow9 = 26439622160671ULL;	/* 31^9 */
+
+	srand(7);
+	for (int n = 0; n < 20000 && same; n++)
+	{
+		random_code(want);
+		uscc_pack(want, p);
+		same = uscc_unpack_text(p, out) == 0 && memcmp(out, want, USCC_LEN) == 0;
+	}
+	ok(same, "uscc_unpack_text gives back 20000 random codes");
+
+	memset(p, 0, sizeof(p));
+	memcpy(want, "00000000000000000", 17);
+	want[17] = uscc_check_char(want);
+	ok(uscc_unpack_text(p, out) == 0 && memcmp(out, want, USCC_LEN) == 0,
+	   "all-zero packing is the text 0...0 (not a valid code, but in range)");
+
+	put48(p, pow8 - 1);
+	put48(p + 6, pow9 - 1);
+	memcpy(want, "YYYYYYYYYYYYYYYYY", 17);
+	want[17] = uscc_check_char(want);
+	ok(uscc_unpack_text(p, out) == 0 && memcmp(out, want, USCC_LEN) == 0,
+	   "the largest packing is the text YYYYYYYYYYYYYYYYY and its check");
+
+	put48(p, pow8);
+	is_int(uscc_unpack_text(p, out), -1, "first part 31^8 is out of range");
+	put48(p, 0);
+	put48(p + 6, pow9);
+	is_int(uscc_unpack_text(p, out), -1, "second part 31^9 is out of range");
+}
+
 static void
 test_build(void)
 {
@@ -195,6 +243,7 @@ main(void)
 	test_examples_file();
 	test_errors();
 	test_packing();
+	test_unpack_text();
 	test_build();
 	return done_testing();
 }

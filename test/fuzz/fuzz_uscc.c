@@ -7,15 +7,15 @@
  *    when it rejects: the error says the same status, a length error never claims 18 characters,
  *    a position lies in 1..18, a check error's expected character makes the code valid, and
  *    uscc_describe always writes a terminated message that fits its buffer.
- * 2. uscc_unpack on the first 12 bytes accepts only bytes that are the packing of a code that
- *    parses, and agrees with draw.c's independent decoder (draw_code_text).
+ * 2. uscc_unpack_text on the first 12 bytes agrees with a decoder written here a digit at a time
+ *    (range check, digits, uscc_check_char); uscc_unpack accepts only bytes that are the packing
+ *    of a code that parses, and then gives the same text.
  * 3. Two codes made valid from the input: memcmp order of the packed forms = order of the text.
  * 4. uscc_build on the first 16 bytes as parts: a code it builds is valid, carries the parts
  *    (upper-cased) and a correct GB 11714 organisation check; it fails only when a part is bad.
  */
 #include "fuzz.h"
 #include "uscc.h"
-#include "draw.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
@@ -89,20 +89,44 @@ check_parse(const char *s, size_t len)
 	}
 }
 
+/* n base-31 digits of the 48-bit big-endian p into out; -1 when p >= 31^n */
+static int
+slow_digits(const uint8_t *p, int n, char *out)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = (v << 8) | p[i];
+	for (int i = n - 1; i >= 0; i--)
+	{
+		out[i] = alphabet[v % 31];
+		v /= 31;
+	}
+	return v == 0 ? 0 : -1;
+}
+
 static void
 check_unpack(const uint8_t packed[USCC_PACKED_LEN])
 {
 	char		out[USCC_LEN];
 	char		text[USCC_LEN];
+	char		slow[USCC_LEN];
 	uint8_t		repacked[USCC_PACKED_LEN];
 	int			ok = uscc_unpack(packed, out) == 0;
-	int			decodes = draw_code_text(packed, text) == 0;
+	int			decodes = uscc_unpack_text(packed, text) == 0;
+	int			slow_decodes = slow_digits(packed, 8, slow) == 0 && slow_digits(packed + 6, 9, slow + 8) == 0;
 
+	CHECK(decodes == slow_decodes, "uscc_unpack_text says %d, the digit-at-a-time decoder %d", decodes, slow_decodes);
+	if (decodes)
+	{
+		slow[17] = uscc_check_char(slow);
+		CHECK(memcmp(text, slow, USCC_LEN) == 0, "uscc_unpack_text %.18s, digit at a time %.18s", text, slow);
+	}
 	if (!decodes)
 		CHECK(!ok, "uscc_unpack accepted bytes outside the packing ranges");
 	if (!ok)
 		return;
-	CHECK(memcmp(out, text, USCC_LEN) == 0, "uscc_unpack %.18s, draw_code_text %.18s", out, text);
+	CHECK(memcmp(out, text, USCC_LEN) == 0, "uscc_unpack %.18s, uscc_unpack_text %.18s", out, text);
 	CHECK(uscc_parse(out, USCC_LEN, NULL, NULL) == USCC_OK, "unpacked an invalid code %.18s", out);
 	uscc_pack(out, repacked);
 	CHECK(memcmp(packed, repacked, USCC_PACKED_LEN) == 0, "two packings of %.18s", out);
