@@ -3,10 +3,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/pg_trigger.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -16,6 +18,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 
 #include "bulk_insert.h"
 
@@ -34,6 +37,11 @@ struct BulkInsert
 	TupleTableSlot *slots[BULK_BATCH];
 	int			nslots;			/* made so far */
 	int			used;			/* filled, not yet written */
+	/* an index filled at the end, in an order of the caller's (bulk_insert_index_later) */
+	int			late;			/* its place in rri's arrays (the last), or -1 */
+	ItemPointerData *tids;		/* of every row written, in bulk_insert_row order */
+	uint64		nrows;
+	uint64		captids;
 };
 
 /* the INSERT privilege on the columns, as the executor checks it for INSERT INTO rel (cols) */
@@ -154,7 +162,77 @@ bulk_insert_begin(Oid relid, int ncols, const AttrNumber *cols, bulk_trigger_ok 
 	ExecOpenIndices(b->rri, false);
 	b->bistate = GetBulkInsertState();
 	b->cid = GetCurrentCommandId(true);
+	b->late = -1;
 	return b;
+}
+
+bool
+bulk_insert_index_later(BulkInsert *b, int ncols, const AttrNumber *cols)
+{
+	ResultRelInfo *rri = b->rri;
+
+	if (b->late >= 0 || b->nrows > 0 || b->used > 0)
+		elog(ERROR, "bulk_insert_index_later: called twice or after rows");
+	for (int i = 0; i < rri->ri_NumIndices; i++)
+	{
+		IndexInfo  *ii = rri->ri_IndexRelationInfo[i];
+		Relation	irel = rri->ri_IndexRelationDescs[i];
+		bool		same = ii->ii_NumIndexKeyAttrs == ncols && ii->ii_NumIndexAttrs == ncols;
+
+		/* a plain index on exactly these columns, checked now if unique, no exclusion */
+		for (int c = 0; same && c < ncols; c++)
+			same = ii->ii_IndexAttrNumbers[c] == cols[c];
+		if (!same || ii->ii_Expressions != NIL || ii->ii_Predicate != NIL || ii->ii_ExclusionOps != NULL
+			|| !irel->rd_index->indimmediate)
+			continue;
+		/* move it last; bulk_flush leaves it out by counting one index less */
+		rri->ri_IndexRelationInfo[i] = rri->ri_IndexRelationInfo[rri->ri_NumIndices - 1];
+		rri->ri_IndexRelationDescs[i] = rri->ri_IndexRelationDescs[rri->ri_NumIndices - 1];
+		rri->ri_IndexRelationInfo[rri->ri_NumIndices - 1] = ii;
+		rri->ri_IndexRelationDescs[rri->ri_NumIndices - 1] = irel;
+		b->late = --rri->ri_NumIndices;
+		b->captids = 1024;
+		b->tids = palloc_extended(b->captids * sizeof(ItemPointerData), MCXT_ALLOC_HUGE);
+		return true;
+	}
+	return false;
+}
+
+/* the late index's entries, for the rows in the order order[0..nrows) (NULL: row order) */
+static void
+bulk_fill_late(BulkInsert *b, const uint64 *order)
+{
+	Relation	irel = b->rri->ri_IndexRelationDescs[b->late];
+	IndexInfo  *ii = b->rri->ri_IndexRelationInfo[b->late];
+	IndexUniqueCheck check = irel->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO;
+	TupleTableSlot *slot = table_slot_create(b->rel, NULL);
+	ExprContext *econtext = GetPerTupleExprContext(b->estate);
+	bits8	   *seen = order ? palloc_extended(b->nrows / 8 + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO) : NULL;
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+
+	econtext->ecxt_scantuple = slot;
+	for (uint64 j = 0; j < b->nrows; j++)
+	{
+		uint64		row = order ? order[j] : j;
+
+		CHECK_FOR_INTERRUPTS();
+		/* every row exactly once, or the index would miss some */
+		if (order && (row >= b->nrows || (seen[row / 8] & (1 << (row % 8)))))
+			elog(ERROR, "bulk insert into \"%s\": the order of the late index is not a permutation of the rows",
+				 RelationGetRelationName(b->rel));
+		if (seen)
+			seen[row / 8] |= (bits8) (1 << (row % 8));
+		if (!table_tuple_fetch_row_version(b->rel, &b->tids[row], SnapshotAny, slot))
+			elog(ERROR, "bulk insert into \"%s\": a row just written is gone", RelationGetRelationName(b->rel));
+		FormIndexDatum(ii, slot, b->estate, values, isnull);
+		index_insert(irel, values, isnull, &b->tids[row], b->rel, check, false, ii);
+		ResetPerTupleExprContext(b->estate);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	if (seen)
+		pfree(seen);
+	b->rri->ri_NumIndices++;	/* for ExecCloseIndices */
 }
 
 /* the batch so far: heap rows, then their index entries */
@@ -168,6 +246,16 @@ bulk_flush(BulkInsert *b)
 	oldcxt = MemoryContextSwitchTo(GetPerTupleMemoryContext(b->estate));
 	table_multi_insert(b->rel, b->slots, b->used, b->cid, 0, b->bistate);
 	MemoryContextSwitchTo(oldcxt);
+	if (b->late >= 0)
+	{
+		if (b->nrows + b->used > b->captids)
+		{
+			b->captids *= 2;
+			b->tids = repalloc_huge(b->tids, b->captids * sizeof(ItemPointerData));
+		}
+		for (int k = 0; k < b->used; k++)
+			b->tids[b->nrows++] = b->slots[k]->tts_tid;
+	}
 	for (int k = 0; k < b->used; k++)
 	{
 		List	   *recheck = NIL;
@@ -227,9 +315,14 @@ bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls)
 }
 
 void
-bulk_insert_end(BulkInsert *b)
+bulk_insert_end(BulkInsert *b, const uint64 *late_order)
 {
 	bulk_flush(b);
+	if (b->late >= 0)
+	{
+		bulk_fill_late(b, late_order);
+		pfree(b->tids);
+	}
 	for (int k = 0; k < b->nslots; k++)
 		ExecDropSingleTupleTableSlot(b->slots[k]);
 	FreeBulkInsertState(b->bistate);

@@ -34,7 +34,20 @@ extern BulkInsert *bulk_insert_begin(Oid relid, int ncols, const AttrNumber *col
 /* One row: values[i] / nulls[i] for cols[i]. Pass-by-reference values are copied. */
 extern void bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls);
 
-/* Writes what is left, closes the table and makes the rows visible to the next command. */
-extern void bulk_insert_end(BulkInsert *b);
+/*
+ * Leaves out of each row's index entries the plain index on exactly the columns cols[0..ncols)
+ * (an immediate unique one is still checked): bulk_insert_end makes its entries, in an order of
+ * the caller's. Rows given in the order of one index then fill another in its own order too
+ * (random inserts into a large btree cost a cache miss, and page splits leave it half full).
+ * Call it before the first row. False, changing nothing, when the table has no such index.
+ */
+extern bool bulk_insert_index_later(BulkInsert *b, int ncols, const AttrNumber *cols);
+
+/*
+ * Writes what is left, makes the entries of the index left for later for the rows in the order
+ * late_order[0], late_order[1], ... (row numbers from 0 in bulk_insert_row order, each exactly
+ * once; NULL: that order), closes the table and makes the rows visible to the next command.
+ */
+extern void bulk_insert_end(BulkInsert *b, const uint64 *late_order);
 
 #endif							/* SUPERVISE_BULK_INSERT_H */

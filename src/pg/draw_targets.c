@@ -6,7 +6,8 @@
  * foreign key's check (one query per row) and the statement trigger limits_check_targets would
  * join them all with every other check of the year; together that took longer than the draw
  * itself. Here the rows go in like COPY (bulk_insert.c), sorted by code so that the indexes on
- * (draw_id, uscc) and uscc are filled in order, and the two triggers' work is done as follows:
+ * (draw_id, uscc) and uscc are filled in order, the index on (draw_id, stratum, rank) after them
+ * in the arrays' order (by stratum and rank from draw()), and the two triggers' work is done so:
  *   - the foreign key to draw_record: its one referenced row is checked and locked once, as the
  *     trigger would for each row (SELECT ... FOR KEY SHARE); the draw must be the caller's own,
  *     made in this transaction;
@@ -212,8 +213,14 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 	{
 		target_key *keys = palloc_extended((size_t) Max(n, 1) * sizeof(target_key), MCXT_ALLOC_HUGE);
 		target_key *tmp = palloc_extended((size_t) Max(n, 1) * sizeof(target_key), MCXT_ALLOC_HUGE);
+		uint64	   *rank_order = palloc_extended((size_t) Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
+		AttrNumber	rank_cols[3] = {tt.cols[0], tt.cols[2], tt.cols[3]};
 
-		/* in code order, so the btree indexes on (draw_id, uscc) and uscc fill in order */
+		/*
+		 * Rows in code order, so the btree indexes on (draw_id, uscc) and uscc fill in order; the
+		 * unique index on (draw_id, stratum, rank) is filled after them in the order of the
+		 * arrays, which draw() gives by stratum and rank.
+		 */
 		for (int i = 0; i < n; i++)
 		{
 			uint32		idx = (uint32) i;
@@ -223,6 +230,7 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 		}
 		radix_sort(keys, tmp, (size_t) n, sizeof(target_key), USCC_PACKED_LEN);
 		pfree(tmp);
+		(void) bulk_insert_index_later(b, 3, rank_cols);
 		for (int j = 0; j < n; j++)
 		{
 			uint32		i;
@@ -230,13 +238,15 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 			bool		nulls[4] = {false, false, false, false};
 
 			memcpy(&i, keys[j].code + USCC_PACKED_LEN, sizeof(i));
+			rank_order[i] = (uint64) j;
 			values[0] = Int64GetDatum(draw_id);
 			values[1] = codes[i];
 			values[2] = strata[i];
 			values[3] = ranks[i];
 			bulk_insert_row(b, values, nulls);
 		}
-		bulk_insert_end(b);
+		bulk_insert_end(b, rank_order);
+		pfree(rank_order);
 		pfree(keys);
 		if (tt.run_limits)
 		{

@@ -1134,7 +1134,7 @@ insert_visits(YearPlan *p, const size_t *which, size_t n)
 		values[1] = Int64GetDatum(p->combos[p->combo_of[which[i]]].id);
 		bulk_insert_row(b, values, nulls);
 	}
-	bulk_insert_end(b);
+	bulk_insert_end(b, NULL);
 }
 
 /* ---- plan_visits: write what changed ----------------------------------------------------------- */

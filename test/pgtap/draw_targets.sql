@@ -5,7 +5,7 @@
 BEGIN;
 CREATE EXTENSION supervise;
 CREATE EXTENSION IF NOT EXISTS amcheck;
-SELECT plan(16);
+SELECT plan(18);
 SET search_path = supervise, public;
 SET track_functions = 'pl';
 SELECT count(*) AS generated FROM generate_sample(3000, 12) \gset
@@ -56,6 +56,16 @@ SELECT cancel_draw(:sql_draw, 'for the bad-input tests');
 SELECT draw(:task, seed_from('targets 2')) AS d \gset
 SELECT throws_ok(format($$SELECT supervise.draw_targets_insert(%s, ARRAY[(SELECT uscc FROM supervise.draw_target WHERE draw_id = %s LIMIT 1)], '{all}', '{999999}')$$, :d, :d),
                  '23505', NULL, 'a code drawn twice in one draw violates the primary key');
+-- the unique index on (draw_id, stratum, rank) is filled after the rows, in the arrays' order
+SELECT throws_ok(format($$SELECT supervise.draw_targets_insert(%s, ARRAY['91350100M000100Y43'::supervise.uscc],
+                                   ARRAY[(SELECT stratum FROM supervise.draw_target WHERE draw_id = %s AND rank = 1 LIMIT 1)], '{1}')$$, :d, :d),
+                 '23505', 'duplicate key value violates unique constraint "one target per rank in a stratum of a draw"',
+                 'a rank already taken in its stratum violates the unique constraint');
+SELECT throws_ok(format($$SELECT supervise.draw_targets_insert(%s,
+                                   ARRAY['91350100M000100Y43'::supervise.uscc, supervise.uscc_build('91', '350100', 'A0000001')],
+                                   '{new,new}', '{5,5}')$$, :d),
+                 '23505', 'duplicate key value violates unique constraint "one target per rank in a stratum of a draw"',
+                 'two new rows with one rank in one stratum violate it too');
 SELECT throws_ok(format($$SELECT supervise.draw_targets_insert(%s, ARRAY['91350100M000100Y43'::supervise.uscc], '{all}', '{0}')$$, :d),
                  '23514', NULL, 'a rank of 0 violates the check constraint');
 SELECT throws_ok($$SELECT supervise.draw_targets_insert(987654321, ARRAY['91350100M000100Y43'::supervise.uscc], '{all}', '{1}')$$,
