@@ -192,21 +192,27 @@ packed_in_range(const uint8_t packed[USCC_PACKED_LEN])
 
 /* ---- bounded selection ------------------------------------------------------------------------ */
 
+/* the first two parts of the rank order: the weighted key (weighted mode), the digest's first 8 bytes */
+static inline int
+key_dhi_cmp(int weighted, double akey, uint64_t adhi, double bkey, uint64_t bdhi)
+{
+	if (weighted && akey < bkey)
+		return -1;
+	if (weighted && akey > bkey)
+		return 1;
+	if (adhi != bdhi)
+		return adhi < bdhi ? -1 : 1;
+	return 0;
+}
+
 int
 draw_item_cmp(const draw_item *a, const draw_item *b, int weighted)
 {
-	int			c;
+	int			c = key_dhi_cmp(weighted, a->key, a->dhi, b->key, b->dhi);
 	uint32_t	n;
 
-	if (weighted)
-	{
-		if (a->key < b->key)
-			return -1;
-		if (a->key > b->key)
-			return 1;
-	}
-	if (a->dhi != b->dhi)
-		return a->dhi < b->dhi ? -1 : 1;
+	if (c != 0)
+		return c;
 	c = memcmp(a->d, b->d, SHA256_DIGEST_LEN);
 	if (c != 0)
 		return c;
@@ -767,16 +773,9 @@ cand_tie(const cand_ctx *cx, const draw_cand *a, const draw_cand *b)
 static inline int
 cand_cmp(const cand_ctx *cx, const draw_cand *a, const draw_cand *b)
 {
-	if (cx->weighted)
-	{
-		if (a->key < b->key)
-			return -1;
-		if (a->key > b->key)
-			return 1;
-	}
-	if (a->dhi != b->dhi)
-		return a->dhi < b->dhi ? -1 : 1;
-	return cand_tie(cx, a, b);
+	int			c = key_dhi_cmp(cx->weighted, a->key, a->dhi, b->key, b->dhi);
+
+	return c != 0 ? c : cand_tie(cx, a, b);
 }
 
 static inline void
