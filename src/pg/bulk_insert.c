@@ -15,10 +15,10 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
-#include "utils/snapmgr.h"
 
 #include "bulk_insert.h"
 
@@ -39,9 +39,13 @@ struct BulkInsert
 	int			used;			/* filled, not yet written */
 	/* an index filled at the end, in an order of the caller's (bulk_insert_index_later) */
 	int			late;			/* its place in rri's arrays (the last), or -1 */
-	ItemPointerData *tids;		/* of every row written, in bulk_insert_row order */
-	uint64		nrows;
-	uint64		captids;
+	int			late_natts;		/* its columns */
+	uint64		nrows;			/* rows given so far */
+	uint64		cap;			/* rows the arrays below hold */
+	ItemPointerData *tids;		/* of each row, once written */
+	Datum	   *late_values;	/* the late index's values of each row (late_natts a row) */
+	bool	   *late_isnull;
+	MemoryContext late_cxt;		/* their copies */
 };
 
 /* the INSERT privilege on the columns, as the executor checks it for INSERT INTO rel (cols) */
@@ -171,7 +175,7 @@ bulk_insert_index_later(BulkInsert *b, int ncols, const AttrNumber *cols)
 {
 	ResultRelInfo *rri = b->rri;
 
-	if (b->late >= 0 || b->nrows > 0 || b->used > 0)
+	if (b->late >= 0 || b->nrows > 0)
 		elog(ERROR, "bulk_insert_index_later: called twice or after rows");
 	for (int i = 0; i < rri->ri_NumIndices; i++)
 	{
@@ -191,11 +195,50 @@ bulk_insert_index_later(BulkInsert *b, int ncols, const AttrNumber *cols)
 		rri->ri_IndexRelationInfo[rri->ri_NumIndices - 1] = ii;
 		rri->ri_IndexRelationDescs[rri->ri_NumIndices - 1] = irel;
 		b->late = --rri->ri_NumIndices;
-		b->captids = 1024;
-		b->tids = palloc_extended(b->captids * sizeof(ItemPointerData), MCXT_ALLOC_HUGE);
+		b->late_natts = ncols;
+		b->cap = 1024;
+		b->tids = palloc(b->cap * sizeof(ItemPointerData));
+		b->late_values = palloc(b->cap * ncols * sizeof(Datum));
+		b->late_isnull = palloc(b->cap * ncols * sizeof(bool));
+		b->late_cxt = AllocSetContextCreate(CurrentMemoryContext, "bulk insert late index", ALLOCSET_DEFAULT_SIZES);
 		return true;
 	}
 	return false;
+}
+
+/* keeps the late index's values of the row in slot (row number b->nrows) */
+static void
+bulk_keep_late(BulkInsert *b, TupleTableSlot *slot)
+{
+	Relation	irel = b->rri->ri_IndexRelationDescs[b->late];
+	TupleDesc	idesc = RelationGetDescr(irel);
+	ExprContext *econtext = GetPerTupleExprContext(b->estate);
+	Datum	   *values;
+	bool	   *isnull;
+
+	if (b->nrows == b->cap)
+	{
+		b->cap *= 2;
+		b->tids = repalloc_huge(b->tids, b->cap * sizeof(ItemPointerData));
+		b->late_values = repalloc_huge(b->late_values, b->cap * b->late_natts * sizeof(Datum));
+		b->late_isnull = repalloc_huge(b->late_isnull, b->cap * b->late_natts * sizeof(bool));
+	}
+	values = &b->late_values[b->nrows * b->late_natts];
+	isnull = &b->late_isnull[b->nrows * b->late_natts];
+	econtext->ecxt_scantuple = slot;
+	FormIndexDatum(b->rri->ri_IndexRelationInfo[b->late], slot, b->estate, values, isnull);
+	for (int c = 0; c < b->late_natts; c++)
+	{
+		Form_pg_attribute att = TupleDescAttr(idesc, c);
+
+		if (!isnull[c] && !att->attbyval)
+		{
+			MemoryContext old = MemoryContextSwitchTo(b->late_cxt);
+
+			values[c] = datumCopy(values[c], false, att->attlen);
+			MemoryContextSwitchTo(old);
+		}
+	}
 }
 
 /* the late index's entries, for the rows in the order order[0..nrows) (NULL: row order) */
@@ -205,13 +248,8 @@ bulk_fill_late(BulkInsert *b, const uint64 *order)
 	Relation	irel = b->rri->ri_IndexRelationDescs[b->late];
 	IndexInfo  *ii = b->rri->ri_IndexRelationInfo[b->late];
 	IndexUniqueCheck check = irel->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO;
-	TupleTableSlot *slot = table_slot_create(b->rel, NULL);
-	ExprContext *econtext = GetPerTupleExprContext(b->estate);
 	bits8	   *seen = order ? palloc_extended(b->nrows / 8 + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO) : NULL;
-	Datum		values[INDEX_MAX_KEYS];
-	bool		isnull[INDEX_MAX_KEYS];
 
-	econtext->ecxt_scantuple = slot;
 	for (uint64 j = 0; j < b->nrows; j++)
 	{
 		uint64		row = order ? order[j] : j;
@@ -223,13 +261,9 @@ bulk_fill_late(BulkInsert *b, const uint64 *order)
 				 RelationGetRelationName(b->rel));
 		if (seen)
 			seen[row / 8] |= (bits8) (1 << (row % 8));
-		if (!table_tuple_fetch_row_version(b->rel, &b->tids[row], SnapshotAny, slot))
-			elog(ERROR, "bulk insert into \"%s\": a row just written is gone", RelationGetRelationName(b->rel));
-		FormIndexDatum(ii, slot, b->estate, values, isnull);
-		index_insert(irel, values, isnull, &b->tids[row], b->rel, check, false, ii);
-		ResetPerTupleExprContext(b->estate);
+		index_insert(irel, &b->late_values[row * b->late_natts], &b->late_isnull[row * b->late_natts],
+					 &b->tids[row], b->rel, check, false, ii);
 	}
-	ExecDropSingleTupleTableSlot(slot);
 	if (seen)
 		pfree(seen);
 	b->rri->ri_NumIndices++;	/* for ExecCloseIndices */
@@ -247,15 +281,8 @@ bulk_flush(BulkInsert *b)
 	table_multi_insert(b->rel, b->slots, b->used, b->cid, 0, b->bistate);
 	MemoryContextSwitchTo(oldcxt);
 	if (b->late >= 0)
-	{
-		if (b->nrows + b->used > b->captids)
-		{
-			b->captids *= 2;
-			b->tids = repalloc_huge(b->tids, b->captids * sizeof(ItemPointerData));
-		}
 		for (int k = 0; k < b->used; k++)
-			b->tids[b->nrows++] = b->slots[k]->tts_tid;
-	}
+			b->tids[b->nrows - b->used + k] = b->slots[k]->tts_tid;
 	for (int k = 0; k < b->used; k++)
 	{
 		List	   *recheck = NIL;
@@ -311,6 +338,9 @@ bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls)
 		ExecConstraints(b->rri, slot, b->estate);
 	/* the row's own copy, so the caller's values and the defaults' per-tuple memory can go */
 	ExecMaterializeSlot(slot);
+	if (b->late >= 0)
+		bulk_keep_late(b, slot);
+	b->nrows++;
 	b->used++;
 }
 
@@ -322,6 +352,9 @@ bulk_insert_end(BulkInsert *b, const uint64 *late_order)
 	{
 		bulk_fill_late(b, late_order);
 		pfree(b->tids);
+		pfree(b->late_values);
+		pfree(b->late_isnull);
+		MemoryContextDelete(b->late_cxt);
 	}
 	for (int k = 0; k < b->nslots; k++)
 		ExecDropSingleTupleTableSlot(b->slots[k]);
