@@ -151,6 +151,20 @@ draw_row_digest(const draw_hasher *h, const char *id, size_t len, uint8_t d[SHA2
 	}
 }
 
+/* two rows' digests at once, ids of the same length */
+static void
+draw_row_digest2(const draw_hasher *h, const char *id_a, const char *id_b, size_t len,
+				 uint8_t da[SHA256_DIGEST_LEN], uint8_t db[SHA256_DIGEST_LEN])
+{
+	if (len <= 55)
+		sha256_tail2(&h->mid, id_a, len, da, id_b, len, db);
+	else
+	{
+		draw_row_digest(h, id_a, len, da);
+		draw_row_digest(h, id_b, len, db);
+	}
+}
+
 double
 draw_uniform(const uint8_t d[SHA256_DIGEST_LEN])
 {
@@ -882,6 +896,50 @@ cand_sort(const cand_ctx *cx, draw_cand *c, int64_t n)
 	}
 }
 
+/* the buffer of one stratum's candidates */
+typedef struct cand_buf
+{
+	cand_ctx	cx;
+	draw_cand  *cand;
+	int64_t		n,
+				cap,
+				k;
+	draw_cand	threshold;		/* the k-th after the last trim */
+	int			have_threshold;
+} cand_buf;
+
+/* keeps the k first; the k-th is the new threshold */
+static void
+cand_trim(cand_buf *cb)
+{
+	cand_select(&cb->cx, cb->cand, cb->n, cb->k);
+	cb->n = cb->k;
+	cb->threshold = cb->cand[0];
+	for (int64_t j = 1; j < cb->n; j++)
+		if (cand_cmp(&cb->cx, &cb->cand[j], &cb->threshold) > 0)
+			cb->threshold = cb->cand[j];
+	cb->have_threshold = 1;
+}
+
+/* a row with digest d and weight w: a candidate if it ranks before the threshold */
+static inline void
+cand_offer(cand_buf *cb, const uint8_t d[SHA256_DIGEST_LEN], double w, uint64_t row)
+{
+	draw_cand	c;
+
+	c.dhi = get_be64(d) & DRAW_CAND_DHI_MASK;
+	/* the common case: unweighted and the first 8 bytes rank after the threshold */
+	if (!cb->cx.weighted && cb->have_threshold && c.dhi > cb->threshold.dhi)
+		return;
+	c.key = cb->cx.weighted ? draw_weight_key(d, w) : 0.0;
+	c.row = row;
+	if (cb->have_threshold && cand_cmp(&cb->cx, &c, &cb->threshold) >= 0)
+		return;
+	cb->cand[cb->n++] = c;
+	if (cb->n == cb->cap)
+		cand_trim(cb);
+}
+
 int
 draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
 		 draw_algorithm alg, const uint32_t *k, draw_target *out,
@@ -923,76 +981,69 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 	for (int s = 0; s < pop->nstrata; s++)
 	{
 		const draw_pop_stratum *st = &pop->strata[s];
-		const uint8_t *r = pop->rows + st->first * pop->row_size;
-		cand_ctx	cx = {pop, &hasher, weighted};
-		draw_cand  *cand = NULL;
-		draw_cand	threshold = {0};
-		int64_t		ncand = 0,
-					cap = 0;
-		int			have_threshold = 0;
+		const uint8_t *rows = pop->rows + st->first * pop->row_size;
+		cand_buf	cb;
 		int			selecting = hashing && k[s] > 0;
 
+		memset(&cb, 0, sizeof(cb));
+		cb.cx.pop = pop;
+		cb.cx.hasher = &hasher;
+		cb.cx.weighted = weighted;
+		cb.k = k[s];
 		if (selecting)
 		{
-			cap = (int64_t) k[s] + (k[s] > 4096 ? k[s] : 4096);
-			cand = env->alloc((size_t) cap * sizeof(draw_cand), env->arg);
+			cb.cap = (int64_t) k[s] + (k[s] > 4096 ? k[s] : 4096);
+			cb.cand = env->alloc((size_t) cb.cap * sizeof(draw_cand), env->arg);
 		}
-		for (uint32_t i = 0; i < st->count; i++, r += pop->row_size)
+		/* two rows at a time, so that their digests are computed together (sha256_tail2) */
+		for (uint32_t i = 0; i < st->count; i += 2)
 		{
-			char		code[USCC_LEN];
-			double		w = pop->weighted ? get_double(r + 12) : 1.0;
+			uint32_t	m = st->count - i >= 2 ? 2 : 1;
+			char		code[2][USCC_LEN];
+			double		w[2];
+			uint8_t		d[2][SHA256_DIGEST_LEN];
 
-			if (uscc_unpack_text(r, code) != 0)
+			for (uint32_t j = 0; j < m; j++)
 			{
+				const uint8_t *r = rows + (size_t) (i + j) * pop->row_size;
+
+				w[j] = pop->weighted ? get_double(r + 12) : 1.0;
+				if (uscc_unpack_text(r, code[j]) != 0)
+				{
+					if (db)
+						env->release(db, env->arg);
+					if (cb.cand)
+						env->release(cb.cand, env->arg);
+					return draw_fail(err, "population row %u of stratum \"%s\" is not a packed code", i + j + 1, st->name);
+				}
 				if (db)
-					env->release(db, env->arg);
-				return draw_fail(err, "population row %u of stratum \"%s\" is not a packed code", i + 1, st->name);
+					digest_line(db, code[j], st, pop->weighted, w[j]);
 			}
-			if (db)
-				digest_line(db, code, st, pop->weighted, w);
 			if (selecting)
 			{
-				uint8_t		d[SHA256_DIGEST_LEN];
-				draw_cand	c;
-
-				draw_row_digest(&hasher, code, USCC_LEN, d);
-				c.dhi = get_be64(d) & DRAW_CAND_DHI_MASK;
-				/* the common case: unweighted and the first 8 bytes rank after the threshold */
-				if (!weighted && have_threshold && c.dhi > threshold.dhi)
-					continue;
-				c.key = weighted ? draw_weight_key(d, w) : 0.0;
-				c.row = st->first + i;
-				if (have_threshold && cand_cmp(&cx, &c, &threshold) >= 0)
-					continue;
-				cand[ncand++] = c;
-				if (ncand == cap)
-				{
-					/* keep the k first; the k-th is the new threshold */
-					cand_select(&cx, cand, ncand, k[s]);
-					ncand = k[s];
-					threshold = cand[0];
-					for (int64_t j = 1; j < ncand; j++)
-						if (cand_cmp(&cx, &cand[j], &threshold) > 0)
-							threshold = cand[j];
-					have_threshold = 1;
-				}
+				if (m == 2)
+					draw_row_digest2(&hasher, code[0], code[1], USCC_LEN, d[0], d[1]);
+				else
+					draw_row_digest(&hasher, code[0], USCC_LEN, d[0]);
+				for (uint32_t j = 0; j < m; j++)
+					cand_offer(&cb, d[j], w[j], st->first + i + j);
 			}
-			if (env->tick && (i % TICK_EVERY) == TICK_EVERY - 1)
+			if (env->tick && (i % TICK_EVERY) == TICK_EVERY - 2)
 				env->tick(env->arg);
 		}
 		if (selecting)
 		{
-			if (ncand > (int64_t) k[s])
-				cand_select(&cx, cand, ncand, k[s]);
-			cand_sort(&cx, cand, k[s]);
+			if (cb.n > (int64_t) k[s])
+				cand_select(&cb.cx, cb.cand, cb.n, k[s]);
+			cand_sort(&cb.cx, cb.cand, k[s]);
 			for (uint32_t i = 0; i < k[s]; i++)
 			{
 				o->stratum = (uint32_t) s;
 				o->rank = i + 1;
-				memcpy(o->code, pop->rows + cand[i].row * pop->row_size, USCC_PACKED_LEN);
+				memcpy(o->code, pop->rows + cb.cand[i].row * pop->row_size, USCC_PACKED_LEN);
 				o++;
 			}
-			env->release(cand, env->arg);
+			env->release(cb.cand, env->arg);
 		}
 	}
 	if (db)

@@ -37,6 +37,9 @@ void		sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN]);
  * mid->used == 0) with a message of len <= 55 bytes: one compression. mid is not changed.
  */
 void		sha256_tail(const sha256_ctx *mid, const void *msg, size_t len, uint8_t out[SHA256_DIGEST_LEN]);
+/* Two sha256_tail of the same midstate at once (interleaved with the SHA extensions). */
+void		sha256_tail2(const sha256_ctx *mid, const void *msg_a, size_t len_a, uint8_t out_a[SHA256_DIGEST_LEN],
+						 const void *msg_b, size_t len_b, uint8_t out_b[SHA256_DIGEST_LEN]);
 
 /* The compression function on nblocks consecutive 64-byte blocks (dispatching). */
 void		sha256_compress(uint32_t h[8], const uint8_t *blocks, size_t nblocks);

@@ -193,6 +193,38 @@ test_tail(void)
 	is_int(bad, -1, "midstate tail of 0..55 bytes after 1 and 2 blocks equals a full hash");
 }
 
+/* two tails at once equal two single tails: every pair of lengths, random messages and midstates */
+static void
+test_tail2(void)
+{
+	int			same = 1;
+
+	for (int forced = 0; forced <= 1; forced++)
+	{
+		sha256_force_portable(forced);
+		for (size_t la = 0; la <= 55 && same; la++)
+			for (size_t lb = 0; lb <= 55 && same; lb += 1 + (la % 3))
+			{
+				sha256_ctx	mid;
+				uint8_t		prefix[64], ma[56], mb[56], a1[32], b1[32], a2[32], b2[32];
+
+				for (size_t i = 0; i < sizeof(prefix); i++)
+					prefix[i] = (uint8_t) rng();
+				for (size_t i = 0; i < sizeof(ma); i++)
+					ma[i] = (uint8_t) rng(), mb[i] = (uint8_t) rng();
+				sha256_init(&mid);
+				sha256_update(&mid, prefix, 64);
+				sha256_tail(&mid, ma, la, a1);
+				sha256_tail(&mid, mb, lb, b1);
+				sha256_tail2(&mid, ma, la, a2, mb, lb, b2);
+				same = memcmp(a1, a2, 32) == 0 && memcmp(b1, b2, 32) == 0;
+			}
+	}
+	sha256_force_portable(0);
+	ok(same, "sha256_tail2 equals two sha256_tail for every pair of lengths 0..55 (%s)",
+	   sha256_hw_available() ? "SHA extensions, then portable" : "portable");
+}
+
 int
 main(void)
 {
@@ -201,5 +233,6 @@ main(void)
 	test_against_openssl();
 	test_hw_vs_portable();
 	test_tail();
+	test_tail2();
 	return done_testing();
 }
