@@ -98,6 +98,29 @@ sha256_compress_portable(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
  * adds four message words to four constants, runs two double rounds, and (from group 1 on)
  * prepares the message schedule for later groups with sha256msg1/sha256msg2.
  */
+/* h (A..H) into the two vectors ABEF and CDGH the SHA extensions work on, and back */
+__attribute__((target("sha,sse4.1,ssse3")))
+static inline void
+shani_load(const uint32_t h[8], __m128i *abef, __m128i *cdgh)
+{
+	__m128i		tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &h[0]), 0xB1);	/* CDAB */
+	__m128i		efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &h[4]), 0x1B);
+
+	*abef = _mm_alignr_epi8(tmp, efgh, 8);
+	*cdgh = _mm_blend_epi16(efgh, tmp, 0xF0);
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static inline void
+shani_store(uint32_t h[8], __m128i abef, __m128i cdgh)
+{
+	__m128i		feba = _mm_shuffle_epi32(abef, 0x1B);
+	__m128i		dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+
+	_mm_storeu_si128((__m128i *) &h[0], _mm_blend_epi16(feba, dchg, 0xF0));	/* DCBA */
+	_mm_storeu_si128((__m128i *) &h[4], _mm_alignr_epi8(dchg, feba, 8));	/* HGFE */
+}
+
 __attribute__((target("sha,sse4.1,ssse3")))
 static void
 sha256_compress_shani(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
@@ -105,12 +128,7 @@ sha256_compress_shani(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
 	__m128i		tmp, state0, state1;
 
-	tmp = _mm_loadu_si128((const __m128i *) &h[0]);			/* DCBA */
-	state1 = _mm_loadu_si128((const __m128i *) &h[4]);		/* HGFE */
-	tmp = _mm_shuffle_epi32(tmp, 0xB1);						/* CDAB */
-	state1 = _mm_shuffle_epi32(state1, 0x1B);				/* EFGH */
-	state0 = _mm_alignr_epi8(tmp, state1, 8);				/* ABEF */
-	state1 = _mm_blend_epi16(state1, tmp, 0xF0);			/* CDGH */
+	shani_load(h, &state0, &state1);
 
 	for (; nblocks > 0; nblocks--, blocks += SHA256_BLOCK_LEN)
 	{
@@ -156,12 +174,7 @@ sha256_compress_shani(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
 		state1 = _mm_add_epi32(state1, save1);
 	}
 
-	tmp = _mm_shuffle_epi32(state0, 0x1B);					/* FEBA */
-	state1 = _mm_shuffle_epi32(state1, 0xB1);				/* DCHG */
-	state0 = _mm_blend_epi16(tmp, state1, 0xF0);			/* DCBA */
-	state1 = _mm_alignr_epi8(state1, tmp, 8);				/* ABEF -> HGFE */
-	_mm_storeu_si128((__m128i *) &h[0], state0);
-	_mm_storeu_si128((__m128i *) &h[4], state1);
+	shani_store(h, state0, state1);
 }
 
 /*
@@ -178,14 +191,8 @@ sha256_compress2_shani(uint32_t ha[8], const uint8_t *ba, uint32_t hb[8], const 
 	__m128i		tmpa, a0, a1, sa0, sa1, wa[4], ma;
 	__m128i		tmpb, b0, b1, sb0, sb1, wb[4], mb;
 
-	tmpa = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &ha[0]), 0xB1);
-	a1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &ha[4]), 0x1B);
-	a0 = _mm_alignr_epi8(tmpa, a1, 8);
-	a1 = _mm_blend_epi16(a1, tmpa, 0xF0);
-	tmpb = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &hb[0]), 0xB1);
-	b1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &hb[4]), 0x1B);
-	b0 = _mm_alignr_epi8(tmpb, b1, 8);
-	b1 = _mm_blend_epi16(b1, tmpb, 0xF0);
+	shani_load(ha, &a0, &a1);
+	shani_load(hb, &b0, &b1);
 	sa0 = a0;
 	sa1 = a1;
 	sb0 = b0;
@@ -244,14 +251,8 @@ sha256_compress2_shani(uint32_t ha[8], const uint8_t *ba, uint32_t hb[8], const 
 	a1 = _mm_add_epi32(a1, sa1);
 	b0 = _mm_add_epi32(b0, sb0);
 	b1 = _mm_add_epi32(b1, sb1);
-	tmpa = _mm_shuffle_epi32(a0, 0x1B);
-	a1 = _mm_shuffle_epi32(a1, 0xB1);
-	_mm_storeu_si128((__m128i *) &ha[0], _mm_blend_epi16(tmpa, a1, 0xF0));
-	_mm_storeu_si128((__m128i *) &ha[4], _mm_alignr_epi8(a1, tmpa, 8));
-	tmpb = _mm_shuffle_epi32(b0, 0x1B);
-	b1 = _mm_shuffle_epi32(b1, 0xB1);
-	_mm_storeu_si128((__m128i *) &hb[0], _mm_blend_epi16(tmpb, b1, 0xF0));
-	_mm_storeu_si128((__m128i *) &hb[4], _mm_alignr_epi8(b1, tmpb, 8));
+	shani_store(ha, a0, a1);
+	shani_store(hb, b0, b1);
 }
 
 static int
