@@ -9,16 +9,21 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
+#include "utils/array.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/syscache.h"
 
 #include "bulk_insert.h"
 
@@ -47,6 +52,49 @@ struct BulkInsert
 	bool	   *late_isnull;
 	MemoryContext late_cxt;		/* their copies */
 };
+
+AttrNumber
+bulk_column(Oid relid, const char *name)
+{
+	AttrNumber	a = get_attnum(relid, name);
+
+	if (a == InvalidAttrNumber)
+		elog(ERROR, "table \"%s\" has no column \"%s\"", get_rel_name(relid), name);
+	return a;
+}
+
+bool
+bulk_trigger_is_fk(const Trigger *t, Oid relid, Oid refrelid, int nkeys, const AttrNumber *keys,
+				   const AttrNumber *refkeys)
+{
+	HeapTuple	tup;
+	bool		ok = false;
+
+	if (t->tgfoid != F_RI_FKEY_CHECK_INS)
+		return false;
+	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(t->tgconstraint));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		bool		null1,
+					null2;
+		Datum		conkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &null1);
+		Datum		confkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_confkey, &null2);
+
+		if (con->contype == CONSTRAINT_FOREIGN && con->conrelid == relid && con->confrelid == refrelid
+			&& !null1 && !null2)
+		{
+			ArrayType  *a = DatumGetArrayTypeP(conkey);
+			ArrayType  *b = DatumGetArrayTypeP(confkey);
+
+			ok = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == nkeys && ArrayGetNItems(ARR_NDIM(b), ARR_DIMS(b)) == nkeys;
+			for (int i = 0; ok && i < nkeys; i++)
+				ok = ((int16 *) ARR_DATA_PTR(a))[i] == keys[i] && ((int16 *) ARR_DATA_PTR(b))[i] == refkeys[i];
+		}
+		ReleaseSysCache(tup);
+	}
+	return ok;
+}
 
 /* the INSERT privilege on the columns, as the executor checks it for INSERT INTO rel (cols) */
 static RangeTblEntry *

@@ -22,6 +22,17 @@ typedef struct BulkInsert BulkInsert;
 /* whether the caller does what trigger t would do on INSERT (so it may be skipped) */
 typedef bool (*bulk_trigger_ok) (const Trigger *t, void *arg);
 
+/* the number of relid's column name (an error naming the table if it has none) */
+extern AttrNumber bulk_column(Oid relid, const char *name);
+
+/*
+ * Whether t is the insert check trigger of a foreign key of relid on exactly the columns
+ * keys[0..nkeys) referencing refrelid (refkeys[0..nkeys)): a caller that checks and locks the
+ * referenced rows itself may vouch for it.
+ */
+extern bool bulk_trigger_is_fk(const Trigger *t, Oid relid, Oid refrelid, int nkeys,
+							   const AttrNumber *keys, const AttrNumber *refkeys);
+
 /*
  * Checks the INSERT privilege on the columns cols[0..ncols) of relid (an error without it), then
  * opens the table for a bulk insert of rows with those columns (the others take their defaults).

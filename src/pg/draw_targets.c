@@ -50,45 +50,6 @@ typedef struct TargetTables
 	bool		run_limits;		/* its trigger is on draw_target: run limits_check_drawn */
 } TargetTables;
 
-static AttrNumber
-column(Oid relid, const char *name)
-{
-	AttrNumber	a = get_attnum(relid, name);
-
-	if (a == InvalidAttrNumber)
-		elog(ERROR, "draw_targets_insert: table \"%s\" has no column \"%s\"", get_rel_name(relid), name);
-	return a;
-}
-
-/* the FOREIGN KEY (draw_id) REFERENCES draw_record (id), and nothing else */
-static bool
-is_draw_fk(Oid conoid, const TargetTables *tt)
-{
-	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	bool		ok = false;
-
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-		bool		isnull;
-		Datum		conkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
-		Datum		confkey;
-		ArrayType  *a,
-				   *b;
-
-		if (con->contype == CONSTRAINT_FOREIGN && con->conrelid == tt->target && con->confrelid == tt->record && !isnull)
-		{
-			confkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_confkey, &isnull);
-			a = DatumGetArrayTypeP(conkey);
-			b = isnull ? NULL : DatumGetArrayTypeP(confkey);
-			ok = b != NULL && ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 1 && ArrayGetNItems(ARR_NDIM(b), ARR_DIMS(b)) == 1
-				&& ((int16 *) ARR_DATA_PTR(a))[0] == tt->cols[0] && ((int16 *) ARR_DATA_PTR(b))[0] == tt->record_id;
-		}
-		ReleaseSysCache(tup);
-	}
-	return ok;
-}
-
 /* the INSERT triggers whose work draw_targets_insert does itself (see the head of the file) */
 static bool
 trigger_done_here(const Trigger *t, void *arg)
@@ -96,7 +57,7 @@ trigger_done_here(const Trigger *t, void *arg)
 	TargetTables *tt = (TargetTables *) arg;
 
 	if (t->tgfoid == F_RI_FKEY_CHECK_INS)
-		return is_draw_fk(t->tgconstraint, tt);
+		return bulk_trigger_is_fk(t, tt->target, tt->record, 1, &tt->cols[0], &tt->record_id);
 	if (OidIsValid(tt->limits_fn) && t->tgfoid == tt->limits_fn && !TRIGGER_FOR_ROW(t->tgtype))
 	{
 		/* (a disabled trigger stays disabled) */
@@ -184,11 +145,11 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 	tt.record = get_relname_relid("draw_record", nspid);
 	if (!OidIsValid(tt.target) || !OidIsValid(tt.record))
 		elog(ERROR, "draw_targets_insert: tables draw_target and draw_record not found in schema \"%s\"", nsp);
-	tt.cols[0] = column(tt.target, "draw_id");
-	tt.cols[1] = column(tt.target, "uscc");
-	tt.cols[2] = column(tt.target, "stratum");
-	tt.cols[3] = column(tt.target, "rank");
-	tt.record_id = column(tt.record, "id");
+	tt.cols[0] = bulk_column(tt.target, "draw_id");
+	tt.cols[1] = bulk_column(tt.target, "uscc");
+	tt.cols[2] = bulk_column(tt.target, "stratum");
+	tt.cols[3] = bulk_column(tt.target, "rank");
+	tt.record_id = bulk_column(tt.record, "id");
 	tt.run_limits = false;
 	tt.limits_fn = LookupFuncName(list_make2(makeString(nsp), makeString("limits_check_targets")), 0, NULL, true);
 

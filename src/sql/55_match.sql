@@ -14,6 +14,13 @@ CREATE FUNCTION @extschema@.match_compute(seed bytea, targets @extschema@.uscc[]
 COMMENT ON FUNCTION @extschema@.match_compute(bytea, @extschema@.uscc[], bigint[], @extschema@.uscc[], bigint[], @extschema@.uscc[], bigint[], integer, text) IS
     'one department''s matching (see doc/draw-algorithm.md): targets in the order of SHA-256(B'' || code), each gets per_target inspectors minus those already assigned, least-loaded first, ties by SHA-256(B'' || id || load), never a conflicting pair; department names the department in errors. match_inspectors() calls it';
 
+CREATE FUNCTION @extschema@.assignments_insert(draw_id bigint, department_id bigint, uscc @extschema@.uscc[],
+        inspector_id bigint[])
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'assignments_insert' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]) IS
+    'internal: writes one department''s matches into assignment (primary-key order, like COPY), doing the work of its insert triggers once for all rows: the foreign keys checked (every code a target of the draw, the inspectors and the department locked FOR KEY SHARE) and audit_match''s entry. Falls back to INSERT (every trigger) when assignment has other insert triggers, rules or row-level security that applies. Returns the number of rows';
+
 CREATE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
     LANGUAGE plpgsql VOLATILE
     SET search_path = @extschema@, pg_temp
@@ -22,7 +29,8 @@ DECLARE
     d       record;
     dep     record;
     n       integer := 0;
-    added   integer;
+    codes   @extschema@.uscc[];
+    inspectors bigint[];
 BEGIN
     SELECT r.id, r.seed, r.cancelled_at, t.id AS task_id, t.inspectors_per_target INTO d
       FROM supervise.draw_record r JOIN supervise.task t ON t.id = r.task_id
@@ -51,8 +59,9 @@ BEGIN
          WHERE ti.task_id = d.task_id
          ORDER BY dp.id
     LOOP
-        INSERT INTO supervise.assignment (draw_id, uscc, inspector_id, department_id)
-        SELECT match_inspectors.draw_id, m.uscc, m.inspector_id, dep.id
+        -- the matches, in bulk (with the foreign keys' checks and the audit entry once for all)
+        SELECT coalesce(pg_catalog.array_agg(m.uscc), '{}'), coalesce(pg_catalog.array_agg(m.inspector_id), '{}')
+          INTO codes, inspectors
           FROM supervise.match_compute(
                  d.seed,
                  (SELECT coalesce(pg_catalog.array_agg(t.uscc), '{}') FROM supervise.draw_target t
@@ -73,8 +82,7 @@ BEGIN
                    WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
                  d.inspectors_per_target,
                  pg_catalog.format('%s (%s)', dep.code, dep.name)) m;
-        GET DIAGNOSTICS added = ROW_COUNT;
-        n := n + added;
+        n := n + @extschema@.assignments_insert(match_inspectors.draw_id, dep.id, codes, inspectors);
     END LOOP;
     RETURN n;
 END

@@ -692,7 +692,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
     @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint),
     @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]),
-    @extschema@.limits_check_drawn(bigint, @extschema@.uscc[])
+    @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]),
+    @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[])
   FROM PUBLIC;
 
 -- ---- who may draw ----

@@ -806,3 +806,87 @@ ALTER FUNCTION @extschema@.limits_check_targets() SECURITY DEFINER;
 ALTER FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) SECURITY DEFINER;
 
 REVOKE EXECUTE ON FUNCTION @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]), @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) FROM PUBLIC;
+
+-- ---- inspector matching: assignments written in bulk (assignments_insert: the foreign keys checked
+-- and the audit entry written once per department instead of per row) ----
+
+CREATE FUNCTION @extschema@.assignments_insert(draw_id bigint, department_id bigint, uscc @extschema@.uscc[],
+        inspector_id bigint[])
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'assignments_insert' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]) IS
+    'internal: writes one department''s matches into assignment (primary-key order, like COPY), doing the work of its insert triggers once for all rows: the foreign keys checked (every code a target of the draw, the inspectors and the department locked FOR KEY SHARE) and audit_match''s entry. Falls back to INSERT (every trigger) when assignment has other insert triggers, rules or row-level security that applies. Returns the number of rows';
+
+CREATE OR REPLACE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d       record;
+    dep     record;
+    n       integer := 0;
+    codes   @extschema@.uscc[];
+    inspectors bigint[];
+BEGIN
+    SELECT r.id, r.seed, r.cancelled_at, t.id AS task_id, t.inspectors_per_target INTO d
+      FROM supervise.draw_record r JOIN supervise.task t ON t.id = r.task_id
+     WHERE r.id = match_inspectors.draw_id
+       FOR UPDATE OF r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'match inspectors for');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is cancelled', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Match the inspectors of the task''s live draw.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = match_inspectors.draw_id AND NOT a.direct) THEN
+        RAISE EXCEPTION 'inspectors of draw % are already matched', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Matching is done once per draw. Assign an inspector by hand, with a reason, with supervise.assign_inspector(draw_id, uscc, inspector_id, reason).';
+    END IF;
+
+    FOR dep IN
+        SELECT DISTINCT dp.id, dp.code, dp.name
+          FROM supervise.task_item ti
+          JOIN supervise.check_item ci ON ci.id = ti.item_id
+          JOIN supervise.department dp ON dp.id = ci.department_id
+         WHERE ti.task_id = d.task_id
+         ORDER BY dp.id
+    LOOP
+        -- the matches, in bulk (with the foreign keys' checks and the audit entry once for all)
+        SELECT coalesce(pg_catalog.array_agg(m.uscc), '{}'), coalesce(pg_catalog.array_agg(m.inspector_id), '{}')
+          INTO codes, inspectors
+          FROM supervise.match_compute(
+                 d.seed,
+                 (SELECT coalesce(pg_catalog.array_agg(t.uscc), '{}') FROM supervise.draw_target t
+                   WHERE t.draw_id = match_inspectors.draw_id),
+                 (SELECT coalesce(pg_catalog.array_agg(i.id), '{}') FROM supervise.inspector i
+                   WHERE i.department_id = dep.id AND i.active),
+                 (SELECT coalesce(pg_catalog.array_agg(c.uscc), '{}')
+                    FROM supervise.inspector_conflict c
+                    JOIN supervise.inspector i ON i.id = c.inspector_id AND i.department_id = dep.id AND i.active
+                    JOIN supervise.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc),
+                 (SELECT coalesce(pg_catalog.array_agg(c.inspector_id), '{}')
+                    FROM supervise.inspector_conflict c
+                    JOIN supervise.inspector i ON i.id = c.inspector_id AND i.department_id = dep.id AND i.active
+                    JOIN supervise.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc),
+                 (SELECT coalesce(pg_catalog.array_agg(a.uscc), '{}') FROM supervise.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 (SELECT coalesce(pg_catalog.array_agg(a.inspector_id), '{}') FROM supervise.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 d.inspectors_per_target,
+                 pg_catalog.format('%s (%s)', dep.code, dep.name)) m;
+        n := n + @extschema@.assignments_insert(match_inspectors.draw_id, dep.id, codes, inspectors);
+    END LOOP;
+    RETURN n;
+END
+$$;
+
+
+
+ALTER FUNCTION @extschema@.match_inspectors(bigint) SECURITY DEFINER;
+
+REVOKE EXECUTE ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]) FROM PUBLIC;
