@@ -12,6 +12,7 @@
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
@@ -52,6 +53,13 @@ struct BulkInsert
 	bool	   *late_isnull;
 	MemoryContext late_cxt;		/* their copies */
 };
+
+void
+bulk_insert_by_sql(const char *sql, int nargs, Oid *types, Datum *args, uint64 n)
+{
+	if (SPI_execute_with_args(sql, nargs, types, args, NULL, false, 0) != SPI_OK_INSERT || SPI_processed != n)
+		elog(ERROR, "INSERT of %llu rows failed: %s", (unsigned long long) n, sql);
+}
 
 AttrNumber
 bulk_column(Oid relid, const char *name)

@@ -22,6 +22,12 @@ typedef struct BulkInsert BulkInsert;
 /* whether the caller does what trigger t would do on INSERT (so it may be skipped) */
 typedef bool (*bulk_trigger_ok) (const Trigger *t, void *arg);
 
+/*
+ * The fallback when bulk_insert_begin returns NULL: runs sql, an INSERT of n rows taking nargs
+ * parameters (through SPI, connected by the caller), so that every trigger runs.
+ */
+extern void bulk_insert_by_sql(const char *sql, int nargs, Oid *types, Datum *args, uint64 n);
+
 /* the number of relid's column name (an error naming the table if it has none) */
 extern AttrNumber bulk_column(Oid relid, const char *name);
 

@@ -167,8 +167,7 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 								   "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(uscc, stratum, rank)",
 								   quote_identifier(nsp));
 
-		if (SPI_execute_with_args(sql, 4, types, args, NULL, false, 0) != SPI_OK_INSERT || SPI_processed != (uint64) n)
-			elog(ERROR, "draw_targets_insert: INSERT of %d targets failed", n);
+		bulk_insert_by_sql(sql, 4, types, args, (uint64) n);
 	}
 	else
 	{

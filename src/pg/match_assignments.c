@@ -230,8 +230,7 @@ assignments_insert(PG_FUNCTION_ARGS)
 								   "FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(uscc, inspector_id)",
 								   quote_identifier(nsp));
 
-		if (SPI_execute_with_args(sql, 4, types, args, NULL, false, 0) != SPI_OK_INSERT || SPI_processed != (uint64) n)
-			elog(ERROR, "assignments_insert: INSERT of %d assignments failed", n);
+		bulk_insert_by_sql(sql, 4, types, args, (uint64) n);
 	}
 	else
 	{
