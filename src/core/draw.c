@@ -151,18 +151,15 @@ draw_row_digest(const draw_hasher *h, const char *id, size_t len, uint8_t d[SHA2
 	}
 }
 
-/* two rows' digests at once, ids of the same length */
+/* a code's text fits the one block of sha256_tail */
+_Static_assert(USCC_LEN <= 55, "a code is hashed in one block");
+
+/* two codes' digests at once (draw_row_digest of each) */
 static void
-draw_row_digest2(const draw_hasher *h, const char *id_a, const char *id_b, size_t len,
-				 uint8_t da[SHA256_DIGEST_LEN], uint8_t db[SHA256_DIGEST_LEN])
+draw_code_digest2(const draw_hasher *h, const char a[USCC_LEN], const char b[USCC_LEN],
+				  uint8_t da[SHA256_DIGEST_LEN], uint8_t db[SHA256_DIGEST_LEN])
 {
-	if (len <= 55)
-		sha256_tail2(&h->mid, id_a, len, da, id_b, len, db);
-	else
-	{
-		draw_row_digest(h, id_a, len, da);
-		draw_row_digest(h, id_b, len, db);
-	}
+	sha256_tail2(&h->mid, a, USCC_LEN, da, b, USCC_LEN, db);
 }
 
 double
@@ -184,24 +181,6 @@ void
 draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN])
 {
 	sha256(text, len, seed);
-}
-
-static const uint64_t POW31_8 = 852891037441ULL;	/* 31^8 */
-static const uint64_t POW31_9 = 26439622160671ULL;	/* 31^9 */
-
-/* the packing range check alone (what parsing needs) */
-static inline int
-packed_in_range(const uint8_t packed[USCC_PACKED_LEN])
-{
-	uint64_t	a = 0,
-				b = 0;
-
-	for (int i = 0; i < 6; i++)
-	{
-		a = (a << 8) | packed[i];
-		b = (b << 8) | packed[6 + i];
-	}
-	return a < POW31_8 && b < POW31_9;
 }
 
 /* ---- bounded selection ------------------------------------------------------------------------ */
@@ -635,7 +614,7 @@ draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 
 		for (uint32_t i = 0; i < pop->strata[s].count; i++, r += pop->row_size)
 		{
-			if (!packed_in_range(r))
+			if (!uscc_packed_in_range(r))
 				return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (pop->strata[s].first + i + 1));
 			if (i > 0 && memcmp(r - pop->row_size, r, USCC_PACKED_LEN) >= 0)
 				return draw_fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
@@ -837,7 +816,7 @@ cand_partition(const cand_ctx *cx, draw_cand *c, int64_t lo, int64_t hi, int64_t
 	*j_out = j;
 }
 
-/* c[0..k) become the k first of c[0..n) (in no particular order); 0 < k < n */
+/* c[0..k) become the k first of c[0..n), the k-th at c[k - 1], the others in no order; 0 < k < n */
 static void
 cand_select(const cand_ctx *cx, draw_cand *c, int64_t n, int64_t k)
 {
@@ -908,16 +887,13 @@ typedef struct cand_buf
 	int			have_threshold;
 } cand_buf;
 
-/* keeps the k first; the k-th is the new threshold */
+/* keeps the k first; the k-th (where the selection leaves it) is the new threshold */
 static void
 cand_trim(cand_buf *cb)
 {
 	cand_select(&cb->cx, cb->cand, cb->n, cb->k);
 	cb->n = cb->k;
-	cb->threshold = cb->cand[0];
-	for (int64_t j = 1; j < cb->n; j++)
-		if (cand_cmp(&cb->cx, &cb->cand[j], &cb->threshold) > 0)
-			cb->threshold = cb->cand[j];
+	cb->threshold = cb->cand[cb->k - 1];
 	cb->have_threshold = 1;
 }
 
@@ -1022,7 +998,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 			if (selecting)
 			{
 				if (m == 2)
-					draw_row_digest2(&hasher, code[0], code[1], USCC_LEN, d[0], d[1]);
+					draw_code_digest2(&hasher, code[0], code[1], d[0], d[1]);
 				else
 					draw_row_digest(&hasher, code[0], USCC_LEN, d[0]);
 				for (uint32_t j = 0; j < m; j++)

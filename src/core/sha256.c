@@ -93,11 +93,6 @@ sha256_compress_portable(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
 }
 
 #ifdef SHA256_HAVE_X86
-/*
- * The SHA extensions keep the state as two vectors ABEF and CDGH. Each group of four rounds
- * adds four message words to four constants, runs two double rounds, and (from group 1 on)
- * prepares the message schedule for later groups with sha256msg1/sha256msg2.
- */
 /* h (A..H) into the two vectors ABEF and CDGH the SHA extensions work on, and back */
 __attribute__((target("sha,sse4.1,ssse3")))
 static inline void
@@ -121,6 +116,35 @@ shani_store(uint32_t h[8], __m128i abef, __m128i cdgh)
 	_mm_storeu_si128((__m128i *) &h[4], _mm_alignr_epi8(dchg, feba, 8));	/* HGFE */
 }
 
+/*
+ * Group g (0..15) of four rounds of one message: adds four message words w[g & 3] (loaded from
+ * block in groups 0-3) to four constants, runs two double rounds on the state s0 = ABEF,
+ * s1 = CDGH, and (from group 1 on) prepares the message schedule for later groups with
+ * sha256msg1/sha256msg2. msg and tmp are scratch vectors.
+ */
+#define SHANI_STEP(g, w, s0, s1, block, msg, tmp) do { \
+		if ((g) < 4) \
+			w[(g) & 3] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) ((block) + 16 * (g))), bswap); \
+		msg = _mm_add_epi32(w[(g) & 3], _mm_loadu_si128((const __m128i *) &sha256_k[4 * (g)])); \
+		s1 = _mm_sha256rnds2_epu32(s1, s0, msg); \
+		if ((g) >= 3 && (g) <= 14) \
+		{ \
+			tmp = _mm_alignr_epi8(w[(g) & 3], w[((g) - 1) & 3], 4); \
+			w[((g) + 1) & 3] = _mm_add_epi32(w[((g) + 1) & 3], tmp); \
+			w[((g) + 1) & 3] = _mm_sha256msg2_epu32(w[((g) + 1) & 3], w[(g) & 3]); \
+		} \
+		msg = _mm_shuffle_epi32(msg, 0x0E); \
+		s0 = _mm_sha256rnds2_epu32(s0, s1, msg); \
+		if ((g) >= 1 && (g) <= 12) \
+			w[((g) - 1) & 3] = _mm_sha256msg1_epu32(w[((g) - 1) & 3], w[(g) & 3]); \
+	} while (0)
+
+/* G(0); ... G(15); the 64 rounds */
+#define SHANI_64_ROUNDS(G) do { \
+		G(0); G(1); G(2); G(3); G(4); G(5); G(6); G(7); \
+		G(8); G(9); G(10); G(11); G(12); G(13); G(14); G(15); \
+	} while (0)
+
 __attribute__((target("sha,sse4.1,ssse3")))
 static void
 sha256_compress_shani(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
@@ -129,56 +153,22 @@ sha256_compress_shani(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
 	__m128i		tmp, state0, state1;
 
 	shani_load(h, &state0, &state1);
-
 	for (; nblocks > 0; nblocks--, blocks += SHA256_BLOCK_LEN)
 	{
 		__m128i		save0 = state0, save1 = state1;
 		__m128i		w[4], msg;
 
-#define SHANI_GROUP(g) do { \
-		if ((g) < 4) \
-			w[(g) & 3] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (blocks + 16 * (g))), bswap); \
-		msg = _mm_add_epi32(w[(g) & 3], _mm_loadu_si128((const __m128i *) &sha256_k[4 * (g)])); \
-		state1 = _mm_sha256rnds2_epu32(state1, state0, msg); \
-		if ((g) >= 3 && (g) <= 14) \
-		{ \
-			tmp = _mm_alignr_epi8(w[(g) & 3], w[((g) - 1) & 3], 4); \
-			w[((g) + 1) & 3] = _mm_add_epi32(w[((g) + 1) & 3], tmp); \
-			w[((g) + 1) & 3] = _mm_sha256msg2_epu32(w[((g) + 1) & 3], w[(g) & 3]); \
-		} \
-		msg = _mm_shuffle_epi32(msg, 0x0E); \
-		state0 = _mm_sha256rnds2_epu32(state0, state1, msg); \
-		if ((g) >= 1 && (g) <= 12) \
-			w[((g) - 1) & 3] = _mm_sha256msg1_epu32(w[((g) - 1) & 3], w[(g) & 3]); \
-	} while (0)
-
-		SHANI_GROUP(0);
-		SHANI_GROUP(1);
-		SHANI_GROUP(2);
-		SHANI_GROUP(3);
-		SHANI_GROUP(4);
-		SHANI_GROUP(5);
-		SHANI_GROUP(6);
-		SHANI_GROUP(7);
-		SHANI_GROUP(8);
-		SHANI_GROUP(9);
-		SHANI_GROUP(10);
-		SHANI_GROUP(11);
-		SHANI_GROUP(12);
-		SHANI_GROUP(13);
-		SHANI_GROUP(14);
-		SHANI_GROUP(15);
-#undef SHANI_GROUP
-
+#define G(g) SHANI_STEP(g, w, state0, state1, blocks, msg, tmp)
+		SHANI_64_ROUNDS(G);
+#undef G
 		state0 = _mm_add_epi32(state0, save0);
 		state1 = _mm_add_epi32(state1, save1);
 	}
-
 	shani_store(h, state0, state1);
 }
 
 /*
- * One block of each of two independent messages, their rounds interleaved: a round's
+ * One block of each of two independent messages, their groups interleaved: a round's
  * sha256rnds2 waits for the one before it, so a single message leaves the unit idle between
  * them; two fill those gaps (about twice the throughput where the instruction's latency exceeds
  * its issue interval, as on AMD Zen).
@@ -188,8 +178,9 @@ static void
 sha256_compress2_shani(uint32_t ha[8], const uint8_t *ba, uint32_t hb[8], const uint8_t *bb)
 {
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-	__m128i		tmpa, a0, a1, sa0, sa1, wa[4], ma;
-	__m128i		tmpb, b0, b1, sb0, sb1, wb[4], mb;
+	__m128i		a0, a1, wa[4], ma, tmpa;
+	__m128i		b0, b1, wb[4], mb, tmpb;
+	__m128i		sa0, sa1, sb0, sb1;
 
 	shani_load(ha, &a0, &a1);
 	shani_load(hb, &b0, &b1);
@@ -197,62 +188,14 @@ sha256_compress2_shani(uint32_t ha[8], const uint8_t *ba, uint32_t hb[8], const 
 	sa1 = a1;
 	sb0 = b0;
 	sb1 = b1;
-
-#define SHANI_GROUP2(g) do { \
-		const __m128i k = _mm_loadu_si128((const __m128i *) &sha256_k[4 * (g)]); \
-		if ((g) < 4) \
-		{ \
-			wa[(g) & 3] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (ba + 16 * (g))), bswap); \
-			wb[(g) & 3] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (bb + 16 * (g))), bswap); \
-		} \
-		ma = _mm_add_epi32(wa[(g) & 3], k); \
-		mb = _mm_add_epi32(wb[(g) & 3], k); \
-		a1 = _mm_sha256rnds2_epu32(a1, a0, ma); \
-		b1 = _mm_sha256rnds2_epu32(b1, b0, mb); \
-		if ((g) >= 3 && (g) <= 14) \
-		{ \
-			tmpa = _mm_alignr_epi8(wa[(g) & 3], wa[((g) - 1) & 3], 4); \
-			tmpb = _mm_alignr_epi8(wb[(g) & 3], wb[((g) - 1) & 3], 4); \
-			wa[((g) + 1) & 3] = _mm_add_epi32(wa[((g) + 1) & 3], tmpa); \
-			wb[((g) + 1) & 3] = _mm_add_epi32(wb[((g) + 1) & 3], tmpb); \
-			wa[((g) + 1) & 3] = _mm_sha256msg2_epu32(wa[((g) + 1) & 3], wa[(g) & 3]); \
-			wb[((g) + 1) & 3] = _mm_sha256msg2_epu32(wb[((g) + 1) & 3], wb[(g) & 3]); \
-		} \
-		ma = _mm_shuffle_epi32(ma, 0x0E); \
-		mb = _mm_shuffle_epi32(mb, 0x0E); \
-		a0 = _mm_sha256rnds2_epu32(a0, a1, ma); \
-		b0 = _mm_sha256rnds2_epu32(b0, b1, mb); \
-		if ((g) >= 1 && (g) <= 12) \
-		{ \
-			wa[((g) - 1) & 3] = _mm_sha256msg1_epu32(wa[((g) - 1) & 3], wa[(g) & 3]); \
-			wb[((g) - 1) & 3] = _mm_sha256msg1_epu32(wb[((g) - 1) & 3], wb[(g) & 3]); \
-		} \
+#define G2(g) do { \
+		SHANI_STEP(g, wa, a0, a1, ba, ma, tmpa); \
+		SHANI_STEP(g, wb, b0, b1, bb, mb, tmpb); \
 	} while (0)
-
-	SHANI_GROUP2(0);
-	SHANI_GROUP2(1);
-	SHANI_GROUP2(2);
-	SHANI_GROUP2(3);
-	SHANI_GROUP2(4);
-	SHANI_GROUP2(5);
-	SHANI_GROUP2(6);
-	SHANI_GROUP2(7);
-	SHANI_GROUP2(8);
-	SHANI_GROUP2(9);
-	SHANI_GROUP2(10);
-	SHANI_GROUP2(11);
-	SHANI_GROUP2(12);
-	SHANI_GROUP2(13);
-	SHANI_GROUP2(14);
-	SHANI_GROUP2(15);
-#undef SHANI_GROUP2
-
-	a0 = _mm_add_epi32(a0, sa0);
-	a1 = _mm_add_epi32(a1, sa1);
-	b0 = _mm_add_epi32(b0, sb0);
-	b1 = _mm_add_epi32(b1, sb1);
-	shani_store(ha, a0, a1);
-	shani_store(hb, b0, b1);
+	SHANI_64_ROUNDS(G2);
+#undef G2
+	shani_store(ha, _mm_add_epi32(a0, sa0), _mm_add_epi32(a1, sa1));
+	shani_store(hb, _mm_add_epi32(b0, sb0), _mm_add_epi32(b1, sb1));
 }
 
 static int

@@ -319,6 +319,13 @@ uscc_four_digits(uint32_t x, char *out, int pos)
 #define USCC_POW31_5 28629151u
 
 int
+uscc_packed_in_range(const uint8_t packed[USCC_PACKED_LEN])
+{
+	return uscc_get48(packed) < (uint64_t) USCC_POW31_4 * USCC_POW31_4 &&
+		uscc_get48(packed + 6) < (uint64_t) USCC_POW31_4 * USCC_POW31_5;
+}
+
+int
 uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 {
 	uint64_t	a = uscc_get48(packed),
@@ -327,8 +334,7 @@ uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 				last,
 				sum;
 
-	/* 8 and 9 base-31 digits */
-	if (a >= (uint64_t) USCC_POW31_4 * USCC_POW31_4 || b >= (uint64_t) USCC_POW31_4 * USCC_POW31_5)
+	if (!uscc_packed_in_range(packed))
 		return -1;
 	if (!uscc_pairs_ready)
 		uscc_pairs_fill();

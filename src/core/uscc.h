@@ -64,6 +64,9 @@ void		uscc_pack(const char code[USCC_LEN], uint8_t packed[USCC_PACKED_LEN]);
 /* Returns 0 if packed holds a valid code (written to out), -1 if the bytes are not a valid code. */
 int			uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
 
+/* Whether both 48-bit parts of packed are in the packing range (8 and 9 base-31 digits). */
+int			uscc_packed_in_range(const uint8_t packed[USCC_PACKED_LEN]);
+
 /*
  * The 18 characters of a packed code, checking only that both parts are in the packing range
  * (-1 if not); the region and category are not checked. For codes known to be valid (a draw's

@@ -23,7 +23,6 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -32,9 +31,7 @@
 #include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
-#include "utils/syscache.h"
 
 #include "bulk_insert.h"
 #include "draw_pg.h"
@@ -56,8 +53,8 @@ trigger_done_here(const Trigger *t, void *arg)
 {
 	TargetTables *tt = (TargetTables *) arg;
 
-	if (t->tgfoid == F_RI_FKEY_CHECK_INS)
-		return bulk_trigger_is_fk(t, tt->target, tt->record, 1, &tt->cols[0], &tt->record_id);
+	if (bulk_trigger_is_fk(t, tt->target, tt->record, 1, &tt->cols[0], &tt->record_id))
+		return true;
 	if (OidIsValid(tt->limits_fn) && t->tgfoid == tt->limits_fn && !TRIGGER_FOR_ROW(t->tgtype))
 	{
 		/* (a disabled trigger stays disabled) */

@@ -26,7 +26,6 @@
 #include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 
 #include "bulk_insert.h"
@@ -70,10 +69,10 @@ trigger_done_here(const Trigger *t, void *arg)
 {
 	AssignTables *at = (AssignTables *) arg;
 
-	if (t->tgfoid == F_RI_FKEY_CHECK_INS)
-		return bulk_trigger_is_fk(t, at->assignment, at->target, 2, &at->cols[0], at->target_key)
-			|| bulk_trigger_is_fk(t, at->assignment, at->inspector, 1, &at->cols[2], &at->inspector_id)
-			|| bulk_trigger_is_fk(t, at->assignment, at->department, 1, &at->cols[3], &at->department_id);
+	if (bulk_trigger_is_fk(t, at->assignment, at->target, 2, &at->cols[0], at->target_key)
+		|| bulk_trigger_is_fk(t, at->assignment, at->inspector, 1, &at->cols[2], &at->inspector_id)
+		|| bulk_trigger_is_fk(t, at->assignment, at->department, 1, &at->cols[3], &at->department_id))
+		return true;
 	/* audit_direct: a row trigger WHEN (NEW.direct); these rows are not direct */
 	if (OidIsValid(at->audit_row_fn) && t->tgfoid == at->audit_row_fn && TRIGGER_FOR_ROW(t->tgtype)
 		&& strcmp(t->tgname, "audit_direct") == 0 && t->tgqual != NULL)
