@@ -5,12 +5,13 @@
  * A task of 500,000 targets with two inspectors each makes a million assignments. Through INSERT
  * every row runs three foreign-key checks (one query each, on draw_target, inspector and
  * department), which took most of the time. Here the rows go in like COPY (bulk_insert.c), in
- * the order of the primary key (code, inspector), and the insert triggers' work is done once:
- *   - the foreign keys: every (draw, code) is a target of the draw (one join of the arrays with
- *     draw_target; target rows are never updated or deleted, draw_target_guard), every inspector
- *     and the department exist, locked FOR KEY SHARE as the checks would lock them;
- *   - audit_match (statement trigger): its one audit_log entry for the statement, with the same
- *     counts; audit_direct does not apply (these rows are not direct).
+ * code order (the primary key's order), and the insert triggers' work is done once:
+ *   - the foreign keys: the distinct codes are targets of the draw (one join with draw_target;
+ *     target rows are never updated or deleted, draw_target_guard), the distinct inspectors and
+ *     the department exist, locked FOR KEY SHARE as the checks would lock them;
+ *   - audit_match (statement trigger): its audit_log entry, by the function it calls,
+ *     audit_match_entry, with the counts the sort gives; audit_direct does not apply (these rows
+ *     are not direct).
  * Any other INSERT trigger on assignment (or rules, row-level security that applies) makes it
  * fall back to INSERT ... SELECT FROM unnest(...), where every trigger runs. Only the owner may
  * call it.
@@ -98,15 +99,20 @@ count_query(const char *sql, int nargs, Oid *types, Datum *args)
 	return isnull ? 0 : DatumGetInt64(d);
 }
 
-/* the three foreign keys' checks, once for all rows */
+/*
+ * The three foreign keys' checks, once for all rows: the department and the distinct inspectors
+ * exist (locked FOR KEY SHARE, as the checks lock them), the distinct codes are targets of the
+ * draw. (Target rows are not locked: draw_target_guard forbids UPDATE, DELETE and TRUNCATE.)
+ */
 static void
-check_references(const char *nsp, int64 draw_id, int64 department_id, ArrayType *ua, ArrayType *ia, int n)
+check_references(const char *nsp, int64 draw_id, int64 department_id, ArrayType *codes, int ncodes,
+				 ArrayType *inspectors, int ninspectors)
 {
 	const char *q = quote_identifier(nsp);
-	Oid			types2[2] = {INT8OID, get_array_type(ARR_ELEMTYPE(ua))};
-	Datum		args2[2] = {Int64GetDatum(draw_id), PointerGetDatum(ua)};
+	Oid			ttypes[2] = {INT8OID, get_array_type(ARR_ELEMTYPE(codes))};
+	Datum		targs[2] = {Int64GetDatum(draw_id), PointerGetDatum(codes)};
 	Oid			itype = INT8ARRAYOID;
-	Datum		iarg = PointerGetDatum(ia);
+	Datum		iarg = PointerGetDatum(inspectors);
 	Oid			dtype = INT8OID;
 	Datum		darg = Int64GetDatum(department_id);
 	int64		found;
@@ -120,48 +126,49 @@ check_references(const char *nsp, int64 draw_id, int64 department_id, ArrayType 
 	found = count_query(psprintf("SELECT count(*) FROM (SELECT 1 FROM ONLY %s.inspector i "
 								 "WHERE i.id OPERATOR(pg_catalog.=) ANY ($1) FOR KEY SHARE OF i) x", q),
 						1, &itype, &iarg);
-	if (found != count_query("SELECT count(DISTINCT x) FROM pg_catalog.unnest($1) x", 1, &itype, &iarg))
+	if (found != ninspectors)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("an inspector of the assignments does not exist")));
-	/* each (draw, code) is unique in draw_target: as many matches as rows means all are targets */
+				 errmsg("%lld of the %d inspectors of the assignments do not exist",
+						(long long) (ninspectors - found), ninspectors)));
 	found = count_query(psprintf("SELECT count(*) FROM pg_catalog.unnest($2) u(c) JOIN ONLY %s.draw_target t "
 								 "ON t.draw_id OPERATOR(pg_catalog.=) $1 AND t.uscc OPERATOR(%s.=) u.c", q, q),
-						2, types2, args2);
-	if (found != n)
+						2, ttypes, targs);
+	if (found != ncodes)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("%lld of the %d assignments are not for a target of draw %lld",
-						(long long) (n - found), n, (long long) draw_id),
+				 errmsg("%lld of the %d codes of the assignments are not targets of draw %lld",
+						(long long) (ncodes - found), ncodes, (long long) draw_id),
 				 errdetail("Inspectors are assigned to the targets in draw_target.")));
 }
 
-/* audit_match's entry for these rows (its query, over the arrays instead of the transition table) */
+/* audit_match's entry for these rows (audit_match_entry, which the trigger calls too) */
 static void
-write_audit(const char *nsp, int64 draw_id, int64 department_id, ArrayType *ua, int n)
+write_audit(const char *nsp, int64 draw_id, int64 department_id, int n, int ncodes)
 {
-	const char *q = quote_identifier(nsp);
-	Oid			types[4] = {INT8OID, INT8OID, INT8OID, get_array_type(ARR_ELEMTYPE(ua))};
-	Datum		args[4] = {Int64GetDatum(draw_id), Int64GetDatum(department_id), Int64GetDatum(n), PointerGetDatum(ua)};
-	char	   *sql = psprintf("INSERT INTO %s.audit_log (actor, action, object_kind, object_id, department_id, detail) "
-						   "SELECT %s.acting_role(), 'match', 'draw_record', $1, t.department_id, "
-						   "pg_catalog.jsonb_build_object('assignments', $3, "
-						   "'targets', (SELECT pg_catalog.count(DISTINCT u) FROM pg_catalog.unnest($4) u), "
-						   "'department_ids', pg_catalog.jsonb_build_array($2)) "
-						   "FROM %s.draw_record r JOIN %s.task t ON t.id OPERATOR(pg_catalog.=) r.task_id "
-						   "WHERE r.id OPERATOR(pg_catalog.=) $1", q, q, q, q);
+	Oid			types[4] = {INT8OID, INT8OID, INT8OID, INT8OID};
+	Datum		args[4] = {Int64GetDatum(draw_id), Int64GetDatum(n), Int64GetDatum(ncodes), Int64GetDatum(department_id)};
+	char	   *sql = psprintf("SELECT %s.audit_match_entry($1, $2, $3, pg_catalog.jsonb_build_array($4))",
+							   quote_identifier(nsp));
 
-	if (n > 0 && SPI_execute_with_args(sql, 4, types, args, NULL, false, 0) != SPI_OK_INSERT)
+	if (n > 0 && SPI_execute_with_args(sql, 4, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "assignments_insert: the audit entry could not be written");
 }
 
-/* a row of the sort: packed code, inspector id (big-endian), then the row's index */
+/* a row of the sort: packed code, then the row's index */
 typedef struct assign_key
 {
-	uint8		bytes[24];		/* 12 + 8 key bytes, then the index (4 bytes) */
+	uint8		bytes[16];		/* USCC_PACKED_LEN key bytes, then the index (4 bytes) */
 } assign_key;
 
-#define ASSIGN_KEYLEN (USCC_PACKED_LEN + 8)
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
 
 PG_FUNCTION_INFO_V1(assignments_insert);
 Datum
@@ -235,28 +242,49 @@ assignments_insert(PG_FUNCTION_ARGS)
 	{
 		assign_key *keys = palloc_extended((size_t) Max(n, 1) * sizeof(assign_key), MCXT_ALLOC_HUGE);
 		assign_key *tmp = palloc_extended((size_t) Max(n, 1) * sizeof(assign_key), MCXT_ALLOC_HUGE);
+		Datum	   *distinct_codes = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+		int64	   *distinct_ids = palloc_extended((size_t) Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+		Datum	   *id_datums = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+		int			ncodes = 0,
+					nids = 0;
 
-		check_references(nsp, draw_id, department_id, ua, ia, n);
-		/* in primary-key order (code, inspector), so its index fills in order */
+		/*
+		 * In code order (the primary key's first column after the draw), so its index fills in
+		 * order; the sort also gives the distinct codes, and a sort of the ids the distinct
+		 * inspectors, for the checks and the audit entry.
+		 */
 		for (int i = 0; i < n; i++)
 		{
-			uint64		id = (uint64) DatumGetInt64(ids[i]) ^ (UINT64CONST(1) << 63);	/* signed order */
 			uint32		idx = (uint32) i;
 
 			memcpy(keys[i].bytes, DatumGetPointer(codes[i]), USCC_PACKED_LEN);
-			for (int j = 0; j < 8; j++)
-				keys[i].bytes[USCC_PACKED_LEN + j] = (uint8) (id >> (56 - 8 * j));
-			memcpy(keys[i].bytes + ASSIGN_KEYLEN, &idx, sizeof(idx));
+			memcpy(keys[i].bytes + USCC_PACKED_LEN, &idx, sizeof(idx));
+			distinct_ids[i] = DatumGetInt64(ids[i]);
 		}
-		radix_sort(keys, tmp, (size_t) n, sizeof(assign_key), ASSIGN_KEYLEN);
+		radix_sort(keys, tmp, (size_t) n, sizeof(assign_key), USCC_PACKED_LEN);
 		pfree(tmp);
+		for (int j = 0; j < n; j++)
+			if (j == 0 || memcmp(keys[j].bytes, keys[j - 1].bytes, USCC_PACKED_LEN) != 0)
+			{
+				uint32		i;
+
+				memcpy(&i, keys[j].bytes + USCC_PACKED_LEN, sizeof(i));
+				distinct_codes[ncodes++] = codes[i];
+			}
+		qsort(distinct_ids, n, sizeof(int64), int64_cmp);
+		for (int j = 0; j < n; j++)
+			if (j == 0 || distinct_ids[j] != distinct_ids[j - 1])
+				id_datums[nids++] = Int64GetDatum(distinct_ids[j]);
+		check_references(nsp, draw_id, department_id,
+						 construct_array(distinct_codes, ncodes, ARR_ELEMTYPE(ua), typlen, typbyval, typalign), ncodes,
+						 construct_array(id_datums, nids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE), nids);
 		for (int j = 0; j < n; j++)
 		{
 			uint32		i;
 			Datum		values[4];
 			bool		nulls[4] = {false, false, false, false};
 
-			memcpy(&i, keys[j].bytes + ASSIGN_KEYLEN, sizeof(i));
+			memcpy(&i, keys[j].bytes + USCC_PACKED_LEN, sizeof(i));
 			values[0] = Int64GetDatum(draw_id);
 			values[1] = codes[i];
 			values[2] = ids[i];
@@ -266,7 +294,7 @@ assignments_insert(PG_FUNCTION_ARGS)
 		bulk_insert_end(b, NULL);
 		pfree(keys);
 		if (at.run_audit)
-			write_audit(nsp, draw_id, department_id, ua, n);
+			write_audit(nsp, draw_id, department_id, n, ncodes);
 	}
 	SPI_finish();
 	PG_RETURN_INT32(n);

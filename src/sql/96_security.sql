@@ -440,21 +440,31 @@ CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.limit_overr
     FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
 
 -- A match (match_inspectors) makes many assignments in one statement: one entry per draw.
+CREATE FUNCTION @extschema@.audit_match_entry(draw_id bigint, assignments bigint, targets bigint,
+        department_ids jsonb) RETURNS void
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO @extschema@.audit_log (actor, action, object_kind, object_id, department_id, detail)
+    SELECT @extschema@.acting_role(), 'match', 'draw_record', r.id, t.department_id,
+           jsonb_build_object('assignments', $2, 'targets', $3, 'department_ids', $4)
+      FROM @extschema@.draw_record r
+      JOIN @extschema@.task t ON t.id = r.task_id
+     WHERE r.id = $1
+$$;
+COMMENT ON FUNCTION @extschema@.audit_match_entry(bigint, bigint, bigint, jsonb) IS
+    'internal: the audit_log entry (action match) of assignments made by matching a draw''s inspectors, with their counts; written by the trigger audit_match, and by assignments_insert for the rows it writes in bulk';
 CREATE FUNCTION @extschema@.audit_match() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO @extschema@.audit_log (actor, action, object_kind, object_id, department_id, detail)
-    SELECT @extschema@.acting_role(), 'match', 'draw_record', n.draw_id, t.department_id,
-           jsonb_build_object('assignments', count(*), 'targets', count(DISTINCT n.uscc),
-                              'department_ids', jsonb_agg(DISTINCT n.department_id))
-      FROM new_rows n
-      JOIN @extschema@.draw_record r ON r.id = n.draw_id
-      JOIN @extschema@.task t ON t.id = r.task_id
-     WHERE NOT n.direct
-     GROUP BY n.draw_id, t.department_id
-     ORDER BY n.draw_id;
+    PERFORM @extschema@.audit_match_entry(n.draw_id, count(*), count(DISTINCT n.uscc),
+                                          jsonb_agg(DISTINCT n.department_id))
+       FROM new_rows n
+      WHERE NOT n.direct
+      GROUP BY n.draw_id
+      ORDER BY n.draw_id;
     RETURN NULL;
 END
 $$;
@@ -688,6 +698,7 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.revoke_department_officer(regrole, bigint[]),
     @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole),
     @extschema@.audit_row(), @extschema@.audit_match(), @extschema@.audit_log_refuse(),
+    @extschema@.audit_match_entry(bigint, bigint, bigint, jsonb),
     @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
     @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
     @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint),

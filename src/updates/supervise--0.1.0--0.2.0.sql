@@ -808,7 +808,8 @@ ALTER FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) SECURI
 REVOKE EXECUTE ON FUNCTION @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]), @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) FROM PUBLIC;
 
 -- ---- inspector matching: assignments written in bulk (assignments_insert: the foreign keys checked
--- and the audit entry written once per department instead of per row) ----
+-- and the audit entry written once per department instead of per row; audit_match_entry, the entry
+-- the trigger audit_match and assignments_insert both write) ----
 
 CREATE FUNCTION @extschema@.assignments_insert(draw_id bigint, department_id bigint, uscc @extschema@.uscc[],
         inspector_id bigint[])
@@ -816,7 +817,7 @@ CREATE FUNCTION @extschema@.assignments_insert(draw_id bigint, department_id big
     AS 'MODULE_PATHNAME', 'assignments_insert' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]) IS
-    'internal: writes one department''s matches into assignment (primary-key order, like COPY), doing the work of its insert triggers once for all rows: the foreign keys checked (every code a target of the draw, the inspectors and the department locked FOR KEY SHARE) and audit_match''s entry. Falls back to INSERT (every trigger) when assignment has other insert triggers, rules or row-level security that applies. Returns the number of rows';
+    'internal: writes one department''s matches into assignment (in code order, like COPY), doing the work of its insert triggers once for all rows: the foreign keys checked (every code a target of the draw, the inspectors and the department locked FOR KEY SHARE) and audit_match''s entry (audit_match_entry). Falls back to INSERT (every trigger) when assignment has other insert triggers, rules or row-level security that applies. Returns the number of rows';
 
 CREATE OR REPLACE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
     LANGUAGE plpgsql VOLATILE
@@ -885,8 +886,40 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION @extschema@.audit_match_entry(draw_id bigint, assignments bigint, targets bigint,
+        department_ids jsonb) RETURNS void
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO @extschema@.audit_log (actor, action, object_kind, object_id, department_id, detail)
+    SELECT @extschema@.acting_role(), 'match', 'draw_record', r.id, t.department_id,
+           jsonb_build_object('assignments', $2, 'targets', $3, 'department_ids', $4)
+      FROM @extschema@.draw_record r
+      JOIN @extschema@.task t ON t.id = r.task_id
+     WHERE r.id = $1
+$$;
+
+COMMENT ON FUNCTION @extschema@.audit_match_entry(bigint, bigint, bigint, jsonb) IS
+    'internal: the audit_log entry (action match) of assignments made by matching a draw''s inspectors, with their counts; written by the trigger audit_match, and by assignments_insert for the rows it writes in bulk';
+
+CREATE OR REPLACE FUNCTION @extschema@.audit_match() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.audit_match_entry(n.draw_id, count(*), count(DISTINCT n.uscc),
+                                          jsonb_agg(DISTINCT n.department_id))
+       FROM new_rows n
+      WHERE NOT n.direct
+      GROUP BY n.draw_id
+      ORDER BY n.draw_id;
+    RETURN NULL;
+END
+$$;
+
 
 
 ALTER FUNCTION @extschema@.match_inspectors(bigint) SECURITY DEFINER;
 
-REVOKE EXECUTE ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]),
+    @extschema@.audit_match_entry(bigint, bigint, bigint, jsonb) FROM PUBLIC;

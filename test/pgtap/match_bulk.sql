@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION supervise;
 CREATE EXTENSION IF NOT EXISTS amcheck;
-SELECT plan(16);
+SELECT plan(22);
 SET search_path = supervise, public;
 SET track_functions = 'pl';
 
@@ -69,6 +69,28 @@ SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY[(SEL
                  '23503', NULL, 'an inspector that does not exist');
 SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, -1, ARRAY[(SELECT uscc FROM supervise.draw_target WHERE draw_id = %s LIMIT 1)], ARRAY[(SELECT min(id) FROM supervise.inspector)])$$, :d2, :d2),
                  '23503', 'department -1 does not exist', 'a department that does not exist');
+SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY[(SELECT uscc FROM supervise.draw_target WHERE draw_id = %s LIMIT 1)], '{}')$$, :d2, :dep, :d2),
+                 '2202E', NULL, 'arrays of different lengths are refused');
+SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY[NULL::supervise.uscc], ARRAY[(SELECT min(id) FROM supervise.inspector)])$$, :d2, :dep),
+                 '22004', NULL, 'a NULL code is refused');
+SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY[u, u], ARRAY[i, i])
+                           FROM (SELECT uscc AS u FROM supervise.draw_target WHERE draw_id = %s LIMIT 1) t,
+                                (SELECT max(id) AS i FROM supervise.inspector WHERE department_id = %s) n$$, :d2, :dep, :d2, :dep),
+                 '23505', NULL, 'the same inspector twice on a target violates the primary key');
+-- called directly with the codes out of order and each code twice, apart: the rows go in by code,
+-- and the audit entry counts the distinct codes
+SELECT cancel_draw(:d2, 'for the order test');
+SELECT draw(:task, seed_from('match bulk 3')) AS d3 \gset
+SELECT min(id) AS i1, max(id) AS i2 FROM inspector WHERE department_id = :dep \gset
+SELECT count(*) AS k3 FROM draw_target WHERE draw_id = :d3 \gset
+SELECT is(assignments_insert(:d3, :dep, c || c, array_fill(:i1::bigint, ARRAY[:k3]) || array_fill(:i2::bigint, ARRAY[:k3])), 2 * :k3, 'a direct call writes every row')
+  FROM (SELECT array_agg(uscc ORDER BY uscc DESC) AS c FROM draw_target WHERE draw_id = :d3) x;
+SELECT ok((SELECT bool_and(prev IS NULL OR prev < uscc OR prev = uscc)
+             FROM (SELECT uscc, lag(uscc) OVER (ORDER BY ctid) AS prev FROM assignment WHERE draw_id = :d3) x),
+          'rows given in descending code order are written in code order (the primary key''s)');
+SELECT is((SELECT detail FROM audit_log WHERE action = 'match' AND object_id = :d3),
+          jsonb_build_object('assignments', 2 * :k3, 'targets', :k3, 'department_ids', jsonb_build_array(:dep::bigint)),
+          'its audit entry counts each code once');
 SELECT ok(NOT has_function_privilege('public', 'supervise.assignments_insert(bigint, bigint, supervise.uscc[], bigint[])', 'EXECUTE'),
           'PUBLIC may not call assignments_insert');
 SELECT * FROM finish();
