@@ -27,12 +27,12 @@ scatter(const unsigned char *src, unsigned char *dst, size_t n, size_t size, siz
 void
 radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
 {
-	size_t		count[16][256];
+	size_t		count[RADIX_MAX_KEYLEN][256];
 	unsigned char *src = (unsigned char *) base;
 	unsigned char *dst = (unsigned char *) tmp;
 	int			passes = 0;
 
-	if (n < 2 || keylen == 0 || keylen > 16 || keylen > size)
+	if (n < 2 || keylen == 0 || keylen > RADIX_MAX_KEYLEN || keylen > size)
 		return;
 	/* all histograms in one read */
 	memset(count, 0, sizeof(size_t) * 256 * keylen);

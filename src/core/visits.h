@@ -83,6 +83,7 @@ typedef struct visit_key
 	uint8_t		subject[VISIT_SUBJECT_LEN];
 	uint8_t		num[4];			/* big-endian; use visit_key_num / visit_key_set_num */
 } visit_key;
+_Static_assert(sizeof(visit_key) <= RADIX_MAX_KEYLEN, "visit keys are sorted by radix_sort");
 
 static inline uint32_t
 visit_key_num(const visit_key *k)

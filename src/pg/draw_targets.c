@@ -37,6 +37,8 @@
 #include "draw_pg.h"
 #include "radix.h"
 
+StaticAssertDecl(USCC_PACKED_LEN <= RADIX_MAX_KEYLEN, "the sort key is a packed code");
+
 typedef struct TargetTables
 {
 	Oid			target;			/* draw_target */
