@@ -252,7 +252,7 @@ SELECT p.* FROM draw_record r, population_strata(r.population) p WHERE r.id = 1;
 SELECT p.* FROM draw_record r, population_rows(r.population) p WHERE r.id = 1 LIMIT 3;
 
 -- example: supervise.population_agg(supervise.uscc, text, double precision)
--- the compact population of any query (12 bytes a code), as draws record it
+-- the compact population of any query (codes as steps from the one before, 1 to 13 bytes), as draws record it
 SELECT octet_length(population_agg(uscc, credit_class, NULL)) AS bytes,
        population_agg(uscc, credit_class, NULL) = (SELECT population FROM draw_record WHERE id = 1) AS same_as_draw_1
   FROM eligible_population(4);

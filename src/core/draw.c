@@ -418,7 +418,9 @@ rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char *key, 
 /* ---- the compact population ------------------------------------------------------------------ */
 
 #define POP_MAGIC "SPOP"
-#define POP_VERSION 1
+#define POP_VERSION 2			/* written; version 1 is still read */
+#define POP_MAX_CODE_BYTES 13	/* the longest step: varint of 41 bits (6 bytes) + varint of 45 (7) */
+#define POP_MAX_VARINT 7		/* bytes of a varint below 2^49 */
 
 static int
 name_cmp(const char *a, size_t al, const char *b, size_t bl)
@@ -431,24 +433,81 @@ name_cmp(const char *a, size_t al, const char *b, size_t bl)
 	return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
+/* bytes of a stratum's header entry: length, name, count, and (version 2) byte length */
+static size_t
+pop_stratum_header_size(int version, size_t name_len)
+{
+	return 1 + name_len + 4 + (version >= 2 ? 4 : 0);
+}
+
 size_t
-draw_pop_size(int nstrata, const char *const names[], int weighted, uint64_t nrows)
+draw_pop_max_size(int nstrata, const char *const names[], int weighted, uint64_t nrows)
 {
 	size_t		size = 8;
 
 	for (int s = 0; s < nstrata; s++)
-		size += 1 + strlen(names[s]) + 4;
-	return size + (size_t) nrows * (weighted ? 20 : 12);
+		size += pop_stratum_header_size(POP_VERSION, strlen(names[s]));
+	return size + (size_t) nrows * (POP_MAX_CODE_BYTES + (weighted ? 8 : 0));
+}
+
+static inline uint8_t *
+put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80)
+	{
+		*p++ = (uint8_t) (v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t) v;
+	return p;
+}
+
+/*
+ * A varint at *p (before end) into *v, in at most POP_MAX_VARINT bytes and in as few as it
+ * needs; advances *p. -1 when it is cut off, too long or not minimal.
+ */
+static inline int
+get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *q = *p;
+	uint64_t	x = 0;
+
+	for (int i = 0; i < POP_MAX_VARINT && q < end; i++)
+	{
+		uint8_t		b = *q++;
+
+		x |= (uint64_t) (b & 0x7f) << (7 * i);
+		if (!(b & 0x80))
+		{
+			if (b == 0 && i > 0)
+				return -1;		/* a longer form of a shorter varint */
+			*v = x;
+			*p = q;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A code's step from the previous one (h, l) in its stratum (the first: from (0, -1)). */
+static inline uint8_t *
+put_code_step(uint8_t *p, uint64_t h, uint64_t l, uint64_t ph, int64_t pl)
+{
+	if (h == ph)
+		return put_varint(p, 2 * (uint64_t) ((int64_t) l - pl - 1));
+	p = put_varint(p, 2 * (h - ph - 1) + 1);
+	return put_varint(p, l);
 }
 
 int
 draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
-			   int nstrata, const char *const names[], uint8_t *out,
+			   int nstrata, const char *const names[], uint8_t *out, size_t *len,
 			   const char **sorted_names, char *err)
 {
 	int			order[DRAW_MAX_STRATA];	/* order[new] = old */
 	int			newof[DRAW_MAX_STRATA];	/* newof[old] = new */
 	uint32_t	counts[DRAW_MAX_STRATA];
+	uint8_t    *lens[DRAW_MAX_STRATA];	/* where each stratum's byte length goes */
 	size_t		recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
 	void	   *tmp;
 	uint8_t    *p = out;
@@ -525,29 +584,49 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		memcpy(p, nm, l);
 		p += l;
 		put_be32(p, counts[s]);
-		p += 4;
+		lens[s] = p + 4;		/* its byte length, written with its rows (0 if none) */
+		put_be32(lens[s], 0);
+		p += 8;
 	}
-	for (uint64_t i = 0; i < nrows; i++)
+	for (uint64_t i = 0, end = 0; i < nrows; i = end)
 	{
-		const uint8_t *key = (const uint8_t *) rows + i * recsize;
+		const uint8_t *first = (const uint8_t *) rows + i * recsize;
+		unsigned	s = first[0];
+		uint8_t    *start = p;
+		uint64_t	ph = 0;
+		int64_t		pl = -1;
 
-		if (i > 0 && memcmp(key - recsize, key, DRAW_REC_KEYLEN) == 0)
+		end = i + counts[s];
+		for (uint64_t j = i; j < end; j++)
 		{
-			char		code[USCC_LEN + 1];
+			const uint8_t *key = (const uint8_t *) rows + j * recsize;
+			uint64_t	h = uscc_get48(key + 1),
+						l = uscc_get48(key + 7);
 
-			if (uscc_unpack_text(key + 1, code) != 0)
-				memcpy(code, "?", 2);
-			code[USCC_LEN] = '\0';
-			return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[key[0]]]);
+			if (h >= USCC_HI_LIMIT || l >= USCC_LO_LIMIT)
+				return draw_fail(err, "row %llu is not a packed code", (unsigned long long) (j + 1));
+			if (j > i && h == ph && (int64_t) l == pl)
+			{
+				char		code[USCC_LEN + 1];
+
+				(void) uscc_unpack_text(key + 1, code);
+				code[USCC_LEN] = '\0';
+				return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[s]]);
+			}
+			p = put_code_step(p, h, l, ph, pl);
+			ph = h;
+			pl = (int64_t) l;
+			if (weighted)
+			{
+				put_double(p, ((const draw_wrec *) rows)[j].w);
+				p += 8;
+			}
 		}
-		memcpy(p, key + 1, USCC_PACKED_LEN);
-		p += USCC_PACKED_LEN;
-		if (weighted)
-		{
-			put_double(p, ((const draw_wrec *) rows)[i].w);
-			p += 8;
-		}
+		if ((uint64_t) (p - start) > UINT32_MAX)
+			return draw_fail(err, "stratum \"%s\" takes more than 4 GB", names[order[s]]);
+		put_be32(lens[s], (uint32_t) (p - start));
 	}
+	*len = (size_t) (p - out);
 	return 0;
 }
 
@@ -556,13 +635,17 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 {
 	const uint8_t *p = data,
 			   *end = data + len;
-	uint64_t	total = 0;
+	uint64_t	total = 0,
+				bytes = 0;
 
 	memset(pop, 0, offsetof(draw_pop, strata));
+	pop->rows = pop->enc = NULL;
+	pop->owned = NULL;
 	if (len < 8 || memcmp(p, POP_MAGIC, 4) != 0)
 		return draw_fail(err, "not a serialised population (bad magic)");
-	if (p[4] != POP_VERSION)
+	if (p[4] != 1 && p[4] != 2)
 		return draw_fail(err, "unknown population format version %d", p[4]);
+	pop->version = p[4];
 	if (p[5] > 1)
 		return draw_fail(err, "unknown population flags %d", p[5]);
 	pop->weighted = p[5] & 1;
@@ -579,7 +662,8 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		if (end - p < 1)
 			return draw_fail(err, "population header is truncated");
 		l = *p++;
-		if (l == 0 || l > DRAW_MAX_STRATUM_NAME || (size_t) (end - p) < l + 4)
+		if (l == 0 || l > DRAW_MAX_STRATUM_NAME
+			|| (size_t) (end - p) < pop_stratum_header_size(pop->version, l) - 1)
 			return draw_fail(err, "population stratum %d header is truncated or has a bad name length", s + 1);
 		memcpy(st->name, p, l);
 		st->name[l] = '\0';
@@ -591,23 +675,51 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		p += 4;
 		st->first = total;
 		total += st->count;
+		if (pop->version >= 2)
+		{
+			st->enc_len = get_be32(p);
+			st->enc_off = bytes;
+			bytes += st->enc_len;
+			p += 4;
+			/* every row takes 1 to POP_MAX_CODE_BYTES bytes, and 8 more with a weight */
+			if ((uint64_t) st->enc_len < (uint64_t) st->count * (pop->weighted ? 9 : 1)
+				|| (uint64_t) st->enc_len > (uint64_t) st->count * (POP_MAX_CODE_BYTES + (pop->weighted ? 8 : 0)))
+				return draw_fail(err, "population stratum \"%s\" has %u rows in %u bytes", st->name, st->count, st->enc_len);
+		}
 		if (s > 0 && name_cmp(pop->strata[s - 1].name, pop->strata[s - 1].name_len, st->name, l) >= 0)
 			return draw_fail(err, "population strata are not in increasing name order");
 	}
-	if ((uint64_t) (end - p) / pop->row_size < total || (uint64_t) (end - p) != total * pop->row_size)
-		return draw_fail(err, "population size does not match its header: %llu rows of %zu bytes expected, %zu bytes found",
-					(unsigned long long) total, pop->row_size, (size_t) (end - p));
+	if (pop->version >= 2)
+	{
+		if ((uint64_t) (end - p) != bytes)
+			return draw_fail(err, "population size does not match its header: %llu bytes of rows expected, %zu found",
+							 (unsigned long long) bytes, (size_t) (end - p));
+		pop->enc = p;
+	}
+	else
+	{
+		if ((uint64_t) (end - p) / pop->row_size < total || (uint64_t) (end - p) != total * pop->row_size)
+			return draw_fail(err, "population size does not match its header: %llu rows of %zu bytes expected, %zu bytes found",
+						(unsigned long long) total, pop->row_size, (size_t) (end - p));
+		pop->rows = p;
+	}
 	pop->nrows = total;
-	pop->rows = p;
 	return 0;
 }
 
-int
-draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
+static int
+pop_check_weight(uint64_t row, double w, char *err)
 {
-	if (draw_pop_parse_header(pop, data, len, err) != 0)
-		return -1;
-	/* every code valid as packing, increasing within its stratum; weights positive and finite */
+	if (!(w > 0) || !isfinite(w))
+		return draw_fail(err, "population row %llu has weight %g, not a positive finite number",
+						 (unsigned long long) (row + 1), w);
+	return 0;
+}
+
+/* version 1: every code valid as packing, increasing within its stratum; weights positive and finite */
+static int
+pop_check_v1(const draw_pop *pop, char *err)
+{
 	for (int s = 0; s < pop->nstrata; s++)
 	{
 		const uint8_t *r = pop->rows + pop->strata[s].first * pop->row_size;
@@ -618,17 +730,93 @@ draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 				return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (pop->strata[s].first + i + 1));
 			if (i > 0 && memcmp(r - pop->row_size, r, USCC_PACKED_LEN) >= 0)
 				return draw_fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
-			if (pop->weighted)
-			{
-				double		w = get_double(r + 12);
-
-				if (!(w > 0) || !isfinite(w))
-					return draw_fail(err, "population row %llu has weight %g, not a positive finite number",
-								(unsigned long long) (pop->strata[s].first + i + 1), w);
-			}
+			if (pop->weighted && pop_check_weight(pop->strata[s].first + i, get_double(r + 12), err) != 0)
+				return -1;
 		}
 	}
 	return 0;
+}
+
+/* version 2: each stratum's steps into rows (packed code [| weight]), checking as they are read */
+static int
+pop_decode_v2(const draw_pop *pop, uint8_t *rows, char *err)
+{
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		const draw_pop_stratum *st = &pop->strata[s];
+		const uint8_t *p = pop->enc + st->enc_off,
+				   *end = p + st->enc_len;
+		uint8_t    *r = rows + st->first * pop->row_size;
+		uint64_t	h = 0;
+		int64_t		l = -1;
+
+		for (uint32_t i = 0; i < st->count; i++, r += pop->row_size)
+		{
+			uint64_t	v,
+						x = 0;
+
+			if (get_varint(&p, end, &v) != 0 || ((v & 1) && get_varint(&p, end, &x) != 0))
+				return draw_fail(err, "population row %llu is cut off or not a minimal varint", (unsigned long long) (st->first + i + 1));
+			if (v & 1)
+			{
+				/* a larger h, then l itself */
+				if (v / 2 >= USCC_HI_LIMIT - h - 1 || x >= USCC_LO_LIMIT)
+					return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (st->first + i + 1));
+				h += v / 2 + 1;
+				l = (int64_t) x;
+			}
+			else
+			{
+				if (v / 2 >= USCC_LO_LIMIT - (uint64_t) (l + 1))
+					return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (st->first + i + 1));
+				l += (int64_t) (v / 2) + 1;
+			}
+			uscc_put48(r, h);
+			uscc_put48(r + 6, (uint64_t) l);
+			if (pop->weighted)
+			{
+				if (end - p < 8)
+					return draw_fail(err, "population row %llu is cut off", (unsigned long long) (st->first + i + 1));
+				if (pop_check_weight(st->first + i, get_double(p), err) != 0)
+					return -1;
+				memcpy(r + 12, p, 8);
+				p += 8;
+			}
+		}
+		if (p != end)
+			return draw_fail(err, "population stratum \"%s\" has %zu bytes after its %u rows",
+							 st->name, (size_t) (end - p), st->count);
+	}
+	return 0;
+}
+
+int
+draw_pop_parse(const draw_env *env, draw_pop *pop, const uint8_t *data, size_t len, char *err)
+{
+	uint8_t    *rows;
+
+	if (draw_pop_parse_header(pop, data, len, err) != 0)
+		return -1;
+	if (pop->version == 1)
+		return pop_check_v1(pop, err);
+	rows = env->alloc(pop->nrows ? (size_t) pop->nrows * pop->row_size : 1, env->arg);
+	if (pop_decode_v2(pop, rows, err) != 0)
+	{
+		env->release(rows, env->arg);
+		return -1;
+	}
+	pop->rows = rows;
+	pop->owned = rows;
+	return 0;
+}
+
+void
+draw_pop_release(const draw_env *env, draw_pop *pop)
+{
+	if (pop->owned)
+		env->release(pop->owned, env->arg);
+	pop->owned = NULL;
+	pop->rows = NULL;
 }
 
 /* ---- running a draw ------------------------------------------------------------------------- */

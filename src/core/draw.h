@@ -125,12 +125,21 @@ int			rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char 
 
 /* ---- the compact population ------------------------------------------------------------------ *
  *
- * A draw's eligible population, recorded with the draw (draw_record.population):
- *   "SPOP" | version 1 (1 byte) | flags (1 byte, bit 0 = weighted) | S (uint16 BE, strata)
- *   S times: name length L (1 byte, 1..63) | name (L bytes UTF-8) | count (uint32 BE)
- *   rows, stratum after stratum in header order, each stratum's rows in increasing code order:
- *     packed code (12 bytes, see uscc.h)  [| weight (IEEE-754 binary64, big-endian) when weighted]
- * Strata are in increasing bytewise order of name; codes are strictly increasing within a stratum.
+ * A draw's eligible population, recorded with the draw (draw_record.population); the full text is
+ * in doc/draw-algorithm.md, section 9. Version 2 (written since 0.2.0):
+ *   "SPOP" | version 2 (1 byte) | flags (1 byte, bit 0 = weighted) | S (uint16 BE, strata)
+ *   S times: name length L (1 byte, 1..63) | name (L bytes UTF-8) | count (uint32 BE) |
+ *            bytes (uint32 BE: the length of the stratum's rows)
+ *   the rows, stratum after stratum in header order, each stratum's codes increasing; a code is
+ *   written as a step from the one before it (the first from (h, l) = (0, -1)), where h and l are
+ *   the two parts of its packing (uscc.h: characters 1-8 and 9-17 as base-31 numbers):
+ *     same h:      varint(2 * (l - l_prev - 1))
+ *     a larger h:  varint(2 * (h - h_prev - 1) + 1) | varint(l)
+ *   [| weight (IEEE-754 binary64, big-endian) when weighted]
+ *   varint: 7 bits a byte, least significant first, high bit set on every byte but the last, in as
+ *   few bytes as the value needs.
+ * Version 1 (0.1.0) is still read: no byte lengths in the header, and each row is the 12-byte
+ * packing itself [| the weight]. Strata are in increasing bytewise order of name.
  */
 
 typedef struct draw_pop_stratum
@@ -139,24 +148,35 @@ typedef struct draw_pop_stratum
 	uint32_t	name_len;
 	uint32_t	count;
 	uint64_t	first;			/* index of its first row */
+	uint64_t	enc_off;		/* version 2: offset of its rows in enc */
+	uint32_t	enc_len;		/* version 2: their length in bytes */
 } draw_pop_stratum;
 
 typedef struct draw_pop
 {
+	int			version;		/* 1 or 2 */
 	int			weighted;
 	int			nstrata;
 	draw_pop_stratum strata[DRAW_MAX_STRATA];
 	uint64_t	nrows;
-	size_t		row_size;		/* 12 or 20 */
-	const uint8_t *rows;
+	size_t		row_size;		/* of rows: 12 or 20 (the version 1 row) */
+	const uint8_t *rows;		/* draw_pop_parse: every row as a packed code [| weight BE] */
+	const uint8_t *enc;			/* version 2: the encoded rows */
+	void	   *owned;			/* rows decoded by draw_pop_parse, freed by draw_pop_release */
 } draw_pop;
 
-/* Parses and checks a serialised population (sizes, names, order, weights). */
-int			draw_pop_parse(draw_pop *pop, const uint8_t *data, size_t len, char *err);
+/*
+ * Parses and checks a serialised population (sizes, names, order, every code and weight). A
+ * version 1 population's rows are read where they are; a version 2 one is decoded into memory
+ * from env, which draw_pop_release frees.
+ */
+int			draw_pop_parse(const draw_env *env, draw_pop *pop, const uint8_t *data, size_t len, char *err);
+void		draw_pop_release(const draw_env *env, draw_pop *pop);
 
 /*
  * Only its header: magic, version, strata names in order and counts, and that the size matches
- * the counts (O(strata), the rows are not read). For what needs only the strata and their sizes.
+ * the header (O(strata), the rows are not read; pop->rows is NULL). For what needs only the strata
+ * and their sizes.
  */
 int			draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err);
 
@@ -186,18 +206,18 @@ draw_rec_set(uint8_t key[16], unsigned stratum, const uint8_t packed[USCC_PACKED
 	key[13] = key[14] = key[15] = 0;
 }
 
-/* Size of the serialised population. */
-size_t		draw_pop_size(int nstrata, const char *const names[], int weighted, uint64_t nrows);
+/* The most bytes draw_pop_write can write for nrows rows (13 a code, 8 more a weight). */
+size_t		draw_pop_max_size(int nstrata, const char *const names[], int weighted, uint64_t nrows);
 
 /*
- * Serialises rows (recs, or wrecs when weighted) whose stratum numbers index names[]. Sorts the
- * rows in place (renumbering strata into name order); refuses duplicate names, a name that is
- * empty or too long, duplicate codes within a stratum, and weights that are not > 0 and finite.
- * out must hold draw_pop_size() bytes. counts (optional) receives each stratum's row count in
- * name order, sorted_names (optional) the names in that order.
+ * Serialises rows (recs, or wrecs when weighted) whose stratum numbers index names[], in the
+ * current version. Sorts the rows in place (renumbering strata into name order); refuses duplicate
+ * names, a name that is empty or too long, duplicate codes within a stratum, codes out of the
+ * packing range, and weights that are not > 0 and finite. out must hold draw_pop_max_size()
+ * bytes; *len receives the size written. sorted_names (optional) receives the names in order.
  */
 int			draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
-						   int nstrata, const char *const names[], uint8_t *out,
+						   int nstrata, const char *const names[], uint8_t *out, size_t *len,
 						   const char **sorted_names, char *err);
 
 /* ---- running a draw over a population --------------------------------------------------------- */

@@ -245,26 +245,6 @@ uscc_pack_part(const char *p, int n)
 	return v;
 }
 
-static void
-uscc_put48(uint8_t *dst, uint64_t v)
-{
-	for (int i = 5; i >= 0; i--)
-	{
-		dst[i] = (uint8_t) (v & 0xff);
-		v >>= 8;
-	}
-}
-
-static uint64_t
-uscc_get48(const uint8_t *src)
-{
-	uint64_t	v = 0;
-
-	for (int i = 0; i < 6; i++)
-		v = (v << 8) | src[i];
-	return v;
-}
-
 void
 uscc_pack(const char code[USCC_LEN], uint8_t packed[USCC_PACKED_LEN])
 {
@@ -321,8 +301,7 @@ uscc_four_digits(uint32_t x, char *out, int pos)
 int
 uscc_packed_in_range(const uint8_t packed[USCC_PACKED_LEN])
 {
-	return uscc_get48(packed) < (uint64_t) USCC_POW31_4 * USCC_POW31_4 &&
-		uscc_get48(packed + 6) < (uint64_t) USCC_POW31_4 * USCC_POW31_5;
+	return uscc_get48(packed) < USCC_HI_LIMIT && uscc_get48(packed + 6) < USCC_LO_LIMIT;
 }
 
 int

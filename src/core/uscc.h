@@ -64,6 +64,33 @@ void		uscc_pack(const char code[USCC_LEN], uint8_t packed[USCC_PACKED_LEN]);
 /* Returns 0 if packed holds a valid code (written to out), -1 if the bytes are not a valid code. */
 int			uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
 
+/*
+ * The two parts of a packing, big-endian 48-bit integers: characters 1-8 and 9-17 read as base-31
+ * numbers (the check character is left out). In range: below USCC_HI_LIMIT and USCC_LO_LIMIT.
+ */
+#define USCC_HI_LIMIT UINT64_C(852891037441)	/* 31^8 */
+#define USCC_LO_LIMIT UINT64_C(26439622160671)	/* 31^9 */
+
+static inline uint64_t
+uscc_get48(const uint8_t *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline void
+uscc_put48(uint8_t *p, uint64_t v)
+{
+	for (int i = 5; i >= 0; i--)
+	{
+		p[i] = (uint8_t) (v & 0xff);
+		v >>= 8;
+	}
+}
+
 /* Whether both 48-bit parts of packed are in the packing range (8 and 9 base-31 digits). */
 int			uscc_packed_in_range(const uint8_t packed[USCC_PACKED_LEN]);
 

@@ -72,7 +72,12 @@ draw_pop_arg(draw_pop *pop, bytea *b, bool header_only)
 	if (header_only)
 		rc = draw_pop_parse_header(pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err);
 	else
-		rc = draw_pop_parse(pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err);
+	{
+		/* (a version 2 population is decoded into CurrentMemoryContext) */
+		draw_env	env = draw_pg_env(CurrentMemoryContext);
+
+		rc = draw_pop_parse(&env, pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err);
+	}
 	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -235,25 +240,28 @@ pop_row_not_null(bool code_null, bool stratum_null)
 static bytea *
 pop_state_finish(PopState *st)
 {
-	size_t		size;
+	size_t		size,
+				len;
 	bytea	   *out;
 	char		err[DRAW_ERRLEN];
 	draw_env	env = draw_pg_env(CurrentMemoryContext);
 
-	size = draw_pop_size(st->nstrata, (const char *const *) st->names, st->mode == DRAW_MODE_WEIGHTED, st->n);
-	if (size > MaxAllocSize - VARHDRSZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("draw population of %llu rows is too large to record", (unsigned long long) st->n),
-				 errdetail("Its compact form takes %zu bytes; a bytea holds at most 1 GB.", size)));
-	out = palloc(size + VARHDRSZ);
-	SET_VARSIZE(out, size + VARHDRSZ);
+	/* room for the longest encoding, then cut to what was written */
+	size = draw_pop_max_size(st->nstrata, (const char *const *) st->names, st->mode == DRAW_MODE_WEIGHTED, st->n);
+	out = palloc_extended(size + VARHDRSZ, MCXT_ALLOC_HUGE);
 	if (draw_pop_write(&env, st->rows, st->n, st->mode == DRAW_MODE_WEIGHTED, st->nstrata,
-					   (const char *const *) st->names, (uint8_t *) VARDATA(out), NULL, err) != 0)
+					   (const char *const *) st->names, (uint8_t *) VARDATA(out), &len, NULL, err) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid draw population"),
 				 errdetail("%s.", err)));
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("draw population of %llu rows is too large to record", (unsigned long long) st->n),
+				 errdetail("Its compact form takes %zu bytes; a bytea holds at most 1 GB.", len)));
+	out = repalloc_huge(out, len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
 	return out;
 }
 

@@ -36,7 +36,7 @@ CREATE AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double preci
 COMMENT ON FUNCTION @extschema@.population_agg_sfunc(internal, @extschema@.uscc, text, double precision) IS 'transition function of population_agg';
 COMMENT ON FUNCTION @extschema@.population_agg_final(internal) IS 'final function of population_agg: sorts and serialises';
 COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) IS
-    'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, 12 bytes a code (+ 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md';
+    'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, each written as its step from the one before (1 to 13 bytes, about 3 for a directory of one region; + 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md, section 9';
 
 CREATE FUNCTION @extschema@.population_collect(query text, stratified boolean, weighted boolean) RETURNS bytea
     AS 'MODULE_PATHNAME', 'population_collect' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
@@ -269,8 +269,8 @@ CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algori
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = @extschema@, pg_temp
-    -- the population (12 bytes a subject) goes into queries as a parameter: a custom plan would
-    -- copy it as a constant into every plan it makes (0.8 s a query at 10M subjects)
+    -- the population (megabytes) goes into queries as a parameter: a custom plan would copy it as
+    -- a constant into every plan it makes (0.8 s a query at 10M subjects in the 12-byte format)
     SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE

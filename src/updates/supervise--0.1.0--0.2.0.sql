@@ -674,8 +674,8 @@ CREATE OR REPLACE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT N
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = @extschema@, pg_temp
-    -- the population (12 bytes a subject) goes into queries as a parameter: a custom plan would
-    -- copy it as a constant into every plan it makes (0.8 s a query at 10M subjects)
+    -- the population (megabytes) goes into queries as a parameter: a custom plan would copy it as
+    -- a constant into every plan it makes (0.8 s a query at 10M subjects in the 12-byte format)
     SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
@@ -923,3 +923,9 @@ ALTER FUNCTION @extschema@.match_inspectors(bigint) SECURITY DEFINER;
 
 REVOKE EXECUTE ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]),
     @extschema@.audit_match_entry(bigint, bigint, bigint, jsonb) FROM PUBLIC;
+
+-- ---- the compact population, format version 2 ------------------------------------------------------
+-- population_agg and population_collect write version 2 (each code a step from the one before, about
+-- 3 bytes a subject instead of 12); populations recorded by 0.1.0 stay in version 1, which is still read.
+COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) IS
+    'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, each written as its step from the one before (1 to 13 bytes, about 3 for a directory of one region; + 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md, section 9';

@@ -103,8 +103,8 @@ test_selection(const char *label)
 	{
 		draw_wrec  *rows = malloc(SEL_N * sizeof(draw_wrec));
 		draw_rec   *urows = malloc(SEL_N * sizeof(draw_rec));
-		size_t		size = draw_pop_size(2, names, pw, SEL_N);
-		uint8_t    *bytes = malloc(size);
+		size_t		size;
+		uint8_t    *bytes = malloc(draw_pop_max_size(2, names, pw, SEL_N));
 		draw_pop	pop;
 		int			built;
 
@@ -120,7 +120,7 @@ test_selection(const char *label)
 			memcpy(urows[i].key, rows[i].key, sizeof(urows[i].key));
 		}
 		built = draw_pop_write(&senv, pw ? (void *) rows : (void *) urows, SEL_N, pw, 2, names,
-							   bytes, NULL, err) == 0 && draw_pop_parse(&pop, bytes, size, err) == 0;
+							   bytes, &size, NULL, err) == 0 && draw_pop_parse(&senv, &pop, bytes, size, err) == 0;
 		ok(built && pop.strata[0].count == 32000 && pop.strata[1].count == 8001,
 		   "%s: a %s population of 32000 + 8001 rows", label, pw ? "weighted" : "unweighted");
 		for (int alg = DRAW_SHA256_V1; built && alg <= (pw ? DRAW_SHA256_V1_WEIGHTED : DRAW_SHA256_V1); alg++)
@@ -158,6 +158,8 @@ test_selection(const char *label)
 		}
 		free(rows);
 		free(urows);
+		if (built)
+			draw_pop_release(&senv, &pop);
 		free(bytes);
 	}
 }

@@ -351,9 +351,8 @@ build(const tpop *t, const char *const names[], int nstrata, int weighted, const
 		else
 			draw_rec_set(((draw_rec *) rows)[j].key, (unsigned) t->stratum[i], packed);
 	}
-	*len = draw_pop_size(nstrata, names, weighted, t->n);
-	out = malloc(*len);
-	if (draw_pop_write(&env, rows, t->n, weighted, nstrata, names, out, NULL, err) != 0)
+	out = malloc(draw_pop_max_size(nstrata, names, weighted, t->n));
+	if (draw_pop_write(&env, rows, t->n, weighted, nstrata, names, out, len, NULL, err) != 0)
 	{
 		free(out);
 		out = NULL;
@@ -376,6 +375,219 @@ bf_cmp(const void *a, const void *b)
 	if (x->stratum != y->stratum)
 		return x->stratum - y->stratum;
 	return draw_item_cmp(&x->it, &y->it, cmp_weighted);
+}
+
+/* ---- the documented population format, computed here from doc/draw-algorithm.md section 9 ---- */
+
+static uint64_t
+doc_base31(const char *s, int n)
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	uint64_t	v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 31 + (uint64_t) (strchr(alphabet, s[i]) - alphabet);
+	return v;
+}
+
+static size_t
+doc_varint_len(uint64_t v)
+{
+	size_t		n = 1;
+
+	while (v >= 0x80)
+	{
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static int
+doc_code_cmp(const void *a, const void *b)
+{
+	return memcmp(*(const char *const *) a, *(const char *const *) b, 18);
+}
+
+/* the size of t as the document says version 2 writes it (names in name order) */
+static size_t
+doc_size(const tpop *t, const char *const names[], int nstrata, int weighted)
+{
+	size_t		size = 8;
+	const char **codes = malloc(t->n * sizeof(char *) + 1);
+
+	for (int s = 0; s < nstrata; s++)
+	{
+		uint64_t	n = 0,
+					ph = 0;
+		int64_t		pl = -1;
+
+		size += 1 + strlen(names[s]) + 4 + 4;
+		for (uint64_t i = 0; i < t->n; i++)
+			if (t->stratum[i] == s)
+				codes[n++] = t->codes[i];
+		qsort(codes, n, sizeof(char *), doc_code_cmp);
+		for (uint64_t i = 0; i < n; i++)
+		{
+			uint64_t	h = doc_base31(codes[i], 8),
+						l = doc_base31(codes[i] + 8, 9);
+
+			if (h == ph)
+				size += doc_varint_len(2 * (uint64_t) ((int64_t) l - pl - 1));
+			else
+				size += doc_varint_len(2 * (h - ph - 1) + 1) + doc_varint_len(l);
+			size += weighted ? 8 : 0;
+			ph = h;
+			pl = (int64_t) l;
+		}
+	}
+	free(codes);
+	return size;
+}
+
+/* the same rows in version 1: the header without byte lengths, then each row's 12-byte packing [| weight] */
+static uint8_t *
+to_version1(const draw_pop *pop, size_t *len)
+{
+	size_t		size = 8;
+	uint8_t    *out,
+			   *p;
+
+	for (int s = 0; s < pop->nstrata; s++)
+		size += 1 + pop->strata[s].name_len + 4;
+	size += pop->nrows * pop->row_size;
+	p = out = malloc(size);
+	memcpy(p, "SPOP\x01", 5);
+	p[5] = (uint8_t) pop->weighted;
+	p[6] = 0;
+	p[7] = (uint8_t) pop->nstrata;
+	p += 8;
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		*p++ = (uint8_t) pop->strata[s].name_len;
+		memcpy(p, pop->strata[s].name, pop->strata[s].name_len);
+		p += pop->strata[s].name_len;
+		for (int i = 0; i < 4; i++)
+			*p++ = (uint8_t) (pop->strata[s].count >> (24 - 8 * i));
+	}
+	memcpy(p, pop->rows, pop->nrows * pop->row_size);
+	*len = size;
+	return out;
+}
+
+/* a version 2 population of one unweighted stratum "A" of count rows, whose row bytes are given */
+static size_t
+one_stratum(uint8_t *out, uint32_t count, const uint8_t *rows, size_t rows_len)
+{
+	uint8_t		head[18] = {'S', 'P', 'O', 'P', 2, 0, 0, 1, 1, 'A'};
+
+	for (int i = 0; i < 4; i++)
+	{
+		head[10 + i] = (uint8_t) (count >> (24 - 8 * i));
+		head[14 + i] = (uint8_t) (rows_len >> (24 - 8 * i));
+	}
+	memcpy(out, head, 18);
+	memcpy(out + 18, rows, rows_len);
+	return 18 + rows_len;
+}
+
+static void
+test_population_format(void)
+{
+	/* the worked example of doc/draw-algorithm.md section 9 */
+	static const uint8_t example[] = {
+		'S', 'P', 'O', 'P', 2, 0, 0, 1, 1, 'A', 0, 0, 0, 3, 0, 0, 0, 11,
+		0xf5, 0xc8, 0xae, 0x93, 0xbc, 0x0e, 0x01, 0x06, 0x81, 0x0f, 0x03
+	};
+	const char *codes[] = {"91350100000000001", "91350100000000005", "91350200000000003"};
+	draw_pop	pop;
+	char		err[DRAW_ERRLEN];
+	uint8_t		buf[64];
+	size_t		len;
+
+	is_int(draw_pop_parse(&env, &pop, example, sizeof(example), err), 0, "the documented example parses");
+	ok(pop.version == 2 && pop.nrows == 3 && pop.strata[0].enc_len == 11, "as version 2, 3 rows in 11 bytes");
+	{
+		int			good = 1;
+
+		for (int i = 0; i < 3; i++)
+		{
+			uint8_t		want[12];
+			char		text[18];
+
+			/* the first 17 characters decide the packing; the check character is recomputed */
+			memcpy(text, codes[i], 17);
+			text[17] = uscc_check_char(text);
+			uscc_pack(text, want);
+			good &= memcmp(pop.rows + 12 * i, want, 12) == 0;
+		}
+		ok(good, "into the documented codes 91350100000000001, ...005, 91350200000000003");
+	}
+	{
+		void	   *rows = malloc(3 * sizeof(draw_rec));
+		const char *names[] = {"A"};
+
+		for (int i = 0; i < 3; i++)
+			draw_rec_set(((draw_rec *) rows)[2 - i].key, 0, pop.rows + 12 * i);
+		draw_pop_release(&env, &pop);
+		ok(draw_pop_write(&env, rows, 3, 0, 1, names, buf, &len, NULL, err) == 0
+		   && len == sizeof(example) && memcmp(buf, example, len) == 0,
+		   "and draw_pop_write writes exactly those bytes");
+		free(rows);
+	}
+
+	/* bad row bytes are refused, each with its reason */
+	{
+		static const struct
+		{
+			uint32_t	count;
+			uint8_t		rows[16];
+			size_t		len;
+			const char *why;
+			const char *msg;
+		}			bad[] = {
+			{1, {0x80}, 1, "a varint cut off", "cut off"},
+			{1, {0x80, 0x00}, 2, "a varint longer than it needs", "minimal"},
+			{1, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 8, "a varint of 8 bytes", "minimal"},
+			{1, {0x00, 0x00}, 2, "bytes after the rows", "after its"},
+			/* h = 31^8: 2 * (31^8 - 1) + 1 = 1705782074881, as a varint */
+			{1, {0x81, 0xbc, 0xa3, 0xc4, 0xd2, 0x31, 0x01}, 7, "a first part of 31^8", "not a packed code"},
+			/* l = 31^9 after h = 1: 26439622160671 */
+			{1, {0x01, 0x9f, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06}, 8, "a second part of 31^9", "not a packed code"},
+			/* l = 31^9 - 1 (the last), then one more step of 0 */
+			{2, {0x01, 0x9e, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06, 0x00}, 9, "a step past the last second part", "not a packed code"},
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		{
+			len = one_stratum(buf, bad[i].count, bad[i].rows, bad[i].len);
+			ok(draw_pop_parse(&env, &pop, buf, len, err) == -1 && strstr(err, bad[i].msg) != NULL,
+			   "%s is refused: %s", bad[i].why, err);
+		}
+		/* the same bytes with a good last step are accepted: the cases above fail for their reason */
+		{
+			static const uint8_t good[] = {0x01, 0x9e, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06};
+
+			len = one_stratum(buf, 1, good, sizeof(good));
+			ok(draw_pop_parse(&env, &pop, buf, len, err) == 0, "the last second part, 31^9 - 1, is accepted (%s)", err);
+			draw_pop_release(&env, &pop);
+		}
+		len = one_stratum(buf, 2, (const uint8_t *) "\x00", 1);
+		ok(draw_pop_parse_header(&pop, buf, len, err) == -1 && strstr(err, "2 rows in 1 bytes") != NULL,
+		   "fewer bytes than rows is refused by the header check: %s", err);
+		len = one_stratum(buf, 1, (const uint8_t *) "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 14);
+		ok(draw_pop_parse_header(&pop, buf, len, err) == -1, "more than 13 bytes a row is refused by the header check");
+		buf[4] = 3;
+		ok(draw_pop_parse_header(&pop, buf, len, err) == -1 && strstr(err, "version 3") != NULL, "version 3 is refused: %s", err);
+	}
+	/* a zero weight in a weighted version 2 population */
+	{
+		static const uint8_t w0[] = {'S', 'P', 'O', 'P', 2, 1, 0, 1, 1, 'A', 0, 0, 0, 1, 0, 0, 0, 9,
+		0x00, 0, 0, 0, 0, 0, 0, 0, 0};
+
+		ok(draw_pop_parse(&env, &pop, w0, sizeof(w0), err) == -1 && strstr(err, "weight") != NULL,
+		   "a zero weight is refused: %s", err);
+	}
 }
 
 static void
@@ -411,8 +623,20 @@ test_population(void)
 		b = build(&t, names, 4, weighted, perm, &blen, err);
 		ok(a && b && alen == blen && memcmp(a, b, alen) == 0,
 		   "%s population bytes do not depend on row order", weighted ? "weighted" : "unweighted");
-		is_int(alen, 8 + 4 * (1 + 1 + 4) + 5000 * (weighted ? 20 : 12), "and have the documented size");
-		is_int(draw_pop_parse(&pop, a, alen, err), 0, "it parses");
+		{
+			const char *sorted[] = {"A", "B", "C", "D"};
+			tpop		renamed = t;
+			int		   *st = malloc(t.n * sizeof(int));
+
+			/* the rows' stratum i is names[i] = D, B, A, C: its index among A, B, C, D */
+			for (uint64_t i = 0; i < t.n; i++)
+				st[i] = t.stratum[i] == 0 ? 3 : t.stratum[i] == 1 ? 1 : t.stratum[i] == 2 ? 0 : 2;
+			renamed.stratum = st;
+			is_int(alen, doc_size(&renamed, sorted, 4, weighted), "and have the documented size (%zu bytes)", alen);
+			free(st);
+		}
+		ok(alen < 8 + 4 * (1 + 1 + 4) + 5000 * (weighted ? 20 : 12), "smaller than version 1 would be");
+		is_int(draw_pop_parse(&env, &pop, a, alen, err), 0, "it parses");
 		ok(pop.nstrata == 4 && strcmp(pop.strata[0].name, "A") == 0 && strcmp(pop.strata[3].name, "D") == 0,
 		   "strata are in name order");
 
@@ -552,26 +776,73 @@ test_population(void)
 			is_int(draw_run(&env, &pop, seed, DRAW_SHA256_V1, k, NULL, NULL, err), -1, "k above the stratum size is refused");
 		}
 
-		/* every truncation and some byte flips are refused or parse, never crash */
+		/* version 1 (0.1.0's) of the same rows reads the same and draws the same */
 		{
-			int			refused = 1;
+			size_t		v1len;
+			uint8_t    *v1 = to_version1(&pop, &v1len);
+			draw_pop	old;
+			uint8_t		d1[32], d2[32];
+			uint32_t	k[4] = {5, 0, 7, 1};
+			draw_target o1[13], o2[13];
+
+			is_int(draw_pop_parse(&env, &old, v1, v1len, err), 0, "its version 1 form parses (%s)", err);
+			ok(old.version == 1 && old.nrows == pop.nrows && old.owned == NULL
+			   && memcmp(old.rows, pop.rows, pop.nrows * pop.row_size) == 0,
+			   "into the same rows, read in place");
+			draw_run(&env, &old, seed, weighted ? DRAW_SHA256_V1_WEIGHTED : DRAW_SHA256_V1, k, o1, d1, err);
+			draw_run(&env, &pop, seed, weighted ? DRAW_SHA256_V1_WEIGHTED : DRAW_SHA256_V1, k, o2, d2, err);
+			ok(memcmp(d1, d2, 32) == 0 && memcmp(o1, o2, sizeof(o1)) == 0, "with the same digest and targets");
+			v1[8 + 4 * (1 + 1 + 4)] = 0xff;	/* the first row's first byte: out of packing range */
+			ok(draw_pop_parse(&env, &old, v1, v1len, err) == -1 && strstr(err, "not a packed code") != NULL,
+			   "a version 1 row that is not a packed code is refused");
+			free(v1);
+		}
+		draw_pop_release(&env, &pop);
+		ok(pop.rows == NULL && pop.owned == NULL, "draw_pop_release frees the decoded rows");
+
+		/* every truncation is refused; flipped bytes are refused or give rows in order, never crash */
+		{
+			int			refused = 1,
+						sound = 1;
+			size_t		rows_at = alen - (size_t) (pop.strata[3].enc_off + pop.strata[3].enc_len);
 
 			for (size_t cut = 0; cut < alen; cut += (cut < 64 ? 1 : 997))
-				refused &= draw_pop_parse(&pop, a, cut, err) == -1;
+				refused &= draw_pop_parse(&env, &pop, a, cut, err) == -1;
 			ok(refused, "every truncated population is refused");
 			refused = 1;
 			for (size_t cut = 0; cut < alen; cut += (cut < 64 ? 1 : 997))
 				refused &= draw_pop_parse_header(&pop, a, cut, err) == -1;
 			ok(refused, "every truncated population is refused by the header check too (sizes must match)");
-			a[8 + 4 * (1 + 1 + 4)] = 0xff;	/* first byte of the first row: out of packing range */
-			is_int(draw_pop_parse(&pop, a, alen, err), -1, "a row that is not a packed code is refused");
+			for (size_t at = rows_at; at < rows_at + 300; at++)
+				for (int bit = 0; bit < 8; bit++)
+				{
+					a[at] ^= (uint8_t) (1 << bit);
+					if (draw_pop_parse(&env, &pop, a, alen, err) == 0)
+					{
+						for (int s = 0; s < pop.nstrata; s++)
+							for (uint32_t i = 0; i < pop.strata[s].count; i++)
+							{
+								const uint8_t *r = pop.rows + (pop.strata[s].first + i) * pop.row_size;
+
+								sound &= uscc_packed_in_range(r)
+									&& (i == 0 || memcmp(r - pop.row_size, r, 12) < 0);
+							}
+						draw_pop_release(&env, &pop);
+					}
+					a[at] ^= (uint8_t) (1 << bit);
+				}
+			ok(sound, "a flipped bit in the rows is refused or still gives codes in range, increasing");
+			if (weighted)
+				memset(a + alen - 8, 0, 8);	/* the last weight: 0 */
+			else
+				a[alen - 1] = 0x80;		/* the last varint: cut off */
+			ok(draw_pop_parse(&env, &pop, a, alen, err) == -1, "a bad last row is refused: %s", err);
 			is_int(draw_pop_parse_header(&pop, a, alen, err), 0, "the header check does not read the rows");
 			ok(pop.nstrata == 4 && pop.nrows == 5000, "and gives the strata and row count");
-			a[8 + 4 * (1 + 1 + 4)] = 0x00;	/* now smaller than ... still a packing, order may break */
 			a[5] = 7;
-			is_int(draw_pop_parse(&pop, a, alen, err), -1, "unknown flags are refused");
+			is_int(draw_pop_parse(&env, &pop, a, alen, err), -1, "unknown flags are refused");
 			a[0] = 'X';
-			is_int(draw_pop_parse(&pop, a, alen, err), -1, "bad magic is refused");
+			is_int(draw_pop_parse(&env, &pop, a, alen, err), -1, "bad magic is refused");
 		}
 		free(a);
 		free(b);
@@ -601,13 +872,14 @@ test_population(void)
 
 		make_tpop(&e, 0, 1);
 		a = build(&e, names, 0, 0, NULL, &alen, err);
-		ok(a && alen == 8 && draw_pop_parse(&pop, a, alen, err) == 0 && pop.nrows == 0, "an empty population is 8 bytes");
+		ok(a && alen == 8 && draw_pop_parse(&env, &pop, a, alen, err) == 0 && pop.nrows == 0, "an empty population is 8 bytes");
 		{
 			uint8_t		got[32], want[32];
 
 			draw_pop_digest(&env, &pop, got, err);
 			sha256("", 0, want);
 			ok(memcmp(got, want, 32) == 0, "its digest is SHA-256 of nothing");
+			draw_pop_release(&env, &pop);
 		}
 		free(a);
 		free_tpop(&e);
@@ -689,8 +961,9 @@ test_sample(void)
 				t.stratum[i] = 0;
 			free(bytes);
 			bytes = build(&t, names, 1, weighted, NULL, &len, err);
-			draw_pop_parse(&pop, bytes, len, err);
+			draw_pop_parse(&env, &pop, bytes, len, err);
 			draw_run(&env, &pop, seed, weighted ? DRAW_SHA256_V1_WEIGHTED : DRAW_SHA256_V1, k, out, NULL, err);
+			draw_pop_release(&env, &pop);
 			good = 1;
 			for (int i = 0; i < 40; i++)
 			{
@@ -766,6 +1039,7 @@ main(void)
 	test_code_text();
 	test_heap();
 	test_rfc3797();
+	test_population_format();
 	test_population();
 	test_selection("64-bit candidate digests");
 	test_sample();
