@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Limits: computing a task's eligible population (active subjects minus those the limits on
 # repeated checks exclude, with the limit locks taken) against a plain SQL hash anti-join of the
-# same tables (active subjects minus every subject inspected this year), in the same run.
+# same tables (active subjects minus every subject inspected this year), in the same run; and the
+# draw's way of reading it (population_collect, the excluded codes merged in C) against the one
+# anti-join query read the same way.
 # Issue sizes at scale 1: 10,000,000 subjects, 2,000,000 inspections in the year (20%);
 # SUPERVISE_BENCH_SCALE (default 0.1) scales both. Runs inside a cluster (bench/run.sh).
 set -euo pipefail
@@ -68,4 +70,12 @@ SELECT format('limits: eligible population of a task = %sx (%s ms vs %s ms basel
               round((:mine / :base)::numeric, 2), round(:mine::numeric), round(:base::numeric), :subjects, :inspections,
               (SELECT count(*) FROM supervise.eligible_population(:t)), (SELECT count(*) FROM supervise.subject s WHERE s.status = 'active'
                AND NOT EXISTS (SELECT 1 FROM supervise.inspection i WHERE i.uscc = s.uscc)));
+-- the draw reads the same population in C: candidates less the excluded codes, merged after the
+-- sort (population_collect with eligibility_parts), against the one anti-join query read the same way
+SELECT candidates AS cq, excluded AS xq FROM supervise.eligibility_parts(:t) \gset
+SELECT pg_temp.ms(format('SELECT length(supervise.population_collect(%L, true, false, %L))', :'cq', :'xq')) AS merged \gset
+SELECT pg_temp.ms(format('SELECT length(supervise.population_collect(%L, true, false))', supervise.eligibility_query(:t))) AS antijoin \gset
+SELECT format('limits: the draw''s population, excluded codes merged in C, vs read through the anti-join = %sx (%s ms vs %s ms baseline; the same bytes: %s)',
+              round((:merged / :antijoin)::numeric, 2), round(:merged::numeric), round(:antijoin::numeric),
+              supervise.population_collect(:'cq', true, false, :'xq') = supervise.population_collect(supervise.eligibility_query(:t), true, false));
 SQL

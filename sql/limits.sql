@@ -160,6 +160,11 @@ SELECT s.i FROM draw_target t JOIN draw_record r ON r.id = t.draw_id JOIN s ON s
  WHERE r.task_id = 8070 ORDER BY 1;
 -- S16 is now taken for food safety this year by a draw, for any department; not for another category
 SELECT exclusion_reason(pg_temp.s(16), 8071) AS same_category, exclusion_reason(pg_temp.s(16), 8032) AS other_category;
+-- what draw() reads (candidates less the excluded codes, merged in C) is eligible_population()
+SELECT (SELECT count(*) FROM excluded_subjects(8071) x WHERE x.reason <> 'inactive') AS limited,
+       population_collect(p.candidates, false, false, p.excluded)
+         = (SELECT population_agg(e.uscc, 'all', NULL) FROM eligible_population(8071) e) AS same_population
+  FROM eligibility_parts(8071) p;
 SELECT reason, category, task_id, department_id, source FROM limit_conflicts(pg_temp.s(16), 8071);
 -- an inspection of a drawn target is within the draw; of the same subject for another task it is
 -- checked (the message names the draw, whose id and date vary: terse)
@@ -169,8 +174,8 @@ SAVEPOINT d1;
 INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on) VALUES (9022, 8071, pg_temp.s(17), 803, make_date(:y, 1, 20));
 ROLLBACK TO d1;
 -- every drawn target is checked: a draw from a population that ignores the limits fails
-CREATE OR REPLACE FUNCTION eligibility_query(task_id bigint) RETURNS text LANGUAGE sql
-    AS $q$SELECT 'SELECT s.uscc, s.credit_class, 1::float8 FROM supervise.subject s WHERE s.uscc = ANY (ARRAY[pg_temp.s(17), pg_temp.s(18)])'$q$;
+CREATE OR REPLACE FUNCTION eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text) LANGUAGE sql
+    AS $q$SELECT 'SELECT s.uscc, s.credit_class, 1::float8 FROM supervise.subject s WHERE s.uscc = ANY (ARRAY[pg_temp.s(17), pg_temp.s(18)])', NULL$q$;
 DO $$
 BEGIN
     PERFORM supervise.draw(8071, supervise.seed_from('ignores the limits'));

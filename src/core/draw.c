@@ -501,13 +501,17 @@ put_code_step(uint8_t *p, uint64_t h, uint64_t l, uint64_t ph, int64_t pl)
 
 int
 draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
-			   int nstrata, const char *const names[], uint8_t *out, size_t *len,
-			   const char **sorted_names, char *err)
+			   int nstrata, const char *const names[], const uint8_t *exclude, uint64_t nexclude,
+			   uint8_t *out, size_t *len, char *err)
 {
 	int			order[DRAW_MAX_STRATA];	/* order[new] = old */
 	int			newof[DRAW_MAX_STRATA];	/* newof[old] = new */
 	uint32_t	counts[DRAW_MAX_STRATA];
-	uint8_t    *lens[DRAW_MAX_STRATA];	/* where each stratum's byte length goes */
+	uint32_t	kept[DRAW_MAX_STRATA];	/* rows written, the excluded left out */
+	uint32_t	bytes[DRAW_MAX_STRATA];	/* and their length */
+	size_t		hdr = 8,
+				rows_len;
+	int			out_strata = 0;
 	size_t		recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
 	void	   *tmp;
 	uint8_t    *p = out;
@@ -543,8 +547,6 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		counts[s] = 0;
 		if (s > 0 && strcmp(names[order[s - 1]], names[order[s]]) == 0)
 			return draw_fail(err, "stratum name \"%s\" appears twice", names[order[s]]);
-		if (sorted_names)
-			sorted_names[s] = names[order[s]];
 	}
 
 	/* renumber strata, count, check weights */
@@ -566,35 +568,33 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		}
 	}
 
+	for (uint64_t x = 1; x < nexclude; x++)
+		if (memcmp(exclude + (x - 1) * USCC_PACKED_LEN, exclude + x * USCC_PACKED_LEN, USCC_PACKED_LEN) > 0)
+			return draw_fail(err, "the excluded codes are not in order (at %llu)", (unsigned long long) (x + 1));
+
 	tmp = env->alloc(nrows ? nrows * recsize : 1, env->arg);
 	radix_sort(rows, tmp, nrows, recsize, DRAW_REC_KEYLEN);
 	env->release(tmp, env->arg);
 
-	memcpy(p, POP_MAGIC, 4);
-	p[4] = POP_VERSION;
-	p[5] = weighted ? 1 : 0;
-	put_be16(p + 6, (uint32_t) nstrata);
-	p += 8;
+	/* the rows first, after room for the whole header; then the header of the strata that kept rows */
 	for (int s = 0; s < nstrata; s++)
 	{
-		const char *nm = names[order[s]];
-		size_t		l = strlen(nm);
-
-		*p++ = (uint8_t) l;
-		memcpy(p, nm, l);
-		p += l;
-		put_be32(p, counts[s]);
-		lens[s] = p + 4;		/* its byte length, written with its rows (0 if none) */
-		put_be32(lens[s], 0);
-		p += 8;
+		hdr += pop_stratum_header_size(POP_VERSION, strlen(names[order[s]]));
+		kept[s] = 0;
+		bytes[s] = 0;
 	}
+	p = out + hdr;
 	for (uint64_t i = 0, end = 0; i < nrows; i = end)
 	{
 		const uint8_t *first = (const uint8_t *) rows + i * recsize;
 		unsigned	s = first[0];
 		uint8_t    *start = p;
-		uint64_t	ph = 0;
-		int64_t		pl = -1;
+		uint64_t	ph = 0,		/* the last code written */
+					rh = 0,		/* the last row's code */
+					n = 0,
+					x = 0;		/* the next excluded code that can still come */
+		int64_t		pl = -1,
+					rl = -1;
 
 		end = i + counts[s];
 		for (uint64_t j = i; j < end; j++)
@@ -605,7 +605,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 
 			if (h >= USCC_HI_LIMIT || l >= USCC_LO_LIMIT)
 				return draw_fail(err, "row %llu is not a packed code", (unsigned long long) (j + 1));
-			if (j > i && h == ph && (int64_t) l == pl)
+			if (j > i && h == rh && (int64_t) l == rl)
 			{
 				char		code[USCC_LEN + 1];
 
@@ -613,9 +613,17 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 				code[USCC_LEN] = '\0';
 				return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[s]]);
 			}
+			rh = h;
+			rl = (int64_t) l;
+			/* (a merge: codes and excluded codes are both in order) */
+			while (x < nexclude && memcmp(exclude + x * USCC_PACKED_LEN, key + 1, USCC_PACKED_LEN) < 0)
+				x++;
+			if (x < nexclude && memcmp(exclude + x * USCC_PACKED_LEN, key + 1, USCC_PACKED_LEN) == 0)
+				continue;
 			p = put_code_step(p, h, l, ph, pl);
 			ph = h;
 			pl = (int64_t) l;
+			n++;
 			if (weighted)
 			{
 				put_double(p, ((const draw_wrec *) rows)[j].w);
@@ -624,9 +632,36 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		}
 		if ((uint64_t) (p - start) > UINT32_MAX)
 			return draw_fail(err, "stratum \"%s\" takes more than 4 GB", names[order[s]]);
-		put_be32(lens[s], (uint32_t) (p - start));
+		kept[s] = (uint32_t) n;
+		bytes[s] = (uint32_t) (p - start);
 	}
-	*len = (size_t) (p - out);
+	rows_len = (size_t) (p - (out + hdr));
+
+	/* a stratum is in the population when it has rows (all of its rows may have been excluded) */
+	p = out;
+	memcpy(p, POP_MAGIC, 4);
+	p[4] = POP_VERSION;
+	p[5] = weighted ? 1 : 0;
+	p += 8;
+	for (int s = 0; s < nstrata; s++)
+	{
+		const char *nm = names[order[s]];
+		size_t		l = strlen(nm);
+
+		if (kept[s] == 0)
+			continue;
+		*p++ = (uint8_t) l;
+		memcpy(p, nm, l);
+		p += l;
+		put_be32(p, kept[s]);
+		put_be32(p + 4, bytes[s]);
+		p += 8;
+		out_strata++;
+	}
+	put_be16(out + 6, (uint32_t) out_strata);
+	if (p != out + hdr)
+		memmove(p, out + hdr, rows_len);
+	*len = (size_t) (p - out) + rows_len;
 	return 0;
 }
 
@@ -677,6 +712,8 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		total += st->count;
 		if (pop->version >= 2)
 		{
+			if (st->count == 0)
+				return draw_fail(err, "population stratum \"%s\" has no rows", st->name);
 			st->enc_len = get_be32(p);
 			st->enc_off = bytes;
 			bytes += st->enc_len;

@@ -211,14 +211,17 @@ size_t		draw_pop_max_size(int nstrata, const char *const names[], int weighted, 
 
 /*
  * Serialises rows (recs, or wrecs when weighted) whose stratum numbers index names[], in the
- * current version. Sorts the rows in place (renumbering strata into name order); refuses duplicate
- * names, a name that is empty or too long, duplicate codes within a stratum, codes out of the
- * packing range, and weights that are not > 0 and finite. out must hold draw_pop_max_size()
- * bytes; *len receives the size written. sorted_names (optional) receives the names in order.
+ * current version, leaving out every row whose code is among the nexclude packed codes at exclude
+ * (12 bytes each, in increasing order, repeats allowed; NULL when nexclude is 0). Sorts the rows
+ * in place (renumbering strata into name order); refuses duplicate names, a name that is empty or
+ * too long, duplicate codes within a stratum (excluded or not), codes out of the packing range,
+ * weights that are not > 0 and finite, and excluded codes out of order. A stratum none of whose
+ * rows is written (all excluded) is left out. out must hold draw_pop_max_size() bytes; *len
+ * receives the size written.
  */
 int			draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
-						   int nstrata, const char *const names[], uint8_t *out, size_t *len,
-						   const char **sorted_names, char *err);
+						   int nstrata, const char *const names[], const uint8_t *exclude, uint64_t nexclude,
+						   uint8_t *out, size_t *len, char *err);
 
 /* ---- running a draw over a population --------------------------------------------------------- */
 

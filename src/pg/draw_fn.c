@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
@@ -236,9 +237,12 @@ pop_row_not_null(bool code_null, bool stratum_null)
 				 errmsg("a draw population row cannot have a NULL stratum")));
 }
 
-/* The compact population of a finished state (sorted, checked, serialised), in CurrentMemoryContext. */
+/*
+ * The compact population of a finished state (sorted, checked, serialised), in CurrentMemoryContext,
+ * without the rows whose codes are among the nexclude packed codes at exclude (in order).
+ */
 static bytea *
-pop_state_finish(PopState *st)
+pop_state_finish(PopState *st, const uint8 *exclude, uint64 nexclude)
 {
 	size_t		size,
 				len;
@@ -250,7 +254,7 @@ pop_state_finish(PopState *st)
 	size = draw_pop_max_size(st->nstrata, (const char *const *) st->names, st->mode == DRAW_MODE_WEIGHTED, st->n);
 	out = palloc_extended(size + VARHDRSZ, MCXT_ALLOC_HUGE);
 	if (draw_pop_write(&env, st->rows, st->n, st->mode == DRAW_MODE_WEIGHTED, st->nstrata,
-					   (const char *const *) st->names, (uint8_t *) VARDATA(out), &len, NULL, err) != 0)
+					   (const char *const *) st->names, exclude, nexclude, (uint8_t *) VARDATA(out), &len, err) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid draw population"),
@@ -298,9 +302,9 @@ population_agg_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		memset(&empty, 0, sizeof(empty));
-		PG_RETURN_BYTEA_P(pop_state_finish(&empty));
+		PG_RETURN_BYTEA_P(pop_state_finish(&empty, NULL, 0));
 	}
-	PG_RETURN_BYTEA_P(pop_state_finish((PopState *) PG_GETARG_POINTER(0)));
+	PG_RETURN_BYTEA_P(pop_state_finish((PopState *) PG_GETARG_POINTER(0), NULL, 0));
 }
 
 /* ---- population_collect(query, stratified, weighted) -> bytea ------------------------------ *
@@ -366,16 +370,6 @@ pop_receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 	return true;
 }
 
-static void
-pop_receiver_shutdown(DestReceiver *self)
-{
-}
-
-static void
-pop_receiver_destroy(DestReceiver *self)
-{
-}
-
 /*
  * Rows to make room for at first: the planner's estimate and a tenth more (at most 2^26 rows).
  * Growing by doubling from a small start copies a 10M-row population four times over and, with
@@ -402,21 +396,119 @@ population_size_guess(SPIPlanPtr plan)
 	return rows < 0 ? 0 : rows > (double) (UINT64CONST(1) << 26) ? (UINT64CONST(1) << 26) : (uint64) rows;
 }
 
+/*
+ * The codes an exclusion query returns (one uscc column), collected to leave them out of the
+ * population; NULLs match nothing (as in NOT EXISTS) and are skipped. 16-byte records for the sort.
+ */
+typedef struct ExclReceiver
+{
+	DestReceiver pub;
+	Oid			uscc_type;
+	MemoryContext cxt;
+	uint8	   *codes;			/* n records: packed code | 4 zero bytes */
+	uint64		n;
+	uint64		cap;
+} ExclReceiver;
+
+#define EXCL_RECSIZE 16
+StaticAssertDecl(USCC_PACKED_LEN <= EXCL_RECSIZE && USCC_PACKED_LEN <= RADIX_MAX_KEYLEN, "an excluded code is sorted as a 16-byte record");
+
+static void
+excl_receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	ExclReceiver *r = (ExclReceiver *) self;
+
+	if (desc->natts != 1 || TupleDescAttr(desc, 0)->atttypid != r->uscc_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("an exclusion query must return one column of type uscc"),
+				 errdetail("It returns %d columns.", desc->natts)));
+}
+
+static bool
+excl_receiver_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	ExclReceiver *r = (ExclReceiver *) self;
+
+	slot_getsomeattrs(slot, 1);
+	if (slot->tts_isnull[0])
+		return true;
+	if (r->n == r->cap)
+	{
+		r->cap = r->cap ? r->cap * 2 : 1024;
+		if (r->cap * EXCL_RECSIZE > MaxAllocHugeSize / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many excluded codes")));
+		r->codes = r->codes ? repalloc_huge(r->codes, r->cap * EXCL_RECSIZE)
+			: MemoryContextAllocExtended(r->cxt, r->cap * EXCL_RECSIZE, MCXT_ALLOC_HUGE);
+	}
+	memcpy(r->codes + r->n * EXCL_RECSIZE, DRAW_USCC_BYTES(slot->tts_values[0]), USCC_PACKED_LEN);
+	memset(r->codes + r->n * EXCL_RECSIZE + USCC_PACKED_LEN, 0, EXCL_RECSIZE - USCC_PACKED_LEN);
+	r->n++;
+	return true;
+}
+
+static void
+receiver_noop(DestReceiver *self)
+{
+}
+
+/* a query that must be one SELECT, prepared */
+static SPIPlanPtr
+collect_prepare(const char *query, const char *what)
+{
+	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for %s query: %s", what, SPI_result_code_string(SPI_result));
+	/* one statement that returns rows, and nothing else is run */
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s query must be one SELECT", what),
+				 errdetail("The query was: %s", query)));
+	return plan;
+}
+
+/* runs it into dest, in the active snapshot */
+static void
+collect_run(SPIPlanPtr plan, DestReceiver *dest, const char *what)
+{
+	SPIExecuteOptions opts;
+	int			rc;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.read_only = true;
+	opts.dest = dest;
+	/* (with a DestReceiver of its own, SPI reports a SELECT as SPI_OK_UTILITY) */
+	rc = SPI_execute_plan_extended(plan, &opts);
+	if (rc != SPI_OK_UTILITY && rc != SPI_OK_SELECT)
+		elog(ERROR, "%s query failed: %s", what, SPI_result_code_string(rc));
+}
+
 PG_FUNCTION_INFO_V1(population_collect);
 Datum
 population_collect(PG_FUNCTION_ARGS)
 {
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *query;
+	/* (a definition without the fourth argument, from before it, passes none) */
+	char	   *excluded = PG_NARGS() < 4 || PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	PopReceiver *r = palloc0(sizeof(PopReceiver));
-	SPIExecuteOptions opts;
-	SPIPlanPtr	plan;
-	int			rc;
+	ExclReceiver *x = palloc0(sizeof(ExclReceiver));
+	SPIPlanPtr	plan,
+				xplan = NULL;
 	bytea	   *result;
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("population_collect needs a query, stratified and weighted")));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	r->pub.receiveSlot = pop_receiver_receive;
 	r->pub.rStartup = pop_receiver_startup;
-	r->pub.rShutdown = pop_receiver_shutdown;
-	r->pub.rDestroy = pop_receiver_destroy;
+	r->pub.rShutdown = receiver_noop;
+	r->pub.rDestroy = receiver_noop;
 	r->pub.mydest = DestNone;
 	r->cxt = CurrentMemoryContext;
 	r->stratified = PG_GETARG_BOOL(1);
@@ -428,27 +520,42 @@ population_collect(PG_FUNCTION_ARGS)
 								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	if (!OidIsValid(r->uscc_type))
 		elog(ERROR, "type uscc not found in the schema of population_collect");
+	x->pub.receiveSlot = excl_receiver_receive;
+	x->pub.rStartup = excl_receiver_startup;
+	x->pub.rShutdown = receiver_noop;
+	x->pub.rDestroy = receiver_noop;
+	x->pub.mydest = DestNone;
+	x->cxt = CurrentMemoryContext;
+	x->uscc_type = r->uscc_type;
 
 	SPI_connect();
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for a population query: %s", SPI_result_code_string(SPI_result));
-	/* one statement that returns rows, and nothing else is run */
-	if (!SPI_is_cursor_plan(plan))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a population query must be one SELECT"),
-				 errdetail("The query was: %s", query)));
+	plan = collect_prepare(query, "a population");
+	if (excluded)
+		xplan = collect_prepare(excluded, "an exclusion");
 	r->st.first_cap = population_size_guess(plan);
-	memset(&opts, 0, sizeof(opts));
-	opts.read_only = false;		/* a new snapshot in READ COMMITTED, as a new statement */
-	opts.dest = (DestReceiver *) r;
-	/* (with a DestReceiver of its own, SPI reports a SELECT as SPI_OK_UTILITY) */
-	rc = SPI_execute_plan_extended(plan, &opts);
-	if (rc != SPI_OK_UTILITY && rc != SPI_OK_SELECT)
-		elog(ERROR, "population query failed: %s", SPI_result_code_string(rc));
+
+	/*
+	 * Both queries see one snapshot, new as for a new statement in READ COMMITTED (so it is taken
+	 * after the caller's locks): an exclusion and the population it applies to agree.
+	 */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (xplan)
+		collect_run(xplan, (DestReceiver *) x, "exclusion");
+	collect_run(plan, (DestReceiver *) r, "population");
+	PopActiveSnapshot();
 	SPI_finish();
-	result = pop_state_finish(&r->st);
+
+	/* the excluded codes in order, 12 bytes each (the rows are left out as the population is written) */
+	if (x->n > 0)
+	{
+		uint8	   *tmp = palloc_extended(x->n * EXCL_RECSIZE, MCXT_ALLOC_HUGE);
+
+		radix_sort(x->codes, tmp, x->n, EXCL_RECSIZE, USCC_PACKED_LEN);
+		pfree(tmp);
+		for (uint64 i = 1; i < x->n; i++)
+			memmove(x->codes + i * USCC_PACKED_LEN, x->codes + i * EXCL_RECSIZE, USCC_PACKED_LEN);
+	}
+	result = pop_state_finish(&r->st, x->codes, x->n);
 	PG_RETURN_BYTEA_P(result);
 }
 

@@ -38,10 +38,11 @@ COMMENT ON FUNCTION @extschema@.population_agg_final(internal) IS 'final functio
 COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) IS
     'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, each written as its step from the one before (1 to 13 bytes, about 3 for a directory of one region; + 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md, section 9';
 
-CREATE FUNCTION @extschema@.population_collect(query text, stratified boolean, weighted boolean) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'population_collect' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.population_collect(text, boolean, boolean) IS
-    'internal: the compact population (as population_agg) of a query''s rows (uscc, stratum text, weight double precision), read in C straight from the executor; stratified = false puts every row in stratum "all", weighted = false ignores the weight. Runs the query as the caller; draw() gives it eligibility_query(task)';
+CREATE FUNCTION @extschema@.population_collect(query text, stratified boolean, weighted boolean, excluded text DEFAULT NULL)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_collect' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.population_collect(text, boolean, boolean, text) IS
+    'internal: the compact population (as population_agg) of a query''s rows (uscc, stratum text, weight double precision), read in C straight from the executor, less the codes the query excluded returns (one uscc column; NULL: none), both run in one new snapshot; stratified = false puts every row in stratum "all", weighted = false ignores the weight. Runs the queries as the caller; draw() gives it eligibility_parts(task)';
 
 CREATE FUNCTION @extschema@.population_strata(population bytea, OUT stratum text, OUT n bigint) RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'population_strata' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
@@ -282,6 +283,7 @@ DECLARE
     strata      text[];
     ks          integer[];
     sel         record;
+    parts       record;
     live        bigint;
     new_id      bigint;
     source      text := 'given';
@@ -346,9 +348,10 @@ BEGIN
     END IF;
 
     -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
-    -- new snapshot in READ COMMITTED) the eligibility query, read in C
+    -- new snapshot in READ COMMITTED) the eligibility queries, read in C
     PERFORM @extschema@.limit_lock(draw.task_id);
-    pop := @extschema@.population_collect(@extschema@.eligibility_query(draw.task_id), has_strata, weighted);
+    SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
+    pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
 
     -- the allocation: per credit class with a ratio, or one stratum "all"
     IF has_strata THEN
@@ -393,7 +396,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, text) IS
-    'draws the targets of an approved task from its eligible population (eligibility_query, read by population_collect), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
+    'draws the targets of an approved task from its eligible population (eligibility_parts, read by population_collect), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
 
 CREATE FUNCTION @extschema@.cancel_draw(draw_id bigint, reason text) RETURNS void
     LANGUAGE plpgsql VOLATILE

@@ -265,53 +265,60 @@ $$;
 COMMENT ON FUNCTION @extschema@.excluded_subjects(bigint) IS
     'limits, set-based: every subject of the directory that exclusion_reason() would exclude from the task, with the same reason (one join over all checks of the year, no per-subject call); subjects outside the task''s directory are included';
 
--- The draw's eligible population, as one query written for a given task: active subjects of the
--- task's directory (all active subjects without one), minus those the limits exclude, by one hash
--- anti-join. The task's year, categories and superiors are written into the text as literals, so
--- the planner sees them. This is the one place eligibility is decided: eligible_population() runs
--- the query, and draw() hands it to population_collect(), which reads its rows in C. Take the
--- task's limit locks (limit_lock) in an earlier statement, so that the query and the profile it is
--- built from see every committed check (in READ COMMITTED each statement takes a new snapshot).
-CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
+-- The draw's eligible population, as queries written for a given task: the candidates, active
+-- subjects of the task's directory (all active subjects without one), and the codes the limits
+-- exclude. The task's year, categories and superiors are written into the text as literals, so the
+-- planner sees them. This is the one place eligibility is decided: eligibility_query() joins the two
+-- parts into one query (candidates minus the excluded, by a hash anti-join) that
+-- eligible_population() runs; draw() hands the parts to population_collect(), which reads both in C
+-- under one snapshot and leaves the excluded codes out by merging them with the sorted population
+-- (cheaper than a hash probe per candidate). Take the task's limit locks (limit_lock) in an earlier
+-- statement, so that the queries and the profile they are built from see every committed check (in
+-- READ COMMITTED each statement takes a new snapshot).
+CREATE FUNCTION @extschema@.eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     p record;
     dir bigint;
-    members text := '';
-    limits text := '';
 BEGIN
-    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_query.task_id;
+    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist', eligibility_query.task_id
+        RAISE EXCEPTION 'task % does not exist', eligibility_parts.task_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_query.task_id);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_parts.task_id);
+    candidates := $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
+  FROM @extschema@.subject s
+ WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$;
     IF dir IS NOT NULL THEN
-        members := pg_catalog.format($q$
+        candidates := candidates || pg_catalog.format($q$
    AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
                 WHERE m.directory_id OPERATOR(pg_catalog.=) %s
                   AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
     END IF;
     IF p.limited THEN
-        limits := pg_catalog.format($q$
-   AND NOT EXISTS (
-       SELECT 1 FROM @extschema@.v_limited_checks c
-        WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
-          AND c.year OPERATOR(pg_catalog.=) %s
-          AND c.task_id OPERATOR(pg_catalog.<>) %s
-          AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
-               OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])))$q$,
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
             p.year, p.task_id, p.categories, p.superiors);
     END IF;
-    RETURN $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
-  FROM @extschema@.subject s
- WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$ || members || limits;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.eligibility_parts(bigint) IS
+    'internal: the eligible population of a task as two queries, with the task''s directory, year, categories and superiors written in: candidates (uscc, credit_class, weight), the active subjects of its directory (all active subjects when it has none), and excluded (uscc), the subjects the limits on repeated checks exclude (the rule of exclusion_reason; NULL when the task is not limited). The one place eligibility is decided: eligibility_query() joins them, draw() hands them to population_collect()';
+
+CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+    RETURN (SELECT p.candidates || CASE WHEN p.excluded IS NULL THEN '' ELSE pg_catalog.format($q$
+   AND NOT EXISTS (SELECT 1 FROM (%s) x WHERE x.uscc OPERATOR(@extschema@.=) s.uscc)$q$, p.excluded) END
+              FROM @extschema@.eligibility_parts(eligibility_query.task_id) p);
 COMMENT ON FUNCTION @extschema@.eligibility_query(bigint) IS
-    'internal: the query (uscc, credit_class, weight) of a task''s eligible population, with the task''s directory, year, categories and superiors written in: active subjects of its directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, as one anti-join). The one place eligibility is decided; eligible_population() and draw() run it after taking the task''s limit locks';
+    'internal: the query (uscc, credit_class, weight) of a task''s eligible population: eligibility_parts'' candidates without its excluded codes, as one anti-join. eligible_population() runs it after taking the task''s limit locks';
 
 CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
 RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)

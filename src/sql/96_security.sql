@@ -701,7 +701,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.audit_match_entry(bigint, bigint, bigint, jsonb),
     @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
     @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
-    @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint),
+    @extschema@.population_collect(text, boolean, boolean, text), @extschema@.eligibility_query(bigint),
+    @extschema@.eligibility_parts(bigint),
     @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]),
     @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]),
     @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[])

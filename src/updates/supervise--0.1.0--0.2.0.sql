@@ -4,57 +4,63 @@
 \echo Use "ALTER EXTENSION supervise UPDATE TO '0.2.0'" to load this file. \quit
 
 -- ---- draws: the eligible population read in C, a lighter audit entry ----
--- eligibility_query() writes the eligible-population query of a task (the one place eligibility is
--- decided); eligible_population() runs it; draw() hands it to population_collect(), which reads the
--- rows in C. audit_row() no longer converts a draw's population to JSON (in the audit section).
+-- eligibility_parts() writes the eligible-population queries of a task, candidates and excluded codes
+-- (the one place eligibility is decided); eligibility_query() joins them and eligible_population()
+-- runs it; draw() hands the parts to population_collect(), which reads the rows in C. audit_row() no longer converts a draw's population to JSON (in the audit section).
 
-CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
+CREATE FUNCTION @extschema@.eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
     p record;
     dir bigint;
-    members text := '';
-    limits text := '';
 BEGIN
-    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_query.task_id;
+    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist', eligibility_query.task_id
+        RAISE EXCEPTION 'task % does not exist', eligibility_parts.task_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_query.task_id);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_parts.task_id);
+    candidates := $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
+  FROM @extschema@.subject s
+ WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$;
     IF dir IS NOT NULL THEN
-        members := pg_catalog.format($q$
+        candidates := candidates || pg_catalog.format($q$
    AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
                 WHERE m.directory_id OPERATOR(pg_catalog.=) %s
                   AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
     END IF;
     IF p.limited THEN
-        limits := pg_catalog.format($q$
-   AND NOT EXISTS (
-       SELECT 1 FROM @extschema@.v_limited_checks c
-        WHERE c.uscc OPERATOR(@extschema@.=) s.uscc
-          AND c.year OPERATOR(pg_catalog.=) %s
-          AND c.task_id OPERATOR(pg_catalog.<>) %s
-          AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
-               OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])))$q$,
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
             p.year, p.task_id, p.categories, p.superiors);
     END IF;
-    RETURN $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
-  FROM @extschema@.subject s
- WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$ || members || limits;
 END
 $$;
 
+COMMENT ON FUNCTION @extschema@.eligibility_parts(bigint) IS
+    'internal: the eligible population of a task as two queries, with the task''s directory, year, categories and superiors written in: candidates (uscc, credit_class, weight), the active subjects of its directory (all active subjects when it has none), and excluded (uscc), the subjects the limits on repeated checks exclude (the rule of exclusion_reason; NULL when the task is not limited). The one place eligibility is decided: eligibility_query() joins them, draw() hands them to population_collect()';
+
+CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+    RETURN (SELECT p.candidates || CASE WHEN p.excluded IS NULL THEN '' ELSE pg_catalog.format($q$
+   AND NOT EXISTS (SELECT 1 FROM (%s) x WHERE x.uscc OPERATOR(@extschema@.=) s.uscc)$q$, p.excluded) END
+              FROM @extschema@.eligibility_parts(eligibility_query.task_id) p);
+
 COMMENT ON FUNCTION @extschema@.eligibility_query(bigint) IS
-    'internal: the query (uscc, credit_class, weight) of a task''s eligible population, with the task''s directory, year, categories and superiors written in: active subjects of its directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, as one anti-join). The one place eligibility is decided; eligible_population() and draw() run it after taking the task''s limit locks';
+    'internal: the query (uscc, credit_class, weight) of a task''s eligible population: eligibility_parts'' candidates without its excluded codes, as one anti-join. eligible_population() runs it after taking the task''s limit locks';
 
-CREATE FUNCTION @extschema@.population_collect(query text, stratified boolean, weighted boolean) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'population_collect' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+CREATE FUNCTION @extschema@.population_collect(query text, stratified boolean, weighted boolean, excluded text DEFAULT NULL)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_collect' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION @extschema@.population_collect(text, boolean, boolean) IS
-    'internal: the compact population (as population_agg) of a query''s rows (uscc, stratum text, weight double precision), read in C straight from the executor; stratified = false puts every row in stratum "all", weighted = false ignores the weight. Runs the query as the caller; draw() gives it eligibility_query(task)';
+COMMENT ON FUNCTION @extschema@.population_collect(text, boolean, boolean, text) IS
+    'internal: the compact population (as population_agg) of a query''s rows (uscc, stratum text, weight double precision), read in C straight from the executor, less the codes the query excluded returns (one uscc column; NULL: none), both run in one new snapshot; stratified = false puts every row in stratum "all", weighted = false ignores the weight. Runs the queries as the caller; draw() gives it eligibility_parts(task)';
 
 CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
 RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
@@ -203,11 +209,12 @@ $$;
 ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
 
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, text) IS
-    'draws the targets of an approved task from its eligible population (eligibility_query, read by population_collect), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
+    'draws the targets of an approved task from its eligible population (eligibility_parts, read by population_collect), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
 
 -- (audit_row() keeps the population out of the trail: its new body is in the audit section below)
 
-REVOKE EXECUTE ON FUNCTION @extschema@.population_collect(text, boolean, boolean), @extschema@.eligibility_query(bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.population_collect(text, boolean, boolean, text), @extschema@.eligibility_query(bigint),
+    @extschema@.eligibility_parts(bigint) FROM PUBLIC;
 
 -- ---- audit: limit overrides reach the audit trail ----
 -- limit_override had no audit trigger, so granting an override (audit_row's 'override' branch) was
@@ -687,6 +694,7 @@ DECLARE
     strata      text[];
     ks          integer[];
     sel         record;
+    parts       record;
     live        bigint;
     new_id      bigint;
     source      text := 'given';
@@ -751,9 +759,10 @@ BEGIN
     END IF;
 
     -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
-    -- new snapshot in READ COMMITTED) the eligibility query, read in C
+    -- new snapshot in READ COMMITTED) the eligibility queries, read in C
     PERFORM @extschema@.limit_lock(draw.task_id);
-    pop := @extschema@.population_collect(@extschema@.eligibility_query(draw.task_id), has_strata, weighted);
+    SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
+    pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
 
     -- the allocation: per credit class with a ratio, or one stratum "all"
     IF has_strata THEN

@@ -120,7 +120,7 @@ test_selection(const char *label)
 			memcpy(urows[i].key, rows[i].key, sizeof(urows[i].key));
 		}
 		built = draw_pop_write(&senv, pw ? (void *) rows : (void *) urows, SEL_N, pw, 2, names,
-							   bytes, &size, NULL, err) == 0 && draw_pop_parse(&senv, &pop, bytes, size, err) == 0;
+							   NULL, 0, bytes, &size, err) == 0 && draw_pop_parse(&senv, &pop, bytes, size, err) == 0;
 		ok(built && pop.strata[0].count == 32000 && pop.strata[1].count == 8001,
 		   "%s: a %s population of 32000 + 8001 rows", label, pw ? "weighted" : "unweighted");
 		for (int alg = DRAW_SHA256_V1; built && alg <= (pw ? DRAW_SHA256_V1_WEIGHTED : DRAW_SHA256_V1); alg++)

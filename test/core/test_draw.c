@@ -330,9 +330,10 @@ free_tpop(tpop *t)
 	free(t->w);
 }
 
-/* serialise t with the given names, rows in the order perm (or as is) */
+/* serialise t with the given names, rows in the order perm (or as is), less the excluded codes */
 static uint8_t *
-build(const tpop *t, const char *const names[], int nstrata, int weighted, const uint64_t *perm, size_t *len, char *err)
+build_ex(const tpop *t, const char *const names[], int nstrata, int weighted, const uint64_t *perm,
+		 const uint8_t *exclude, uint64_t nexclude, size_t *len, char *err)
 {
 	void	   *rows = malloc(t->n * sizeof(draw_wrec) + 1);
 	uint8_t    *out;
@@ -352,13 +353,96 @@ build(const tpop *t, const char *const names[], int nstrata, int weighted, const
 			draw_rec_set(((draw_rec *) rows)[j].key, (unsigned) t->stratum[i], packed);
 	}
 	out = malloc(draw_pop_max_size(nstrata, names, weighted, t->n));
-	if (draw_pop_write(&env, rows, t->n, weighted, nstrata, names, out, len, NULL, err) != 0)
+	if (draw_pop_write(&env, rows, t->n, weighted, nstrata, names, exclude, nexclude, out, len, err) != 0)
 	{
 		free(out);
 		out = NULL;
 	}
 	free(rows);
 	return out;
+}
+
+static uint8_t *
+build(const tpop *t, const char *const names[], int nstrata, int weighted, const uint64_t *perm, size_t *len, char *err)
+{
+	return build_ex(t, names, nstrata, weighted, perm, NULL, 0, len, err);
+}
+
+static int
+packed_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, USCC_PACKED_LEN);
+}
+
+/* excluded codes: the same population as without those rows */
+static void
+test_population_exclusion(void)
+{
+	const char *names[] = {"B", "A", "C"};
+	tpop		t,
+				rest;
+	uint8_t    *ex = malloc((2 * 3000 + 1) * USCC_PACKED_LEN);
+	uint64_t	nex = 0;
+	char		err[DRAW_ERRLEN];
+	size_t		alen,
+				blen;
+	uint8_t    *a,
+			   *b;
+	draw_pop	pop;
+
+	make_tpop(&t, 3000, 3);
+	rest.n = 0;
+	rest.codes = malloc(t.n * sizeof(*t.codes));
+	rest.stratum = malloc(t.n * sizeof(int));
+	rest.w = malloc(t.n * sizeof(double));
+	/* every 7th row excluded, and every row of stratum "C" (names[2]); some codes not in it at all */
+	for (uint64_t i = 0; i < t.n; i++)
+	{
+		if (i % 7 == 0 || t.stratum[i] == 2)
+		{
+			uscc_pack(t.codes[i], ex + nex++ * USCC_PACKED_LEN);
+			if (i % 14 == 0)	/* twice */
+				uscc_pack(t.codes[i], ex + nex++ * USCC_PACKED_LEN);
+			continue;
+		}
+		memcpy(rest.codes[rest.n], t.codes[i], sizeof(*t.codes));
+		rest.stratum[rest.n] = t.stratum[i];
+		rest.w[rest.n++] = t.w[i];
+	}
+	{
+		char		other[USCC_LEN];
+
+		memcpy(other, "91110000000000001", 17);
+		other[17] = uscc_check_char(other);
+		uscc_pack(other, ex + nex++ * USCC_PACKED_LEN);
+	}
+	qsort(ex, nex, USCC_PACKED_LEN, packed_cmp);
+	for (int weighted = 0; weighted <= 1; weighted++)
+	{
+		a = build_ex(&t, names, 3, weighted, NULL, ex, nex, &alen, err);
+		b = build(&rest, names, 2, weighted, NULL, &blen, err);
+		ok(a && b && alen == blen && memcmp(a, b, alen) == 0,
+		   "%s: writing with excluded codes = writing the rows left (%s)", weighted ? "weighted" : "unweighted", a ? "" : err);
+		ok(a && draw_pop_parse(&env, &pop, a, alen, err) == 0 && pop.nstrata == 2
+		   && strcmp(pop.strata[1].name, "B") == 0 && pop.nrows == rest.n,
+		   "a stratum all of whose rows are excluded is left out");
+		if (a)
+			draw_pop_release(&env, &pop);
+		free(a);
+		free(b);
+	}
+	memcpy(ex, ex + USCC_PACKED_LEN * (nex - 1), USCC_PACKED_LEN);	/* the largest first: out of order */
+	ok(build_ex(&t, names, 3, 0, NULL, ex, nex, &alen, err) == NULL && strstr(err, "not in order") != NULL,
+	   "excluded codes out of order are refused: %s", err);
+	{
+		static const uint8_t empty_stratum[] = {'S', 'P', 'O', 'P', 2, 0, 0, 1, 1, 'A', 0, 0, 0, 0, 0, 0, 0, 0};
+
+		ok(draw_pop_parse_header(&pop, empty_stratum, sizeof(empty_stratum), err) == -1 && strstr(err, "no rows") != NULL,
+		   "a version 2 stratum without rows is refused (the writer leaves it out): %s", err);
+	}
+	free(ex);
+	free_tpop(&t);
+	free_tpop(&rest);
 }
 
 typedef struct bf_row
@@ -530,7 +614,7 @@ test_population_format(void)
 		for (int i = 0; i < 3; i++)
 			draw_rec_set(((draw_rec *) rows)[2 - i].key, 0, pop.rows + 12 * i);
 		draw_pop_release(&env, &pop);
-		ok(draw_pop_write(&env, rows, 3, 0, 1, names, buf, &len, NULL, err) == 0
+		ok(draw_pop_write(&env, rows, 3, 0, 1, names, NULL, 0, buf, &len, err) == 0
 		   && len == sizeof(example) && memcmp(buf, example, len) == 0,
 		   "and draw_pop_write writes exactly those bytes");
 		free(rows);
@@ -1040,6 +1124,7 @@ main(void)
 	test_heap();
 	test_rfc3797();
 	test_population_format();
+	test_population_exclusion();
 	test_population();
 	test_selection("64-bit candidate digests");
 	test_sample();

@@ -94,7 +94,7 @@ rewrite(const draw_pop *pop, size_t *len)
 		}
 	}
 	out = env_alloc(draw_pop_max_size(pop->nstrata, names, pop->weighted, pop->nrows), NULL);
-	CHECK(draw_pop_write(&env, recs, pop->nrows, pop->weighted, pop->nstrata, names, out, len, NULL, err) == 0,
+	CHECK(draw_pop_write(&env, recs, pop->nrows, pop->weighted, pop->nstrata, names, NULL, 0, out, len, err) == 0,
 		  "rows of an accepted population are refused by draw_pop_write: %s", err);
 	free(recs);
 	return out;

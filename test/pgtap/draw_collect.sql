@@ -3,7 +3,7 @@
 -- not its population.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(22);
+SELECT plan(31);
 SET search_path = supervise, public;
 SELECT count(*) AS generated FROM generate_sample(3000, 11) \gset
 -- a task of a department with a directory, drawn by ratio
@@ -63,8 +63,35 @@ SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, -1.0::f
                  '22023', 'draw weight must be a positive finite number, not -1', 'a negative weight is refused');
 SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, 1.0::float8 FROM supervise.subject UNION ALL SELECT uscc, credit_class, 1.0::float8 FROM supervise.subject', true, false)$$,
                  '22023', 'invalid draw population', 'a code twice in a stratum is refused');
-SELECT is((SELECT has_function_privilege('public', 'supervise.population_collect(text, boolean, boolean)', 'EXECUTE')),
+SELECT is((SELECT has_function_privilege('public', 'supervise.population_collect(text, boolean, boolean, text)', 'EXECUTE')),
           false, 'population_collect (it runs a query) is not executable by PUBLIC');
+SELECT is((SELECT has_function_privilege('public', 'supervise.eligibility_parts(bigint)', 'EXECUTE')),
+          false, 'eligibility_parts is not executable by PUBLIC');
+SELECT throws_ok($$SELECT population_collect(NULL, true, false)$$,
+                 '22004', 'population_collect needs a query, stratified and weighted', 'a NULL query is refused');
+
+-- excluded codes (the limits): left out as NOT EXISTS would leave them out
+CREATE TEMP TABLE excl AS SELECT uscc FROM subject WHERE status = 'active' AND (hashtext(uscc::text) % 5 = 0 OR credit_class = 'D');
+SELECT ok((SELECT count(*) FROM excl) > 100 AND EXISTS (SELECT 1 FROM subject WHERE credit_class = 'D' AND status = 'active'),
+          'a fifth of the active subjects and every active subject of class D are to be excluded');
+SELECT is(population_collect('SELECT uscc, credit_class, risk_level::float8 FROM supervise.subject WHERE status = ''active''', true, true,
+                             'SELECT uscc FROM excl UNION ALL SELECT uscc FROM excl UNION ALL SELECT NULL::supervise.uscc'),
+          (SELECT population_agg(s.uscc, s.credit_class, s.risk_level::float8) FROM subject s
+            WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM excl x WHERE x.uscc = s.uscc)),
+          'population_collect less an exclusion query = population_agg of the rows NOT EXISTS leaves (codes twice, NULLs ignored)');
+SELECT is((SELECT array_agg(stratum ORDER BY stratum) FROM population_strata(population_collect(
+              'SELECT uscc, credit_class, NULL::float8 FROM supervise.subject WHERE status = ''active''', true, false, 'SELECT uscc FROM excl'))),
+          (SELECT array_agg(DISTINCT credit_class ORDER BY credit_class) FROM subject WHERE status = 'active' AND credit_class <> 'D'),
+          'a stratum whose every row is excluded is not in the population');
+SELECT is(population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject', true, false, 'SELECT uscc FROM supervise.subject'),
+          population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject WHERE false', true, false),
+          'everything excluded gives the empty population');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject', true, false, 'SELECT uscc::text FROM excl')$$,
+                 '42804', 'an exclusion query must return one column of type uscc', 'an exclusion query of text is refused');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject', true, false, 'SELECT uscc, 1 FROM excl')$$,
+                 '42804', NULL, 'an exclusion query of two columns is refused');
+SELECT throws_ok($$SELECT population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject', true, false, 'DELETE FROM supervise.subject_reject')$$,
+                 '22023', 'an exclusion query must be one SELECT', 'an exclusion DELETE is refused, not run');
 
 -- a draw through the collector
 SELECT draw(t.id, seed_from('collect')) AS d FROM task t WHERE t.title = 'collect test' \gset
