@@ -20,6 +20,24 @@
 	} \
 } while (0)
 
+/* malloc and free in the shape of an allocator callback (draw_env's alloc and release) */
+static inline void *
+fuzz_alloc(size_t size, void *arg)
+{
+	void	   *p = malloc(size ? size : 1);
+
+	CHECK(p != NULL, "out of memory");
+	(void) arg;
+	return p;
+}
+
+static inline void
+fuzz_release(void *ptr, void *arg)
+{
+	(void) arg;
+	free(ptr);
+}
+
 /* A cursor over the fuzz input: reads return 0 bytes once the input is used up. */
 typedef struct fuzz_in
 {

@@ -15,22 +15,7 @@
 #include "fuzz.h"
 #include "draw.h"
 
-static void *
-env_alloc(size_t size, void *arg)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	CHECK(p != NULL, "out of memory");
-	return p;
-}
-
-static void
-env_release(void *ptr, void *arg)
-{
-	free(ptr);
-}
-
-static const draw_env env = {env_alloc, env_release, NULL, NULL};
+static const draw_env env = {fuzz_alloc, fuzz_release, NULL, NULL};
 
 static double
 row_weight(const uint8_t *r)
@@ -69,7 +54,7 @@ static uint8_t *
 rewrite(const draw_pop *pop, size_t *len)
 {
 	size_t		recsize = pop->weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
-	void	   *recs = env_alloc(pop->nrows * recsize, NULL);
+	void	   *recs = fuzz_alloc(pop->nrows * recsize, NULL);
 	const char *names[DRAW_MAX_STRATA];
 	uint8_t    *out;
 	char		err[DRAW_ERRLEN];
@@ -93,7 +78,7 @@ rewrite(const draw_pop *pop, size_t *len)
 				draw_rec_set(((draw_rec *) recs)[row].key, (unsigned) s, r);
 		}
 	}
-	out = env_alloc(draw_pop_max_size(pop->nstrata, names, pop->weighted, pop->nrows), NULL);
+	out = fuzz_alloc(draw_pop_max_size(pop->nstrata, names, pop->weighted, pop->nrows), NULL);
 	CHECK(draw_pop_write(&env, recs, pop->nrows, pop->weighted, pop->nstrata, names, NULL, 0, out, len, err) == 0,
 		  "rows of an accepted population are refused by draw_pop_write: %s", err);
 	free(recs);

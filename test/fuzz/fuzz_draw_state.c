@@ -20,22 +20,7 @@
 
 #define MAX_ROWS 64
 
-static void *
-env_alloc(size_t size, void *arg)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	CHECK(p != NULL, "out of memory");
-	return p;
-}
-
-static void
-env_release(void *ptr, void *arg)
-{
-	free(ptr);
-}
-
-static const draw_env env = {env_alloc, env_release, NULL, NULL};
+static const draw_env env = {fuzz_alloc, fuzz_release, NULL, NULL};
 
 static void
 check_sorted(const draw_sample *s)
