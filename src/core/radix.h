@@ -5,15 +5,18 @@
 #define SUPERVISE_RADIX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* the longest key radix_sort sorts; callers check their key length against it at compile time */
 #define RADIX_MAX_KEYLEN 16
 
 /*
- * Sorts n records of `size` bytes by their first `keylen` bytes in byte (memcmp) order, stably:
- * an LSD radix sort, one pass per key byte that is not the same in every record. tmp must hold
- * n records too. 1 <= keylen <= size; keylen <= RADIX_MAX_KEYLEN (otherwise nothing is done: check it
- * with a static assertion where the key is defined). O(n * keylen) time, no allocation.
+ * Sorts n records of `size` bytes by their first `keylen` bytes in byte (memcmp) order, stably. A
+ * radix sort: split by the most significant varying byte until a part fits in the CPU cache, then
+ * one LSD pass per key byte of the part that is not the same in every record. tmp must hold n
+ * records too. 1 <= keylen <= size; keylen <= RADIX_MAX_KEYLEN (otherwise nothing is done: check it
+ * with a static assertion where the key is defined); n <= UINT32_MAX (otherwise nothing is done).
+ * O(n * keylen) time, no allocation; at most about 20 KB of stack per key byte.
  */
 void		radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen);
 

@@ -138,6 +138,7 @@ typedef struct PopState
 	int			mode;			/* DRAW_MODE_* */
 	int			nstrata;
 	char	   *names[DRAW_MAX_STRATA];
+	int			name_len[DRAW_MAX_STRATA];
 	int			last;			/* stratum of the previous row */
 	uint64		n;
 	uint64		cap;
@@ -151,10 +152,12 @@ pop_stratum(PopState *st, text *t, MemoryContext cxt)
 	char	   *s = VARDATA_ANY(t);
 	int			l = VARSIZE_ANY_EXHDR(t);
 
-	if (st->last >= 0 && strlen(st->names[st->last]) == (size_t) l && memcmp(st->names[st->last], s, l) == 0)
+	/* (called for every row: lengths and first bytes are compared before the names) */
+	if (st->last >= 0 && st->name_len[st->last] == l && l > 0 && st->names[st->last][0] == s[0]
+		&& memcmp(st->names[st->last], s, l) == 0)
 		return st->last;
 	for (int i = 0; i < st->nstrata; i++)
-		if (strlen(st->names[i]) == (size_t) l && memcmp(st->names[i], s, l) == 0)
+		if (st->name_len[i] == l && l > 0 && st->names[i][0] == s[0] && memcmp(st->names[i], s, l) == 0)
 			return st->last = i;
 	if (l < 1 || l > DRAW_MAX_STRATUM_NAME || memchr(s, '\0', l) != NULL)
 		ereport(ERROR,
@@ -166,6 +169,7 @@ pop_stratum(PopState *st, text *t, MemoryContext cxt)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a draw population has at most %d strata", DRAW_MAX_STRATA)));
 	st->names[st->nstrata] = MemoryContextStrdup(cxt, text_to_cstring(t));
+	st->name_len[st->nstrata] = l;
 	return st->last = st->nstrata++;
 }
 

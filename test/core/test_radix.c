@@ -1,0 +1,130 @@
+/*
+ * radix_sort (src/core/radix.c) against qsort, on arrays large enough to be split by their most
+ * significant varying byte before the parts are sorted in cache, and on small ones sorted by LSD
+ * passes alone: key order, stability (equal keys keep their input order) and that the output is
+ * a permutation of the input, for record sizes with and without a specialised copy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "radix.h"
+#include "tap.h"
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t
+rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* a record: key bytes, then the input position (4 bytes) right after the key, then padding */
+static size_t g_keylen;
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+	int			c = memcmp(a, b, g_keylen);
+	uint32_t	ia,
+				ib;
+
+	if (c != 0)
+		return c;
+	memcpy(&ia, (const char *) a + g_keylen, 4);
+	memcpy(&ib, (const char *) b + g_keylen, 4);
+	return ia < ib ? -1 : ia > ib;
+}
+
+typedef enum
+{
+	RANDOM,						/* every key byte random */
+	DRAW_LIKE,					/* byte 0 of 4 values, then 6 constant bytes, a byte of 8 values, random */
+	FEW_KEYS,					/* ten distinct keys: long runs of equal keys */
+	SKEWED,						/* nine in ten records share their first 5 bytes */
+	ALL_EQUAL
+} pattern;
+
+static const char *const pattern_name[] = {"random keys", "draw-like keys", "ten distinct keys", "skewed keys", "equal keys"};
+
+static void
+fill(unsigned char *a, size_t n, size_t size, size_t keylen, pattern p)
+{
+	unsigned char few[10][16];
+
+	for (int i = 0; i < 10; i++)
+		for (int j = 0; j < 16; j++)
+			few[i][j] = (unsigned char) rnd();
+	for (size_t i = 0; i < n; i++)
+	{
+		unsigned char *r = a + i * size;
+		uint32_t	pos = (uint32_t) i;
+
+		memset(r, 0, size);
+		for (size_t d = 0; d < keylen; d++)
+			r[d] = (unsigned char) rnd();
+		switch (p)
+		{
+			case RANDOM:
+				break;
+			case DRAW_LIKE:
+				r[0] = (unsigned char) (rnd() % 4);
+				memset(r + 1, 0x2a, 6 < keylen - 1 ? 6 : keylen - 1);
+				if (keylen > 7)
+					r[7] = (unsigned char) (rnd() % 8);
+				break;
+			case FEW_KEYS:
+				memcpy(r, few[rnd() % 10], keylen);
+				break;
+			case SKEWED:
+				if (rnd() % 10 != 0)
+					memset(r, 7, 5 < keylen ? 5 : keylen);
+				break;
+			case ALL_EQUAL:
+				memset(r, 0x55, keylen);
+				break;
+		}
+		memcpy(r + keylen, &pos, 4);
+	}
+}
+
+static void
+check(size_t n, size_t size, size_t keylen, pattern p)
+{
+	unsigned char *a = malloc(n * size + 1),
+			   *ref = malloc(n * size + 1),
+			   *tmp = malloc(n * size + 1);
+
+	fill(a, n, size, keylen, p);
+	memcpy(ref, a, n * size);
+	g_keylen = keylen;
+	qsort(ref, n, size, ref_cmp);
+	radix_sort(a, tmp, n, size, keylen);
+	ok(memcmp(a, ref, n * size) == 0, "%zu records of %zu bytes, %zu-byte keys, %s: as a stable qsort",
+	   n, size, keylen, pattern_name[p]);
+	free(a);
+	free(ref);
+	free(tmp);
+}
+
+int
+main(void)
+{
+	/* large (split first, 16 * 200000 = 3.2 MB) and small (LSD only) */
+	for (int p = RANDOM; p <= ALL_EQUAL; p++)
+	{
+		check(200000, 16, 12, (pattern) p);
+		check(1000, 16, 12, (pattern) p);
+	}
+	check(150000, 24, 13, DRAW_LIKE);
+	check(150000, 32, 16, FEW_KEYS);
+	check(150000, 20, 16, RANDOM);	/* a size without a specialised copy */
+	check(150000, 20, 1, FEW_KEYS);
+	check(70000, 16, 12, SKEWED);
+	check(2, 16, 12, RANDOM);
+	done_testing();
+	return 0;
+}
