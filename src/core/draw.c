@@ -1185,6 +1185,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 		const uint8_t *rows = pop->rows + st->first * pop->row_size;
 		cand_buf	cb;
 		int			selecting = hashing && k[s] > 0;
+		uscc_text_run run = {0};
 
 		memset(&cb, 0, sizeof(cb));
 		cb.cx.pop = pop;
@@ -1209,7 +1210,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 				const uint8_t *r = rows + (size_t) (i + j) * pop->row_size;
 
 				w[j] = pop->weighted ? get_double(r + 12) : 1.0;
-				if (uscc_unpack_text(r, code[j]) != 0)
+				if (uscc_unpack_text_run(r, code[j], &run) != 0)
 				{
 					if (db)
 						env->release(db, env->arg);

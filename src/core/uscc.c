@@ -305,7 +305,7 @@ uscc_packed_in_range(const uint8_t packed[USCC_PACKED_LEN])
 }
 
 int
-uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
+uscc_unpack_text_run(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN], uscc_text_run *run)
 {
 	uint64_t	a = uscc_get48(packed),
 				b = uscc_get48(packed + 6);
@@ -313,20 +313,35 @@ uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 				last,
 				sum;
 
-	if (!uscc_packed_in_range(packed))
+	if (a >= USCC_HI_LIMIT || b >= USCC_LO_LIMIT)
 		return -1;
 	if (!uscc_pairs_ready)
 		uscc_pairs_fill();
+	if (!run->valid || run->h != a)
+	{
+		run->sum = uscc_four_digits((uint32_t) (a / USCC_POW31_4), run->text, 0) +
+			uscc_four_digits((uint32_t) (a % USCC_POW31_4), run->text + 4, 4);
+		run->h = a;
+		run->valid = 1;
+	}
+	memcpy(out, run->text, 8);
 	b5 = (uint32_t) (b % USCC_POW31_5);
 	last = b5 % 31;
-	sum = uscc_four_digits((uint32_t) (a / USCC_POW31_4), out, 0) +
-		uscc_four_digits((uint32_t) (a % USCC_POW31_4), out + 4, 4) +
+	sum = run->sum +
 		uscc_four_digits((uint32_t) (b / USCC_POW31_5), out + 8, 8) +
 		uscc_four_digits(b5 / 31, out + 12, 12) +
 		last * uscc_check_weight[16];
 	out[16] = uscc_alphabet[last];
 	out[17] = uscc_alphabet[(31 - sum % 31) % 31];
 	return 0;
+}
+
+int
+uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
+{
+	uscc_text_run run = {0};
+
+	return uscc_unpack_text_run(packed, out, &run);
 }
 
 int

@@ -102,6 +102,21 @@ int			uscc_packed_in_range(const uint8_t packed[USCC_PACKED_LEN]);
 int			uscc_unpack_text(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
 
 /*
+ * The same for codes read in order, where many share their first 8 characters (the part h): the
+ * text of h and its share of the check sum are kept in *run and reused while h stays the same.
+ * Start with a zeroed run.
+ */
+typedef struct uscc_text_run
+{
+	int			valid;
+	uint32_t	sum;
+	uint64_t	h;
+	char		text[8];
+} uscc_text_run;
+
+int			uscc_unpack_text_run(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN], uscc_text_run *run);
+
+/*
  * GB 11714 check of the organisation code embedded at positions 9-17: weights 3 7 9 10 5 8 4 2
  * over positions 9-16 (digits 0-9, letters A=10 .. Z=35), C = 11 - sum mod 11, 10 -> 'X',
  * 11 -> '0'. Returns 1 when position 17 equals the computed check, 0 otherwise;

@@ -214,6 +214,41 @@ test_unpack_text(void)
 	ok(uscc_unpack_text(p, out) == 0 && memcmp(out, want, USCC_LEN) == 0,
 	   "the largest packing is the text YYYYYYYYYYYYYYYYY and its check");
 
+	/* codes in runs sharing their first 8 characters, as a sorted population has them */
+	{
+		uscc_text_run run = {0};
+		char		code[USCC_LEN],
+					plain[USCC_LEN];
+		int			agree = 1,
+					refused = 1;
+
+		srand(11);
+		random_code(code);
+		for (int n = 0; n < 20000; n++)
+		{
+			char		next[USCC_LEN];
+
+			random_code(next);
+			if (n % 50 != 0)
+				memcpy(next, code, 8);	/* the same h, mostly */
+			next[17] = uscc_check_char(next);
+			memcpy(code, next, USCC_LEN);
+			uscc_pack(code, p);
+			agree &= uscc_unpack_text_run(p, out, &run) == 0 && uscc_unpack_text(p, plain) == 0
+				&& memcmp(out, plain, USCC_LEN) == 0 && memcmp(out, code, USCC_LEN) == 0;
+			if (n % 997 == 0)
+			{
+				uint8_t		bad[USCC_PACKED_LEN];
+
+				memcpy(bad, p, sizeof(bad));
+				put48(bad + 6, pow9);	/* the same h, the second part out of range */
+				refused &= uscc_unpack_text_run(bad, out, &run) == -1;
+			}
+		}
+		ok(agree, "uscc_unpack_text_run = uscc_unpack_text over 20000 codes in runs of the same first 8 characters");
+		ok(refused, "and refuses a second part out of range without spoiling the run");
+	}
+
 	put48(p, pow8);
 	is_int(uscc_unpack_text(p, out), -1, "first part 31^8 is out of range");
 	put48(p, 0);

@@ -8,7 +8,8 @@
  *    a position lies in 1..18, a check error's expected character makes the code valid, and
  *    uscc_describe always writes a terminated message that fits its buffer.
  * 2. uscc_unpack_text on the first 12 bytes agrees with a decoder written here a digit at a time
- *    (range check, digits, uscc_check_char); uscc_unpack accepts only bytes that are the packing
+ *    (range check, digits, uscc_check_char), and uscc_unpack_text_run (its cache kept from the
+ *    input before) with uscc_unpack_text; uscc_unpack accepts only bytes that are the packing
  *    of a code that parses, and then gives the same text.
  * 3. Two codes made valid from the input: memcmp order of the packed forms = order of the text.
  * 4. uscc_build on the first 16 bytes as parts: a code it builds is valid, carries the parts
@@ -116,7 +117,13 @@ check_unpack(const uint8_t packed[USCC_PACKED_LEN])
 	int			decodes = uscc_unpack_text(packed, text) == 0;
 	int			slow_decodes = slow_digits(packed, 8, slow) == 0 && slow_digits(packed + 6, 9, slow + 8) == 0;
 
+	static uscc_text_run run;	/* kept from input to input: a run decoder after any other code */
+	char		in_run[USCC_LEN];
+
 	CHECK(decodes == slow_decodes, "uscc_unpack_text says %d, the digit-at-a-time decoder %d", decodes, slow_decodes);
+	CHECK((uscc_unpack_text_run(packed, in_run, &run) == 0) == decodes, "uscc_unpack_text_run and uscc_unpack_text disagree on the range");
+	if (decodes)
+		CHECK(memcmp(in_run, text, USCC_LEN) == 0, "uscc_unpack_text_run %.18s, uscc_unpack_text %.18s", in_run, text);
 	if (decodes)
 	{
 		slow[17] = uscc_check_char(slow);
