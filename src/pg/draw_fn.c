@@ -311,12 +311,13 @@ population_agg_final(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pop_state_finish((PopState *) PG_GETARG_POINTER(0), NULL, 0));
 }
 
-/* ---- population_collect(query, stratified, weighted) -> bytea ------------------------------ *
+/* ---- population_collect(query, stratified, weighted, excluded) -> bytea -------------------- *
  *
  * The compact population of a query's rows (uscc, stratum text, weight float8), read straight
  * from the executor by a DestReceiver: no tuplestore in between and no function call per row.
  * stratified = false puts every row in the stratum "all"; weighted = false ignores the weight.
- * draw() runs eligibility_query(task) through it.
+ * The codes of the query excluded are left out (merged out as the population is written). draw()
+ * runs the two queries of eligibility_parts(task) through it.
  */
 typedef struct PopReceiver
 {
