@@ -462,16 +462,18 @@ BEGIN
     IF NOT FOUND OR NOT p.limited THEN
         RETURN NEW;             -- clue task, exempt items only (or the FK will refuse the task)
     END IF;
+    SELECT pg_catalog.date_part('year', COALESCE(NEW.inspected_on, t.period_start))::integer INTO y
+      FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) NEW.task_id;
+    -- the locks first, then (new statements: in READ COMMITTED snapshots taken after the locks)
+    -- whether a live draw covers the inspection and the rule: a cancel of that draw in progress
+    -- holds the locks, so it is either committed by then (the draw no longer covers it) or waits
+    PERFORM @extschema@.limit_lock(NEW.task_id, NEW.uscc, NEW.department_id, ARRAY[y]);
     IF EXISTS (SELECT 1 FROM @extschema@.draw_target dt
                  JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id
                 WHERE dr.task_id OPERATOR(pg_catalog.=) NEW.task_id AND dr.cancelled_at IS NULL
                   AND dt.uscc OPERATOR(@extschema@.=) NEW.uscc) THEN
         RETURN NEW;             -- within a draw: the draw applied the rule
     END IF;
-    SELECT pg_catalog.date_part('year', COALESCE(NEW.inspected_on, t.period_start))::integer INTO y
-      FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) NEW.task_id;
-    PERFORM @extschema@.limit_lock(NEW.task_id, NEW.uscc, NEW.department_id, ARRAY[y]);
-    -- a new statement: in READ COMMITTED a snapshot taken after the locks
     SELECT * INTO c FROM @extschema@.limit_conflicts(NEW.uscc, NEW.task_id, y) LIMIT 1;
     IF FOUND THEN
         described := @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on)
