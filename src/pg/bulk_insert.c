@@ -11,6 +11,7 @@
 #include "catalog/index.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -27,6 +28,7 @@
 #include "utils/syscache.h"
 
 #include "bulk_insert.h"
+#include "radix.h"
 
 #define BULK_BATCH 1000
 
@@ -61,6 +63,51 @@ bulk_insert_by_sql(const char *sql, int nargs, Oid *types, Datum *args, uint64 n
 		elog(ERROR, "INSERT of %llu rows failed: %s", (unsigned long long) n, sql);
 }
 
+Oid
+bulk_table(Oid nspid, const char *name)
+{
+	Oid			relid = get_relname_relid(name, nspid);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table \"%s\" not found in schema \"%s\"", name, get_namespace_name(nspid));
+	return relid;
+}
+
+/* a record of the sort: the key, then the row's index */
+typedef struct order_rec
+{
+	uint8		bytes[16];
+} order_rec;
+
+#define ORDER_MAX_KEYLEN (sizeof(order_rec) - sizeof(uint32))
+StaticAssertDecl(ORDER_MAX_KEYLEN <= RADIX_MAX_KEYLEN, "the key of bulk_order_by_key is sorted by radix_sort");
+
+uint32 *
+bulk_order_by_key(const Datum *keys, int n, int keylen)
+{
+	order_rec  *recs,
+			   *tmp;
+	uint32	   *order = palloc_extended((size_t) Max(n, 1) * sizeof(uint32), MCXT_ALLOC_HUGE);
+
+	if (keylen < 1 || keylen > (int) ORDER_MAX_KEYLEN)
+		elog(ERROR, "bulk_order_by_key: keys of %d bytes are not sorted here", keylen);
+	recs = palloc_extended((size_t) Max(n, 1) * sizeof(order_rec), MCXT_ALLOC_HUGE);
+	tmp = palloc_extended((size_t) Max(n, 1) * sizeof(order_rec), MCXT_ALLOC_HUGE);
+	for (int i = 0; i < n; i++)
+	{
+		uint32		idx = (uint32) i;
+
+		memcpy(recs[i].bytes, DatumGetPointer(keys[i]), keylen);
+		memcpy(recs[i].bytes + keylen, &idx, sizeof(idx));
+	}
+	radix_sort(recs, tmp, (size_t) n, sizeof(order_rec), (size_t) keylen);
+	for (int j = 0; j < n; j++)
+		memcpy(&order[j], recs[j].bytes + keylen, sizeof(uint32));
+	pfree(tmp);
+	pfree(recs);
+	return order;
+}
+
 AttrNumber
 bulk_column(Oid relid, const char *name)
 {
@@ -92,12 +139,17 @@ bulk_trigger_is_fk(const Trigger *t, Oid relid, Oid refrelid, int nkeys, const A
 		if (con->contype == CONSTRAINT_FOREIGN && con->conrelid == relid && con->confrelid == refrelid
 			&& !null1 && !null2)
 		{
-			ArrayType  *a = DatumGetArrayTypeP(conkey);
-			ArrayType  *b = DatumGetArrayTypeP(confkey);
+			Datum	   *a,
+					   *b;
+			int			na,
+						nb;
 
-			ok = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == nkeys && ArrayGetNItems(ARR_NDIM(b), ARR_DIMS(b)) == nkeys;
+			/* (smallint arrays without NULLs) */
+			deconstruct_array(DatumGetArrayTypeP(conkey), INT2OID, 2, true, TYPALIGN_SHORT, &a, NULL, &na);
+			deconstruct_array(DatumGetArrayTypeP(confkey), INT2OID, 2, true, TYPALIGN_SHORT, &b, NULL, &nb);
+			ok = na == nkeys && nb == nkeys;
 			for (int i = 0; ok && i < nkeys; i++)
-				ok = ((int16 *) ARR_DATA_PTR(a))[i] == keys[i] && ((int16 *) ARR_DATA_PTR(b))[i] == refkeys[i];
+				ok = DatumGetInt16(a[i]) == keys[i] && DatumGetInt16(b[i]) == refkeys[i];
 		}
 		ReleaseSysCache(tup);
 	}

@@ -8,7 +8,7 @@
  * columns or a volatile default other than nextval(); the caller then writes its rows with SQL.
  * A caller that vouches for a trigger does what that trigger would have done itself.
  *
- * Used by plan_visits (new visits) and draw() (a draw's targets).
+ * Used by plan_visits (new visits), draw() (a draw's targets) and match_inspectors (assignments).
  */
 #ifndef SUPERVISE_BULK_INSERT_H
 #define SUPERVISE_BULK_INSERT_H
@@ -27,6 +27,16 @@ typedef bool (*bulk_trigger_ok) (const Trigger *t, void *arg);
  * parameters (through SPI, connected by the caller), so that every trigger runs.
  */
 extern void bulk_insert_by_sql(const char *sql, int nargs, Oid *types, Datum *args, uint64 n);
+
+/* the table name in schema nspid (an error if there is none) */
+extern Oid	bulk_table(Oid nspid, const char *name);
+
+/*
+ * The order of n pass-by-reference values by their first keylen bytes (1..12, byte order), as
+ * row indexes: order[0] is the row whose key comes first; rows with equal keys keep their order.
+ * For writing rows in the order of an index on such a key (a uscc code: its 12 bytes).
+ */
+extern uint32 *bulk_order_by_key(const Datum *keys, int n, int keylen);
 
 /* the number of relid's column name (an error naming the table if it has none) */
 extern AttrNumber bulk_column(Oid relid, const char *name);

@@ -35,9 +35,7 @@
 
 #include "bulk_insert.h"
 #include "draw_pg.h"
-#include "radix.h"
 
-StaticAssertDecl(USCC_PACKED_LEN <= RADIX_MAX_KEYLEN, "the sort key is a packed code");
 
 typedef struct TargetTables
 {
@@ -93,12 +91,6 @@ check_own_draw(const TargetTables *tt, const char *nsp, int64 draw_id)
 				 errdetail("draw_targets_insert writes the targets of the draw that draw() is recording.")));
 }
 
-/* a row of the sort: packed code, then the row's index */
-typedef struct target_key
-{
-	uint8		code[16];		/* USCC_PACKED_LEN bytes, then the index (4 bytes) */
-} target_key;
-
 PG_FUNCTION_INFO_V1(draw_targets_insert);
 Datum
 draw_targets_insert(PG_FUNCTION_ARGS)
@@ -140,10 +132,8 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("a draw target cannot have a NULL code, stratum or rank")));
 
-	tt.target = get_relname_relid("draw_target", nspid);
-	tt.record = get_relname_relid("draw_record", nspid);
-	if (!OidIsValid(tt.target) || !OidIsValid(tt.record))
-		elog(ERROR, "draw_targets_insert: tables draw_target and draw_record not found in schema \"%s\"", nsp);
+	tt.target = bulk_table(nspid, "draw_target");
+	tt.record = bulk_table(nspid, "draw_record");
 	tt.cols[0] = bulk_column(tt.target, "draw_id");
 	tt.cols[1] = bulk_column(tt.target, "uscc");
 	tt.cols[2] = bulk_column(tt.target, "stratum");
@@ -170,8 +160,7 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		target_key *keys = palloc_extended((size_t) Max(n, 1) * sizeof(target_key), MCXT_ALLOC_HUGE);
-		target_key *tmp = palloc_extended((size_t) Max(n, 1) * sizeof(target_key), MCXT_ALLOC_HUGE);
+		uint32	   *order;
 		uint64	   *rank_order = palloc_extended((size_t) Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
 		AttrNumber	rank_cols[3] = {tt.cols[0], tt.cols[2], tt.cols[3]};
 
@@ -180,23 +169,14 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 		 * unique index on (draw_id, stratum, rank) is filled after them in the order of the
 		 * arrays, which draw() gives by stratum and rank.
 		 */
-		for (int i = 0; i < n; i++)
-		{
-			uint32		idx = (uint32) i;
-
-			memcpy(keys[i].code, DatumGetPointer(codes[i]), USCC_PACKED_LEN);
-			memcpy(keys[i].code + USCC_PACKED_LEN, &idx, sizeof(idx));
-		}
-		radix_sort(keys, tmp, (size_t) n, sizeof(target_key), USCC_PACKED_LEN);
-		pfree(tmp);
+		order = bulk_order_by_key(codes, n, USCC_PACKED_LEN);
 		(void) bulk_insert_index_later(b, 3, rank_cols);
 		for (int j = 0; j < n; j++)
 		{
-			uint32		i;
+			uint32		i = order[j];
 			Datum		values[4];
 			bool		nulls[4] = {false, false, false, false};
 
-			memcpy(&i, keys[j].code + USCC_PACKED_LEN, sizeof(i));
 			rank_order[i] = (uint64) j;
 			values[0] = Int64GetDatum(draw_id);
 			values[1] = codes[i];
@@ -206,7 +186,7 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 		}
 		bulk_insert_end(b, rank_order);
 		pfree(rank_order);
-		pfree(keys);
+		pfree(order);
 		if (tt.run_limits)
 		{
 			Oid			types[2] = {INT8OID, get_array_type(ARR_ELEMTYPE(ua))};

@@ -31,9 +31,7 @@
 
 #include "bulk_insert.h"
 #include "draw_pg.h"
-#include "radix.h"
 
-StaticAssertDecl(USCC_PACKED_LEN <= RADIX_MAX_KEYLEN, "the sort key is a packed code");
 
 typedef struct AssignTables
 {
@@ -49,16 +47,6 @@ typedef struct AssignTables
 	Oid			audit_match_fn;
 	bool		run_audit;		/* audit_match is on assignment and enabled: write its entry */
 } AssignTables;
-
-static Oid
-table(const char *name, Oid nspid)
-{
-	Oid			relid = get_relname_relid(name, nspid);
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "assignments_insert: table \"%s\" not found", name);
-	return relid;
-}
 
 static Oid
 trigger_function(const char *nsp, const char *name)
@@ -157,12 +145,6 @@ write_audit(const char *nsp, int64 draw_id, int64 department_id, int n, int ncod
 		elog(ERROR, "assignments_insert: the audit entry could not be written");
 }
 
-/* a row of the sort: packed code, then the row's index */
-typedef struct assign_key
-{
-	uint8		bytes[16];		/* USCC_PACKED_LEN key bytes, then the index (4 bytes) */
-} assign_key;
-
 static int
 int64_cmp(const void *a, const void *b)
 {
@@ -209,10 +191,10 @@ assignments_insert(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("an assignment cannot have a NULL code or inspector")));
 
-	at.assignment = table("assignment", nspid);
-	at.target = table("draw_target", nspid);
-	at.inspector = table("inspector", nspid);
-	at.department = table("department", nspid);
+	at.assignment = bulk_table(nspid, "assignment");
+	at.target = bulk_table(nspid, "draw_target");
+	at.inspector = bulk_table(nspid, "inspector");
+	at.department = bulk_table(nspid, "department");
 	at.cols[0] = bulk_column(at.assignment, "draw_id");
 	at.cols[1] = bulk_column(at.assignment, "uscc");
 	at.cols[2] = bulk_column(at.assignment, "inspector_id");
@@ -242,8 +224,7 @@ assignments_insert(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		assign_key *keys = palloc_extended((size_t) Max(n, 1) * sizeof(assign_key), MCXT_ALLOC_HUGE);
-		assign_key *tmp = palloc_extended((size_t) Max(n, 1) * sizeof(assign_key), MCXT_ALLOC_HUGE);
+		uint32	   *order;
 		Datum	   *distinct_codes = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
 		int64	   *distinct_ids = palloc_extended((size_t) Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
 		Datum	   *id_datums = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
@@ -255,24 +236,12 @@ assignments_insert(PG_FUNCTION_ARGS)
 		 * order; the sort also gives the distinct codes, and a sort of the ids the distinct
 		 * inspectors, for the checks and the audit entry.
 		 */
-		for (int i = 0; i < n; i++)
-		{
-			uint32		idx = (uint32) i;
-
-			memcpy(keys[i].bytes, DatumGetPointer(codes[i]), USCC_PACKED_LEN);
-			memcpy(keys[i].bytes + USCC_PACKED_LEN, &idx, sizeof(idx));
-			distinct_ids[i] = DatumGetInt64(ids[i]);
-		}
-		radix_sort(keys, tmp, (size_t) n, sizeof(assign_key), USCC_PACKED_LEN);
-		pfree(tmp);
+		order = bulk_order_by_key(codes, n, USCC_PACKED_LEN);
 		for (int j = 0; j < n; j++)
-			if (j == 0 || memcmp(keys[j].bytes, keys[j - 1].bytes, USCC_PACKED_LEN) != 0)
-			{
-				uint32		i;
-
-				memcpy(&i, keys[j].bytes + USCC_PACKED_LEN, sizeof(i));
-				distinct_codes[ncodes++] = codes[i];
-			}
+			if (j == 0 || memcmp(DatumGetPointer(codes[order[j]]), DatumGetPointer(codes[order[j - 1]]), USCC_PACKED_LEN) != 0)
+				distinct_codes[ncodes++] = codes[order[j]];
+		for (int i = 0; i < n; i++)
+			distinct_ids[i] = DatumGetInt64(ids[i]);
 		qsort(distinct_ids, n, sizeof(int64), int64_cmp);
 		for (int j = 0; j < n; j++)
 			if (j == 0 || distinct_ids[j] != distinct_ids[j - 1])
@@ -282,11 +251,10 @@ assignments_insert(PG_FUNCTION_ARGS)
 						 construct_array(id_datums, nids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE), nids);
 		for (int j = 0; j < n; j++)
 		{
-			uint32		i;
+			uint32		i = order[j];
 			Datum		values[4];
 			bool		nulls[4] = {false, false, false, false};
 
-			memcpy(&i, keys[j].bytes + USCC_PACKED_LEN, sizeof(i));
 			values[0] = Int64GetDatum(draw_id);
 			values[1] = codes[i];
 			values[2] = ids[i];
@@ -294,7 +262,7 @@ assignments_insert(PG_FUNCTION_ARGS)
 			bulk_insert_row(b, values, nulls);
 		}
 		bulk_insert_end(b, NULL);
-		pfree(keys);
+		pfree(order);
 		if (at.run_audit)
 			write_audit(nsp, draw_id, department_id, n, ncodes);
 	}
