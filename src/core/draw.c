@@ -433,6 +433,15 @@ name_cmp(const char *a, size_t al, const char *b, size_t bl)
 	return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
+static int
+pop_check_weight(uint64_t row, double w, char *err)
+{
+	if (!(w > 0) || !isfinite(w))
+		return draw_fail(err, "population row %llu has weight %g, not a positive finite number",
+						 (unsigned long long) (row + 1), w);
+	return 0;
+}
+
 /* bytes of a stratum's header entry: length, name, count, and (version 2) byte length */
 static size_t
 pop_stratum_header_size(int version, size_t name_len)
@@ -559,13 +568,8 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 			return draw_fail(err, "row %llu has stratum number %u of %d", (unsigned long long) i, s, nstrata);
 		key[0] = (uint8_t) newof[s];
 		counts[newof[s]]++;
-		if (weighted)
-		{
-			double		w = ((draw_wrec *) rows)[i].w;
-
-			if (!(w > 0) || !isfinite(w))
-				return draw_fail(err, "weight %g is not a positive finite number", w);
-		}
+		if (weighted && pop_check_weight(i, ((draw_wrec *) rows)[i].w, err) != 0)
+			return -1;
 	}
 
 	for (uint64_t x = 1; x < nexclude; x++)
@@ -741,15 +745,6 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		pop->rows = p;
 	}
 	pop->nrows = total;
-	return 0;
-}
-
-static int
-pop_check_weight(uint64_t row, double w, char *err)
-{
-	if (!(w > 0) || !isfinite(w))
-		return draw_fail(err, "population row %llu has weight %g, not a positive finite number",
-						 (unsigned long long) (row + 1), w);
 	return 0;
 }
 

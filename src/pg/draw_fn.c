@@ -497,8 +497,7 @@ Datum
 population_collect(PG_FUNCTION_ARGS)
 {
 	char	   *query;
-	/* (a definition without the fourth argument, from before it, passes none) */
-	char	   *excluded = PG_NARGS() < 4 || PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *excluded = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	PopReceiver *r = palloc0(sizeof(PopReceiver));
 	ExclReceiver *x = palloc0(sizeof(ExclReceiver));
 	SPIPlanPtr	plan,

@@ -947,6 +947,17 @@ test_population(void)
 		ok(strstr(err, "appears twice") != NULL, "with a message naming it: %s", err);
 		d.w[0] = 0;
 		ok(build(&d, names, 1, 1, NULL, &alen, err) == NULL && strstr(err, "weight") != NULL, "a zero weight is refused");
+		{
+			draw_rec	r[1];
+			uint8_t		bad[USCC_PACKED_LEN],
+						out[64];
+			const char *one[] = {"A"};
+
+			memset(bad, 0xff, sizeof(bad));
+			draw_rec_set(r[0].key, 0, bad);
+			ok(draw_pop_write(&env, r, 1, 0, 1, one, NULL, 0, out, &alen, err) == -1 && strstr(err, "not a packed code") != NULL,
+			   "a row that is not a packed code is refused: %s", err);
+		}
 		free_tpop(&d);
 	}
 
