@@ -101,6 +101,60 @@ extern cal_status cal_add_workdays(const calendar *cal, int32_t day, int32_t n, 
 								   int32_t *result, bool *provisional, int32_t *missing_year);
 
 /*
+ * cal_add_workdays for the common case, inline: the day and its answer in one run of loaded
+ * years (true, *result set). False when it cannot tell (another run, a year not loaded, n = 0,
+ * the ends of the date range): then call cal_add_workdays, which gives the same answer where
+ * this one gives one. For callers that count working days row by row.
+ */
+static inline bool
+cal_add_workdays_quick(const calendar *cal, int32_t day, int32_t n, int32_t *result)
+{
+	const cal_run *r;
+	int64_t		pos,
+				off;
+
+	/* the first day counted, as cal_add_workdays starts */
+	if (n == 0 || cal->nruns == 0)
+		return false;
+	pos = (int64_t) day + (n > 0 ? 1 : -1);
+	r = &cal->runs[0];
+	if (cal->nruns > 1)
+	{
+		int			lo = 0,
+					hi = cal->nruns - 1;	/* the last run starting on or before pos */
+
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo + 1) / 2;
+
+			if (cal->runs[mid].start <= pos)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		r = &cal->runs[lo];
+	}
+	off = pos - r->start;
+	if (off < 0 || off >= r->ndays)
+		return false;
+	if (n > 0)
+	{
+		/* cum[off]: working days before pos in the run */
+		if ((int64_t) r->cum[off] + n > r->nwork)
+			return false;
+		*result = r->start + r->work[r->cum[off] + n - 1];
+	}
+	else
+	{
+		/* cum[off + 1]: working days up to pos in the run */
+		if ((int64_t) r->cum[off + 1] + n < 0)
+			return false;
+		*result = r->start + r->work[r->cum[off + 1] + n];
+	}
+	return true;
+}
+
+/*
  * Working days in (a, b] when a <= b; when b < a, minus the working days in (b, a].
  * So workdays_between(a, b) = W(b) - W(a) for a running count W, and
  * workdays_between(a, b) + workdays_between(b, c) = workdays_between(a, c).

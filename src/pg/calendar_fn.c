@@ -245,12 +245,10 @@ cal_load(Oid fn_oid)
 	cal_loads++;
 }
 
-/* The calendar, loaded or reloaded as needed. */
-static const calendar *
-get_calendar(FunctionCallInfo fcinfo)
+/* get_calendar when the statement has changed or the cache is not valid */
+static pg_noinline const calendar *
+get_calendar_checked(FunctionCallInfo fcinfo, stmt_marker now)
 {
-	stmt_marker now = current_marker();
-
 	if (!same_marker(now, cal_checked))
 	{
 		/* once per statement */
@@ -264,6 +262,17 @@ get_calendar(FunctionCallInfo fcinfo)
 	if (!cal_valid)
 		cal_load(fcinfo->flinfo->fn_oid);
 	return &cal;
+}
+
+/* The calendar, loaded or reloaded as needed (checked once per statement). */
+static inline const calendar *
+get_calendar(FunctionCallInfo fcinfo)
+{
+	stmt_marker now = current_marker();
+
+	if (likely(cal_valid && same_marker(now, cal_checked)))
+		return &cal;
+	return get_calendar_checked(fcinfo, now);
 }
 
 static void
@@ -320,11 +329,10 @@ supervise_is_workday(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(result);
 }
 
-Datum
-supervise_add_workdays(PG_FUNCTION_ARGS)
+/* add_workdays where the quick path cannot answer (and its errors) */
+static pg_noinline Datum
+add_workdays_full(FunctionCallInfo fcinfo, DateADT d, int32 n)
 {
-	DateADT		d = PG_GETARG_DATEADT(0);
-	int32		n = PG_GETARG_INT32(1);
 	const calendar *c;
 	int32		result = 0;
 	int32		missing = 0;
@@ -336,6 +344,19 @@ supervise_add_workdays(PG_FUNCTION_ARGS)
 	if (st != CAL_OK)
 		report(st, missing, "add_workdays", psprintf("%s, %d", date_text(d), n));
 	PG_RETURN_DATEADT((DateADT) result);
+}
+
+/* (called row by row in reports: the common case takes no stack frame beyond its own) */
+Datum
+supervise_add_workdays(PG_FUNCTION_ARGS)
+{
+	DateADT		d = PG_GETARG_DATEADT(0);
+	int32		n = PG_GETARG_INT32(1);
+	int32		result;
+
+	if (likely(!DATE_NOT_FINITE(d)) && cal_add_workdays_quick(get_calendar(fcinfo), d, n, &result))
+		PG_RETURN_DATEADT((DateADT) result);
+	return add_workdays_full(fcinfo, d, n);
 }
 
 Datum

@@ -394,6 +394,7 @@ main(void)
 		calendar	c = build_cn(ys, 6);
 		naive		nv = {&c, 6, ys};
 		int			mism = 0, checks = 0, assume;
+		int			quick_mism = 0, quick_checks = 0, quick_answered = 0;
 		int64_t		day;
 
 		is_int(c.nruns, 4, "2019-20, 2022, 2025-26, 2028: four runs");
@@ -411,6 +412,25 @@ main(void)
 					wmiss = naive_add(&nv, day, n, assume, &want, &wprov);
 					got = cal_add_workdays(&c, (int32_t) day, n, assume ? CAL_ASSUME_WEEKDAYS : CAL_STRICT, &r, &gprov, &miss);
 					checks++;
+					if (!assume)
+					{
+						/* the quick path: the walk's answer, given whenever every day walked is loaded */
+						int32_t		qr = 0;
+						bool		answered = cal_add_workdays_quick(&c, (int32_t) day, n, &qr);
+						bool		in_loaded = n != 0 && !wmiss;
+						int64_t		x;
+
+						for (x = day + (n > 0 ? 1 : -1); in_loaded && x != want + (n > 0 ? 1 : -1); x += (n > 0 ? 1 : -1))
+							in_loaded = naive_loaded(&nv, x);
+						quick_checks++;
+						if (answered != in_loaded || (answered && qr != want))
+						{
+							if (quick_mism++ < 5)
+								printf("# quick mismatch day %lld n %d: want %lld (in loaded years %d) answered %d with %d\n",
+									   (long long) day, n, (long long) want, in_loaded, answered, qr);
+						}
+						quick_answered += answered;
+					}
 					if (wmiss ? got != CAL_YEAR_NOT_LOADED : (got != CAL_OK || r != want || (assume && gprov != (bool) wprov)))
 					{
 						if (mism++ < 5)
@@ -429,6 +449,9 @@ main(void)
 				}
 			}
 		ok(mism == 0, "add_workdays and is_workday agree with the naive walk (%d checks)", checks);
+		ok(quick_mism == 0 && quick_answered > quick_checks / 2,
+		   "the quick path answers exactly when the walk stays in loaded years, as the walk does (%d of %d)",
+		   quick_answered, quick_checks);
 
 		mism = 0;
 		for (day = D(2018, 12, 20); day <= D(2029, 1, 10); day += 5)

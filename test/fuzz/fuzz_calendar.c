@@ -269,6 +269,11 @@ check_add(const calendar *cal, const model *m, int32_t d, int32_t n, int flags)
 	cal_status	st = cal_add_workdays(cal, d, n, flags, &r, &prov, &missing);
 	walk		w = naive_add(m, d, n, flags);
 	bool		strict = !(flags & CAL_ASSUME_WEEKDAYS);
+	int32_t		quick = 0;
+
+	/* the inline quick path answers only where the full one does, and the same */
+	if (cal_add_workdays_quick(cal, d, n, &quick))
+		CHECK(st == CAL_OK && quick == r && !prov, "quick add(%d, %d) = %d, full %d (status %d)", d, n, quick, r, (int) st);
 
 	if (w.done)
 	{
