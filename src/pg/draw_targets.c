@@ -5,9 +5,9 @@
  * A draw of 10 million subjects has some 330,000 targets. Through INSERT each row would run the
  * foreign key's check (one query per row) and the statement trigger limits_check_targets would
  * join them all with every other check of the year; together that took longer than the draw
- * itself. Here the rows go in like COPY (bulk_insert.c), sorted by code so that the indexes on
- * (draw_id, uscc) and uscc are filled in order, the index on (draw_id, stratum, rank) after them
- * in the arrays' order (by stratum and rank from draw()), and the two triggers' work is done so:
+ * itself. Here the rows go in like COPY (bulk_insert.c), sorted by code so that the primary key
+ * (uscc, draw_id) is filled in order, the index on (draw_id, stratum, rank) after it in the
+ * arrays' order (by stratum and rank from draw()), and the two triggers' work is done so:
  *   - the foreign key to draw_record: its one referenced row is checked and locked once, as the
  *     trigger would for each row (SELECT ... FOR KEY SHARE); the draw must be the caller's own,
  *     made in this transaction;
@@ -165,9 +165,9 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 		AttrNumber	rank_cols[3] = {tt.cols[0], tt.cols[2], tt.cols[3]};
 
 		/*
-		 * Rows in code order, so the btree indexes on (draw_id, uscc) and uscc fill in order; the
-		 * unique index on (draw_id, stratum, rank) is filled after them in the order of the
-		 * arrays, which draw() gives by stratum and rank.
+		 * Rows in code order, so the primary key (uscc, draw_id) fills in order; the unique
+		 * index on (draw_id, stratum, rank) is filled after it in the order of the arrays,
+		 * which draw() gives by stratum and rank.
 		 */
 		order = bulk_order_by_key(codes, n, USCC_PACKED_LEN);
 		(void) bulk_insert_index_later(b, 3, rank_cols);

@@ -168,11 +168,12 @@ CREATE TABLE @extschema@.draw_target (
     uscc        @extschema@.uscc NOT NULL,
     stratum     text NOT NULL,
     rank        integer NOT NULL,
-    PRIMARY KEY (draw_id, uscc),
+    -- code first: the one index serves a subject's draws (limits) and assignment's foreign key;
+    -- a draw's targets are read by the unique index on (draw_id, stratum, rank)
+    PRIMARY KEY (uscc, draw_id),
     CONSTRAINT "one target per rank in a stratum of a draw" UNIQUE (draw_id, stratum, rank),
     CONSTRAINT "draw target rank is positive" CHECK (rank > 0)
 );
-CREATE INDEX draw_target_uscc_idx ON @extschema@.draw_target (uscc);
 COMMENT ON TABLE @extschema@.draw_target IS
     'the drawn targets (抽取结果) of a draw, with their stratum (credit class, or "all") and rank within it (1 = smallest key). Never updated or deleted';
 
@@ -186,7 +187,7 @@ CREATE TABLE @extschema@.assignment (
     assigned_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     assigned_by     name NOT NULL DEFAULT @extschema@.acting_role(),
     PRIMARY KEY (draw_id, uscc, inspector_id),
-    FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target,
+    FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target (draw_id, uscc),
     CONSTRAINT "a direct assignment gives its reason" CHECK (NOT direct OR btrim(reason) <> '')
 );
 CREATE INDEX assignment_inspector_idx ON @extschema@.assignment (inspector_id);

@@ -31,7 +31,7 @@ COMMENT ON TABLE @extschema@.limit_override IS
 COMMENT ON COLUMN @extschema@.limit_override.overridden_check IS 'set when used: the reason and the earlier check that was overridden (inspection or draw, task, department, date)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.limit_override', '');
 
--- per-task lookups of inspections (draw_target (uscc) is indexed by the draw piece)
+-- per-task lookups of inspections (draw_target's primary key (uscc, draw_id) serves lookups by code)
 CREATE INDEX inspection_task_idx ON @extschema@.inspection (task_id);
 
 -- ---- what a task's checks count for ----------------------------------------------------------------

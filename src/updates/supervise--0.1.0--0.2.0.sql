@@ -995,3 +995,11 @@ $$;
 
 
 ALTER FUNCTION @extschema@.limits_check_inspection() SECURITY DEFINER;
+
+-- draw_target: the primary key on (uscc, draw_id) instead of (draw_id, uscc) plus an index on
+-- (uscc); one index serves both, so a draw writes one index entry less per target
+ALTER TABLE @extschema@.assignment DROP CONSTRAINT assignment_draw_id_uscc_fkey;
+ALTER TABLE @extschema@.draw_target DROP CONSTRAINT draw_target_pkey;
+ALTER TABLE @extschema@.draw_target ADD PRIMARY KEY (uscc, draw_id);
+DROP INDEX @extschema@.draw_target_uscc_idx;
+ALTER TABLE @extschema@.assignment ADD FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target (draw_id, uscc);

@@ -34,6 +34,16 @@ SELECT is(ARRAY[coalesce(pg_stat_get_xact_function_calls(:limits_fn), 0), coales
           'the bulk path runs the limits re-check once for the draw (limits_check_drawn), not the trigger');
 SELECT lives_ok(format('SELECT bt_index_check(%L::regclass, true)', i.indexrelid::regclass), 'index ' || i.indexrelid::regclass || ' agrees with the table')
   FROM pg_index i WHERE i.indrelid = 'supervise.draw_target'::regclass ORDER BY i.indexrelid::regclass::text;
+-- a subject's draws are found through the primary key, which leads with the code (no other index)
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text; t text := '';
+BEGIN FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP t := t || r || E'\n'; END LOOP; RETURN t; END $$;
+SET LOCAL enable_seqscan = off;
+SELECT matches(pg_temp.plan_of(format('SELECT draw_id FROM supervise.draw_target WHERE uscc = %L',
+                                      (SELECT uscc FROM draw_target WHERE draw_id = :bulk_draw ORDER BY rank LIMIT 1))),
+               '(Index (Only )?Scan using|Bitmap Index Scan on) draw_target_pkey',
+               'a lookup by code uses the primary key (uscc, draw_id)');
+RESET enable_seqscan;
 
 -- the same draw again with one more INSERT trigger on draw_target: INSERT, every trigger runs
 SELECT cancel_draw(:bulk_draw, 'redrawn through the SQL path');
