@@ -5,7 +5,7 @@
 #   draw: plain SQL ORDER BY sha256(B || code) LIMIT k per stratum  vs draw()                (target >= 10x)
 #   draw: sample_agg with 2 parallel workers          vs 1 worker                            (target < 1x)
 #   draw: match_inspectors 500k targets / 5000 inspectors (scaled) vs INSERT of as many assignment rows
-# and the draw backend's peak memory (max resident size from log_statement_stats).
+# and the draw backend's peak private memory (RssAnon, sampled from /proc while it draws).
 set -euo pipefail
 scale=${SUPERVISE_BENCH_SCALE:-0.1}
 n=$(python3 -c "print(int(10000000 * $scale))")
@@ -66,11 +66,28 @@ echo "draw: 4-stratum draw vs count(*) = $(ratio "$d" "$c")x ($d ms vs $c ms bas
 q -c "SELECT 'draw: ' || target_count || ' targets of ' || population_size || ', population recorded in '
              || pg_size_pretty(pg_column_size(population)::bigint) FROM supervise.draw_record WHERE task_id = 1 ORDER BY id DESC LIMIT 1"
 
-# peak memory of a backend that does one draw (max resident size, from log_statement_stats)
-mem=$(psql -X -q -d "$db" -c "SET max_parallel_workers_per_gather = 0" -c "SET client_min_messages = log" -c "SET log_statement_stats = on" \
-        -c "SELECT supervise.draw(1, supervise.seed_from('bench memory'))" 2>&1 | grep -o '[0-9]* kB max resident size' | tail -1 | cut -d' ' -f1 || true)
+# peak memory of a backend that does one draw: its private memory (RssAnon in /proc, sampled every
+# 10 ms while it draws) and its max resident size (VmHWM, which also counts the shared buffers it
+# touched, so it grows with shared_buffers and is not what the draw itself allocates)
+memfile=$(mktemp)
+coproc MP { psql -X -q -At -d "$db" 2>&1; }
+echo "SELECT pg_backend_pid();" >&"${MP[1]}"; read -r -u "${MP[0]}" mpid
+(peak=0
+ while [ -r "/proc/$mpid/status" ]; do
+   a=$(awk '/^RssAnon:/ {print $2}' "/proc/$mpid/status" 2>/dev/null || true)
+   if [ -n "$a" ] && [ "$a" -gt "$peak" ]; then peak=$a; echo "$peak" > "$memfile"; fi
+   sleep 0.01
+ done) &
+poller=$!
+echo "SET max_parallel_workers_per_gather = 0; SELECT supervise.draw(1, supervise.seed_from('bench memory')) IS NOT NULL;" >&"${MP[1]}"
+read -r -u "${MP[0]}" drawn
+hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$mpid/status" 2>/dev/null || true)
+kill "$poller" 2>/dev/null || true; wait "$poller" 2>/dev/null || true
+echo '\q' >&"${MP[1]}"; wait "$MP_PID" 2>/dev/null || true
+anon=$(cat "$memfile"); rm -f "$memfile"
 q -c "SELECT supervise.cancel_draw(id, 'bench repeat') FROM supervise.draw_record WHERE task_id = 1 AND cancelled_at IS NULL" >/dev/null
-echo "draw: peak resident memory of the drawing backend = ${mem:-?} kB"
+[ "$drawn" = t ] || echo "draw: the memory run did not draw ($drawn)"
+echo "draw: peak private memory of the drawing backend = $(( ${anon:-0} / 1024 )) MB (RssAnon sampled every 10 ms; max resident size with the shared buffers it touched: $(( ${hwm:-0} / 1024 )) MB)"
 
 # 2. plain SQL: ORDER BY sha256(B || code) LIMIT k per stratum, the same k as the draw
 plain=$(q -c "SET max_parallel_workers_per_gather = 0;
