@@ -576,8 +576,9 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		if (memcmp(exclude + (x - 1) * USCC_PACKED_LEN, exclude + x * USCC_PACKED_LEN, USCC_PACKED_LEN) > 0)
 			return draw_fail(err, "the excluded codes are not in order (at %llu)", (unsigned long long) (x + 1));
 
-	tmp = env->alloc(nrows ? nrows * recsize : 1, env->arg);
-	radix_sort(rows, tmp, nrows, recsize, DRAW_REC_KEYLEN);
+	/* in place: a second array of the rows would double the memory a large draw takes */
+	tmp = env->alloc(RADIX_INPLACE_SCRATCH, env->arg);
+	radix_sort_inplace(rows, nrows, recsize, DRAW_REC_KEYLEN, tmp);
 	env->release(tmp, env->arg);
 
 	/* the rows first, after room for the whole header; then the header of the strata that kept rows */

@@ -182,7 +182,7 @@ int			draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char
 
 /*
  * A row while building: key = stratum number (1 byte) | packed code (12 bytes) | 3 zero bytes, so
- * that byte order of the key is the population's order (radix_sort on the first DRAW_REC_KEYLEN).
+ * that byte order of the key is the population's order (radix_sort_inplace on the first DRAW_REC_KEYLEN).
  */
 #define DRAW_REC_KEYLEN (1 + USCC_PACKED_LEN)
 _Static_assert(DRAW_REC_KEYLEN <= RADIX_MAX_KEYLEN, "a draw row's key is sorted by radix_sort");

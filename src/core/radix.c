@@ -8,6 +8,10 @@
  * part again, until a part fits in the CPU cache; a part that fits is sorted there by LSD passes.
  * A draw's 9.5 million rows (16 bytes, 7 varying key bytes) take 3 passes through memory instead
  * of 7. Every pass is stable, so the sort is.
+ *
+ * radix_sort_inplace makes the splits by swapping records into their parts (an American flag
+ * sort), so it needs no second array, only a cache-sized scratch; it is not stable. draw.c sorts
+ * a population with it: a 10-million-row draw would otherwise hold a 150 MB copy.
  */
 #include "radix.h"
 
@@ -20,7 +24,7 @@
 #endif
 
 /* a part of at most this many bytes is sorted by LSD passes (it and its scratch stay in cache) */
-#define RADIX_CACHE_BYTES (256 * 1024)
+#define RADIX_CACHE_BYTES RADIX_INPLACE_SCRATCH
 
 typedef uint32_t radix_count;	/* parts have fewer than 2^32 records (see radix.h) */
 
@@ -137,17 +141,13 @@ sort_part(unsigned char *src, unsigned char *dst, size_t n, size_t size, const u
 		memcpy(dst, src, n * size);
 }
 
-void
-radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
+/* the key bytes that vary at all among the n records (all histograms in one read); their number */
+static int
+varying_bytes(const unsigned char *src, size_t n, size_t size, size_t keylen, uint8_t vary[RADIX_MAX_KEYLEN])
 {
 	radix_count count[RADIX_MAX_KEYLEN][256];
-	uint8_t		vary[RADIX_MAX_KEYLEN];
 	int			nvary = 0;
-	const unsigned char *src = (const unsigned char *) base;
 
-	if (n < 2 || keylen == 0 || keylen > RADIX_MAX_KEYLEN || keylen > size || n > UINT32_MAX)
-		return;
-	/* which key bytes vary at all: all histograms in one read */
 	memset(count, 0, sizeof(radix_count) * 256 * keylen);
 	for (size_t i = 0; i < n; i++)
 	{
@@ -159,5 +159,104 @@ radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
 	for (size_t d = 0; d < keylen; d++)
 		if (count[d][src[d]] != n)
 			vary[nvary++] = (uint8_t) d;
+	return nvary;
+}
+
+void
+radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
+{
+	uint8_t		vary[RADIX_MAX_KEYLEN];
+	int			nvary;
+
+	if (n < 2 || keylen == 0 || keylen > RADIX_MAX_KEYLEN || keylen > size || n > UINT32_MAX)
+		return;
+	nvary = varying_bytes((const unsigned char *) base, n, size, keylen, vary);
 	sort_part((unsigned char *) base, (unsigned char *) tmp, n, size, vary, nvary, 1);
+}
+
+/* swaps records a and b through t */
+RADIX_INLINE void
+swap_sized(unsigned char *a, unsigned char *b, unsigned char *t, size_t size)
+{
+	memcpy(t, a, size);
+	memcpy(a, b, size);
+	memcpy(b, t, size);
+}
+
+/*
+ * Puts each record of a[0..n) in its part by byte d, in place: the parts begin at place[] (as
+ * places() gives them) and end at end[]. Each swap sends a record to the next free slot of its
+ * part, so every record moves at most once after it is looked at.
+ */
+static void
+permute(unsigned char *a, size_t size, size_t d, size_t place[256], const size_t end[256], unsigned char *t)
+{
+	for (int b = 0; b < 256; b++)
+	{
+		while (place[b] < end[b])
+		{
+			unsigned char *r = a + place[b] * size;
+			unsigned	v = r[d];
+
+			if (v == (unsigned) b)
+				place[b]++;
+			else
+			{
+				unsigned char *dst = a + place[v]++ * size;
+
+#if defined(__GNUC__) || defined(__clang__)
+				/* the next cache line of the part: 256 write streams are more than the hardware follows */
+				__builtin_prefetch(dst + 64, 1);
+#endif
+				/* (a constant size lets the compiler inline the copies) */
+				if (size == 16)
+					swap_sized(r, dst, t, 16);
+				else
+					swap_sized(r, dst, t, size);
+			}
+		}
+	}
+}
+
+/* radix_sort_inplace's sort_part: split in place while the part is larger than the cache */
+static void
+sort_part_inplace(unsigned char *a, size_t n, size_t size, const uint8_t *vary, int nvary, unsigned char *scratch)
+{
+	if (n < 2 || nvary == 0)
+		return;
+	if (n * size <= RADIX_CACHE_BYTES)
+	{
+		sort_part(a, scratch, n, size, vary, nvary, 1);
+		return;
+	}
+	for (int j = 0; j < nvary; j++)
+	{
+		radix_count count[256];
+		size_t		place[256],
+					end[256];
+
+		histogram(a, n, size, vary[j], count);
+		if (!places(count, n, place))
+			continue;
+		for (int b = 0; b < 256; b++)
+			end[b] = place[b] + count[b];
+		permute(a, size, vary[j], place, end, scratch);
+		for (int b = 0; b < 256; b++)
+			if (count[b] > 0)
+				sort_part_inplace(a + (end[b] - count[b]) * size, count[b], size, vary + j + 1, nvary - j - 1, scratch);
+		return;
+	}
+}
+
+void
+radix_sort_inplace(void *base, size_t n, size_t size, size_t keylen, void *scratch)
+{
+	uint8_t		vary[RADIX_MAX_KEYLEN];
+	int			nvary;
+
+	if (n < 2 || keylen == 0 || keylen > RADIX_MAX_KEYLEN || keylen > size || n > UINT32_MAX
+		|| size > RADIX_INPLACE_SCRATCH)
+		return;
+	nvary = varying_bytes((const unsigned char *) base, n, size, keylen, vary);
+	sort_part_inplace((unsigned char *) base, n, size, vary, nvary, (unsigned char *) scratch);
 }

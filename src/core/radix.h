@@ -20,4 +20,18 @@
  */
 void		radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen);
 
+/* the scratch radix_sort_inplace needs, whatever n */
+#define RADIX_INPLACE_SCRATCH (256 * 1024)
+
+/*
+ * The same order without a second array: n records of `size` bytes by their first `keylen` bytes
+ * in byte order, NOT stably (records with equal keys may change places: for keys that are unique,
+ * or records that are equal where the keys are). A large array is split in place by its most
+ * significant varying byte (each record swapped straight to its part, as an American flag sort)
+ * until a part fits in the CPU cache; a part that fits is sorted by LSD passes through scratch,
+ * which holds RADIX_INPLACE_SCRATCH bytes. The same limits as radix_sort, and size <=
+ * RADIX_INPLACE_SCRATCH. About 5 KB of stack per key byte. For an array too large to copy.
+ */
+void		radix_sort_inplace(void *base, size_t n, size_t size, size_t keylen, void *scratch);
+
 #endif							/* SUPERVISE_RADIX_H */

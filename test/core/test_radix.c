@@ -2,7 +2,8 @@
  * radix_sort (src/core/radix.c) against qsort, on arrays large enough to be split by their most
  * significant varying byte before the parts are sorted in cache, and on small ones sorted by LSD
  * passes alone: key order, stability (equal keys keep their input order) and that the output is
- * a permutation of the input, for record sizes with and without a specialised copy.
+ * a permutation of the input, for record sizes with and without a specialised copy. And
+ * radix_sort_inplace, which is not stable: key order and the same records.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,34 @@ check(size_t n, size_t size, size_t keylen, pattern p)
 	free(tmp);
 }
 
+/* radix_sort_inplace: keys in order, and with ties put back in input order it is the stable sort */
+static void
+check_inplace(size_t n, size_t size, size_t keylen, pattern p)
+{
+	unsigned char *a = malloc(n * size + 1),
+			   *ref = malloc(n * size + 1),
+			   *scratch = malloc(RADIX_INPLACE_SCRATCH);
+	int			ordered = 1;
+
+	if (keylen + 4 > size)
+		abort();				/* the input position follows the key */
+
+	fill(a, n, size, keylen, p);
+	memcpy(ref, a, n * size);
+	g_keylen = keylen;
+	qsort(ref, n, size, ref_cmp);
+	memset(scratch, 0xee, RADIX_INPLACE_SCRATCH);
+	radix_sort_inplace(a, n, size, keylen, scratch);
+	for (size_t i = 1; i < n && ordered; i++)
+		ordered = memcmp(a + (i - 1) * size, a + i * size, keylen) <= 0;
+	qsort(a, n, size, ref_cmp);
+	ok(ordered && memcmp(a, ref, n * size) == 0, "in place: %zu records of %zu bytes, %zu-byte keys, %s: in key order, the same records",
+	   n, size, keylen, pattern_name[p]);
+	free(a);
+	free(ref);
+	free(scratch);
+}
+
 int
 main(void)
 {
@@ -125,6 +154,20 @@ main(void)
 	check(150000, 20, 1, FEW_KEYS);
 	check(70000, 16, 12, SKEWED);
 	check(2, 16, 12, RANDOM);
+
+	/* in place: split by swaps (1.6 MB and more), or LSD in the scratch alone */
+	for (int p = RANDOM; p <= ALL_EQUAL; p++)
+	{
+		check_inplace(300000, 16, 12, (pattern) p);
+		check_inplace(5000, 16, 12, (pattern) p);
+	}
+	check_inplace(100000, 24, 13, DRAW_LIKE);
+	check_inplace(100000, 32, 16, SKEWED);
+	check_inplace(100000, 20, 12, RANDOM);
+	check_inplace(100000, 20, 1, FEW_KEYS);
+	check_inplace(16384, 16, 12, RANDOM);	/* exactly the scratch */
+	check_inplace(16385, 16, 12, RANDOM);	/* one record more */
+	check_inplace(2, 16, 12, RANDOM);
 	done_testing();
 	return 0;
 }
