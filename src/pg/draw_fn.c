@@ -152,12 +152,13 @@ pop_stratum(PopState *st, text *t, MemoryContext cxt)
 	char	   *s = VARDATA_ANY(t);
 	int			l = VARSIZE_ANY_EXHDR(t);
 
-	/* (called for every row: lengths and first bytes are compared before the names) */
+	/* (called for every row: lengths and first bytes are compared before the rest of the names) */
 	if (st->last >= 0 && st->name_len[st->last] == l && l > 0 && st->names[st->last][0] == s[0]
-		&& memcmp(st->names[st->last], s, l) == 0)
+		&& (l == 1 || memcmp(st->names[st->last] + 1, s + 1, l - 1) == 0))
 		return st->last;
 	for (int i = 0; i < st->nstrata; i++)
-		if (st->name_len[i] == l && l > 0 && st->names[i][0] == s[0] && memcmp(st->names[i], s, l) == 0)
+		if (st->name_len[i] == l && l > 0 && st->names[i][0] == s[0]
+			&& (l == 1 || memcmp(st->names[i] + 1, s + 1, l - 1) == 0))
 			return st->last = i;
 	if (l < 1 || l > DRAW_MAX_STRATUM_NAME || memchr(s, '\0', l) != NULL)
 		ereport(ERROR,

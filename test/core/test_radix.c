@@ -168,6 +168,27 @@ main(void)
 	check_inplace(16384, 16, 12, RANDOM);	/* exactly the scratch */
 	check_inplace(16385, 16, 12, RANDOM);	/* one record more */
 	check_inplace(2, 16, 12, RANDOM);
+	check(50000, 12, 8, RANDOM);	/* records shorter than 16 bytes */
+	check_inplace(50000, 12, 8, FEW_KEYS);
+	{
+		/* one byte varies, in the last record only: it must still be sorted by */
+		unsigned char a[3000 * 16],
+					tmp[3000 * 16];
+		unsigned char *scratch = malloc(RADIX_INPLACE_SCRATCH);
+
+		for (int inplace = 0; inplace <= 1; inplace++)
+		{
+			memset(a, 0x11, sizeof(a));
+			a[2999 * 16 + 11] = 0x10;
+			if (inplace)
+				radix_sort_inplace(a, 3000, 16, 12, scratch);
+			else
+				radix_sort(a, tmp, 3000, 16, 12);
+			ok(a[11] == 0x10 && a[2999 * 16 + 11] == 0x11, "%s: a key byte that differs in the last record only is sorted by",
+			   inplace ? "in place" : "stable");
+		}
+		free(scratch);
+	}
 	done_testing();
 	return 0;
 }
