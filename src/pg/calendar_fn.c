@@ -346,7 +346,7 @@ add_workdays_full(FunctionCallInfo fcinfo, DateADT d, int32 n)
 	PG_RETURN_DATEADT((DateADT) result);
 }
 
-/* (called row by row in reports: the common case takes no stack frame beyond its own) */
+/* (called row by row in reports: the common case is inline here, the rest and the errors out of line) */
 Datum
 supervise_add_workdays(PG_FUNCTION_ARGS)
 {
