@@ -2,6 +2,7 @@
 # Draw benchmarks (issue 3). Runs inside the bench cluster (bench/run.sh). Scale: SUPERVISE_BENCH_SCALE
 # (default 0.1 = 1,000,000 subjects; 1 = the issue's 10,000,000). Every ratio is measured in this run:
 #   draw: 4-stratum draw(), everything it records    vs SELECT count(*) over the same table   (target <= 2x)
+#   draw: its first step alone (population_collect)  vs the same count(*)
 #   draw: plain SQL ORDER BY sha256(B || code) LIMIT k per stratum  vs draw()                (target >= 10x)
 #   draw: sample_agg with 2 parallel workers          vs 1 worker                            (target < 1x)
 #   draw: match_inspectors 500k targets / 5000 inspectors (scaled) vs INSERT of as many assignment rows
@@ -54,15 +55,20 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); pri
 
 # 1. draw vs count(*), one process each (warm cache first)
 q -c "SELECT count(*) FROM supervise.subject" >/dev/null
-counts=(); draws=()
+counts=(); draws=(); collects=()
 for i in 1 2 3; do
   counts+=("$(q -c "SET max_parallel_workers_per_gather = 0; SELECT bench_ms('SELECT count(*) FROM supervise.subject')" | tail -1)")
   draws+=("$(q -c "SET max_parallel_workers_per_gather = 0;
                    SELECT bench_ms('SELECT supervise.draw(1, supervise.seed_from(''bench $i''))')" | tail -1)")
   q -c "SELECT supervise.cancel_draw(id, 'bench repeat') FROM supervise.draw_record WHERE task_id = 1 AND cancelled_at IS NULL" >/dev/null
+  # the first step of a draw alone: the eligible population read, sorted and encoded as draw() does
+  collects+=("$(q -c "SET max_parallel_workers_per_gather = 0;
+                     SELECT bench_ms('SELECT octet_length(supervise.population_collect(p.candidates, true, false, p.excluded))
+                                        FROM supervise.eligibility_parts(1) p')" | tail -1)")
 done
-c=$(median "${counts[@]}"); d=$(median "${draws[@]}")
+c=$(median "${counts[@]}"); d=$(median "${draws[@]}"); e=$(median "${collects[@]}")
 echo "draw: 4-stratum draw vs count(*) = $(ratio "$d" "$c")x ($d ms vs $c ms baseline; target <= 2x)"
+echo "draw: its first step alone, the population read, sorted and encoded (no hashing, no writes), vs count(*) = $(ratio "$e" "$c")x ($e ms vs $c ms baseline)"
 q -c "SELECT 'draw: ' || target_count || ' targets of ' || population_size || ', population recorded in '
              || pg_size_pretty(pg_column_size(population)::bigint) FROM supervise.draw_record WHERE task_id = 1 ORDER BY id DESC LIMIT 1"
 
