@@ -270,7 +270,11 @@ bulk_insert_begin(Oid relid, int ncols, const AttrNumber *cols, bulk_trigger_ok 
 #endif
 	b->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(b->rri, b->rel, 1, NULL, 0);
+#if PG_VERSION_NUM >= 170000
+	CheckValidResultRel(b->rri, CMD_INSERT, NIL);
+#else
 	CheckValidResultRel(b->rri, CMD_INSERT);
+#endif
 	ExecOpenIndices(b->rri, false);
 	b->bistate = GetBulkInsertState();
 	b->cid = GetCurrentCommandId(true);

@@ -79,7 +79,11 @@ current_marker(void)
 {
 	stmt_marker m;
 
+#if PG_VERSION_NUM >= 170000
+	m.lxid = MyProc ? MyProc->vxid.lxid : InvalidLocalTransactionId;
+#else
 	m.lxid = MyProc ? MyProc->lxid : InvalidLocalTransactionId;
+#endif
 	m.start = GetCurrentStatementStartTimestamp();
 	return m;
 }
