@@ -27,53 +27,10 @@ draw_fail(char *err, const char *fmt,...)
 	return -1;
 }
 
-static inline void
-put_be16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) (v >> 8);
-	p[1] = (uint8_t) v;
-}
-
-static inline void
-put_be32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t) (v >> (24 - 8 * i));
-}
-
-static inline void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t) (v >> (56 - 8 * i));
-}
-
-static inline uint32_t
-get_be16(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 8) | p[1];
-}
-
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
-}
-
-static inline uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t	v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static inline double
 get_double(const uint8_t *p)
 {
-	uint64_t	bits = get_be64(p);
+	uint64_t	bits = be_get(p, 8);
 	double		w;
 
 	memcpy(&w, &bits, sizeof(w));
@@ -86,7 +43,7 @@ put_double(uint8_t *p, double w)
 	uint64_t	bits;
 
 	memcpy(&bits, &w, sizeof(bits));
-	put_be64(p, bits);
+	be_put(p, bits, 8);
 }
 
 int
@@ -165,7 +122,7 @@ draw_code_digest2(const draw_hasher *h, const char a[USCC_LEN], const char b[USC
 double
 draw_uniform(const uint8_t d[SHA256_DIGEST_LEN])
 {
-	uint64_t	h = get_be64(d);
+	uint64_t	h = be_get(d, 8);
 
 	/* an odd 54-bit integer, rounded to double (nearest, ties to even), times 2^-54 (exact) */
 	return (double) (((h >> 11) << 1) | 1) * 0x1p-54;
@@ -219,7 +176,7 @@ draw_item_cmp(const draw_item *a, const draw_item *b, int weighted)
 void
 draw_item_finish(draw_item *it, int weighted, double w)
 {
-	it->dhi = get_be64(it->d);
+	it->dhi = be_get(it->d, 8);
 	it->key = weighted ? draw_weight_key(it->d, w) : 0.0;
 }
 
@@ -371,8 +328,8 @@ rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char *key, 
 		uint64_t	r = 0;
 		uint32_t	pos;
 
-		put_be16(msg, i);
-		put_be16(msg + 2 + keylen, i);
+		be_put(msg, i, 2);
+		be_put(msg + 2 + keylen, i, 2);
 		if (!EVP_Digest(msg, keylen + 4, h, &hl, md5, NULL) || hl != 16)
 		{
 			rc = draw_fail(err, "MD5 failed in OpenSSL");
@@ -658,12 +615,12 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		*p++ = (uint8_t) l;
 		memcpy(p, nm, l);
 		p += l;
-		put_be32(p, kept[s]);
-		put_be32(p + 4, bytes[s]);
+		be_put(p, kept[s], 4);
+		be_put(p + 4, bytes[s], 4);
 		p += 8;
 		out_strata++;
 	}
-	put_be16(out + 6, (uint32_t) out_strata);
+	be_put(out + 6, (uint32_t) out_strata, 2);
 	if (p != out + hdr)
 		memmove(p, out + hdr, rows_len);
 	*len = (size_t) (p - out) + rows_len;
@@ -690,7 +647,7 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		return draw_fail(err, "unknown population flags %d", p[5]);
 	pop->weighted = p[5] & 1;
 	pop->row_size = pop->weighted ? 20 : 12;
-	pop->nstrata = (int) get_be16(p + 6);
+	pop->nstrata = (int) be_get(p + 6, 2);
 	if (pop->nstrata > DRAW_MAX_STRATA)
 		return draw_fail(err, "population has %d strata, more than %d", pop->nstrata, DRAW_MAX_STRATA);
 	p += 8;
@@ -711,7 +668,7 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		if (memchr(st->name, '\0', l) != NULL)
 			return draw_fail(err, "population stratum %d name contains a zero byte", s + 1);
 		p += l;
-		st->count = get_be32(p);
+		st->count = be_get(p, 4);
 		p += 4;
 		st->first = total;
 		total += st->count;
@@ -719,7 +676,7 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		{
 			if (st->count == 0)
 				return draw_fail(err, "population stratum \"%s\" has no rows", st->name);
-			st->enc_len = get_be32(p);
+			st->enc_len = be_get(p, 4);
 			st->enc_off = bytes;
 			bytes += st->enc_len;
 			p += 4;
@@ -1124,7 +1081,7 @@ cand_offer(cand_buf *cb, const uint8_t d[SHA256_DIGEST_LEN], double w, uint64_t 
 {
 	draw_cand	c;
 
-	c.dhi = get_be64(d) & DRAW_CAND_DHI_MASK;
+	c.dhi = be_get(d, 8) & DRAW_CAND_DHI_MASK;
 	/* the common case: unweighted and the first 8 bytes rank after the threshold */
 	if (!cb->cx.weighted && cb->have_threshold && c.dhi > cb->threshold.dhi)
 		return;
@@ -1403,10 +1360,10 @@ draw_sample_serialise(const draw_sample *s, uint8_t *out)
 	memcpy(p, SAMPLE_MAGIC, 4);
 	p[4] = SAMPLE_VERSION;
 	p[5] = (uint8_t) s->mode;
-	put_be32(p + 6, (uint32_t) s->k);
+	be_put(p + 6, (uint32_t) s->k, 4);
 	memcpy(p + 10, s->seed, DRAW_SEED_LEN);
-	put_be64(p + 10 + DRAW_SEED_LEN, s->seen);
-	put_be32(p + 18 + DRAW_SEED_LEN, s->heap.n);
+	be_put(p + 10 + DRAW_SEED_LEN, s->seen, 8);
+	be_put(p + 18 + DRAW_SEED_LEN, s->heap.n, 4);
 	p += SAMPLE_HEADER;
 	for (uint32_t i = 0; i < s->heap.n; i++)
 	{
@@ -1414,7 +1371,7 @@ draw_sample_serialise(const draw_sample *s, uint8_t *out)
 
 		memcpy(p, it->d, SHA256_DIGEST_LEN);
 		put_double(p + 32, it->key);
-		put_be32(p + 40, it->id_len);
+		be_put(p + 40, it->id_len, 4);
 		if (it->id_len)
 			memcpy(p + 44, it->id, it->id_len);
 		p += SAMPLE_ITEM_FIXED + it->id_len;
@@ -1448,10 +1405,10 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 	mode = p[5];
 	if (mode > DRAW_MODE_WEIGHTED)
 		return draw_fail(err, "unknown sample state mode %d", mode);
-	k = (int32_t) get_be32(p + 6);
+	k = (int32_t) be_get(p + 6, 4);
 	if (k < 0)
 		return draw_fail(err, "sample state has a negative k");
-	n = get_be32(p + 18 + DRAW_SEED_LEN);
+	n = be_get(p + 18 + DRAW_SEED_LEN, 4);
 	if (n > (uint32_t) k)
 		return draw_fail(err, "sample state holds %u items, more than k = %d", n, k);
 	if (n > (len - SAMPLE_HEADER) / SAMPLE_ITEM_FIXED)
@@ -1459,7 +1416,7 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 	draw_sample_init(s, k, p + 10);
 	s->mode = mode;
 	s->heap.weighted = (mode == DRAW_MODE_WEIGHTED);
-	s->seen = get_be64(p + 10 + DRAW_SEED_LEN);
+	s->seen = be_get(p + 10 + DRAW_SEED_LEN, 8);
 	if (n > 0)
 	{
 		s->heap.items = env->alloc((size_t) n * sizeof(draw_item), env->arg);
@@ -1476,9 +1433,9 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 			return draw_fail(err, "sample state is truncated at item %u", i + 1);
 		}
 		memcpy(it.d, p, SHA256_DIGEST_LEN);
-		it.dhi = get_be64(it.d);
+		it.dhi = be_get(it.d, 8);
 		it.key = get_double(p + 32);
-		it.id_len = get_be32(p + 40);
+		it.id_len = be_get(p + 40, 4);
 		p += SAMPLE_ITEM_FIXED;
 		if ((size_t) (end - p) < it.id_len)
 		{

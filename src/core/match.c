@@ -29,17 +29,11 @@ match_priority(const draw_hasher *h, int64_t inspector_id, uint32_t load)
 {
 	uint8_t		msg[12],
 				d[SHA256_DIGEST_LEN];
-	uint64_t	v = (uint64_t) inspector_id,
-				p = 0;
 
-	for (int i = 0; i < 8; i++)
-		msg[i] = (uint8_t) (v >> (56 - 8 * i));
-	for (int i = 0; i < 4; i++)
-		msg[8 + i] = (uint8_t) (load >> (24 - 8 * i));
+	be_put(msg, (uint64_t) inspector_id, 8);
+	be_put(msg + 8, load, 4);
 	draw_row_digest(h, (const char *) msg, sizeof(msg), d);
-	for (int i = 0; i < 8; i++)
-		p = (p << 8) | d[i];
-	return p;
+	return be_get(d, 8);
 }
 
 static inline int

@@ -3,6 +3,7 @@
  * Pure C, no PostgreSQL headers.
  */
 #include "sha256.h"
+#include "byteorder.h"
 
 #include <string.h>
 
@@ -29,20 +30,6 @@ static const uint32_t sha256_iv[8] = {
 
 #define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static inline uint32_t
-load_be32(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | (uint32_t) p[3];
-}
-
-static inline void
-store_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) (v >> 24);
-	p[1] = (uint8_t) (v >> 16);
-	p[2] = (uint8_t) (v >> 8);
-	p[3] = (uint8_t) v;
-}
 
 void
 sha256_compress_portable(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
@@ -55,7 +42,7 @@ sha256_compress_portable(uint32_t h[8], const uint8_t *blocks, size_t nblocks)
 		uint32_t	e = h[4], f = h[5], g = h[6], hh = h[7];
 
 		for (int t = 0; t < 16; t++)
-			w[t] = load_be32(blocks + 4 * t);
+			w[t] = (uint32_t) be_get(blocks + 4 * t, 4);
 		for (int t = 16; t < 64; t++)
 		{
 			uint32_t	s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
@@ -313,8 +300,7 @@ sha256_final(sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
 	padlen = (ctx->used < 56) ? 56 - ctx->used : 120 - ctx->used;
 	memset(pad, 0, sizeof(pad));
 	pad[0] = 0x80;
-	for (int i = 0; i < 8; i++)
-		pad[padlen + i] = (uint8_t) (bits >> (56 - 8 * i));
+	be_put(pad + padlen, bits, 8);
 	{
 		uint64_t	total = ctx->total;	/* the padding does not count */
 
@@ -322,7 +308,7 @@ sha256_final(sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
 		ctx->total = total;
 	}
 	for (int i = 0; i < 8; i++)
-		store_be32(out + 4 * i, ctx->h[i]);
+		be_put(out + 4 * i, ctx->h[i], 4);
 }
 
 void
@@ -344,8 +330,7 @@ tail_block(const sha256_ctx *mid, const void *msg, size_t len, uint8_t block[SHA
 	memcpy(block, msg, len);
 	block[len] = 0x80;
 	memset(block + len + 1, 0, 56 - len - 1);
-	for (int i = 0; i < 8; i++)
-		block[56 + i] = (uint8_t) (bits >> (56 - 8 * i));
+	be_put(block + 56, bits, 8);
 }
 
 void
@@ -359,7 +344,7 @@ sha256_tail(const sha256_ctx *mid, const void *msg, size_t len, uint8_t out[SHA2
 	memcpy(h, mid->h, sizeof(h));
 	sha256_compress(h, block, 1);
 	for (int i = 0; i < 8; i++)
-		store_be32(out + 4 * i, h[i]);
+		be_put(out + 4 * i, h[i], 4);
 }
 
 void
@@ -381,8 +366,8 @@ sha256_tail2(const sha256_ctx *mid, const void *msg_a, size_t len_a, uint8_t out
 		sha256_compress2_shani(ha, block_a, hb, block_b);
 		for (int i = 0; i < 8; i++)
 		{
-			store_be32(out_a + 4 * i, ha[i]);
-			store_be32(out_b + 4 * i, hb[i]);
+			be_put(out_a + 4 * i, ha[i], 4);
+			be_put(out_b + 4 * i, hb[i], 4);
 		}
 		return;
 	}

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h"
+
 #define USCC_LEN 18
 #define USCC_PACKED_LEN 12
 
@@ -74,21 +76,13 @@ int			uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN]);
 static inline uint64_t
 uscc_get48(const uint8_t *p)
 {
-	uint64_t	v = 0;
-
-	for (int i = 0; i < 6; i++)
-		v = (v << 8) | p[i];
-	return v;
+	return be_get(p, 6);
 }
 
 static inline void
 uscc_put48(uint8_t *p, uint64_t v)
 {
-	for (int i = 5; i >= 0; i--)
-	{
-		p[i] = (uint8_t) (v & 0xff);
-		v >>= 8;
-	}
+	be_put(p, v, 6);
 }
 
 /* Whether both 48-bit parts of packed are in the packing range (8 and 9 base-31 digits). */

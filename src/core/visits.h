@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h"
 #include "radix.h"
 
 typedef struct visit_interval
@@ -88,16 +89,13 @@ _Static_assert(sizeof(visit_key) <= RADIX_MAX_KEYLEN, "visit keys are sorted by 
 static inline uint32_t
 visit_key_num(const visit_key *k)
 {
-	return ((uint32_t) k->num[0] << 24) | ((uint32_t) k->num[1] << 16) | ((uint32_t) k->num[2] << 8) | k->num[3];
+	return (uint32_t) be_get(k->num, 4);
 }
 
 static inline void
 visit_key_set_num(visit_key *k, uint32_t v)
 {
-	k->num[0] = (uint8_t) (v >> 24);
-	k->num[1] = (uint8_t) (v >> 16);
-	k->num[2] = (uint8_t) (v >> 8);
-	k->num[3] = (uint8_t) v;
+	be_put(k->num, v, 4);
 }
 
 /* Byte order of two keys (subject, then number); usable with qsort. */

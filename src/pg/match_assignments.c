@@ -172,8 +172,7 @@ order_by_inspector(const Datum *ids, const uint32 *order, int n)
 		/* big-endian with the sign bit flipped: byte order is the order of the ids */
 		uint64		v = (uint64) DatumGetInt64(ids[order[j]]) ^ (UINT64CONST(1) << 63);
 
-		for (int b = 0; b < 8; b++)
-			keys[(size_t) j * 8 + b] = (uint8) (v >> (56 - 8 * b));
+		be_put(keys + (size_t) j * 8, v, 8);
 		keyp[j] = PointerGetDatum(keys + (size_t) j * 8);
 	}
 	by_key = bulk_order_by_key(keyp, n, 8);
