@@ -355,7 +355,7 @@ bulk_keep_late(BulkInsert *b, TupleTableSlot *slot)
 
 /* the late index's entries, for the rows in the order order[0..nrows) (NULL: row order) */
 static void
-bulk_fill_late(BulkInsert *b, const uint64 *order)
+bulk_fill_late(BulkInsert *b, const uint32 *order)
 {
 	Relation	irel = b->rri->ri_IndexRelationDescs[b->late];
 	IndexInfo  *ii = b->rri->ri_IndexRelationInfo[b->late];
@@ -457,7 +457,7 @@ bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls)
 }
 
 void
-bulk_insert_end(BulkInsert *b, const uint64 *late_order)
+bulk_insert_end(BulkInsert *b, const uint32 *late_order)
 {
 	bulk_flush(b);
 	if (b->late >= 0)

@@ -73,8 +73,9 @@ extern bool bulk_insert_index_later(BulkInsert *b, int ncols, const AttrNumber *
 /*
  * Writes what is left, makes the entries of the index left for later for the rows in the order
  * late_order[0], late_order[1], ... (row numbers from 0 in bulk_insert_row order, each exactly
- * once; NULL: that order), closes the table and makes the rows visible to the next command.
+ * once; NULL: that order; ignored when no index was left for later), closes the table and makes
+ * the rows visible to the next command.
  */
-extern void bulk_insert_end(BulkInsert *b, const uint64 *late_order);
+extern void bulk_insert_end(BulkInsert *b, const uint32 *late_order);
 
 #endif							/* SUPERVISE_BULK_INSERT_H */

@@ -161,7 +161,7 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 	else
 	{
 		uint32	   *order;
-		uint64	   *rank_order = palloc_extended((size_t) Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
+		uint32	   *rank_order = palloc_extended((size_t) Max(n, 1) * sizeof(uint32), MCXT_ALLOC_HUGE);
 		AttrNumber	rank_cols[3] = {tt.cols[0], tt.cols[2], tt.cols[3]};
 
 		/*
@@ -177,7 +177,7 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 			Datum		values[4];
 			bool		nulls[4] = {false, false, false, false};
 
-			rank_order[i] = (uint64) j;
+			rank_order[i] = (uint32) j;
 			values[0] = Int64GetDatum(draw_id);
 			values[1] = codes[i];
 			values[2] = strata[i];

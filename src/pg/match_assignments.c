@@ -146,42 +146,27 @@ write_audit(const char *nsp, int64 draw_id, int64 department_id, int n, int ncod
 		elog(ERROR, "assignments_insert: the audit entry could not be written");
 }
 
-static int
-int64_cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a,
-				y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
- * The rows written in the order order[0], order[1], ... (row j is ids[order[j]]'s), as row
- * numbers in the order of their inspector ids (stable: by row number within an inspector).
+ * The rows as written (row j is the row of ids[order[j]]), as row numbers in the order of their
+ * inspector ids (by row number within an inspector).
  */
-static uint64 *
+static uint32 *
 order_by_inspector(const Datum *ids, const uint32 *order, int n)
 {
 	uint8	   *keys = palloc_extended((size_t) Max(n, 1) * 8, MCXT_ALLOC_HUGE);
 	Datum	   *keyp = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-	uint64	   *rows = palloc_extended((size_t) Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
-	uint32	   *by_key;
+	uint32	   *by_inspector;
 
 	for (int j = 0; j < n; j++)
 	{
 		/* big-endian with the sign bit flipped: byte order is the order of the ids */
-		uint64		v = (uint64) DatumGetInt64(ids[order[j]]) ^ (UINT64CONST(1) << 63);
-
-		be_put(keys + (size_t) j * 8, v, 8);
+		be_put(keys + (size_t) j * 8, (uint64) DatumGetInt64(ids[order[j]]) ^ (UINT64CONST(1) << 63), 8);
 		keyp[j] = PointerGetDatum(keys + (size_t) j * 8);
 	}
-	by_key = bulk_order_by_key(keyp, n, 8);
-	for (int k = 0; k < n; k++)
-		rows[k] = by_key[k];
-	pfree(by_key);
+	by_inspector = bulk_order_by_key(keyp, n, 8);
 	pfree(keyp);
 	pfree(keys);
-	return rows;
+	return by_inspector;
 }
 
 PG_FUNCTION_INFO_V1(assignments_insert);
@@ -254,38 +239,32 @@ assignments_insert(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		uint32	   *order;
-		uint64	   *by_inspector = NULL;
+		uint32	   *order,
+				   *by_inspector;
 		Datum	   *distinct_codes = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-		int64	   *distinct_ids = palloc_extended((size_t) Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-		Datum	   *id_datums = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+		Datum	   *distinct_ids = palloc_extended((size_t) Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
 		int			ncodes = 0,
 					nids = 0;
 
 		/*
 		 * In code order (the primary key's first column after the draw), so its index fills in
-		 * order; the sort also gives the distinct codes, and a sort of the ids the distinct
+		 * order; the index on inspector_id is filled after the rows, in inspector order (in code
+		 * order its entries would go all over it). The two orders give the distinct codes and
 		 * inspectors, for the checks and the audit entry.
 		 */
 		order = bulk_order_by_key(codes, n, USCC_PACKED_LEN);
+		by_inspector = order_by_inspector(ids, order, n);
 		for (int j = 0; j < n; j++)
+		{
 			if (j == 0 || memcmp(DatumGetPointer(codes[order[j]]), DatumGetPointer(codes[order[j - 1]]), USCC_PACKED_LEN) != 0)
 				distinct_codes[ncodes++] = codes[order[j]];
-		for (int i = 0; i < n; i++)
-			distinct_ids[i] = DatumGetInt64(ids[i]);
-		qsort(distinct_ids, n, sizeof(int64), int64_cmp);
-		for (int j = 0; j < n; j++)
-			if (j == 0 || distinct_ids[j] != distinct_ids[j - 1])
-				id_datums[nids++] = Int64GetDatum(distinct_ids[j]);
+			if (j == 0 || DatumGetInt64(ids[order[by_inspector[j]]]) != DatumGetInt64(ids[order[by_inspector[j - 1]]]))
+				distinct_ids[nids++] = ids[order[by_inspector[j]]];
+		}
 		check_references(nsp, draw_id, department_id,
 						 construct_array(distinct_codes, ncodes, ARR_ELEMTYPE(ua), typlen, typbyval, typalign), ncodes,
-						 construct_array(id_datums, nids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE), nids);
-		/*
-		 * The index on inspector_id is filled after the rows, in inspector order: in code order
-		 * its entries would go all over it (random inserts into a large btree).
-		 */
-		if (bulk_insert_index_later(b, 1, &at.cols[2]))
-			by_inspector = order_by_inspector(ids, order, n);
+						 construct_array(distinct_ids, nids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE), nids);
+		(void) bulk_insert_index_later(b, 1, &at.cols[2]);
 		for (int j = 0; j < n; j++)
 		{
 			uint32		i = order[j];
@@ -299,8 +278,7 @@ assignments_insert(PG_FUNCTION_ARGS)
 			bulk_insert_row(b, values, nulls);
 		}
 		bulk_insert_end(b, by_inspector);
-		if (by_inspector)
-			pfree(by_inspector);
+		pfree(by_inspector);
 		pfree(order);
 		if (at.run_audit)
 			write_audit(nsp, draw_id, department_id, n, ncodes);

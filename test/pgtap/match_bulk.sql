@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION supervise;
 CREATE EXTENSION IF NOT EXISTS amcheck;
-SELECT plan(22);
+SELECT plan(23);
 SET search_path = supervise, public;
 SET track_functions = 'pl';
 
@@ -67,6 +67,11 @@ SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY['913
                  '23503', NULL, 'a code that is not a target of the draw');
 SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY[(SELECT uscc FROM supervise.draw_target WHERE draw_id = %s LIMIT 1)], '{-1}')$$, :d2, :dep, :d2),
                  '23503', NULL, 'an inspector that does not exist');
+SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY[u, u, u], ARRAY[i, i + 1000000, i])
+                           FROM (SELECT uscc AS u FROM supervise.draw_target WHERE draw_id = %s LIMIT 1) t,
+                                (SELECT max(id) AS i FROM supervise.inspector) n$$, :d2, :dep, :d2),
+                 '23503', '1 of the 2 inspectors of the assignments do not exist',
+                 'an inspector that does not exist, the last in id order among rows of one that does');
 SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, -1, ARRAY[(SELECT uscc FROM supervise.draw_target WHERE draw_id = %s LIMIT 1)], ARRAY[(SELECT min(id) FROM supervise.inspector)])$$, :d2, :d2),
                  '23503', 'department -1 does not exist', 'a department that does not exist');
 SELECT throws_ok(format($$SELECT supervise.assignments_insert(%s, %s, ARRAY[(SELECT uscc FROM supervise.draw_target WHERE draw_id = %s LIMIT 1)], '{}')$$, :d2, :dep, :d2),
