@@ -404,20 +404,19 @@ population_size_guess(SPIPlanPtr plan)
 
 /*
  * The codes an exclusion query returns (one uscc column), collected to leave them out of the
- * population; NULLs match nothing (as in NOT EXISTS) and are skipped. 16-byte records for the sort.
+ * population; NULLs match nothing (as in NOT EXISTS) and are skipped.
  */
 typedef struct ExclReceiver
 {
 	DestReceiver pub;
 	Oid			uscc_type;
 	MemoryContext cxt;
-	uint8	   *codes;			/* n records: packed code | 4 zero bytes */
+	uint8	   *codes;			/* n packed codes */
 	uint64		n;
 	uint64		cap;
 } ExclReceiver;
 
-#define EXCL_RECSIZE 16
-StaticAssertDecl(USCC_PACKED_LEN <= EXCL_RECSIZE && USCC_PACKED_LEN <= RADIX_MAX_KEYLEN, "an excluded code is sorted as a 16-byte record");
+StaticAssertDecl(USCC_PACKED_LEN <= RADIX_MAX_KEYLEN, "excluded codes are sorted by radix_sort_inplace");
 
 static void
 excl_receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
@@ -428,7 +427,8 @@ excl_receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("an exclusion query must return one column of type uscc"),
-				 errdetail("It returns %d columns.", desc->natts)));
+				 desc->natts != 1 ? errdetail("It returns %d columns.", desc->natts)
+				 : errdetail("It returns a column of type %s.", format_type_be(TupleDescAttr(desc, 0)->atttypid))));
 }
 
 static bool
@@ -442,15 +442,14 @@ excl_receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 	if (r->n == r->cap)
 	{
 		r->cap = r->cap ? r->cap * 2 : 1024;
-		if (r->cap * EXCL_RECSIZE > MaxAllocHugeSize / 2)
+		if (r->cap * USCC_PACKED_LEN > MaxAllocHugeSize / 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many excluded codes")));
-		r->codes = r->codes ? repalloc_huge(r->codes, r->cap * EXCL_RECSIZE)
-			: MemoryContextAllocExtended(r->cxt, r->cap * EXCL_RECSIZE, MCXT_ALLOC_HUGE);
+		r->codes = r->codes ? repalloc_huge(r->codes, r->cap * USCC_PACKED_LEN)
+			: MemoryContextAllocExtended(r->cxt, r->cap * USCC_PACKED_LEN, MCXT_ALLOC_HUGE);
 	}
-	memcpy(r->codes + r->n * EXCL_RECSIZE, DRAW_USCC_BYTES(slot->tts_values[0]), USCC_PACKED_LEN);
-	memset(r->codes + r->n * EXCL_RECSIZE + USCC_PACKED_LEN, 0, EXCL_RECSIZE - USCC_PACKED_LEN);
+	memcpy(r->codes + r->n * USCC_PACKED_LEN, DRAW_USCC_BYTES(slot->tts_values[0]), USCC_PACKED_LEN);
 	r->n++;
 	return true;
 }
@@ -550,15 +549,13 @@ population_collect(PG_FUNCTION_ARGS)
 	PopActiveSnapshot();
 	SPI_finish();
 
-	/* the excluded codes in order, 12 bytes each (the rows are left out as the population is written) */
-	if (x->n > 0)
+	/* the excluded codes in order (the rows are left out as the population is written) */
+	if (x->n > 1)
 	{
-		uint8	   *tmp = palloc_extended(x->n * EXCL_RECSIZE, MCXT_ALLOC_HUGE);
+		uint8	   *scratch = palloc(RADIX_INPLACE_SCRATCH);
 
-		radix_sort(x->codes, tmp, x->n, EXCL_RECSIZE, USCC_PACKED_LEN);
-		pfree(tmp);
-		for (uint64 i = 1; i < x->n; i++)
-			memmove(x->codes + i * USCC_PACKED_LEN, x->codes + i * EXCL_RECSIZE, USCC_PACKED_LEN);
+		radix_sort_inplace(x->codes, x->n, USCC_PACKED_LEN, USCC_PACKED_LEN, scratch);
+		pfree(scratch);
 	}
 	result = pop_state_finish(&r->st, x->codes, x->n);
 	PG_RETURN_BYTEA_P(result);

@@ -3,7 +3,7 @@
 -- not its population.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(31);
+SELECT plan(32);
 SET search_path = supervise, public;
 SELECT count(*) AS generated FROM generate_sample(3000, 11) \gset
 -- a task of a department with a directory, drawn by ratio
@@ -79,6 +79,11 @@ SELECT is(population_collect('SELECT uscc, credit_class, risk_level::float8 FROM
           (SELECT population_agg(s.uscc, s.credit_class, s.risk_level::float8) FROM subject s
             WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM excl x WHERE x.uscc = s.uscc)),
           'population_collect less an exclusion query = population_agg of the rows NOT EXISTS leaves (codes twice, NULLs ignored)');
+SELECT is(population_collect('SELECT uscc, credit_class, NULL::float8 FROM supervise.subject WHERE status = ''active''', true, false,
+                             'SELECT x.uscc FROM excl x, generate_series(1, 60) g ORDER BY g DESC, x.uscc DESC'),
+          (SELECT population_agg(s.uscc, s.credit_class, NULL) FROM subject s
+            WHERE s.status = 'active' AND NOT EXISTS (SELECT 1 FROM excl x WHERE x.uscc = s.uscc)),
+          'an exclusion list larger than the sort''s scratch (each code 60 times, in descending order) leaves out the same rows');
 SELECT is((SELECT array_agg(stratum ORDER BY stratum) FROM population_strata(population_collect(
               'SELECT uscc, credit_class, NULL::float8 FROM supervise.subject WHERE status = ''active''', true, false, 'SELECT uscc FROM excl'))),
           (SELECT array_agg(DISTINCT credit_class ORDER BY credit_class) FROM subject WHERE status = 'active' AND credit_class <> 'D'),
