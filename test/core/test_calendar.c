@@ -449,6 +449,24 @@ main(void)
 				}
 			}
 		ok(mism == 0, "add_workdays and is_workday agree with the naive walk (%d checks)", checks);
+		{
+			/* it declines what it cannot answer in one run: the ends of int32 and of the date range */
+			int32_t		qr = 0;
+			int			declined = !cal_add_workdays_quick(&c, D(2025, 6, 2), INT32_MAX, &qr)
+				&& !cal_add_workdays_quick(&c, D(2025, 6, 2), INT32_MIN, &qr)
+				&& !cal_add_workdays_quick(&c, D(2025, 6, 2), 0, &qr)
+				&& !cal_add_workdays_quick(&c, CAL_DAY_MAX, 1, &qr)
+				&& !cal_add_workdays_quick(&c, CAL_DAY_MIN, -1, &qr)
+				&& !cal_add_workdays_quick(&c, INT32_MAX, 1, &qr)
+				&& !cal_add_workdays_quick(&c, INT32_MIN, -1, &qr)
+				&& !cal_add_workdays_quick(&c, D(2026, 12, 31), 1, &qr)	/* into 2027, not loaded */
+				&& !cal_add_workdays_quick(&c, D(2019, 1, 1), -1, &qr);	/* into 2018 */
+			calendar	c0;
+
+			(void) cal_build(&c0, NULL, 0, NULL, 0, arena, NULL, &bad);
+			ok(declined && !cal_add_workdays_quick(&c0, D(2025, 6, 2), 1, &qr),
+			   "the quick path declines n = 0, n at the ends of int32, days at the ends of the date range and of the loaded years, an empty calendar");
+		}
 		ok(quick_mism == 0 && quick_answered > quick_checks / 2,
 		   "the quick path answers exactly when the walk stays in loaded years, as the walk does (%d of %d)",
 		   quick_answered, quick_checks);
