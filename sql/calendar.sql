@@ -59,7 +59,8 @@ SELECT publication_deadline('result', NULL) IS NULL;
 SELECT * FROM publication_due('result', '2026-12-24');
 -- in parallel workers (each builds its own cache)
 BEGIN;
-SET LOCAL force_parallel_mode = on;
+-- (the setting is force_parallel_mode before PostgreSQL 16, debug_parallel_query from 16 on)
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'on', true) AS parallel;
 SELECT add_workdays('2025-09-30', 1), is_workday('2025-01-26'), workdays_between('2025-09-30', '2025-10-09');
 ROLLBACK;
 -- loading a year: errors first, nothing changes

@@ -2,6 +2,7 @@
  * bulk_insert.c — many rows into a table as COPY FROM writes them; see bulk_insert.h.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/genam.h"
 #include "access/heapam.h"
@@ -169,24 +170,7 @@ insert_rte(Relation rel, int ncols, const AttrNumber *cols, List **perminfos)
 	rte->relid = RelationGetRelid(rel);
 	rte->relkind = rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-#if PG_VERSION_NUM >= 160000
-	{
-		RTEPermissionInfo *perm = makeNode(RTEPermissionInfo);
-
-		perm->relid = RelationGetRelid(rel);
-		perm->inh = false;
-		perm->requiredPerms = ACL_INSERT;
-		perm->insertedCols = inserted;
-		rte->perminfoindex = 1;
-		*perminfos = list_make1(perm);
-		ExecCheckPermissions(list_make1(rte), *perminfos, true);
-	}
-#else
-	rte->requiredPerms = ACL_INSERT;
-	rte->insertedCols = inserted;
-	*perminfos = NIL;
-	ExecCheckRTPerms(list_make1(rte), true);
-#endif
+	*perminfos = compat_check_insert_permissions(rte, inserted);
 	return rte;
 }
 
@@ -263,18 +247,10 @@ bulk_insert_begin(Oid relid, int ncols, const AttrNumber *cols, bulk_trigger_ok 
 	}
 
 	b->estate = CreateExecutorState();
-#if PG_VERSION_NUM >= 160000
-	ExecInitRangeTable(b->estate, list_make1(rte), perminfos);
-#else
-	ExecInitRangeTable(b->estate, list_make1(rte));
-#endif
+	compat_init_range_table(b->estate, list_make1(rte), perminfos);
 	b->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(b->rri, b->rel, 1, NULL, 0);
-#if PG_VERSION_NUM >= 170000
-	CheckValidResultRel(b->rri, CMD_INSERT, NIL);
-#else
-	CheckValidResultRel(b->rri, CMD_INSERT);
-#endif
+	compat_check_insert_rel(b->rri);
 	ExecOpenIndices(b->rri, false);
 	b->bistate = GetBulkInsertState();
 	b->cid = GetCurrentCommandId(true);
@@ -400,11 +376,7 @@ bulk_flush(BulkInsert *b)
 		List	   *recheck = NIL;
 
 		if (b->rri->ri_NumIndices > 0)
-#if PG_VERSION_NUM >= 160000
-			recheck = ExecInsertIndexTuples(b->rri, b->slots[k], b->estate, false, false, NULL, NIL, false);
-#else
-			recheck = ExecInsertIndexTuples(b->rri, b->slots[k], b->estate, false, false, NULL, NIL);
-#endif
+			recheck = compat_insert_index_tuples(b->rri, b->slots[k], b->estate);
 		if (recheck != NIL)
 			elog(ERROR, "bulk insert into \"%s\": the table has a deferred constraint",
 				 RelationGetRelationName(b->rel));

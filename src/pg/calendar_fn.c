@@ -22,6 +22,7 @@
  * (each worker builds its own cache from the shared snapshot).
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -79,11 +80,7 @@ current_marker(void)
 {
 	stmt_marker m;
 
-#if PG_VERSION_NUM >= 170000
-	m.lxid = MyProc ? MyProc->vxid.lxid : InvalidLocalTransactionId;
-#else
-	m.lxid = MyProc ? MyProc->lxid : InvalidLocalTransactionId;
-#endif
+	m.lxid = MyProc ? compat_my_lxid(MyProc) : InvalidLocalTransactionId;
 	m.start = GetCurrentStatementStartTimestamp();
 	return m;
 }

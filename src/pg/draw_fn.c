@@ -4,12 +4,12 @@
  * supervise.draw() itself is PL/pgSQL in src/sql/50_draw.sql and calls these.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "executor/spi_priv.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -382,7 +382,7 @@ pop_receiver_receive(TupleTableSlot *slot, DestReceiver *self)
  * the fresh pages of each copy, took about a tenth of the collection.
  */
 static uint64
-population_size_guess(SPIPlanPtr plan)
+population_size_guess(SPIPlanPtr plan)	/* an unsaved plan (collect_prepare) */
 {
 	CachedPlan *cp = SPI_plan_get_cached_plan(plan);
 	double		rows = 0;
@@ -396,8 +396,8 @@ population_size_guess(SPIPlanPtr plan)
 		if (ps->planTree != NULL)
 			rows = ps->planTree->plan_rows;
 	}
-	/* (SPI_plan_get_cached_plan holds it in CurrentResourceOwner only for a saved plan) */
-	ReleaseCachedPlan(cp, plan->saved ? CurrentResourceOwner : NULL);
+	/* (held by no resource owner: the plan of collect_prepare is never saved) */
+	ReleaseCachedPlan(cp, NULL);
 	rows = rows * 1.1;
 	return rows < 0 ? 0 : rows > (double) (UINT64CONST(1) << 26) ? (UINT64CONST(1) << 26) : (uint64) rows;
 }

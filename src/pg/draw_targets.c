@@ -18,6 +18,7 @@
  * INSERT ... SELECT FROM unnest(...), where every trigger runs. Only the owner may call it.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/htup_details.h"
 #include "access/transam.h"

@@ -18,6 +18,7 @@
  * call it.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_trigger.h"

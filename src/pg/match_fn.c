@@ -4,6 +4,7 @@
  * calls it once per department of the task.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

@@ -5,6 +5,7 @@
  * memory context; a serialised state is checked before any byte of it is trusted.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

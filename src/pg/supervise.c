@@ -3,6 +3,7 @@
  * in this folder, named like the capability (uscc_type.c, calendar_fn.c, draw_fn.c, ...).
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "fmgr.h"
 

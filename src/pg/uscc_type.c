@@ -6,6 +6,7 @@
  * and recv runs them through the same checks as text input.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "common/hashfn.h"
 #include "fmgr.h"

@@ -22,6 +22,7 @@
  * is an error.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/heapam.h"
 #include "access/htup_details.h"
