@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: installs what is needed, builds and installs supervise, starts a throwaway
-# PostgreSQL 15 cluster and runs a full year of 双随机、一公开 on a sample province, printing what a
+# UTF8 PostgreSQL cluster (the distribution's version, or PGV=NN) and runs a full year of 双随机、一公开 on a sample province, printing what a
 # department and the disclosure site would see.
 #
 #   sudo tools/demo.sh                   # 20,000 subjects
@@ -10,5 +10,5 @@ cd "$(dirname "$0")/.."
 echo "== building and installing supervise"
 . tools/build-install.sh
 echo "== running the demo on a throwaway cluster"
-pg_virtualenv -t -v 15 psql -X -q -v ON_ERROR_STOP=1 -v subjects="${SUBJECTS:-20000}" -f tools/demo.sql \
+pg_virtualenv -t -v "$PGV" -i "--encoding=UTF8 --no-locale" psql -X -q -v ON_ERROR_STOP=1 -v subjects="${SUBJECTS:-20000}" -f tools/demo.sql \
   2>&1 | grep -v '^Creating new PostgreSQL cluster\|^Dropping cluster'

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of supervise: the pure C unit tests (under ASan/UBSan), the pg_regress and
-# isolation suites, the pgTAP suite and the scripted end-to-end tests, on a throwaway
-# PostgreSQL 15 cluster made by pg_virtualenv. Installs missing packages first.
+# isolation suites, the pgTAP suite, the scripted end-to-end tests and the Debian package, on a
+# throwaway UTF8 cluster made by pg_virtualenv with the distribution's PostgreSQL (PGV=NN for
+# another version). Installs missing packages first.
 #
 #   sudo tools/test.sh            # everything
 #   sudo tools/test.sh --quick    # skip the slow scripted tests (large loads)
+#   sudo PGV=17 tools/test.sh     # on PostgreSQL 17 (installed from the archive when missing)
 #
 # Prints one line per test file and ends with "supervise: N passed, M failed".
 set -uo pipefail
@@ -13,8 +15,9 @@ top=$(pwd)
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-tools/ensure-packages.sh || { echo "supervise: 0 passed, 1 failed"; exit 1; }
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGV=$(tools/ensure-packages.sh) || { echo "supervise: 0 passed, 1 failed"; exit 1; }
+export PGV PG_CONFIG=/usr/lib/postgresql/$PGV/bin/pg_config
+echo "== PostgreSQL $PGV ($("$PG_CONFIG" --version)) on $(. /etc/os-release; echo "$PRETTY_NAME")"
 
 # One build+install+test at a time on this machine: the extension installs into the shared
 # PostgreSQL directories, so two checkouts testing at once would test each other's files.
@@ -32,6 +35,11 @@ record() { # record NAME STATUS
   if [ "$2" = ok ]; then passed=$((passed + 1)); echo "ok     $1"
   else failed=$((failed + 1)); failures+=("$1"); echo "FAILED $1"; fi
 }
+
+echo "== the Debian package (built, installed with apt, a draw from it, removed)"
+if tools/package-test.sh >"$logdir/package.log" 2>&1; then record package/debian ok
+else cat "$logdir/package.log"; record package/debian failed; fi
+grep '^ok' "$logdir/package.log" | sed 's/^/   /'
 
 echo "== build and install"
 if ! { make -s -j2 PG_CONFIG="$PG_CONFIG" && make -s install PG_CONFIG="$PG_CONFIG"; } >"$logdir/build.log" 2>&1; then
@@ -63,8 +71,10 @@ for f in test/fuzz/fuzz_*.c; do
 done
 
 echo "== PostgreSQL suites on a throwaway cluster"
+# UTF8 whatever the caller's locale (supervise refuses other encodings)
+UTF8_CLUSTER="--encoding=UTF8 --no-locale"
 export SUPERVISE_QUICK=$quick
-pg_virtualenv -t -v 15 bash "$top/tools/test-in-cluster.sh" "$logdir" >"$logdir/cluster.log" 2>&1
+pg_virtualenv -t -v "$PGV" -i "$UTF8_CLUSTER" bash "$top/tools/test-in-cluster.sh" "$logdir" >"$logdir/cluster.log" 2>&1
 cluster_rc=$?
 # test-in-cluster.sh writes one "ok NAME" / "FAILED NAME" line per test file
 while read -r status name; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the pg_regress suite (make installcheck) once against a PostgreSQL 15 server that runs
+# Runs the pg_regress suite (make installcheck) once against a PostgreSQL server (the distribution's, or PGV=NN) that runs
 # under valgrind's memcheck, on a throwaway cluster made by pg_virtualenv. Every backend is
 # checked (--trace-children=yes). JIT is off: valgrind cannot check LLVM-generated code, and
 # loading llvmjit.so only adds reports about glibc's loader. Takes a few minutes; not part of
@@ -16,9 +16,9 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 if [ "${1:-}" != --inside ]; then
-  tools/ensure-packages.sh || exit 1
+  PGV=$(tools/ensure-packages.sh) || exit 1
   command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
-  export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+  export PGV PG_CONFIG=/usr/lib/postgresql/$PGV/bin/pg_config
   # the extension installs into the shared PostgreSQL directories: one checkout at a time
   exec 9>/tmp/supervise-install.lock
   flock 9
@@ -26,7 +26,7 @@ if [ "${1:-}" != --inside ]; then
   rm -rf "$top/log/valgrind" results regression.diffs
   mkdir -p "$top/log/valgrind"
   chmod 777 "$top/log/valgrind"
-  pg_virtualenv -t -v 15 bash "$top/tools/valgrind.sh" --inside
+  pg_virtualenv -t -v "$PGV" -i "--encoding=UTF8 --no-locale" bash "$top/tools/valgrind.sh" --inside
   exit $?
 fi
 
