@@ -12,7 +12,9 @@ psql -X -q -v ON_ERROR_STOP=1 -d $db -c 'CREATE EXTENSION supervise' -c 'CREATE 
 
 got=$(psql -X -q -v ON_ERROR_STOP=1 -d $db -At <<'SQL'
 SET datestyle = ISO, YMD;
-SELECT dblink_connect('b', 'dbname=' || current_database());
+-- (the server's own socket and port: libpq's defaults inside the server need not be this cluster's)
+SELECT dblink_connect('b', format('dbname=%s host=%s port=%s', current_database(),
+                                  split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')));
 -- both sessions load their caches
 SELECT 'A1 ' || supervise.add_workdays('2025-09-30', 1);
 SELECT 'B1 ' || x FROM dblink('b', $$SELECT supervise.add_workdays('2025-09-30', 1)::text$$) AS t(x text);
