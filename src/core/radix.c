@@ -14,6 +14,7 @@
  * a population with it: a 10-million-row draw would otherwise hold a 150 MB copy.
  */
 #include "radix.h"
+#include "misuse.h"
 
 #include <string.h>
 
@@ -176,13 +177,26 @@ varying_bytes(const unsigned char *src, size_t n, size_t size, size_t keylen, ui
 	return nvary;
 }
 
+/* the limits both sorts share (radix.h); a call outside them is a caller's bug */
+static void
+check_args(const char *where, size_t n, size_t size, size_t keylen)
+{
+	if (keylen == 0 || keylen > RADIX_MAX_KEYLEN)
+		core_misuse(where, "the key length is not in 1..RADIX_MAX_KEYLEN");
+	if (keylen > size)
+		core_misuse(where, "the key is longer than the record");
+	if (n > UINT32_MAX)
+		core_misuse(where, "more than 2^32 - 1 records");
+}
+
 void
 radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen)
 {
 	uint8_t		vary[RADIX_MAX_KEYLEN];
 	int			nvary;
 
-	if (n < 2 || keylen == 0 || keylen > RADIX_MAX_KEYLEN || keylen > size || n > UINT32_MAX)
+	check_args("radix_sort", n, size, keylen);
+	if (n < 2)
 		return;
 	nvary = varying_bytes((const unsigned char *) base, n, size, keylen, vary);
 	sort_part((unsigned char *) base, (unsigned char *) tmp, n, size, vary, nvary, 1);
@@ -268,8 +282,10 @@ radix_sort_inplace(void *base, size_t n, size_t size, size_t keylen, void *scrat
 	uint8_t		vary[RADIX_MAX_KEYLEN];
 	int			nvary;
 
-	if (n < 2 || keylen == 0 || keylen > RADIX_MAX_KEYLEN || keylen > size || n > UINT32_MAX
-		|| size > RADIX_INPLACE_SCRATCH)
+	check_args("radix_sort_inplace", n, size, keylen);
+	if (size > RADIX_INPLACE_SCRATCH)
+		core_misuse("radix_sort_inplace", "a record is larger than the scratch (RADIX_INPLACE_SCRATCH)");
+	if (n < 2)
 		return;
 	nvary = varying_bytes((const unsigned char *) base, n, size, keylen, vary);
 	sort_part_inplace((unsigned char *) base, n, size, vary, nvary, (unsigned char *) scratch);

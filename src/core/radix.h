@@ -14,8 +14,9 @@
  * Sorts n records of `size` bytes by their first `keylen` bytes in byte (memcmp) order, stably. A
  * radix sort: split by the most significant varying byte until a part fits in the CPU cache, then
  * one LSD pass per key byte of the part that is not the same in every record. tmp must hold n
- * records too. 1 <= keylen <= size; keylen <= RADIX_MAX_KEYLEN (otherwise nothing is done: check it
- * with a static assertion where the key is defined); n <= UINT32_MAX (otherwise nothing is done).
+ * records too. 1 <= keylen <= size; keylen <= RADIX_MAX_KEYLEN (check it with a static assertion where
+ * the key is defined); n <= UINT32_MAX. A call outside these limits is reported by core_misuse()
+ * (misuse.h) and does not return; n < 2 is sorted already.
  * O(n * keylen) time, no allocation; at most about 20 KB of stack per key byte.
  */
 void		radix_sort(void *base, void *tmp, size_t n, size_t size, size_t keylen);

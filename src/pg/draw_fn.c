@@ -22,6 +22,7 @@
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
+#include "byteorder.h"
 #include "draw_pg.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -609,11 +610,9 @@ population_rows(PG_FUNCTION_ARGS)
 			values[1] = name;
 			if (pop.weighted)
 			{
-				uint64		bits = 0;
+				uint64		bits = be_get(r + USCC_PACKED_LEN, 8);
 				double		w;
 
-				for (int j = 0; j < 8; j++)
-					bits = (bits << 8) | r[12 + j];
 				memcpy(&w, &bits, sizeof(w));
 				values[2] = Float8GetDatum(w);
 			}

@@ -8,3 +8,20 @@
 #include "fmgr.h"
 
 PG_MODULE_MAGIC;
+
+#include "misuse.h"
+
+void		_PG_init(void);
+
+/* a misused core function (misuse.h) fails the statement as an internal error */
+static void
+raise_core_misuse(const char *where, const char *what)
+{
+	elog(ERROR, "supervise internal error: %s misused: %s", where, what);
+}
+
+void
+_PG_init(void)
+{
+	core_set_misuse_handler(raise_core_misuse);
+}

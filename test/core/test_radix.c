@@ -5,10 +5,12 @@
  * a permutation of the input, for record sizes with and without a specialised copy. And
  * radix_sort_inplace, which is not stable: key order and the same records.
  */
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "misuse.h"
 #include "radix.h"
 #include "tap.h"
 
@@ -139,9 +141,54 @@ check_inplace(size_t n, size_t size, size_t keylen, pattern p)
 	free(scratch);
 }
 
+/* misuse: the handler records where and jumps back instead of aborting */
+static jmp_buf misuse_jump;
+static const char *misuse_where;
+
+static void
+catch_misuse(const char *where, const char *what)
+{
+	(void) what;
+	misuse_where = where;
+	longjmp(misuse_jump, 1);
+}
+
+/* whether the call is reported as a misuse of `where`, with the records left as they were */
+#define MISUSED(where, call, a, before, len) \
+	(misuse_where = NULL, setjmp(misuse_jump) == 0 ? ((call), 0) \
+	 : (misuse_where != NULL && strcmp(misuse_where, (where)) == 0 && memcmp((a), (before), (len)) == 0))
+
+static void
+check_misuse(void)
+{
+	unsigned char a[4 * 40],
+				before[4 * 40],
+				tmp[4 * 40];
+	unsigned char *scratch = malloc(RADIX_INPLACE_SCRATCH);
+
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (unsigned char) (255 - i);
+	memcpy(before, a, sizeof(a));
+	core_set_misuse_handler(catch_misuse);
+	ok(MISUSED("radix_sort", radix_sort(a, tmp, 4, 40, 0), a, before, sizeof(a)), "radix_sort: a key of 0 bytes is a misuse");
+	ok(MISUSED("radix_sort", radix_sort(a, tmp, 4, 40, RADIX_MAX_KEYLEN + 1), a, before, sizeof(a)),
+	   "radix_sort: a key over RADIX_MAX_KEYLEN is a misuse, not a silent no-op");
+	ok(MISUSED("radix_sort", radix_sort(a, tmp, 4, 8, 12), a, before, sizeof(a)), "radix_sort: a key longer than the record is a misuse");
+	ok(MISUSED("radix_sort", radix_sort(a, tmp, 1, 40, 17), a, before, sizeof(a)), "radix_sort: even for one record");
+	ok(MISUSED("radix_sort_inplace", radix_sort_inplace(a, 4, 40, 17, scratch), a, before, sizeof(a)),
+	   "radix_sort_inplace: a key over RADIX_MAX_KEYLEN is a misuse");
+	ok(MISUSED("radix_sort_inplace", radix_sort_inplace(a, 2, RADIX_INPLACE_SCRATCH + 1, 8, scratch), a, before, sizeof(a)),
+	   "radix_sort_inplace: a record larger than the scratch is a misuse");
+	ok(!MISUSED("radix_sort", radix_sort(a, tmp, 4, 40, 16), a, before, sizeof(a)) && a[0] < a[40],
+	   "radix_sort: within the limits, no misuse and sorted");
+	core_set_misuse_handler(NULL);
+	free(scratch);
+}
+
 int
 main(void)
 {
+	check_misuse();
 	/* large (split first, 16 * 200000 = 3.2 MB) and small (LSD only) */
 	for (int p = RANDOM; p <= ALL_EQUAL; p++)
 	{

@@ -455,7 +455,7 @@ test_sort(void)
 		ok(visit_key_num(&k[0]) == 0 && visit_key_num(&k[1]) == 1 && visit_key_num(&k[2]) == 2
 		   && visit_key_num(&k[3]) == 3, "radix_sort: one varying byte (one pass) sorts in place");
 	}
-	/* n = 0 and n = 1, keylen out of range: nothing happens */
+	/* n = 0 and n = 1: nothing happens (a keylen out of range is a misuse: test_radix) */
 	{
 		visit_key	k[2],
 					t[2];
@@ -464,9 +464,7 @@ test_sort(void)
 		key(&k[1], 1, 0);
 		radix_sort(k, t, 0, sizeof(visit_key), sizeof(visit_key));
 		radix_sort(k, t, 1, sizeof(visit_key), sizeof(visit_key));
-		radix_sort(k, t, 2, sizeof(visit_key), 0);
-		radix_sort(k, t, 2, sizeof(visit_key), 17);
-		ok(subject_of(&k[0]) == 2 && subject_of(&k[1]) == 1, "radix_sort: n < 2 or a bad keylen changes nothing");
+		ok(subject_of(&k[0]) == 2 && subject_of(&k[1]) == 1, "radix_sort: n < 2 changes nothing");
 	}
 }
 
