@@ -281,7 +281,7 @@ main(void)
 		is_int(c2.runs[0].first_year, 2024, "run starts 2024");
 	}
 
-	/* ---- known answers (DOMAIN §6, issue 8) ---- */
+	/* ---- known answers (doc/calendar.md) ---- */
 	s = cal_add_workdays(&cal, D(2025, 9, 30), 1, CAL_STRICT, &r, &prov, &miss);
 	ok(s == CAL_OK && r == D(2025, 10, 9), "2025-09-30 + 1 = 2025-10-09");
 	ok(!prov, "not provisional");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Upgrades (issue 7): installs the oldest supported version with data (test/fixtures/fill.sql),
+# Upgrades: installs the oldest supported version with data (test/fixtures/fill.sql),
 # runs ALTER EXTENSION supervise UPDATE and checks that
 #   - the extension is at the current default_version afterwards,
 #   - every function and view gives the same results as before (test/fixtures/function_results.sql,
