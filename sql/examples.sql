@@ -307,6 +307,9 @@ SELECT a.draw_id, d.name AS department, count(*) AS assignments, count(DISTINCT 
  GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT count(*) AS conflicting_assignments FROM assignment JOIN inspector_conflict USING (inspector_id, uscc);
 
+-- example: supervise.bulk_insert_paths()
+-- the draw's targets and the matched inspectors go in like COPY unless a trigger was added
+SELECT relation, bulk, refusal FROM bulk_insert_paths() ORDER BY relation::text;
 -- example: supervise.match_compute(bytea, supervise.uscc[], bigint[], supervise.uscc[], bigint[], supervise.uscc[], bigint[], integer, text)
 -- one department's matching on its own: inspector 102 may not go to the first subject (回避)
 SELECT * FROM match_compute(seed_from('示例'), '{91350203MA14PQET62,91350203MA5CTYXG96}', '{101,102,103}',

@@ -15,18 +15,23 @@
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 #include "bulk_insert.h"
 #include "radix.h"
@@ -56,6 +61,42 @@ struct BulkInsert
 	bool	   *late_isnull;
 	MemoryContext late_cxt;		/* their copies */
 };
+
+/* why the last bulk_insert_begin refused */
+static char *refusal = NULL;
+
+const char *
+bulk_insert_refusal(void)
+{
+	return refusal;
+}
+
+/* sets the refusal reason (and says it at DEBUG1); returns false */
+static bool
+refuse(const char *fmt,...) pg_attribute_printf(1, 2);
+
+static bool
+refuse(const char *fmt,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	refusal = buf.data;
+	elog(DEBUG1, "bulk insert refused, rows written by INSERT: %s", refusal);
+	return false;
+}
 
 void
 bulk_insert_by_sql(const char *sql, int nargs, Oid *types, Datum *args, uint64 n)
@@ -117,6 +158,34 @@ bulk_column(Oid relid, const char *name)
 	if (a == InvalidAttrNumber)
 		elog(ERROR, "table \"%s\" has no column \"%s\"", get_rel_name(relid), name);
 	return a;
+}
+
+bool
+bulk_trigger_is(const Trigger *t, const char *nsp, const char *def)
+{
+	int			nest = NewGUCNestLevel();
+	char	   *got;
+	const char *schema = quote_identifier(nsp);
+	StringInfoData want;
+
+	/* names qualified whatever the caller's search_path (pg_get_triggerdef leaves visible ones bare) */
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	got = TextDatumGetCString(DirectFunctionCall1(pg_get_triggerdef, ObjectIdGetDatum(t->tgoid)));
+	AtEOXact_GUC(true, nest);
+
+	initStringInfo(&want);
+	for (const char *p = def; *p;)
+	{
+		if (strncmp(p, "@extschema@", 11) == 0)
+		{
+			appendStringInfoString(&want, schema);
+			p += 11;
+		}
+		else
+			appendStringInfoChar(&want, *p++);
+	}
+	return strcmp(got, want.data) == 0;
 }
 
 bool
@@ -184,13 +253,17 @@ bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
 	Relation	rel = b->rel;
 	TupleDesc	desc = b->desc;
 
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rules != NULL)
-		return false;
+	const char *name = RelationGetRelationName(rel);
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		return refuse("\"%s\" is not a plain table", name);
+	if (rel->rd_rules != NULL)
+		return refuse("table \"%s\" has rules", name);
 	/* policies that apply to this user now (none for the owner, unless FORCE ROW LEVEL SECURITY) */
 	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED)
-		return false;
+		return refuse("row-level security of table \"%s\" applies to this user", name);
 	if (desc->constr && desc->constr->has_generated_stored)
-		return false;
+		return refuse("table \"%s\" has stored generated columns", name);
 	if (rel->trigdesc != NULL)
 	{
 		for (int i = 0; i < rel->trigdesc->numtriggers; i++)
@@ -198,7 +271,8 @@ bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
 			const Trigger *t = &rel->trigdesc->triggers[i];
 
 			if (TRIGGER_FOR_INSERT(t->tgtype) && (trigger_ok == NULL || !trigger_ok(t, arg)))
-				return false;
+				return refuse("the INSERT trigger \"%s\" of table \"%s\" is not one whose work the bulk path does",
+							  t->tgname, name);
 		}
 	}
 	for (int i = 0; i < desc->natts; i++)
@@ -213,7 +287,7 @@ bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
 		if (def == NULL)
 			continue;
 		if (contain_volatile_functions_not_nextval(def))
-			return false;
+			return refuse("column \"%s\" of table \"%s\" has a volatile default", NameStr(att->attname), name);
 		b->defaults[i] = ExecInitExpr(expression_planner((Expr *) def), NULL);
 	}
 	return true;
@@ -240,6 +314,7 @@ bulk_insert_begin(Oid relid, int ncols, const AttrNumber *cols, bulk_trigger_ok 
 	}
 
 	rte = insert_rte(b->rel, ncols, cols, &perminfos);
+	refusal = NULL;
 	if (!bulk_possible(b, trigger_ok, arg))
 	{
 		table_close(b->rel, NoLock);
@@ -451,4 +526,49 @@ bulk_insert_end(BulkInsert *b, const uint32 *late_order)
 	pfree(b->defaults);
 	pfree(b);
 	CommandCounterIncrement();
+}
+
+void
+bulk_insert_abandon(BulkInsert *b)
+{
+	if (b->nrows > 0 || b->late >= 0)
+		elog(ERROR, "bulk_insert_abandon: the bulk insert into \"%s\" has begun", RelationGetRelationName(b->rel));
+	FreeBulkInsertState(b->bistate);
+	ExecCloseIndices(b->rri);
+	FreeExecutorState(b->estate);
+	table_close(b->rel, NoLock);
+	pfree(b->colof);
+	pfree(b->defaults);
+	pfree(b);
+}
+
+/*
+ * bulk_insert_paths(): for each table written by bulk insert, whether the bulk path is taken for
+ * the current user, and why not (SQL: supervise.bulk_insert_paths()).
+ */
+PG_FUNCTION_INFO_V1(bulk_insert_paths);
+Datum
+bulk_insert_paths(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			nspid = get_func_namespace(fcinfo->flinfo->fn_oid);
+	struct
+	{
+		const char *table;
+		const char *(*check) (Oid nspid);
+	}			writers[] = {{"draw_target", draw_targets_bulk_refusal}, {"assignment", assignments_bulk_refusal}};
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < (int) lengthof(writers); i++)
+	{
+		const char *why = writers[i].check(nspid);
+		Datum		values[3];
+		bool		nulls[3] = {false, false, why == NULL};
+
+		values[0] = ObjectIdGetDatum(bulk_table(nspid, writers[i].table));
+		values[1] = BoolGetDatum(why == NULL);
+		values[2] = why ? CStringGetTextDatum(why) : (Datum) 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -3,10 +3,15 @@
  * table_multi_insert, their index entries made after each batch, with the privileges, NOT NULL
  * and CHECK constraints and unique indexes checked as an INSERT of the same columns would.
  *
- * It runs no triggers. bulk_insert_begin() therefore refuses (returns NULL) a table that has an
- * INSERT trigger the caller has not vouched for, rules, row-level security, stored generated
- * columns or a volatile default other than nextval(); the caller then writes its rows with SQL.
- * A caller that vouches for a trigger does what that trigger would have done itself.
+ * It runs no triggers. bulk_insert_begin() therefore refuses (returns NULL, with the reason in
+ * bulk_insert_refusal()) a table that has an INSERT trigger the caller has not vouched for, rules,
+ * row-level security that applies to the user, stored generated columns or a volatile default
+ * other than nextval(); the caller then writes its rows with SQL, where every trigger runs.
+ * A caller that vouches for a trigger does what that trigger would have done itself, and vouches
+ * for it by its whole definition (bulk_trigger_is) or, for a foreign key's check, by the
+ * constraint's exact columns (bulk_trigger_is_fk): a trigger added, or one changed in any way,
+ * makes the bulk path refuse. bulk_insert_paths() (SQL) reports, for each table written this way,
+ * whether the bulk path is taken and why not, so that a test fails when the two drift apart.
  *
  * Used by plan_visits (new visits), draw() (a draw's targets) and match_inspectors (assignments).
  */
@@ -42,6 +47,13 @@ extern uint32 *bulk_order_by_key(const Datum *keys, int n, int keylen);
 extern AttrNumber bulk_column(Oid relid, const char *name);
 
 /*
+ * Whether t is the trigger whose definition, as pg_get_triggerdef() prints it, is def with
+ * "@extschema@" standing for the schema nsp (its name, timing, events, level, transition tables,
+ * WHEN clause and function): how a caller vouches for a trigger whose work it does itself.
+ */
+extern bool bulk_trigger_is(const Trigger *t, const char *nsp, const char *def);
+
+/*
  * Whether t is the insert check trigger of a foreign key of relid on exactly the columns
  * keys[0..nkeys) referencing refrelid (refkeys[0..nkeys)): a caller that checks and locks the
  * referenced rows itself may vouch for it.
@@ -57,6 +69,19 @@ extern bool bulk_trigger_is_fk(const Trigger *t, Oid relid, Oid refrelid, int nk
  */
 extern BulkInsert *bulk_insert_begin(Oid relid, int ncols, const AttrNumber *cols,
 									 bulk_trigger_ok trigger_ok, void *arg);
+
+/* why the last bulk_insert_begin returned NULL (in the memory context it was called in) */
+extern const char *bulk_insert_refusal(void);
+
+/* closes a bulk insert that wrote no row (a check of whether the bulk path applies) */
+extern void bulk_insert_abandon(BulkInsert *b);
+
+/*
+ * The tables written by bulk insert, each by its writer: the reason its bulk path is refused for
+ * the current user in schema nspid, or NULL when it is taken (draw_targets.c, match_assignments.c).
+ */
+extern const char *draw_targets_bulk_refusal(Oid nspid);
+extern const char *assignments_bulk_refusal(Oid nspid);
 
 /* One row: values[i] / nulls[i] for cols[i]. Pass-by-reference values are copied. */
 extern void bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls);

@@ -40,13 +40,31 @@
 
 typedef struct TargetTables
 {
+	const char *nsp;
 	Oid			target;			/* draw_target */
 	Oid			record;			/* draw_record */
 	AttrNumber	cols[4];		/* draw_target (draw_id, uscc, stratum, rank) */
 	AttrNumber	record_id;		/* draw_record (id) */
-	Oid			limits_fn;		/* limits_check_targets() */
 	bool		run_limits;		/* its trigger is on draw_target: run limits_check_drawn */
 } TargetTables;
+
+/* the limits trigger whose work draw_targets_insert does (as src/sql/60_limits.sql defines it) */
+#define LIMITS_TRIGGER "CREATE TRIGGER limits_check_targets AFTER INSERT ON @extschema@.draw_target " \
+	"REFERENCING NEW TABLE AS new_targets FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.limits_check_targets()"
+
+static void
+target_tables(Oid nspid, TargetTables *tt)
+{
+	tt->nsp = get_namespace_name(nspid);
+	tt->target = bulk_table(nspid, "draw_target");
+	tt->record = bulk_table(nspid, "draw_record");
+	tt->cols[0] = bulk_column(tt->target, "draw_id");
+	tt->cols[1] = bulk_column(tt->target, "uscc");
+	tt->cols[2] = bulk_column(tt->target, "stratum");
+	tt->cols[3] = bulk_column(tt->target, "rank");
+	tt->record_id = bulk_column(tt->record, "id");
+	tt->run_limits = false;
+}
 
 /* the INSERT triggers whose work draw_targets_insert does itself (see the head of the file) */
 static bool
@@ -56,7 +74,7 @@ trigger_done_here(const Trigger *t, void *arg)
 
 	if (bulk_trigger_is_fk(t, tt->target, tt->record, 1, &tt->cols[0], &tt->record_id))
 		return true;
-	if (OidIsValid(tt->limits_fn) && t->tgfoid == tt->limits_fn && !TRIGGER_FOR_ROW(t->tgtype))
+	if (bulk_trigger_is(t, tt->nsp, LIMITS_TRIGGER))
 	{
 		/* (a disabled trigger stays disabled) */
 		if (t->tgenabled != TRIGGER_DISABLED)
@@ -133,15 +151,7 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("a draw target cannot have a NULL code, stratum or rank")));
 
-	tt.target = bulk_table(nspid, "draw_target");
-	tt.record = bulk_table(nspid, "draw_record");
-	tt.cols[0] = bulk_column(tt.target, "draw_id");
-	tt.cols[1] = bulk_column(tt.target, "uscc");
-	tt.cols[2] = bulk_column(tt.target, "stratum");
-	tt.cols[3] = bulk_column(tt.target, "rank");
-	tt.record_id = bulk_column(tt.record, "id");
-	tt.run_limits = false;
-	tt.limits_fn = LookupFuncName(list_make2(makeString(nsp), makeString("limits_check_targets")), 0, NULL, true);
+	target_tables(nspid, &tt);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "draw_targets_insert: SPI_connect failed");
@@ -200,4 +210,18 @@ draw_targets_insert(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	PG_RETURN_INT32(n);
+}
+
+const char *
+draw_targets_bulk_refusal(Oid nspid)
+{
+	TargetTables tt;
+	BulkInsert *b;
+
+	target_tables(nspid, &tt);
+	b = bulk_insert_begin(tt.target, 4, tt.cols, trigger_done_here, &tt);
+	if (b == NULL)
+		return bulk_insert_refusal();
+	bulk_insert_abandon(b);
+	return NULL;
 }

@@ -45,15 +45,33 @@ typedef struct AssignTables
 	AttrNumber	target_key[2];	/* draw_target (draw_id, uscc) */
 	AttrNumber	inspector_id;	/* inspector (id) */
 	AttrNumber	department_id;	/* department (id) */
-	Oid			audit_row_fn;
-	Oid			audit_match_fn;
+	const char *nsp;
 	bool		run_audit;		/* audit_match is on assignment and enabled: write its entry */
 } AssignTables;
 
-static Oid
-trigger_function(const char *nsp, const char *name)
+/* the audit triggers whose work assignments_insert does (as src/sql/96_security.sql defines them) */
+#define AUDIT_DIRECT_TRIGGER "CREATE TRIGGER audit_direct AFTER INSERT ON @extschema@.assignment " \
+	"FOR EACH ROW WHEN (new.direct) EXECUTE FUNCTION @extschema@.audit_row()"
+#define AUDIT_MATCH_TRIGGER "CREATE TRIGGER audit_match AFTER INSERT ON @extschema@.assignment " \
+	"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_match()"
+
+static void
+assign_tables(Oid nspid, AssignTables *at)
 {
-	return LookupFuncName(list_make2(makeString(pstrdup(nsp)), makeString(pstrdup(name))), 0, NULL, true);
+	at->nsp = get_namespace_name(nspid);
+	at->assignment = bulk_table(nspid, "assignment");
+	at->target = bulk_table(nspid, "draw_target");
+	at->inspector = bulk_table(nspid, "inspector");
+	at->department = bulk_table(nspid, "department");
+	at->cols[0] = bulk_column(at->assignment, "draw_id");
+	at->cols[1] = bulk_column(at->assignment, "uscc");
+	at->cols[2] = bulk_column(at->assignment, "inspector_id");
+	at->cols[3] = bulk_column(at->assignment, "department_id");
+	at->target_key[0] = bulk_column(at->target, "draw_id");
+	at->target_key[1] = bulk_column(at->target, "uscc");
+	at->inspector_id = bulk_column(at->inspector, "id");
+	at->department_id = bulk_column(at->department, "id");
+	at->run_audit = false;
 }
 
 /* the INSERT triggers whose work assignments_insert does itself (see the head of the file) */
@@ -67,10 +85,9 @@ trigger_done_here(const Trigger *t, void *arg)
 		|| bulk_trigger_is_fk(t, at->assignment, at->department, 1, &at->cols[3], &at->department_id))
 		return true;
 	/* audit_direct: a row trigger WHEN (NEW.direct); these rows are not direct */
-	if (OidIsValid(at->audit_row_fn) && t->tgfoid == at->audit_row_fn && TRIGGER_FOR_ROW(t->tgtype)
-		&& strcmp(t->tgname, "audit_direct") == 0 && t->tgqual != NULL)
+	if (bulk_trigger_is(t, at->nsp, AUDIT_DIRECT_TRIGGER))
 		return true;
-	if (OidIsValid(at->audit_match_fn) && t->tgfoid == at->audit_match_fn && !TRIGGER_FOR_ROW(t->tgtype))
+	if (bulk_trigger_is(t, at->nsp, AUDIT_MATCH_TRIGGER))
 	{
 		if (t->tgenabled != TRIGGER_DISABLED)
 			at->run_audit = true;
@@ -207,21 +224,7 @@ assignments_insert(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("an assignment cannot have a NULL code or inspector")));
 
-	at.assignment = bulk_table(nspid, "assignment");
-	at.target = bulk_table(nspid, "draw_target");
-	at.inspector = bulk_table(nspid, "inspector");
-	at.department = bulk_table(nspid, "department");
-	at.cols[0] = bulk_column(at.assignment, "draw_id");
-	at.cols[1] = bulk_column(at.assignment, "uscc");
-	at.cols[2] = bulk_column(at.assignment, "inspector_id");
-	at.cols[3] = bulk_column(at.assignment, "department_id");
-	at.target_key[0] = bulk_column(at.target, "draw_id");
-	at.target_key[1] = bulk_column(at.target, "uscc");
-	at.inspector_id = bulk_column(at.inspector, "id");
-	at.department_id = bulk_column(at.department, "id");
-	at.audit_row_fn = trigger_function(nsp, "audit_row");
-	at.audit_match_fn = trigger_function(nsp, "audit_match");
-	at.run_audit = false;
+	assign_tables(nspid, &at);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "assignments_insert: SPI_connect failed");
@@ -286,4 +289,18 @@ assignments_insert(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	PG_RETURN_INT32(n);
+}
+
+const char *
+assignments_bulk_refusal(Oid nspid)
+{
+	AssignTables at;
+	BulkInsert *b;
+
+	assign_tables(nspid, &at);
+	b = bulk_insert_begin(at.assignment, 4, at.cols, trigger_done_here, &at);
+	if (b == NULL)
+		return bulk_insert_refusal();
+	bulk_insert_abandon(b);
+	return NULL;
 }

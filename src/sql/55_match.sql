@@ -21,6 +21,14 @@ CREATE FUNCTION @extschema@.assignments_insert(draw_id bigint, department_id big
 COMMENT ON FUNCTION @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]) IS
     'internal: writes one department''s matches into assignment (in code order, like COPY), doing the work of its insert triggers once for all rows: the foreign keys checked (every code a target of the draw, the inspectors and the department locked FOR KEY SHARE) and audit_match''s entry (audit_match_entry). Falls back to INSERT (every trigger) when assignment has other insert triggers, rules or row-level security that applies. Returns the number of rows';
 
+CREATE FUNCTION @extschema@.bulk_insert_paths()
+    RETURNS TABLE (relation regclass, bulk boolean, refusal text)
+    AS 'MODULE_PATHNAME', 'bulk_insert_paths' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.bulk_insert_paths() IS
+    'for each table that draw() and match_inspectors() write like COPY (draw_target, assignment): whether that path is taken for the current user (bulk) or the rows go in by INSERT with every trigger run, and why (refusal: an INSERT trigger added or changed, rules, row-level security that applies, a volatile default). The bulk path does the work of the triggers it was written for and knows them by their whole definition, so a changed trigger is never skipped. For a DBA asking why a draw or a matching is slow; the owner''s and superusers'' only';
+-- (it opens the tables for insertion: only for those who may write them)
+REVOKE EXECUTE ON FUNCTION @extschema@.bulk_insert_paths() FROM PUBLIC;
+
 CREATE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
     LANGUAGE plpgsql VOLATILE
     SET search_path = @extschema@, pg_temp

@@ -1003,3 +1003,12 @@ ALTER TABLE @extschema@.draw_target DROP CONSTRAINT draw_target_pkey;
 ALTER TABLE @extschema@.draw_target ADD PRIMARY KEY (uscc, draw_id);
 DROP INDEX @extschema@.draw_target_uscc_idx;
 ALTER TABLE @extschema@.assignment ADD FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target (draw_id, uscc);
+
+-- ---- bulk inserts checked against the triggers they were written for: bulk_insert_paths() ----
+CREATE FUNCTION @extschema@.bulk_insert_paths()
+    RETURNS TABLE (relation regclass, bulk boolean, refusal text)
+    AS 'MODULE_PATHNAME', 'bulk_insert_paths' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.bulk_insert_paths() IS
+    'for each table that draw() and match_inspectors() write like COPY (draw_target, assignment): whether that path is taken for the current user (bulk) or the rows go in by INSERT with every trigger run, and why (refusal: an INSERT trigger added or changed, rules, row-level security that applies, a volatile default). The bulk path does the work of the triggers it was written for and knows them by their whole definition, so a changed trigger is never skipped. For a DBA asking why a draw or a matching is slow; the owner''s and superusers'' only';
+-- (it opens the tables for insertion: only for those who may write them)
+REVOKE EXECUTE ON FUNCTION @extschema@.bulk_insert_paths() FROM PUBLIC;
