@@ -709,6 +709,12 @@ draw_select(PG_FUNCTION_ARGS)
 		k[found] = (uint32) kv;
 		total += (uint64) kv;
 	}
+	/* k against the population before the targets are allocated (k may be absurd) */
+	if (draw_check_k(&pop, alg, k, err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot draw with %s", draw_algorithm_name(alg)),
+				 errdetail("%s.", err)));
 	out = palloc_extended(total ? total * sizeof(draw_target) : 1, MCXT_ALLOC_HUGE);
 	if (draw_run(&env, &pop, seed, alg, k, out, digest, err) != 0)
 		ereport(ERROR,
