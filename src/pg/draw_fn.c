@@ -23,6 +23,7 @@
 #include "utils/tuplestore.h"
 
 #include "draw_pg.h"
+#include "message.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -46,7 +47,7 @@ draw_algorithm_arg(text *t)
 	if (alg < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown draw algorithm: \"%s\"", name),
+				 errmsg("unknown draw algorithm: \"%s\"", message_value(name)),
 				 errhint("The algorithms are sha256-v1, sha256-v1-weighted and rfc3797.")));
 	return (draw_algorithm) alg;
 }
@@ -163,7 +164,7 @@ pop_stratum(PopState *st, text *t, MemoryContext cxt)
 	if (l < 1 || l > DRAW_MAX_STRATUM_NAME || memchr(s, '\0', l) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid stratum name: \"%s\"", text_to_cstring(t)),
+				 errmsg("invalid stratum name: \"%s\"", message_value(text_to_cstring(t))),
 				 errdetail("A stratum name has 1 to %d bytes.", DRAW_MAX_STRATUM_NAME)));
 	if (st->nstrata == DRAW_MAX_STRATA)
 		ereport(ERROR,

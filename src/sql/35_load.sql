@@ -102,14 +102,14 @@ BEGIN
                        THEN 'uscc ' || @extschema@.uscc_invalid_reason(btrim(r.uscc))
                      WHEN nullif(btrim(r.name), '') IS NULL THEN 'name: missing'
                      WHEN coalesce(nullif(btrim(r.region), ''), substr(btrim(r.uscc), 3, 6)) !~ '^[0-9]{6}$'
-                       THEN format('region: %%L is not a 6-digit region code', btrim(r.region))
+                       THEN format('region: %%L is not a 6-digit region code', @extschema@.message_value(btrim(r.region)))
                      WHEN coalesce(upper(nullif(btrim(r.credit_class), '')), 'B') NOT IN ('A', 'B', 'C', 'D')
-                       THEN format('credit_class: %%L is not one of A B C D', r.credit_class)
+                       THEN format('credit_class: %%L is not one of A B C D', @extschema@.message_value(r.credit_class))
                      WHEN coalesce(nullif(btrim(r.risk_level), ''), '2') NOT IN ('1', '2', '3', '4')
-                       THEN format('risk_level: %%L is not one of 1 2 3 4', r.risk_level)
+                       THEN format('risk_level: %%L is not one of 1 2 3 4', @extschema@.message_value(r.risk_level))
                      WHEN coalesce(lower(nullif(btrim(r.status), '')), 'active') NOT IN
                           ('active', 'suspended', 'liquidating', 'deregistered', 'revoked', 'annulled', 'moved_out')
-                       THEN format('status: %%L is not a known status', r.status)
+                       THEN format('status: %%L is not a known status', @extschema@.message_value(r.status))
                    END AS reason
               FROM %s r) s
     $q$, source);

@@ -263,8 +263,10 @@ CREATE TRIGGER draw_record_no_truncate BEFORE TRUNCATE ON @extschema@.draw_recor
 -- an override. So while a task has a live draw these are refused; cancel the draw to change them.
 -- The rest of the task (title, dates within the year, approval, surprise, inspectors per target)
 -- may still change. The task row is locked FOR SHARE, so a draw in progress (which holds it
--- FOR NO KEY UPDATE) finishes first and is seen.
-CREATE FUNCTION @extschema@.draw_frozen_task_guard() RETURNS trigger
+-- FOR NO KEY UPDATE) finishes first and is seen. A restore inserts a drawn task's items and strata
+-- after its draw: pg_dump and pg_restore run with row_security = off, which only roles that bypass
+-- row-level security (owner, superuser) can use on these tables, and those inserts pass.
+CREATE FUNCTION @extschema@.task_frozen_by_draw() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -275,13 +277,13 @@ DECLARE
 BEGIN
     IF TG_TABLE_NAME = 'task' THEN
         SELECT string_agg(c.name, ', ' ORDER BY c.ord) INTO changed
-          FROM (VALUES (1, 'kind', OLD.kind IS DISTINCT FROM NEW.kind),
-                       (2, 'department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
-                       (3, 'plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
-                       (4, 'directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
-                       (5, 'sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
-                       (6, 'sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
-                       (7, 'the year of period_start',
+          FROM (VALUES (1, 'its kind', OLD.kind IS DISTINCT FROM NEW.kind),
+                       (2, 'its department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
+                       (3, 'its plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
+                       (4, 'its directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
+                       (5, 'its sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
+                       (6, 'its sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
+                       (7, 'the year of its period',
                         extract(year FROM OLD.period_start) IS DISTINCT FROM extract(year FROM NEW.period_start))
                ) AS c(ord, name, differs)
          WHERE c.differs;
@@ -294,7 +296,10 @@ BEGIN
         IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
             RETURN NEW;
         END IF;
-        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'items' ELSE 'credit strata' END;
+        IF TG_OP = 'INSERT' AND current_setting('row_security') = 'off' THEN
+            RETURN NEW;         -- a restore (see above)
+        END IF;
+        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'its items' ELSE 'its credit strata' END;
         ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
                           WHEN 'DELETE' THEN ARRAY[OLD.task_id]
                           ELSE ARRAY[OLD.task_id, NEW.task_id] END;
@@ -304,23 +309,24 @@ BEGIN
      WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
      ORDER BY d.id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % has a live draw (draw %): its % cannot be changed', live.task_id, live.id, changed
+        RAISE EXCEPTION 'task % has a live draw (draw %): % cannot be changed', live.task_id, live.id, changed
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'What a draw was made from (the task''s items, kind, sampling and credit strata, directory, department, plan and year) is frozen while the draw is live; the recorded draw and the public task list must agree.',
+                  DETAIL = 'What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.',
                   HINT = format('Cancel the draw with a reason first: SELECT supervise.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
     END IF;
     RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.draw_frozen_task_guard() IS
-    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first)';
-CREATE TRIGGER draw_frozen_task_guard BEFORE UPDATE OF kind, department_id, plan_id, directory_id, sample_ratio, sample_size, period_start
+COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
+    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first); a restore (row_security = off) may insert its items and strata';
+-- (named to fire after task_check_plan and task_check_filing, which say more about a bad period)
+CREATE TRIGGER task_frozen_by_draw BEFORE UPDATE OF kind, department_id, plan_id, directory_id, sample_ratio, sample_size, period_start
     ON @extschema@.task
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_frozen_task_guard();
-CREATE TRIGGER draw_frozen_task_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_item
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_frozen_task_guard();
-CREATE TRIGGER draw_frozen_task_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_stratum
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_frozen_task_guard();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_item
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_stratum
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
 
 -- ---- a drawn code is part of a record --------------------------------------------------------
 -- draw_target, the recorded population and its digest name a target by its code. Changing the
@@ -354,6 +360,8 @@ COMMENT ON FUNCTION @extschema@.subject_drawn_code_guard() IS
     'trigger on subject: the code of a subject that was ever drawn (draw_target, cancelled draws included) cannot be changed or deleted (23503)';
 CREATE TRIGGER subject_drawn_code_guard BEFORE UPDATE OF uscc OR DELETE ON @extschema@.subject
     FOR EACH ROW EXECUTE FUNCTION @extschema@.subject_drawn_code_guard();
+-- (trigger functions that run as the owner: nobody calls them, so nobody needs EXECUTE)
+REVOKE EXECUTE ON FUNCTION @extschema@.task_frozen_by_draw(), @extschema@.subject_drawn_code_guard() FROM PUBLIC;
 
 -- ---- draw(), cancel_draw(), verify_draw(), draw_population() ---------------------------------
 
@@ -421,7 +429,7 @@ BEGIN
         RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
-        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
     END IF;
@@ -547,7 +555,7 @@ BEGIN
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is already cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('The reason given was: %s', d.cancel_reason);
+                  DETAIL = pg_catalog.format('The reason given was: %s', @extschema@.message_value(d.cancel_reason));
     END IF;
     UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
      WHERE r.id = cancel_draw.draw_id;

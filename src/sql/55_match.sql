@@ -137,7 +137,7 @@ BEGIN
                   AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
         RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
             USING ERRCODE = 'unique_violation',
-                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, a.reason)
+                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
                                         ELSE pg_catalog.format('Matched by match_inspectors (%s at %s).', a.assigned_by, a.assigned_at) END
                               FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
                                AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);

@@ -134,7 +134,7 @@ BEGIN
           JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
          WHERE d.id OPERATOR(pg_catalog.=) ANY (ids);
     ELSE
-        RAISE EXCEPTION 'unknown publication kind "%"', kind
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
     END CASE;
@@ -214,7 +214,7 @@ BEGIN
         RAISE EXCEPTION 'kind and object_id must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF kind OPERATOR(pg_catalog.<>) 'target_list' THEN
-        RAISE EXCEPTION 'publication items of kind "%" are made by triggers', kind
+        RAISE EXCEPTION 'publication items of kind "%" are made by triggers', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Only target_list items are added by the caller (the draw); plan, task, result and disposal items follow the plan, task, inspection and disposal tables.';
     END IF;
@@ -401,7 +401,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal') THEN
-        RAISE EXCEPTION 'unknown publication kind "%"', kind
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
     END IF;
@@ -445,8 +445,7 @@ BEGIN
     END IF;
     IF NEW.published_on > CURRENT_DATE THEN
         RAISE EXCEPTION 'publication date % is in the future', NEW.published_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Record a publication once it has happened.';
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN NEW;
 END
@@ -517,7 +516,7 @@ BEGIN
      WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.kind;
     IF need IS NOT NULL AND NEW.period_start - filed < need THEN
         RAISE EXCEPTION '% task "%" is filed % day(s) before it starts, at least % required',
-                NEW.kind, NEW.title, NEW.period_start - filed, need
+                NEW.kind, @extschema@.message_value(NEW.title), NEW.period_start - filed, need
             USING ERRCODE = 'check_violation',
                   DETAIL = format('Filed on %s (%s), the period starts on %s.', filed,
                                   CASE WHEN NEW.filed_on IS NULL THEN 'approved_on' ELSE 'filed_on' END,

@@ -446,7 +446,7 @@ BEGIN
                                         WHERE td.task_id = ANY (v.task_ids))));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
-        RAISE EXCEPTION 'unknown result code: "%"', record_visit_result.result_code
+        RAISE EXCEPTION 'unknown result code: "%"', @extschema@.message_value(record_visit_result.result_code)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
                                               FROM @extschema@.result_code rc) || '.';

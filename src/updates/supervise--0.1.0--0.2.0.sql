@@ -102,7 +102,7 @@ BEGIN
         RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
-        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
     END IF;
@@ -540,7 +540,7 @@ BEGIN
                                         WHERE td.task_id = ANY (v.task_ids))));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
-        RAISE EXCEPTION 'unknown result code: "%"', record_visit_result.result_code
+        RAISE EXCEPTION 'unknown result code: "%"', @extschema@.message_value(record_visit_result.result_code)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
                                               FROM @extschema@.result_code rc) || '.';
@@ -710,7 +710,7 @@ BEGIN
         RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
-        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
     END IF;
@@ -1011,14 +1011,24 @@ ALTER TABLE @extschema@.draw_target ADD PRIMARY KEY (uscc, draw_id);
 DROP INDEX @extschema@.draw_target_uscc_idx;
 ALTER TABLE @extschema@.assignment ADD FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target (draw_id, uscc);
 
+
+
+
+
 -- ---- records that change behind their functions; bad input ------------------------------------
--- A live draw freezes what it was made from (draw_frozen_task_guard); a drawn subject's code stays
+-- A live draw freezes what it was made from (task_frozen_by_draw); a drawn subject's code stays
 -- (subject_drawn_code_guard); a draw cancelled by UPDATE needs a reason (draw_record_guard and the
 -- check constraint, which let a NULL reason through); published_on keeps mark_published's rules on
 -- UPDATE (publication_published_guard); load_subjects() empties the source with DELETE when the
 -- caller may not TRUNCATE, and survives repeated or missing line numbers; stratum_k, draw_select,
 -- sample_subjects and generate_sample refuse absurd arguments; tasks lie in 2000-2200; a result is
--- not dated after today; assign_inspector waits for a match in progress.
+-- not dated after today; assign_inspector waits for a match in progress; a caller's value is quoted
+-- in messages through message_value (at most 64 characters).
+CREATE FUNCTION @extschema@.message_value(value text) RETURNS text
+    AS 'MODULE_PATHNAME', 'message_value_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.message_value(text) IS
+    'internal: a value as quoted in a message (every message that quotes a caller''s text uses it): itself up to 64 characters, else its first 64 characters and "…"';
+
 -- ---- what a live draw was made from is frozen ----------------------------------------------
 -- A draw records its population and allocation, but they follow from the task: its items (the
 -- kinds of check the limits compare), its kind (a clue task is never limited), its sampling
@@ -1028,8 +1038,10 @@ ALTER TABLE @extschema@.assignment ADD FOREIGN KEY (draw_id, uscc) REFERENCES @e
 -- an override. So while a task has a live draw these are refused; cancel the draw to change them.
 -- The rest of the task (title, dates within the year, approval, surprise, inspectors per target)
 -- may still change. The task row is locked FOR SHARE, so a draw in progress (which holds it
--- FOR NO KEY UPDATE) finishes first and is seen.
-CREATE FUNCTION @extschema@.draw_frozen_task_guard() RETURNS trigger
+-- FOR NO KEY UPDATE) finishes first and is seen. A restore inserts a drawn task's items and strata
+-- after its draw: pg_dump and pg_restore run with row_security = off, which only roles that bypass
+-- row-level security (owner, superuser) can use on these tables, and those inserts pass.
+CREATE FUNCTION @extschema@.task_frozen_by_draw() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1040,13 +1052,13 @@ DECLARE
 BEGIN
     IF TG_TABLE_NAME = 'task' THEN
         SELECT string_agg(c.name, ', ' ORDER BY c.ord) INTO changed
-          FROM (VALUES (1, 'kind', OLD.kind IS DISTINCT FROM NEW.kind),
-                       (2, 'department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
-                       (3, 'plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
-                       (4, 'directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
-                       (5, 'sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
-                       (6, 'sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
-                       (7, 'the year of period_start',
+          FROM (VALUES (1, 'its kind', OLD.kind IS DISTINCT FROM NEW.kind),
+                       (2, 'its department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
+                       (3, 'its plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
+                       (4, 'its directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
+                       (5, 'its sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
+                       (6, 'its sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
+                       (7, 'the year of its period',
                         extract(year FROM OLD.period_start) IS DISTINCT FROM extract(year FROM NEW.period_start))
                ) AS c(ord, name, differs)
          WHERE c.differs;
@@ -1059,7 +1071,10 @@ BEGIN
         IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
             RETURN NEW;
         END IF;
-        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'items' ELSE 'credit strata' END;
+        IF TG_OP = 'INSERT' AND current_setting('row_security') = 'off' THEN
+            RETURN NEW;         -- a restore (see above)
+        END IF;
+        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'its items' ELSE 'its credit strata' END;
         ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
                           WHEN 'DELETE' THEN ARRAY[OLD.task_id]
                           ELSE ARRAY[OLD.task_id, NEW.task_id] END;
@@ -1069,23 +1084,24 @@ BEGIN
      WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
      ORDER BY d.id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % has a live draw (draw %): its % cannot be changed', live.task_id, live.id, changed
+        RAISE EXCEPTION 'task % has a live draw (draw %): % cannot be changed', live.task_id, live.id, changed
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'What a draw was made from (the task''s items, kind, sampling and credit strata, directory, department, plan and year) is frozen while the draw is live; the recorded draw and the public task list must agree.',
+                  DETAIL = 'What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.',
                   HINT = format('Cancel the draw with a reason first: SELECT supervise.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
     END IF;
     RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.draw_frozen_task_guard() IS
-    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first)';
-CREATE TRIGGER draw_frozen_task_guard BEFORE UPDATE OF kind, department_id, plan_id, directory_id, sample_ratio, sample_size, period_start
+COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
+    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first); a restore (row_security = off) may insert its items and strata';
+-- (named to fire after task_check_plan and task_check_filing, which say more about a bad period)
+CREATE TRIGGER task_frozen_by_draw BEFORE UPDATE OF kind, department_id, plan_id, directory_id, sample_ratio, sample_size, period_start
     ON @extschema@.task
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_frozen_task_guard();
-CREATE TRIGGER draw_frozen_task_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_item
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_frozen_task_guard();
-CREATE TRIGGER draw_frozen_task_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_stratum
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_frozen_task_guard();
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_item
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_stratum
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
 
 -- ---- a drawn code is part of a record --------------------------------------------------------
 -- draw_target, the recorded population and its digest name a target by its code. Changing the
@@ -1119,6 +1135,8 @@ COMMENT ON FUNCTION @extschema@.subject_drawn_code_guard() IS
     'trigger on subject: the code of a subject that was ever drawn (draw_target, cancelled draws included) cannot be changed or deleted (23503)';
 CREATE TRIGGER subject_drawn_code_guard BEFORE UPDATE OF uscc OR DELETE ON @extschema@.subject
     FOR EACH ROW EXECUTE FUNCTION @extschema@.subject_drawn_code_guard();
+-- (trigger functions that run as the owner: nobody calls them, so nobody needs EXECUTE)
+REVOKE EXECUTE ON FUNCTION @extschema@.task_frozen_by_draw(), @extschema@.subject_drawn_code_guard() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.draw_record_guard() RETURNS trigger
     LANGUAGE plpgsql
@@ -1186,8 +1204,289 @@ BEGIN
         ELSE 0 END;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.stratum_k(bigint, numeric, integer) IS
     'targets of a stratum of n eligible rows: min(n, ceil(ratio x n)) in exact decimal arithmetic (ratios are minimums, 不低于), else min(n, size), else 0; refuses (22023) n < 0, a ratio outside (0, 1] or NaN, a negative size, and both a ratio and a size';
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_draw(draw_id bigint, reason text) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d record;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a draw is cancelled only with a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the draw is cancelled; the reason is kept with it.';
+    END IF;
+    SELECT r.id, r.task_id, r.cancelled_at, r.cancel_reason INTO d FROM supervise.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'cancel draws of');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is already cancelled', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The reason given was: %s', @extschema@.message_value(d.cancel_reason));
+    END IF;
+    UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
+     WHERE r.id = cancel_draw.draw_id;
+    -- (the trigger draw_record_publication takes the unpublished list off the schedule)
+END
+$$;
+
+ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;
+
+CREATE OR REPLACE FUNCTION @extschema@.load_calendar(year integer, days jsonb, source text DEFAULT NULL,
+                                          replace boolean DEFAULT false) RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    y       constant integer := load_calendar.year;
+    e       jsonb;
+    d       date;
+    k       text;
+    i       integer := 0;
+    seen    date[] := '{}';
+    src     text := coalesce(load_calendar.source,
+                             format('国务院办公厅关于%s年部分节假日安排的通知', load_calendar.year));
+BEGIN
+    IF y IS NULL OR days IS NULL OR replace IS NULL THEN
+        RAISE EXCEPTION 'year, days and replace must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF y NOT BETWEEN 1900 AND 9999 THEN
+        RAISE EXCEPTION 'calendar year % is out of range', y
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Years run from 1900 to 9999.';
+    END IF;
+    IF jsonb_typeof(days) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'days must be a JSON array, not %', jsonb_typeof(days)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass [{"day": "2027-01-01", "kind": "off", "holiday": "元旦"}, ...].';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y)
+       AND NOT replace THEN
+        RAISE EXCEPTION 'holiday calendar for year % is already loaded', y
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Pass replace => true to replace the whole year, or correct one day with supervise.set_calendar_day(day, kind).';
+    END IF;
+
+    -- validate everything before changing anything
+    FOR e IN SELECT value FROM jsonb_array_elements(days) LOOP
+        i := i + 1;
+        IF jsonb_typeof(e) IS DISTINCT FROM 'object' OR NOT e ? 'day' OR NOT e ? 'kind' THEN
+            RAISE EXCEPTION 'element % of days is not an object with "day" and "kind": %', i, e
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        d := (e->>'day')::date;
+        k := e->>'kind';
+        IF NOT isfinite(d) OR extract(year FROM d)::integer IS DISTINCT FROM y THEN
+            RAISE EXCEPTION 'day % is not in year %', d, y
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF k IS NULL OR k NOT IN ('off', 'work') THEN
+            RAISE EXCEPTION 'invalid calendar day kind "%" for %', @extschema@.message_value(k), d
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A day is "off" (a holiday) or "work" (a weekend day made a working day, 调休).';
+        END IF;
+        IF d = ANY (seen) THEN
+            RAISE EXCEPTION 'day % appears twice in days', d
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        seen := seen || d;
+    END LOOP;
+    IF i = 0 THEN
+        RAISE WARNING 'no exception days given for year %: every day will follow Monday-Friday', y;
+    END IF;
+
+    INSERT INTO @extschema@.calendar_year AS cy (year, loaded_on, source, shipped)
+        VALUES (y, current_date, src, false)
+        ON CONFLICT ON CONSTRAINT calendar_year_pkey DO UPDATE SET loaded_on = excluded.loaded_on, source = excluded.source;
+
+    IF replace THEN
+        -- days of the old notice that the new one does not list: local rows go; shipped rows
+        -- cannot be deleted (see shipped_row_guard), so they are set to the plain rule
+        DELETE FROM @extschema@.calendar_day cd
+         WHERE cd.year OPERATOR(pg_catalog.=) y AND NOT cd.shipped AND cd.day <> ALL (seen);
+        UPDATE @extschema@.calendar_day cd
+           SET kind = CASE WHEN extract(isodow FROM cd.day) < 6 THEN 'work' ELSE 'off' END,
+               holiday = NULL, source = src
+         WHERE cd.year OPERATOR(pg_catalog.=) y AND cd.shipped AND cd.day <> ALL (seen);
+    END IF;
+
+    INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
+    SELECT (x->>'day')::date, x->>'kind', x->>'holiday', src, false
+      FROM jsonb_array_elements(days) AS x
+        ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
+    RETURN i;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.set_calendar_day(day date, kind text, holiday text DEFAULT NULL,
+                                             source text DEFAULT 'correction')
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d constant date := set_calendar_day.day;
+    y integer;
+BEGIN
+    IF d IS NULL OR set_calendar_day.kind IS NULL THEN
+        RAISE EXCEPTION 'day and kind must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT isfinite(d) THEN
+        RAISE EXCEPTION 'working days are not defined for date "%"', d
+            USING ERRCODE = 'datetime_field_overflow';
+    END IF;
+    IF set_calendar_day.kind NOT IN ('off', 'work') THEN
+        RAISE EXCEPTION 'invalid calendar day kind "%"', @extschema@.message_value(set_calendar_day.kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A day is "off" (a holiday) or "work" (a working day).';
+    END IF;
+    y := extract(year FROM d)::integer;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y) THEN
+        RAISE EXCEPTION 'holiday calendar for year % is not loaded', y
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Load the %s holiday notice with supervise.load_calendar(%s, ...) first.', y, y);
+    END IF;
+    INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
+        VALUES (d, set_calendar_day.kind, set_calendar_day.holiday, set_calendar_day.source, false)
+        ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_rule_for(event text) RETURNS @extschema@.publication_rule
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r @extschema@.publication_rule;
+BEGIN
+    SELECT * INTO r FROM @extschema@.publication_rule pr WHERE pr.event OPERATOR(pg_catalog.=) publication_rule_for.event;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown publication event "%"', @extschema@.message_value(publication_rule_for.event)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Known events: ' || (SELECT string_agg(pr.event, ', ' ORDER BY pr.event) FROM @extschema@.publication_rule pr) || '.',
+                  HINT = 'Add a row to supervise.publication_rule for a new event.';
+    END IF;
+    RETURN r;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_source(kind text, ids bigint[])
+    RETURNS TABLE (object_id bigint, department_id bigint, task_id bigint, occurred_on date, event_on date)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    CASE kind
+    WHEN 'plan' THEN
+        RETURN QUERY
+        SELECT p.id, p.department_id, NULL::bigint, p.approved_on, p.approved_on
+          FROM @extschema@.plan p WHERE p.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'task' THEN
+        RETURN QUERY
+        SELECT t.id, t.department_id, t.id, b.base,
+               CASE WHEN b.base IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(b.base, t.period_end)
+                    ELSE b.base END
+          FROM @extschema@.task t
+          CROSS JOIN LATERAL (
+              SELECT CASE WHEN t.approved_on IS NULL THEN NULL
+                          WHEN t.kind OPERATOR(pg_catalog.=) 'temporary' THEN
+                              (SELECT l.occurred_on FROM @extschema@.publication l
+                                WHERE l.kind OPERATOR(pg_catalog.=) 'target_list'
+                                  AND l.object_id OPERATOR(pg_catalog.=) t.id)
+                          ELSE t.approved_on END AS base) b
+         WHERE t.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'target_list' THEN
+        RETURN QUERY
+        SELECT l.object_id, l.department_id, t.id, l.occurred_on,
+               CASE WHEN t.surprise THEN greatest(l.occurred_on, t.period_end) ELSE l.occurred_on END
+          FROM @extschema@.publication l
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) l.object_id
+         WHERE l.kind OPERATOR(pg_catalog.=) 'target_list' AND l.object_id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'result' THEN
+        RETURN QUERY
+        SELECT i.id, i.department_id, i.task_id, i.result_on,
+               CASE WHEN i.result_on IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(i.result_on, t.period_end)
+                    ELSE i.result_on END
+          FROM @extschema@.inspection i
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE i.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'disposal' THEN
+        RETURN QUERY
+        SELECT d.id, i.department_id, i.task_id, d.decided_on,
+               CASE WHEN t.surprise THEN greatest(d.decided_on, t.period_end) ELSE d.decided_on END
+          FROM @extschema@.disposal d
+          JOIN @extschema@.inspection i ON i.id OPERATOR(pg_catalog.=) d.inspection_id
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE d.id OPERATOR(pg_catalog.=) ANY (ids);
+    ELSE
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
+    END CASE;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_upsert(kind text, object_id bigint, department_id bigint, event_on date)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    pid bigint;
+BEGIN
+    IF kind IS NULL OR object_id IS NULL THEN
+        RAISE EXCEPTION 'kind and object_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF kind OPERATOR(pg_catalog.<>) 'target_list' THEN
+        RAISE EXCEPTION 'publication items of kind "%" are made by triggers', @extschema@.message_value(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Only target_list items are added by the caller (the draw); plan, task, result and disposal items follow the plan, task, inspection and disposal tables.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) publication_upsert.object_id) THEN
+        RAISE EXCEPTION 'task % does not exist', object_id
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'The object of a target_list item is the task whose targets were drawn.';
+    END IF;
+    IF event_on IS NULL THEN
+        -- the draw was cancelled: the unpublished list item goes
+        DELETE FROM @extschema@.publication p
+         WHERE p.kind OPERATOR(pg_catalog.=) 'target_list'
+           AND p.object_id OPERATOR(pg_catalog.=) publication_upsert.object_id
+           AND p.published_on IS NULL;
+    ELSE
+        IF department_id IS NULL THEN
+            RAISE EXCEPTION 'department_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+        END IF;
+        INSERT INTO @extschema@.publication AS p
+               (kind, object_id, department_id, task_id, occurred_on, event_on, due_on, provisional)
+        SELECT 'target_list', publication_upsert.object_id, publication_upsert.department_id,
+               publication_upsert.object_id, publication_upsert.event_on, publication_upsert.event_on,
+               d.due_on, d.provisional
+          FROM @extschema@.publication_due('target_list', publication_upsert.event_on) d
+            ON CONFLICT ON CONSTRAINT "one publication item per kind and object" DO UPDATE
+           SET department_id = excluded.department_id, occurred_on = excluded.occurred_on,
+               event_on = excluded.event_on
+         WHERE p.published_on IS NULL;
+    END IF;
+    -- surprise shift of the list, and the task item of a temporary task (published with its list)
+    PERFORM @extschema@.publication_sync('target_list', ARRAY[object_id]);
+    PERFORM @extschema@.publication_sync('task', ARRAY[object_id]);
+    SELECT p.id INTO pid FROM @extschema@.publication p
+     WHERE p.kind OPERATOR(pg_catalog.=) 'target_list' AND p.object_id OPERATOR(pg_catalog.=) publication_upsert.object_id;
+    RETURN pid;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION @extschema@.mark_published(kind text, object_id bigint, published_on date) RETURNS void
     LANGUAGE plpgsql VOLATILE
@@ -1201,7 +1500,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal') THEN
-        RAISE EXCEPTION 'unknown publication kind "%"', kind
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
     END IF;
@@ -1243,8 +1542,7 @@ BEGIN
     END IF;
     IF NEW.published_on > CURRENT_DATE THEN
         RAISE EXCEPTION 'publication date % is in the future', NEW.published_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Record a publication once it has happened.';
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN NEW;
 END
@@ -1253,6 +1551,33 @@ COMMENT ON FUNCTION @extschema@.publication_published_guard() IS
     'trigger on publication: published_on is never set back to NULL once set, nor to a day after today (the rules of mark_published, for every UPDATE)';
 CREATE TRIGGER publication_published_guard BEFORE UPDATE OF published_on ON @extschema@.publication
     FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_published_guard();
+
+CREATE OR REPLACE FUNCTION @extschema@.task_check_filing() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    need    integer;
+    filed   date := coalesce(NEW.filed_on, NEW.approved_on);
+BEGIN
+    IF filed IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT r.notice_days INTO need FROM @extschema@.task_filing_rule r
+     WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.kind;
+    IF need IS NOT NULL AND NEW.period_start - filed < need THEN
+        RAISE EXCEPTION '% task "%" is filed % day(s) before it starts, at least % required',
+                NEW.kind, @extschema@.message_value(NEW.title), NEW.period_start - filed, need
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('Filed on %s (%s), the period starts on %s.', filed,
+                                  CASE WHEN NEW.filed_on IS NULL THEN 'approved_on' ELSE 'filed_on' END,
+                                  NEW.period_start),
+                  HINT = format('File it by %s, or put the check into a later plan (提前%s日报备, task_filing_rule).',
+                                NEW.period_start - need, need);
+    END IF;
+    RETURN NEW;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION @extschema@.load_subjects(
     source regclass DEFAULT '@extschema@.subject_staging',
@@ -1302,14 +1627,14 @@ BEGIN
                        THEN 'uscc ' || @extschema@.uscc_invalid_reason(btrim(r.uscc))
                      WHEN nullif(btrim(r.name), '') IS NULL THEN 'name: missing'
                      WHEN coalesce(nullif(btrim(r.region), ''), substr(btrim(r.uscc), 3, 6)) !~ '^[0-9]{6}$'
-                       THEN format('region: %%L is not a 6-digit region code', btrim(r.region))
+                       THEN format('region: %%L is not a 6-digit region code', @extschema@.message_value(btrim(r.region)))
                      WHEN coalesce(upper(nullif(btrim(r.credit_class), '')), 'B') NOT IN ('A', 'B', 'C', 'D')
-                       THEN format('credit_class: %%L is not one of A B C D', r.credit_class)
+                       THEN format('credit_class: %%L is not one of A B C D', @extschema@.message_value(r.credit_class))
                      WHEN coalesce(nullif(btrim(r.risk_level), ''), '2') NOT IN ('1', '2', '3', '4')
-                       THEN format('risk_level: %%L is not one of 1 2 3 4', r.risk_level)
+                       THEN format('risk_level: %%L is not one of 1 2 3 4', @extschema@.message_value(r.risk_level))
                      WHEN coalesce(lower(nullif(btrim(r.status), '')), 'active') NOT IN
                           ('active', 'suspended', 'liquidating', 'deregistered', 'revoked', 'annulled', 'moved_out')
-                       THEN format('status: %%L is not a known status', r.status)
+                       THEN format('status: %%L is not a known status', @extschema@.message_value(r.status))
                    END AS reason
               FROM %s r) s
     $q$, source);
@@ -1436,6 +1761,7 @@ BEGIN
       FROM y;
 END
 $$;
+
 COMMENT ON FUNCTION @extschema@.sample_subjects(bigint, integer) IS
     'sample data: n realistic market subjects as text rows (the columns of subject_staging): valid unique codes with correct check characters, Fujian county regions, 70% enterprises / 25% individual businesses / cooperatives / social organisations, credit mostly A and B, ~3% not active; deterministic from the seed; 0 to 100,000,000 subjects';
 
@@ -1644,7 +1970,7 @@ BEGIN
                   AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
         RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
             USING ERRCODE = 'unique_violation',
-                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, a.reason)
+                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
                                         ELSE pg_catalog.format('Matched by match_inspectors (%s at %s).', a.assigned_by, a.assigned_at) END
                               FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
                                AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);

@@ -6,7 +6,7 @@
 -- is marked confidential; tasks whose periods only touch are visited twice.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(50);
+SELECT plan(61);
 DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -133,6 +133,10 @@ SELECT throws_ok($$INSERT INTO task (plan_id, department_id, title, period_start
                    VALUES (1, 1, 'bc in a plan', '4713-01-01 BC', '4713-02-01 BC', 3)$$, '23514',
                  'new row for relation "task" violates check constraint "task period lies in the years 2000 to 2200"',
                  'a task of a plan in 4713 BC is refused by the range, not printed as another year');
+SELECT throws_ok($$SELECT add_workdays('4713-01-01 BC', 1)$$, '22008', 'working days are not defined for the year 4713 BC',
+                 'a year before the Common Era is named as such, not as year -4712');
+SELECT throws_ok($$SELECT add_workdays('2200-12-30', 5)$$, '55000', 'holiday calendar for year 2200 is not loaded',
+                 'a loadable year that is not loaded is still reported as before');
 
 -- ---- 16: tasks whose periods only touch are two visits ----
 -- (a subject added after task 1 was drawn, so that only tasks 3 and 4 have it)
@@ -174,6 +178,30 @@ SELECT results_eq($$SELECT task_title, subject_name FROM public_results WHERE ta
 UPDATE task SET confidential = NULL WHERE id = 4;
 SELECT is((SELECT task_title FROM public_targets WHERE task_id = 4), 'April', 'unmarked, public_targets shows the title');
 SELECT is((SELECT task_title FROM public_results WHERE task_id = 4), 'April', 'unmarked, public_results shows the title');
+
+-- ---- 15: a caller's value is quoted in a message whole up to 64 characters, else cut ----
+CREATE FUNCTION pg_temp.message_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLERRM;
+END $$;
+SELECT is(message_value(repeat('é', 100)), repeat('é', 64) || '…', 'message_value cuts at 64 characters (not bytes) and marks the cut');
+SELECT is(message_value(repeat('é', 64)), repeat('é', 64), 'a value of 64 characters is shown whole');
+SELECT cmp_ok(length(pg_temp.message_of($$SELECT repeat('x', 1000000)::supervise.uscc$$)), '<', 200,
+              'a megabyte that is not a code is not echoed whole');
+SELECT cmp_ok(length(pg_temp.message_of($$SELECT supervise.draw(1, NULL, repeat('a', 1000000))$$)), '<', 200,
+              'nor a megabyte of algorithm name');
+SELECT cmp_ok(length(pg_temp.message_of($$SELECT supervise.mark_published(repeat('k', 1000000), 1, '2025-01-01')$$)), '<', 200,
+              'nor a megabyte of publication kind');
+SELECT cmp_ok(length(pg_temp.message_of(format($$SELECT supervise.record_visit_result(%s, 2, repeat('r', 1000000), '2025-04-12', '2025-04-10')$$, :v4))), '<', 200,
+              'nor a megabyte of result code');
+SELECT cmp_ok(length(pg_temp.message_of($$SELECT supervise.set_calendar_day('2025-01-01', repeat('w', 1000000))$$)), '<', 200,
+              'nor a megabyte of calendar day kind');
+INSERT INTO subject_staging (uscc, name, status) VALUES ((SELECT uscc::text FROM code WHERE n = 36), 'big status', repeat('s', 1000000));
+SELECT is((SELECT rejected FROM load_subjects()), 1::bigint, 'a row with a megabyte of status is rejected');
+SELECT cmp_ok((SELECT length(reason) FROM subject_reject WHERE name = 'big status'), '<', 200, 'and its reason quotes the status cut short');
 
 SELECT * FROM finish();
 ROLLBACK;
