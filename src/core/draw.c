@@ -1095,19 +1095,11 @@ cand_offer(cand_buf *cb, const uint8_t d[SHA256_DIGEST_LEN], double w, uint64_t 
 }
 
 int
-draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
-		 draw_algorithm alg, const uint32_t *k, draw_target *out,
-		 uint8_t digest[SHA256_DIGEST_LEN], char *err)
+draw_check_k(const draw_pop *pop, draw_algorithm alg, const uint32_t *k, char *err)
 {
-	draw_hasher hasher;
-	digest_buf *db = NULL;
-	int			weighted = (alg == DRAW_SHA256_V1_WEIGHTED);
-	int			hashing = (alg != DRAW_RFC3797);
-	draw_target *o = out;
-
 	if (alg != DRAW_SHA256_V1 && alg != DRAW_SHA256_V1_WEIGHTED && alg != DRAW_RFC3797)
 		return draw_fail(err, "unknown draw algorithm %d", (int) alg);
-	if (weighted && !pop->weighted)
+	if (alg == DRAW_SHA256_V1_WEIGHTED && !pop->weighted)
 		return draw_fail(err, "a weighted draw needs a population with weights");
 	for (int s = 0; s < pop->nstrata; s++)
 	{
@@ -1118,6 +1110,22 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 			return draw_fail(err, "RFC 3797 selects at most %d items, not %u (stratum \"%s\")",
 						DRAW_RFC3797_MAX_K, k[s], pop->strata[s].name);
 	}
+	return 0;
+}
+
+int
+draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
+		 draw_algorithm alg, const uint32_t *k, draw_target *out,
+		 uint8_t digest[SHA256_DIGEST_LEN], char *err)
+{
+	draw_hasher hasher;
+	digest_buf *db = NULL;
+	int			weighted = (alg == DRAW_SHA256_V1_WEIGHTED);
+	int			hashing = (alg != DRAW_RFC3797);
+	draw_target *o = out;
+
+	if (draw_check_k(pop, alg, k, err) != 0)
+		return -1;
 	if (alg == DRAW_RFC3797 && run_rfc3797(env, pop, seed, k, out, err) != 0)
 		return -1;
 

@@ -233,6 +233,12 @@ typedef struct draw_target
 } draw_target;
 
 /*
+ * Checks a draw before anything is allocated for it: alg is known, a weighted draw has weights,
+ * k[s] <= the count of stratum s and, for RFC 3797, k[s] <= 65536. draw_run checks the same.
+ */
+int			draw_check_k(const draw_pop *pop, draw_algorithm alg, const uint32_t *k, char *err);
+
+/*
  * Runs alg over pop with seed, k[s] targets from stratum s (k[s] <= count; RFC 3797 also
  * k[s] <= 65536). Writes sum(k) targets to out, stratum by stratum, each in rank order, and
  * (when digest is not NULL) the population digest: SHA-256 of the lines "code,stratum\n"

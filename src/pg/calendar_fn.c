@@ -286,6 +286,17 @@ check_finite(DateADT d, const char *fname)
 				 errdetail("%s needs a finite date.", fname)));
 }
 
+/* A year as people write it: 2027, or 4713 BC for the year -4712 of the date arithmetic. */
+static const char *
+year_text(int32 y)
+{
+	return y > 0 ? psprintf("%d", y) : psprintf("%d BC", 1 - y);
+}
+
+/* the years supervise.load_calendar() accepts */
+#define CAL_LOADABLE_FIRST	1900
+#define CAL_LOADABLE_LAST	9999
+
 static void
 report(cal_status st, int32 missing_year, const char *fname, const char *what)
 {
@@ -294,6 +305,13 @@ report(cal_status st, int32 missing_year, const char *fname, const char *what)
 		case CAL_OK:
 			return;
 		case CAL_YEAR_NOT_LOADED:
+			if (missing_year < CAL_LOADABLE_FIRST || missing_year > CAL_LOADABLE_LAST)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+						 errmsg("working days are not defined for the year %s", year_text(missing_year)),
+						 errdetail("%s(%s) needs the working days of %s; holiday calendars exist for the years %d to %d, and the loaded years are %s.",
+								   fname, what, year_text(missing_year), CAL_LOADABLE_FIRST, CAL_LOADABLE_LAST,
+								   loaded_years_text())));
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("holiday calendar for year %d is not loaded", missing_year),

@@ -24,6 +24,7 @@
 
 #include "byteorder.h"
 #include "draw_pg.h"
+#include "message.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -47,7 +48,7 @@ draw_algorithm_arg(text *t)
 	if (alg < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown draw algorithm: \"%s\"", name),
+				 errmsg("unknown draw algorithm: \"%s\"", message_value(name)),
 				 errhint("The algorithms are sha256-v1, sha256-v1-weighted and rfc3797.")));
 	return (draw_algorithm) alg;
 }
@@ -164,7 +165,7 @@ pop_stratum(PopState *st, text *t, MemoryContext cxt)
 	if (l < 1 || l > DRAW_MAX_STRATUM_NAME || memchr(s, '\0', l) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid stratum name: \"%s\"", text_to_cstring(t)),
+				 errmsg("invalid stratum name: \"%s\"", message_value(text_to_cstring(t))),
 				 errdetail("A stratum name has 1 to %d bytes.", DRAW_MAX_STRATUM_NAME)));
 	if (st->nstrata == DRAW_MAX_STRATA)
 		ereport(ERROR,
@@ -708,6 +709,12 @@ draw_select(PG_FUNCTION_ARGS)
 		k[found] = (uint32) kv;
 		total += (uint64) kv;
 	}
+	/* k against the population before the targets are allocated (k may be absurd) */
+	if (draw_check_k(&pop, alg, k, err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot draw with %s", draw_algorithm_name(alg)),
+				 errdetail("%s.", err)));
 	out = palloc_extended(total ? total * sizeof(draw_target) : 1, MCXT_ALLOC_HUGE);
 	if (draw_run(&env, &pop, seed, alg, k, out, digest, err) != 0)
 		ereport(ERROR,

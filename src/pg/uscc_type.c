@@ -15,6 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/sortsupport.h"
 
+#include "message.h"
 #include "uscc.h"
 
 typedef struct Uscc
@@ -37,6 +38,7 @@ uscc_from_chars(const char *s, size_t len, const char *shown)
 	if (uscc_parse(s, len, code, &err) != USCC_OK)
 	{
 		uscc_describe(&err, detail, sizeof(detail));
+		shown = message_value(shown);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 err.status == USCC_BAD_CHECK
@@ -301,7 +303,8 @@ uscc_build_fn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot build a unified social credit code from \"%s\", \"%s\", \"%s\"",
-						text_to_cstring(ac), text_to_cstring(region), text_to_cstring(body)),
+						message_value(text_to_cstring(ac)), message_value(text_to_cstring(region)),
+						message_value(text_to_cstring(body))),
 				 errdetail("The parts must have 2, 6 and 8 characters: authority and category, region code, organisation code body.")));
 	if (uscc_build(VARDATA_ANY(ac), VARDATA_ANY(region), VARDATA_ANY(body), code, &err) != USCC_OK)
 	{
@@ -309,7 +312,8 @@ uscc_build_fn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot build a unified social credit code from \"%s\", \"%s\", \"%s\"",
-						text_to_cstring(ac), text_to_cstring(region), text_to_cstring(body)),
+						message_value(text_to_cstring(ac)), message_value(text_to_cstring(region)),
+						message_value(text_to_cstring(body))),
 				 errdetail("%c%s.", pg_toupper((unsigned char) detail[0]), detail + 1)));
 	}
 	result = (Uscc *) palloc(sizeof(Uscc));

@@ -35,6 +35,8 @@ CREATE TABLE @extschema@.task (
     CONSTRAINT "task period_end is not before period_start" CHECK (period_end >= period_start),
     CONSTRAINT "task period lies within one calendar year"
         CHECK (date_trunc('year', period_start) = date_trunc('year', period_end)),
+    CONSTRAINT "task period lies in the years 2000 to 2200"
+        CHECK (period_start >= DATE '2000-01-01' AND period_end <= DATE '2200-12-31'),
     CONSTRAINT "task sample_ratio is in (0, 1]" CHECK (sample_ratio > 0 AND sample_ratio <= 1),
     CONSTRAINT "task sample_size is not negative" CHECK (sample_size >= 0),
     CONSTRAINT "task has sample_ratio or sample_size, not both" CHECK (num_nonnulls(sample_ratio, sample_size) <= 1),
@@ -55,7 +57,8 @@ AS $$
 DECLARE
     p record;
 BEGIN
-    IF NEW.plan_id IS NULL THEN
+    -- (a period outside 2000 to 2200 is refused by the check constraint, which says so)
+    IF NEW.plan_id IS NULL OR NEW.period_start NOT BETWEEN DATE '2000-01-01' AND DATE '2200-12-31' THEN
         RETURN NEW;
     END IF;
     SELECT year, department_id INTO p FROM @extschema@.plan WHERE id = NEW.plan_id;

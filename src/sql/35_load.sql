@@ -102,26 +102,35 @@ BEGIN
                        THEN 'uscc ' || @extschema@.uscc_invalid_reason(btrim(r.uscc))
                      WHEN nullif(btrim(r.name), '') IS NULL THEN 'name: missing'
                      WHEN coalesce(nullif(btrim(r.region), ''), substr(btrim(r.uscc), 3, 6)) !~ '^[0-9]{6}$'
-                       THEN format('region: %%L is not a 6-digit region code', btrim(r.region))
+                       THEN format('region: %%L is not a 6-digit region code', @extschema@.message_value(btrim(r.region)))
                      WHEN coalesce(upper(nullif(btrim(r.credit_class), '')), 'B') NOT IN ('A', 'B', 'C', 'D')
-                       THEN format('credit_class: %%L is not one of A B C D', r.credit_class)
+                       THEN format('credit_class: %%L is not one of A B C D', @extschema@.message_value(r.credit_class))
                      WHEN coalesce(nullif(btrim(r.risk_level), ''), '2') NOT IN ('1', '2', '3', '4')
-                       THEN format('risk_level: %%L is not one of 1 2 3 4', r.risk_level)
+                       THEN format('risk_level: %%L is not one of 1 2 3 4', @extschema@.message_value(r.risk_level))
                      WHEN coalesce(lower(nullif(btrim(r.status), '')), 'active') NOT IN
                           ('active', 'suspended', 'liquidating', 'deregistered', 'revoked', 'annulled', 'moved_out')
-                       THEN format('status: %%L is not a known status', r.status)
+                       THEN format('status: %%L is not a known status', @extschema@.message_value(r.status))
                    END AS reason
               FROM %s r) s
     $q$, source);
 
-    -- the same code twice in one batch: the last line wins, the earlier ones are rejected
+    -- the same code twice in one batch: the last line wins, the earlier ones are rejected. Lines
+    -- are not trusted to be unique (a table of one's own may repeat them or leave them NULL): of
+    -- rows with the same line, the one stored last wins; a row without a line loses to any with one.
     UPDATE pg_temp.supervise_load l
-       SET reason = format('duplicate: the same code is on line %s of this batch, which was loaded instead', d.last_line),
+       SET reason = CASE WHEN d.keep_line IS NULL
+                         THEN 'duplicate: the same code is on a later row of this batch without a line number, which was loaded instead'
+                         WHEN l.line IS NOT DISTINCT FROM d.keep_line
+                         THEN format('duplicate: the same code is on another row with the same line %s, stored later, which was loaded instead', d.keep_line)
+                         ELSE format('duplicate: the same code is on line %s of this batch, which was loaded instead', d.keep_line) END,
            code = NULL
-      FROM (SELECT code AS dup_code, max(line) AS last_line
-              FROM pg_temp.supervise_load WHERE reason IS NULL
-             GROUP BY code HAVING count(*) > 1) d
-     WHERE l.reason IS NULL AND l.code OPERATOR(@extschema@.=) d.dup_code AND l.line < d.last_line;
+      FROM (SELECT DISTINCT ON (x.code) x.code AS dup_code, x.line AS keep_line, x.ctid AS keep_row
+              FROM pg_temp.supervise_load x
+              JOIN (SELECT y.code FROM pg_temp.supervise_load y WHERE y.reason IS NULL
+                     GROUP BY y.code HAVING count(*) > 1) g ON g.code OPERATOR(@extschema@.=) x.code
+             WHERE x.reason IS NULL
+             ORDER BY x.code, x.line DESC NULLS LAST, x.ctid DESC) d
+     WHERE l.reason IS NULL AND l.code OPERATOR(@extschema@.=) d.dup_code AND l.ctid OPERATOR(pg_catalog.<>) d.keep_row;
 
     INSERT INTO @extschema@.subject_reject
            (batch_id, line, uscc, name, region, industry, credit_class, risk_level, status, reason)
@@ -148,7 +157,12 @@ BEGIN
     SELECT count(*) INTO n_staged FROM pg_temp.supervise_load;
     DROP TABLE pg_temp.supervise_load;
     IF empty_source THEN
-        EXECUTE format('TRUNCATE %s', source);
+        -- TRUNCATE is quicker, but needs its own privilege (an admin has DELETE, not TRUNCATE)
+        IF pg_catalog.has_table_privilege(source, 'TRUNCATE') THEN
+            EXECUTE format('TRUNCATE %s', source);
+        ELSE
+            EXECUTE format('DELETE FROM %s', source);
+        END IF;
     END IF;
 
     UPDATE @extschema@.load_batch lb

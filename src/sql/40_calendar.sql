@@ -154,7 +154,7 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         IF k IS NULL OR k NOT IN ('off', 'work') THEN
-            RAISE EXCEPTION 'invalid calendar day kind "%" for %', k, d
+            RAISE EXCEPTION 'invalid calendar day kind "%" for %', @extschema@.message_value(k), d
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'A day is "off" (a holiday) or "work" (a weekend day made a working day, 调休).';
         END IF;
@@ -213,7 +213,7 @@ BEGIN
             USING ERRCODE = 'datetime_field_overflow';
     END IF;
     IF set_calendar_day.kind NOT IN ('off', 'work') THEN
-        RAISE EXCEPTION 'invalid calendar day kind "%"', set_calendar_day.kind
+        RAISE EXCEPTION 'invalid calendar day kind "%"', @extschema@.message_value(set_calendar_day.kind)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A day is "off" (a holiday) or "work" (a working day).';
     END IF;
@@ -267,7 +267,7 @@ DECLARE
 BEGIN
     SELECT * INTO r FROM @extschema@.publication_rule pr WHERE pr.event OPERATOR(pg_catalog.=) publication_rule_for.event;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown publication event "%"', publication_rule_for.event
+        RAISE EXCEPTION 'unknown publication event "%"', @extschema@.message_value(publication_rule_for.event)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Known events: ' || (SELECT string_agg(pr.event, ', ' ORDER BY pr.event) FROM @extschema@.publication_rule pr) || '.',
                   HINT = 'Add a row to supervise.publication_rule for a new event.';

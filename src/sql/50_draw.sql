@@ -148,7 +148,7 @@ CREATE TABLE @extschema@.draw_record (
     CONSTRAINT "draw sizes are not negative" CHECK (population_size >= 0 AND target_count >= 0),
     CONSTRAINT "a cancelled draw has a time, a canceller and a reason" CHECK (
         (cancelled_at IS NULL AND cancelled_by IS NULL AND cancel_reason IS NULL)
-        OR (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND btrim(cancel_reason) <> ''))
+        OR (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND coalesce(btrim(cancel_reason), '') <> ''))
 );
 -- the population is high-entropy binary: compressing it costs time and saves little
 ALTER TABLE @extschema@.draw_record ALTER COLUMN population SET STORAGE EXTERNAL;
@@ -213,7 +213,13 @@ BEGIN
            (OLD.id, OLD.task_id, OLD.algorithm, OLD.seed, OLD.seed_source, OLD.drawn_at, OLD.drawn_by,
             OLD.population_size, OLD.population_digest, OLD.allocation, OLD.target_count, OLD.population)
     THEN
-        -- the one change allowed: cancelling, stamped with the real time and user
+        -- the one change allowed: cancelling with a reason, stamped with the real time and user
+        IF NEW.cancel_reason IS NULL OR pg_catalog.btrim(NEW.cancel_reason) OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION 'a draw is cancelled only with a reason'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('Draw %s was not cancelled.', OLD.id),
+                      HINT = 'Cancel it with supervise.cancel_draw(draw_id, reason); the reason is kept with the draw.';
+        END IF;
         NEW.cancelled_at := pg_catalog.now();
         NEW.cancelled_by := @extschema@.acting_role();
         RETURN NEW;
@@ -225,7 +231,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
-    'trigger: draw records are never changed or deleted; the only update allowed sets the cancel columns of a live draw (stamping the time and user)';
+    'trigger: draw records are never changed or deleted; the only update allowed cancels a live draw with a non-blank reason (stamping the time and user)';
 CREATE TRIGGER draw_record_guard BEFORE UPDATE OR DELETE ON @extschema@.draw_record
     FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_record_guard();
 
@@ -248,18 +254,148 @@ CREATE TRIGGER draw_target_no_truncate BEFORE TRUNCATE ON @extschema@.draw_targe
 CREATE TRIGGER draw_record_no_truncate BEFORE TRUNCATE ON @extschema@.draw_record
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.draw_kept_guard();
 
+-- ---- what a live draw was made from is frozen ----------------------------------------------
+-- A draw records its population and allocation, but they follow from the task: its items (the
+-- kinds of check the limits compare), its kind (a clue task is never limited), its sampling
+-- (ratio, size, credit strata), its directory, its department (superiors), its plan and the year
+-- of its period. Changed after the draw, the task would contradict the recorded draw (public_tasks
+-- would show items the draw was not limited by) and the once-a-year rule could be bypassed without
+-- an override. So while a task has a live draw these are refused; cancel the draw to change them.
+-- The rest of the task (title, dates within the year, approval, surprise, inspectors per target)
+-- may still change. The task row is locked FOR SHARE, so a draw in progress (which holds it
+-- FOR NO KEY UPDATE) finishes first and is seen. A restore inserts a drawn task's items and strata
+-- after its draw: pg_dump and pg_restore run with row_security = off, which only roles that bypass
+-- row-level security (owner, superuser) can use on these tables, and those inserts pass.
+CREATE FUNCTION @extschema@.task_frozen_by_draw() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids     bigint[];
+    changed text;
+    live    record;
+BEGIN
+    IF TG_TABLE_NAME = 'task' THEN
+        SELECT string_agg(c.name, ', ' ORDER BY c.ord) INTO changed
+          FROM (VALUES (1, 'its kind', OLD.kind IS DISTINCT FROM NEW.kind),
+                       (2, 'its department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
+                       (3, 'its plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
+                       (4, 'its directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
+                       (5, 'its sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
+                       (6, 'its sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
+                       (7, 'the year of its period',
+                        extract(year FROM OLD.period_start) IS DISTINCT FROM extract(year FROM NEW.period_start))
+               ) AS c(ord, name, differs)
+         WHERE c.differs;
+        IF changed IS NULL THEN
+            RETURN NEW;
+        END IF;
+        ids := ARRAY[OLD.id];
+    ELSE
+        -- task_item or task_stratum: the task(s) the row leaves and joins
+        IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'INSERT' AND current_setting('row_security') = 'off' THEN
+            RETURN NEW;         -- a restore (see above)
+        END IF;
+        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'its items' ELSE 'its credit strata' END;
+        ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
+                          WHEN 'DELETE' THEN ARRAY[OLD.task_id]
+                          ELSE ARRAY[OLD.task_id, NEW.task_id] END;
+        PERFORM 1 FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.id FOR SHARE;
+    END IF;
+    SELECT d.id, d.task_id INTO live FROM @extschema@.draw_record d
+     WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
+     ORDER BY d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % has a live draw (draw %): % cannot be changed', live.task_id, live.id, changed
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.',
+                  HINT = format('Cancel the draw with a reason first: SELECT supervise.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
+    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first); a restore (row_security = off) may insert its items and strata';
+-- (named to fire after task_check_plan and task_check_filing, which say more about a bad period)
+CREATE TRIGGER task_frozen_by_draw BEFORE UPDATE OF kind, department_id, plan_id, directory_id, sample_ratio, sample_size, period_start
+    ON @extschema@.task
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_item
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_stratum
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+
+-- ---- a drawn code is part of a record --------------------------------------------------------
+-- draw_target, the recorded population and its digest name a target by its code. Changing the
+-- code of a drawn subject (or deleting it) would drop it from the published target list and make
+-- plan_visits plan a second visit for the old code; the code is refused instead.
+CREATE FUNCTION @extschema@.subject_drawn_code_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.uscc OPERATOR(@extschema@.=) NEW.uscc THEN
+        RETURN NEW;
+    END IF;
+    SELECT t.draw_id INTO d FROM @extschema@.draw_target t
+     WHERE t.uscc OPERATOR(@extschema@.=) OLD.uscc ORDER BY t.draw_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'subject "%" was drawn (draw %): its code cannot be %', OLD.uscc, d,
+                CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'A drawn code is part of the draw''s record: its population, digest and target list name the subject by it.',
+                  HINT = CASE TG_OP WHEN 'DELETE'
+                              THEN 'Keep the subject and set its status (e.g. deregistered) instead.'
+                              ELSE 'Enter the corrected code as a new subject, and set the old one''s status (e.g. annulled).' END;
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.subject_drawn_code_guard() IS
+    'trigger on subject: the code of a subject that was ever drawn (draw_target, cancelled draws included) cannot be changed or deleted (23503)';
+CREATE TRIGGER subject_drawn_code_guard BEFORE UPDATE OF uscc OR DELETE ON @extschema@.subject
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.subject_drawn_code_guard();
+-- (trigger functions that run as the owner: nobody calls them, so nobody needs EXECUTE)
+REVOKE EXECUTE ON FUNCTION @extschema@.task_frozen_by_draw(), @extschema@.subject_drawn_code_guard() FROM PUBLIC;
+
 -- ---- draw(), cancel_draw(), verify_draw(), draw_population() ---------------------------------
 
 -- k per stratum from an allocation: min(n, ceil(ratio x n)) in numeric, or min(n, size)
 CREATE FUNCTION @extschema@.stratum_k(n bigint, ratio numeric, size integer) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF n < 0 THEN
+        RAISE EXCEPTION 'a stratum cannot have % rows', n
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'n is the number of eligible rows, 0 or more.';
+    END IF;
+    IF ratio IS NOT NULL AND size IS NOT NULL THEN
+        RAISE EXCEPTION 'a stratum is drawn by a ratio or by a size, not both (ratio %, size %)', ratio, size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- (NaN is greater than every number, so it fails ratio <= 1)
+    IF NOT (ratio > 0 AND ratio <= 1) THEN
+        RAISE EXCEPTION 'sampling ratio % is not in (0, 1]', ratio
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF size < 0 THEN
+        RAISE EXCEPTION 'sample size % is negative', size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     RETURN CASE
         WHEN ratio IS NOT NULL THEN LEAST(n, pg_catalog.ceil(ratio OPERATOR(pg_catalog.*) n))::integer
         WHEN size IS NOT NULL THEN LEAST(n, size::bigint)::integer
         ELSE 0 END;
+END
+$$;
 COMMENT ON FUNCTION @extschema@.stratum_k(bigint, numeric, integer) IS
-    'targets of a stratum of n eligible rows: min(n, ceil(ratio x n)) in exact decimal arithmetic (ratios are minimums, 不低于), else min(n, size), else 0';
+    'targets of a stratum of n eligible rows: min(n, ceil(ratio x n)) in exact decimal arithmetic (ratios are minimums, 不低于), else min(n, size), else 0; refuses (22023) n < 0, a ratio outside (0, 1] or NaN, a negative size, and both a ratio and a size';
 
 CREATE FUNCTION @extschema@.draw_targets_insert(draw_id bigint, uscc @extschema@.uscc[], stratum text[], rank integer[])
     RETURNS integer
@@ -293,7 +429,7 @@ BEGIN
         RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
-        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
     END IF;
@@ -419,7 +555,7 @@ BEGIN
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is already cancelled', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('The reason given was: %s', d.cancel_reason);
+                  DETAIL = pg_catalog.format('The reason given was: %s', @extschema@.message_value(d.cancel_reason));
     END IF;
     UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
      WHERE r.id = cancel_draw.draw_id;

@@ -112,7 +112,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say why the inspector is assigned by hand (特殊情况); the reason is kept.';
     END IF;
-    SELECT r.id, r.task_id, r.cancelled_at INTO d FROM supervise.draw_record r WHERE r.id = assign_inspector.draw_id;
+    -- FOR UPDATE, as match_inspectors: a match in progress finishes first, and its rows are seen below
+    SELECT r.id, r.task_id, r.cancelled_at INTO d FROM supervise.draw_record r WHERE r.id = assign_inspector.draw_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
@@ -143,7 +144,11 @@ BEGIN
     IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
                   AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
         RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
-            USING ERRCODE = 'unique_violation';
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
+                                        ELSE pg_catalog.format('Matched by match_inspectors (%s at %s).', a.assigned_by, a.assigned_at) END
+                              FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                               AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);
     END IF;
     INSERT INTO supervise.assignment (draw_id, uscc, inspector_id, department_id, direct, reason)
     VALUES (assign_inspector.draw_id, assign_inspector.uscc, assign_inspector.inspector_id, i.department_id, true, reason);

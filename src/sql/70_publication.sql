@@ -134,7 +134,7 @@ BEGIN
           JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
          WHERE d.id OPERATOR(pg_catalog.=) ANY (ids);
     ELSE
-        RAISE EXCEPTION 'unknown publication kind "%"', kind
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
     END CASE;
@@ -214,7 +214,7 @@ BEGIN
         RAISE EXCEPTION 'kind and object_id must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF kind OPERATOR(pg_catalog.<>) 'target_list' THEN
-        RAISE EXCEPTION 'publication items of kind "%" are made by triggers', kind
+        RAISE EXCEPTION 'publication items of kind "%" are made by triggers', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Only target_list items are added by the caller (the draw); plan, task, result and disposal items follow the plan, task, inspection and disposal tables.';
     END IF;
@@ -401,7 +401,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal') THEN
-        RAISE EXCEPTION 'unknown publication kind "%"', kind
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
     END IF;
@@ -414,10 +414,6 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'Items are made when a plan or task is approved, a target list drawn, a result formed or a disposal decided; a temporary task''s item comes with its target list.';
     END IF;
-    IF published_on > current_date THEN
-        RAISE EXCEPTION 'publication date % is in the future', published_on
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     IF published_on < p.event_on THEN
         RAISE EXCEPTION 'publication date % of % % is before its event on %', published_on, kind, object_id, p.event_on
             USING ERRCODE = 'invalid_parameter_value',
@@ -425,12 +421,39 @@ BEGIN
                                 THEN format('The item belongs to a surprise check (突击检查) ending on %s, or to a temporary task published with its list; nothing is published before then.', p.event_on)
                                 ELSE format('The event happened on %s.', p.occurred_on) END;
     END IF;
+    -- (publication_published_guard refuses a date in the future)
     UPDATE @extschema@.publication q SET published_on = mark_published.published_on
      WHERE q.id OPERATOR(pg_catalog.=) p.id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mark_published(text, bigint, date) IS
     'records that an item (kind, object id) was published on a date; refuses a date before its event or in the future';
+
+-- The rules of publishing hold however published_on is written (officers may UPDATE the column
+-- under row-level security): a date is not in the future, and a published item stays published.
+-- (Not before the item's event: the check constraint.)
+CREATE FUNCTION @extschema@.publication_published_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NEW.published_on IS NULL AND OLD.published_on IS NOT NULL THEN
+        RAISE EXCEPTION '% % was published on % and cannot be unpublished', OLD.kind, OLD.object_id, OLD.published_on
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A publication that happened stays recorded (全程留痕).',
+                  HINT = 'To correct the date, publish it again with supervise.mark_published(kind, object_id, published_on).';
+    END IF;
+    IF NEW.published_on > CURRENT_DATE THEN
+        RAISE EXCEPTION 'publication date % is in the future', NEW.published_on
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publication_published_guard() IS
+    'trigger on publication: published_on is never set back to NULL once set, nor to a day after today (the rules of mark_published, for every UPDATE)';
+CREATE TRIGGER publication_published_guard BEFORE UPDATE OF published_on ON @extschema@.publication
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_published_guard();
 
 CREATE VIEW @extschema@.v_publication_schedule AS
 SELECT p.kind, p.object_id, p.department_id, p.event_on, p.due_on, p.published_on,
@@ -493,7 +516,7 @@ BEGIN
      WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.kind;
     IF need IS NOT NULL AND NEW.period_start - filed < need THEN
         RAISE EXCEPTION '% task "%" is filed % day(s) before it starts, at least % required',
-                NEW.kind, NEW.title, NEW.period_start - filed, need
+                NEW.kind, @extschema@.message_value(NEW.title), NEW.period_start - filed, need
             USING ERRCODE = 'check_violation',
                   DETAIL = format('Filed on %s (%s), the period starts on %s.', filed,
                                   CASE WHEN NEW.filed_on IS NULL THEN 'approved_on' ELSE 'filed_on' END,

@@ -417,6 +417,13 @@ BEGIN
         RAISE EXCEPTION 'visit_id, department_id, result_code and result_on must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- a result is recorded once it is formed: never dated after today
+    IF record_visit_result.result_on > CURRENT_DATE THEN
+        RAISE EXCEPTION 'result day % is in the future', record_visit_result.result_on
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('Today is %s.', CURRENT_DATE),
+                  HINT = 'Record a result (检查结果) on or after the day it is formed.';
+    END IF;
     -- FOR SHARE: plan_visits (EXCLUSIVE on visit) cannot remake the visit under us
     SELECT x.id, x.uscc, s.year, s.window_start, s.window_end, s.task_ids, s.draw_ids INTO v
       FROM @extschema@.visit x JOIN @extschema@.visit_task_set s ON s.id = x.task_set_id
@@ -439,7 +446,7 @@ BEGIN
                                         WHERE td.task_id = ANY (v.task_ids))));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
-        RAISE EXCEPTION 'unknown result code: "%"', record_visit_result.result_code
+        RAISE EXCEPTION 'unknown result code: "%"', @extschema@.message_value(record_visit_result.result_code)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
                                               FROM @extschema@.result_code rc) || '.';
@@ -477,7 +484,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.record_visit_result(bigint, bigint, text, date, date, text) IS
-    'records one department''s result of a visit: writes (or corrects) the inspection of the subject for each of the visit''s tasks that hold that department''s items and returns how many; inspected_on defaults to result_on and must lie in the visit''s window; every department sees it in v_visit_results (结果互认). A visit with a recorded inspection is kept by plan_visits';
+    'records one department''s result of a visit: writes (or corrects) the inspection of the subject for each of the visit''s tasks that hold that department''s items and returns how many; inspected_on defaults to result_on and must lie in the visit''s window; result_on is not after today; every department sees it in v_visit_results (结果互认). A visit with a recorded inspection is kept by plan_visits';
 
 -- ---- report for reporting tools ------------------------------------------------------------
 

@@ -39,9 +39,17 @@ COMMENT ON FUNCTION @extschema@.sample_hash(bigint, integer, integer) IS
 
 CREATE FUNCTION @extschema@.sample_subjects(subjects bigint, seed integer DEFAULT 1)
 RETURNS TABLE (uscc text, name text, region text, industry text, credit_class text, risk_level text, status text)
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = @extschema@, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+    -- (the rows are made in full before the first is returned, so a LIMIT does not bound the work)
+    IF subjects < 0 OR subjects > 100000000 THEN
+        RAISE EXCEPTION 'sample size % is out of range', subjects
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Ask for 0 to 100,000,000 subjects.';
+    END IF;
+    RETURN QUERY
     WITH r AS (   -- one slot per unit of weight, so a county is picked by one array lookup
         SELECT array_agg(region ORDER BY region, g) AS slots,
                array_agg(substr(city, 1, 2) ORDER BY region, g) AS city_names
@@ -89,10 +97,11 @@ AS $$
            CASE WHEN h5 / 36 % 1000 < 970 THEN 'active' WHEN h5 / 36 % 1000 < 980 THEN 'suspended'
                 WHEN h5 / 36 % 1000 < 985 THEN 'liquidating' WHEN h5 / 36 % 1000 < 993 THEN 'deregistered'
                 WHEN h5 / 36 % 1000 < 997 THEN 'revoked' ELSE 'moved_out' END
-      FROM y
+      FROM y;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.sample_subjects(bigint, integer) IS
-    'sample data: n realistic market subjects as text rows (the columns of subject_staging): valid unique codes with correct check characters, Fujian county regions, 70% enterprises / 25% individual businesses / cooperatives / social organisations, credit mostly A and B, ~3% not active; deterministic from the seed';
+    'sample data: n realistic market subjects as text rows (the columns of subject_staging): valid unique codes with correct check characters, Fujian county regions, 70% enterprises / 25% individual businesses / cooperatives / social organisations, credit mostly A and B, ~3% not active; deterministic from the seed; 0 to 100,000,000 subjects';
 
 CREATE FUNCTION @extschema@.generate_sample(subjects bigint DEFAULT 10000, seed integer DEFAULT 1)
 RETURNS TABLE (object text, rows bigint)
@@ -102,6 +111,11 @@ AS $fn$
 DECLARE
     n bigint;
 BEGIN
+    IF subjects IS NULL OR seed IS NULL THEN
+        RAISE EXCEPTION 'generate_sample needs a number of subjects and a seed, not NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave out an argument to use its default: generate_sample(10000, seed => 1).';
+    END IF;
     IF subjects < 1 OR subjects > 100000000 THEN
         RAISE EXCEPTION 'sample size % is out of range', subjects
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Ask for 1 to 100,000,000 subjects.';

@@ -102,7 +102,7 @@ BEGIN
         RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
-        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
     END IF;
@@ -511,6 +511,13 @@ BEGIN
         RAISE EXCEPTION 'visit_id, department_id, result_code and result_on must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- a result is recorded once it is formed: never dated after today
+    IF record_visit_result.result_on > CURRENT_DATE THEN
+        RAISE EXCEPTION 'result day % is in the future', record_visit_result.result_on
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('Today is %s.', CURRENT_DATE),
+                  HINT = 'Record a result (检查结果) on or after the day it is formed.';
+    END IF;
     -- FOR SHARE: plan_visits (EXCLUSIVE on visit) cannot remake the visit under us
     SELECT x.id, x.uscc, s.year, s.window_start, s.window_end, s.task_ids, s.draw_ids INTO v
       FROM @extschema@.visit x JOIN @extschema@.visit_task_set s ON s.id = x.task_set_id
@@ -533,7 +540,7 @@ BEGIN
                                         WHERE td.task_id = ANY (v.task_ids))));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
-        RAISE EXCEPTION 'unknown result code: "%"', record_visit_result.result_code
+        RAISE EXCEPTION 'unknown result code: "%"', @extschema@.message_value(record_visit_result.result_code)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
                                               FROM @extschema@.result_code rc) || '.';
@@ -703,7 +710,7 @@ BEGIN
         RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
-        RAISE EXCEPTION 'unknown draw algorithm: "%"', algorithm
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
     END IF;
@@ -1003,6 +1010,977 @@ ALTER TABLE @extschema@.draw_target DROP CONSTRAINT draw_target_pkey;
 ALTER TABLE @extschema@.draw_target ADD PRIMARY KEY (uscc, draw_id);
 DROP INDEX @extschema@.draw_target_uscc_idx;
 ALTER TABLE @extschema@.assignment ADD FOREIGN KEY (draw_id, uscc) REFERENCES @extschema@.draw_target (draw_id, uscc);
+
+
+
+
+
+-- ---- records that change behind their functions; bad input ------------------------------------
+-- A live draw freezes what it was made from (task_frozen_by_draw); a drawn subject's code stays
+-- (subject_drawn_code_guard); a draw cancelled by UPDATE needs a reason (draw_record_guard and the
+-- check constraint, which let a NULL reason through); published_on keeps mark_published's rules on
+-- UPDATE (publication_published_guard); load_subjects() empties the source with DELETE when the
+-- caller may not TRUNCATE, and survives repeated or missing line numbers; stratum_k, draw_select,
+-- sample_subjects and generate_sample refuse absurd arguments; tasks lie in 2000-2200; a result is
+-- not dated after today; assign_inspector waits for a match in progress; a caller's value is quoted
+-- in messages through message_value (at most 64 characters).
+CREATE FUNCTION @extschema@.message_value(value text) RETURNS text
+    AS 'MODULE_PATHNAME', 'message_value_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.message_value(text) IS
+    'internal: a value as quoted in a message (every message that quotes a caller''s text uses it): itself up to 64 characters, else its first 64 characters and "…"';
+
+-- ---- what a live draw was made from is frozen ----------------------------------------------
+-- A draw records its population and allocation, but they follow from the task: its items (the
+-- kinds of check the limits compare), its kind (a clue task is never limited), its sampling
+-- (ratio, size, credit strata), its directory, its department (superiors), its plan and the year
+-- of its period. Changed after the draw, the task would contradict the recorded draw (public_tasks
+-- would show items the draw was not limited by) and the once-a-year rule could be bypassed without
+-- an override. So while a task has a live draw these are refused; cancel the draw to change them.
+-- The rest of the task (title, dates within the year, approval, surprise, inspectors per target)
+-- may still change. The task row is locked FOR SHARE, so a draw in progress (which holds it
+-- FOR NO KEY UPDATE) finishes first and is seen. A restore inserts a drawn task's items and strata
+-- after its draw: pg_dump and pg_restore run with row_security = off, which only roles that bypass
+-- row-level security (owner, superuser) can use on these tables, and those inserts pass.
+CREATE FUNCTION @extschema@.task_frozen_by_draw() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids     bigint[];
+    changed text;
+    live    record;
+BEGIN
+    IF TG_TABLE_NAME = 'task' THEN
+        SELECT string_agg(c.name, ', ' ORDER BY c.ord) INTO changed
+          FROM (VALUES (1, 'its kind', OLD.kind IS DISTINCT FROM NEW.kind),
+                       (2, 'its department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
+                       (3, 'its plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
+                       (4, 'its directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
+                       (5, 'its sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
+                       (6, 'its sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
+                       (7, 'the year of its period',
+                        extract(year FROM OLD.period_start) IS DISTINCT FROM extract(year FROM NEW.period_start))
+               ) AS c(ord, name, differs)
+         WHERE c.differs;
+        IF changed IS NULL THEN
+            RETURN NEW;
+        END IF;
+        ids := ARRAY[OLD.id];
+    ELSE
+        -- task_item or task_stratum: the task(s) the row leaves and joins
+        IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'INSERT' AND current_setting('row_security') = 'off' THEN
+            RETURN NEW;         -- a restore (see above)
+        END IF;
+        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'its items' ELSE 'its credit strata' END;
+        ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
+                          WHEN 'DELETE' THEN ARRAY[OLD.task_id]
+                          ELSE ARRAY[OLD.task_id, NEW.task_id] END;
+        PERFORM 1 FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.id FOR SHARE;
+    END IF;
+    SELECT d.id, d.task_id INTO live FROM @extschema@.draw_record d
+     WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
+     ORDER BY d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % has a live draw (draw %): % cannot be changed', live.task_id, live.id, changed
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.',
+                  HINT = format('Cancel the draw with a reason first: SELECT supervise.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
+    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first); a restore (row_security = off) may insert its items and strata';
+-- (named to fire after task_check_plan and task_check_filing, which say more about a bad period)
+CREATE TRIGGER task_frozen_by_draw BEFORE UPDATE OF kind, department_id, plan_id, directory_id, sample_ratio, sample_size, period_start
+    ON @extschema@.task
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_item
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+CREATE TRIGGER task_frozen_by_draw BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_stratum
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.task_frozen_by_draw();
+
+-- ---- a drawn code is part of a record --------------------------------------------------------
+-- draw_target, the recorded population and its digest name a target by its code. Changing the
+-- code of a drawn subject (or deleting it) would drop it from the published target list and make
+-- plan_visits plan a second visit for the old code; the code is refused instead.
+CREATE FUNCTION @extschema@.subject_drawn_code_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.uscc OPERATOR(@extschema@.=) NEW.uscc THEN
+        RETURN NEW;
+    END IF;
+    SELECT t.draw_id INTO d FROM @extschema@.draw_target t
+     WHERE t.uscc OPERATOR(@extschema@.=) OLD.uscc ORDER BY t.draw_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'subject "%" was drawn (draw %): its code cannot be %', OLD.uscc, d,
+                CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'A drawn code is part of the draw''s record: its population, digest and target list name the subject by it.',
+                  HINT = CASE TG_OP WHEN 'DELETE'
+                              THEN 'Keep the subject and set its status (e.g. deregistered) instead.'
+                              ELSE 'Enter the corrected code as a new subject, and set the old one''s status (e.g. annulled).' END;
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.subject_drawn_code_guard() IS
+    'trigger on subject: the code of a subject that was ever drawn (draw_target, cancelled draws included) cannot be changed or deleted (23503)';
+CREATE TRIGGER subject_drawn_code_guard BEFORE UPDATE OF uscc OR DELETE ON @extschema@.subject
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.subject_drawn_code_guard();
+-- (trigger functions that run as the owner: nobody calls them, so nobody needs EXECUTE)
+REVOKE EXECUTE ON FUNCTION @extschema@.task_frozen_by_draw(), @extschema@.subject_drawn_code_guard() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.draw_record_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.cancelled_at IS NULL AND NEW.cancelled_at IS NOT NULL
+       AND (NEW.id, NEW.task_id, NEW.algorithm, NEW.seed, NEW.seed_source, NEW.drawn_at, NEW.drawn_by,
+            NEW.population_size, NEW.population_digest, NEW.allocation, NEW.target_count, NEW.population)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.task_id, OLD.algorithm, OLD.seed, OLD.seed_source, OLD.drawn_at, OLD.drawn_by,
+            OLD.population_size, OLD.population_digest, OLD.allocation, OLD.target_count, OLD.population)
+    THEN
+        -- the one change allowed: cancelling with a reason, stamped with the real time and user
+        IF NEW.cancel_reason IS NULL OR pg_catalog.btrim(NEW.cancel_reason) OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION 'a draw is cancelled only with a reason'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('Draw %s was not cancelled.', OLD.id),
+                      HINT = 'Cancel it with supervise.cancel_draw(draw_id, reason); the reason is kept with the draw.';
+        END IF;
+        NEW.cancelled_at := pg_catalog.now();
+        NEW.cancelled_by := @extschema@.acting_role();
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'draw records cannot be changed or deleted'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = pg_catalog.format('%s on draw %s was refused.', TG_OP, OLD.id),
+              HINT = 'A draw is kept as it was made. Cancel it with supervise.cancel_draw(draw_id, reason).';
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
+    'trigger: draw records are never changed or deleted; the only update allowed cancels a live draw with a non-blank reason (stamping the time and user)';
+
+ALTER TABLE @extschema@.draw_record DROP CONSTRAINT "a cancelled draw has a time, a canceller and a reason";
+ALTER TABLE @extschema@.draw_record ADD CONSTRAINT "a cancelled draw has a time, a canceller and a reason" CHECK (
+        (cancelled_at IS NULL AND cancelled_by IS NULL AND cancel_reason IS NULL)
+        OR (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND coalesce(btrim(cancel_reason), '') <> ''));
+
+CREATE OR REPLACE FUNCTION @extschema@.stratum_k(n bigint, ratio numeric, size integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF n < 0 THEN
+        RAISE EXCEPTION 'a stratum cannot have % rows', n
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'n is the number of eligible rows, 0 or more.';
+    END IF;
+    IF ratio IS NOT NULL AND size IS NOT NULL THEN
+        RAISE EXCEPTION 'a stratum is drawn by a ratio or by a size, not both (ratio %, size %)', ratio, size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- (NaN is greater than every number, so it fails ratio <= 1)
+    IF NOT (ratio > 0 AND ratio <= 1) THEN
+        RAISE EXCEPTION 'sampling ratio % is not in (0, 1]', ratio
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF size < 0 THEN
+        RAISE EXCEPTION 'sample size % is negative', size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN CASE
+        WHEN ratio IS NOT NULL THEN LEAST(n, pg_catalog.ceil(ratio OPERATOR(pg_catalog.*) n))::integer
+        WHEN size IS NOT NULL THEN LEAST(n, size::bigint)::integer
+        ELSE 0 END;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.stratum_k(bigint, numeric, integer) IS
+    'targets of a stratum of n eligible rows: min(n, ceil(ratio x n)) in exact decimal arithmetic (ratios are minimums, 不低于), else min(n, size), else 0; refuses (22023) n < 0, a ratio outside (0, 1] or NaN, a negative size, and both a ratio and a size';
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_draw(draw_id bigint, reason text) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d record;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a draw is cancelled only with a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the draw is cancelled; the reason is kept with it.';
+    END IF;
+    SELECT r.id, r.task_id, r.cancelled_at, r.cancel_reason INTO d FROM supervise.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'cancel draws of');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is already cancelled', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The reason given was: %s', @extschema@.message_value(d.cancel_reason));
+    END IF;
+    UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
+     WHERE r.id = cancel_draw.draw_id;
+    -- (the trigger draw_record_publication takes the unpublished list off the schedule)
+END
+$$;
+
+ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;
+
+CREATE OR REPLACE FUNCTION @extschema@.load_calendar(year integer, days jsonb, source text DEFAULT NULL,
+                                          replace boolean DEFAULT false) RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    y       constant integer := load_calendar.year;
+    e       jsonb;
+    d       date;
+    k       text;
+    i       integer := 0;
+    seen    date[] := '{}';
+    src     text := coalesce(load_calendar.source,
+                             format('国务院办公厅关于%s年部分节假日安排的通知', load_calendar.year));
+BEGIN
+    IF y IS NULL OR days IS NULL OR replace IS NULL THEN
+        RAISE EXCEPTION 'year, days and replace must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF y NOT BETWEEN 1900 AND 9999 THEN
+        RAISE EXCEPTION 'calendar year % is out of range', y
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Years run from 1900 to 9999.';
+    END IF;
+    IF jsonb_typeof(days) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'days must be a JSON array, not %', jsonb_typeof(days)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass [{"day": "2027-01-01", "kind": "off", "holiday": "元旦"}, ...].';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y)
+       AND NOT replace THEN
+        RAISE EXCEPTION 'holiday calendar for year % is already loaded', y
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Pass replace => true to replace the whole year, or correct one day with supervise.set_calendar_day(day, kind).';
+    END IF;
+
+    -- validate everything before changing anything
+    FOR e IN SELECT value FROM jsonb_array_elements(days) LOOP
+        i := i + 1;
+        IF jsonb_typeof(e) IS DISTINCT FROM 'object' OR NOT e ? 'day' OR NOT e ? 'kind' THEN
+            RAISE EXCEPTION 'element % of days is not an object with "day" and "kind": %', i, e
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        d := (e->>'day')::date;
+        k := e->>'kind';
+        IF NOT isfinite(d) OR extract(year FROM d)::integer IS DISTINCT FROM y THEN
+            RAISE EXCEPTION 'day % is not in year %', d, y
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF k IS NULL OR k NOT IN ('off', 'work') THEN
+            RAISE EXCEPTION 'invalid calendar day kind "%" for %', @extschema@.message_value(k), d
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A day is "off" (a holiday) or "work" (a weekend day made a working day, 调休).';
+        END IF;
+        IF d = ANY (seen) THEN
+            RAISE EXCEPTION 'day % appears twice in days', d
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        seen := seen || d;
+    END LOOP;
+    IF i = 0 THEN
+        RAISE WARNING 'no exception days given for year %: every day will follow Monday-Friday', y;
+    END IF;
+
+    INSERT INTO @extschema@.calendar_year AS cy (year, loaded_on, source, shipped)
+        VALUES (y, current_date, src, false)
+        ON CONFLICT ON CONSTRAINT calendar_year_pkey DO UPDATE SET loaded_on = excluded.loaded_on, source = excluded.source;
+
+    IF replace THEN
+        -- days of the old notice that the new one does not list: local rows go; shipped rows
+        -- cannot be deleted (see shipped_row_guard), so they are set to the plain rule
+        DELETE FROM @extschema@.calendar_day cd
+         WHERE cd.year OPERATOR(pg_catalog.=) y AND NOT cd.shipped AND cd.day <> ALL (seen);
+        UPDATE @extschema@.calendar_day cd
+           SET kind = CASE WHEN extract(isodow FROM cd.day) < 6 THEN 'work' ELSE 'off' END,
+               holiday = NULL, source = src
+         WHERE cd.year OPERATOR(pg_catalog.=) y AND cd.shipped AND cd.day <> ALL (seen);
+    END IF;
+
+    INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
+    SELECT (x->>'day')::date, x->>'kind', x->>'holiday', src, false
+      FROM jsonb_array_elements(days) AS x
+        ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
+    RETURN i;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.set_calendar_day(day date, kind text, holiday text DEFAULT NULL,
+                                             source text DEFAULT 'correction')
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d constant date := set_calendar_day.day;
+    y integer;
+BEGIN
+    IF d IS NULL OR set_calendar_day.kind IS NULL THEN
+        RAISE EXCEPTION 'day and kind must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT isfinite(d) THEN
+        RAISE EXCEPTION 'working days are not defined for date "%"', d
+            USING ERRCODE = 'datetime_field_overflow';
+    END IF;
+    IF set_calendar_day.kind NOT IN ('off', 'work') THEN
+        RAISE EXCEPTION 'invalid calendar day kind "%"', @extschema@.message_value(set_calendar_day.kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A day is "off" (a holiday) or "work" (a working day).';
+    END IF;
+    y := extract(year FROM d)::integer;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y) THEN
+        RAISE EXCEPTION 'holiday calendar for year % is not loaded', y
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Load the %s holiday notice with supervise.load_calendar(%s, ...) first.', y, y);
+    END IF;
+    INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
+        VALUES (d, set_calendar_day.kind, set_calendar_day.holiday, set_calendar_day.source, false)
+        ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_rule_for(event text) RETURNS @extschema@.publication_rule
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r @extschema@.publication_rule;
+BEGIN
+    SELECT * INTO r FROM @extschema@.publication_rule pr WHERE pr.event OPERATOR(pg_catalog.=) publication_rule_for.event;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown publication event "%"', @extschema@.message_value(publication_rule_for.event)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Known events: ' || (SELECT string_agg(pr.event, ', ' ORDER BY pr.event) FROM @extschema@.publication_rule pr) || '.',
+                  HINT = 'Add a row to supervise.publication_rule for a new event.';
+    END IF;
+    RETURN r;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_source(kind text, ids bigint[])
+    RETURNS TABLE (object_id bigint, department_id bigint, task_id bigint, occurred_on date, event_on date)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    CASE kind
+    WHEN 'plan' THEN
+        RETURN QUERY
+        SELECT p.id, p.department_id, NULL::bigint, p.approved_on, p.approved_on
+          FROM @extschema@.plan p WHERE p.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'task' THEN
+        RETURN QUERY
+        SELECT t.id, t.department_id, t.id, b.base,
+               CASE WHEN b.base IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(b.base, t.period_end)
+                    ELSE b.base END
+          FROM @extschema@.task t
+          CROSS JOIN LATERAL (
+              SELECT CASE WHEN t.approved_on IS NULL THEN NULL
+                          WHEN t.kind OPERATOR(pg_catalog.=) 'temporary' THEN
+                              (SELECT l.occurred_on FROM @extschema@.publication l
+                                WHERE l.kind OPERATOR(pg_catalog.=) 'target_list'
+                                  AND l.object_id OPERATOR(pg_catalog.=) t.id)
+                          ELSE t.approved_on END AS base) b
+         WHERE t.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'target_list' THEN
+        RETURN QUERY
+        SELECT l.object_id, l.department_id, t.id, l.occurred_on,
+               CASE WHEN t.surprise THEN greatest(l.occurred_on, t.period_end) ELSE l.occurred_on END
+          FROM @extschema@.publication l
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) l.object_id
+         WHERE l.kind OPERATOR(pg_catalog.=) 'target_list' AND l.object_id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'result' THEN
+        RETURN QUERY
+        SELECT i.id, i.department_id, i.task_id, i.result_on,
+               CASE WHEN i.result_on IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(i.result_on, t.period_end)
+                    ELSE i.result_on END
+          FROM @extschema@.inspection i
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE i.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'disposal' THEN
+        RETURN QUERY
+        SELECT d.id, i.department_id, i.task_id, d.decided_on,
+               CASE WHEN t.surprise THEN greatest(d.decided_on, t.period_end) ELSE d.decided_on END
+          FROM @extschema@.disposal d
+          JOIN @extschema@.inspection i ON i.id OPERATOR(pg_catalog.=) d.inspection_id
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE d.id OPERATOR(pg_catalog.=) ANY (ids);
+    ELSE
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
+    END CASE;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_upsert(kind text, object_id bigint, department_id bigint, event_on date)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    pid bigint;
+BEGIN
+    IF kind IS NULL OR object_id IS NULL THEN
+        RAISE EXCEPTION 'kind and object_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF kind OPERATOR(pg_catalog.<>) 'target_list' THEN
+        RAISE EXCEPTION 'publication items of kind "%" are made by triggers', @extschema@.message_value(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Only target_list items are added by the caller (the draw); plan, task, result and disposal items follow the plan, task, inspection and disposal tables.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) publication_upsert.object_id) THEN
+        RAISE EXCEPTION 'task % does not exist', object_id
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'The object of a target_list item is the task whose targets were drawn.';
+    END IF;
+    IF event_on IS NULL THEN
+        -- the draw was cancelled: the unpublished list item goes
+        DELETE FROM @extschema@.publication p
+         WHERE p.kind OPERATOR(pg_catalog.=) 'target_list'
+           AND p.object_id OPERATOR(pg_catalog.=) publication_upsert.object_id
+           AND p.published_on IS NULL;
+    ELSE
+        IF department_id IS NULL THEN
+            RAISE EXCEPTION 'department_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+        END IF;
+        INSERT INTO @extschema@.publication AS p
+               (kind, object_id, department_id, task_id, occurred_on, event_on, due_on, provisional)
+        SELECT 'target_list', publication_upsert.object_id, publication_upsert.department_id,
+               publication_upsert.object_id, publication_upsert.event_on, publication_upsert.event_on,
+               d.due_on, d.provisional
+          FROM @extschema@.publication_due('target_list', publication_upsert.event_on) d
+            ON CONFLICT ON CONSTRAINT "one publication item per kind and object" DO UPDATE
+           SET department_id = excluded.department_id, occurred_on = excluded.occurred_on,
+               event_on = excluded.event_on
+         WHERE p.published_on IS NULL;
+    END IF;
+    -- surprise shift of the list, and the task item of a temporary task (published with its list)
+    PERFORM @extschema@.publication_sync('target_list', ARRAY[object_id]);
+    PERFORM @extschema@.publication_sync('task', ARRAY[object_id]);
+    SELECT p.id INTO pid FROM @extschema@.publication p
+     WHERE p.kind OPERATOR(pg_catalog.=) 'target_list' AND p.object_id OPERATOR(pg_catalog.=) publication_upsert.object_id;
+    RETURN pid;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.mark_published(kind text, object_id bigint, published_on date) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p @extschema@.publication;
+BEGIN
+    IF kind IS NULL OR object_id IS NULL OR published_on IS NULL THEN
+        RAISE EXCEPTION 'kind, object_id and published_on must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal') THEN
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
+    END IF;
+    SELECT * INTO p FROM @extschema@.publication q
+     WHERE q.kind OPERATOR(pg_catalog.=) mark_published.kind
+       AND q.object_id OPERATOR(pg_catalog.=) mark_published.object_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no publication item for % %', kind, object_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Items are made when a plan or task is approved, a target list drawn, a result formed or a disposal decided; a temporary task''s item comes with its target list.';
+    END IF;
+    IF published_on < p.event_on THEN
+        RAISE EXCEPTION 'publication date % of % % is before its event on %', published_on, kind, object_id, p.event_on
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = CASE WHEN p.event_on > p.occurred_on
+                                THEN format('The item belongs to a surprise check (突击检查) ending on %s, or to a temporary task published with its list; nothing is published before then.', p.event_on)
+                                ELSE format('The event happened on %s.', p.occurred_on) END;
+    END IF;
+    -- (publication_published_guard refuses a date in the future)
+    UPDATE @extschema@.publication q SET published_on = mark_published.published_on
+     WHERE q.id OPERATOR(pg_catalog.=) p.id;
+END
+$$;
+
+-- The rules of publishing hold however published_on is written (officers may UPDATE the column
+-- under row-level security): a date is not in the future, and a published item stays published.
+-- (Not before the item's event: the check constraint.)
+CREATE FUNCTION @extschema@.publication_published_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NEW.published_on IS NULL AND OLD.published_on IS NOT NULL THEN
+        RAISE EXCEPTION '% % was published on % and cannot be unpublished', OLD.kind, OLD.object_id, OLD.published_on
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A publication that happened stays recorded (全程留痕).',
+                  HINT = 'To correct the date, publish it again with supervise.mark_published(kind, object_id, published_on).';
+    END IF;
+    IF NEW.published_on > CURRENT_DATE THEN
+        RAISE EXCEPTION 'publication date % is in the future', NEW.published_on
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publication_published_guard() IS
+    'trigger on publication: published_on is never set back to NULL once set, nor to a day after today (the rules of mark_published, for every UPDATE)';
+CREATE TRIGGER publication_published_guard BEFORE UPDATE OF published_on ON @extschema@.publication
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_published_guard();
+
+CREATE OR REPLACE FUNCTION @extschema@.task_check_filing() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    need    integer;
+    filed   date := coalesce(NEW.filed_on, NEW.approved_on);
+BEGIN
+    IF filed IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT r.notice_days INTO need FROM @extschema@.task_filing_rule r
+     WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.kind;
+    IF need IS NOT NULL AND NEW.period_start - filed < need THEN
+        RAISE EXCEPTION '% task "%" is filed % day(s) before it starts, at least % required',
+                NEW.kind, @extschema@.message_value(NEW.title), NEW.period_start - filed, need
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('Filed on %s (%s), the period starts on %s.', filed,
+                                  CASE WHEN NEW.filed_on IS NULL THEN 'approved_on' ELSE 'filed_on' END,
+                                  NEW.period_start),
+                  HINT = format('File it by %s, or put the check into a later plan (提前%s日报备, task_filing_rule).',
+                                NEW.period_start - need, need);
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.load_subjects(
+    source regclass DEFAULT '@extschema@.subject_staging',
+    empty_source boolean DEFAULT true)
+RETURNS TABLE (batch_id bigint, staged bigint, inserted bigint, updated bigint, unchanged bigint, rejected bigint)
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $fn$
+DECLARE
+    b bigint;
+    n_staged bigint;
+    n_inserted bigint;
+    n_updated bigint;
+    n_rejected bigint;
+    missing text;
+BEGIN
+    SELECT string_agg(need.col, ', ' ORDER BY need.ord) INTO missing
+      FROM unnest(ARRAY['line', 'uscc', 'name', 'region', 'industry', 'credit_class', 'risk_level', 'status'])
+           WITH ORDINALITY AS need(col, ord)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = source AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot load subjects from table "%": it lacks the column(s) %', source, missing
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Stage rows in supervise.subject_staging, or in a table created (LIKE supervise.subject_staging INCLUDING DEFAULTS).';
+    END IF;
+    -- one load at a time per source; rows COPYed after this point wait for the next load
+    EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', source);
+    INSERT INTO @extschema@.load_batch (source) VALUES (source::text) RETURNING id INTO b;
+
+    -- normalise and judge every row once; the first failing field gives the reason
+    EXECUTE format($q$
+        CREATE TEMP TABLE supervise_load ON COMMIT DROP AS
+        SELECT s.*, CASE WHEN s.reason IS NULL THEN @extschema@.uscc(s.code_text) END AS code
+          FROM (
+            SELECT r.line, r.uscc, r.name, r.region, r.industry, r.credit_class, r.risk_level, r.status,
+                   btrim(r.uscc) AS code_text,
+                   nullif(btrim(r.name), '') AS v_name,
+                   coalesce(nullif(btrim(r.region), ''), substr(btrim(r.uscc), 3, 6)) AS v_region,
+                   nullif(btrim(r.industry), '') AS v_industry,
+                   coalesce(upper(nullif(btrim(r.credit_class), '')), 'B') AS v_class,
+                   coalesce(nullif(btrim(r.risk_level), ''), '2') AS v_risk,
+                   coalesce(lower(nullif(btrim(r.status), '')), 'active') AS v_status,
+                   CASE
+                     WHEN nullif(btrim(r.uscc), '') IS NULL THEN 'uscc: missing'
+                     WHEN @extschema@.uscc_invalid_reason(btrim(r.uscc)) IS NOT NULL
+                       THEN 'uscc ' || @extschema@.uscc_invalid_reason(btrim(r.uscc))
+                     WHEN nullif(btrim(r.name), '') IS NULL THEN 'name: missing'
+                     WHEN coalesce(nullif(btrim(r.region), ''), substr(btrim(r.uscc), 3, 6)) !~ '^[0-9]{6}$'
+                       THEN format('region: %%L is not a 6-digit region code', @extschema@.message_value(btrim(r.region)))
+                     WHEN coalesce(upper(nullif(btrim(r.credit_class), '')), 'B') NOT IN ('A', 'B', 'C', 'D')
+                       THEN format('credit_class: %%L is not one of A B C D', @extschema@.message_value(r.credit_class))
+                     WHEN coalesce(nullif(btrim(r.risk_level), ''), '2') NOT IN ('1', '2', '3', '4')
+                       THEN format('risk_level: %%L is not one of 1 2 3 4', @extschema@.message_value(r.risk_level))
+                     WHEN coalesce(lower(nullif(btrim(r.status), '')), 'active') NOT IN
+                          ('active', 'suspended', 'liquidating', 'deregistered', 'revoked', 'annulled', 'moved_out')
+                       THEN format('status: %%L is not a known status', @extschema@.message_value(r.status))
+                   END AS reason
+              FROM %s r) s
+    $q$, source);
+
+    -- the same code twice in one batch: the last line wins, the earlier ones are rejected. Lines
+    -- are not trusted to be unique (a table of one's own may repeat them or leave them NULL): of
+    -- rows with the same line, the one stored last wins; a row without a line loses to any with one.
+    UPDATE pg_temp.supervise_load l
+       SET reason = CASE WHEN d.keep_line IS NULL
+                         THEN 'duplicate: the same code is on a later row of this batch without a line number, which was loaded instead'
+                         WHEN l.line IS NOT DISTINCT FROM d.keep_line
+                         THEN format('duplicate: the same code is on another row with the same line %s, stored later, which was loaded instead', d.keep_line)
+                         ELSE format('duplicate: the same code is on line %s of this batch, which was loaded instead', d.keep_line) END,
+           code = NULL
+      FROM (SELECT DISTINCT ON (x.code) x.code AS dup_code, x.line AS keep_line, x.ctid AS keep_row
+              FROM pg_temp.supervise_load x
+              JOIN (SELECT y.code FROM pg_temp.supervise_load y WHERE y.reason IS NULL
+                     GROUP BY y.code HAVING count(*) > 1) g ON g.code OPERATOR(@extschema@.=) x.code
+             WHERE x.reason IS NULL
+             ORDER BY x.code, x.line DESC NULLS LAST, x.ctid DESC) d
+     WHERE l.reason IS NULL AND l.code OPERATOR(@extschema@.=) d.dup_code AND l.ctid OPERATOR(pg_catalog.<>) d.keep_row;
+
+    INSERT INTO @extschema@.subject_reject
+           (batch_id, line, uscc, name, region, industry, credit_class, risk_level, status, reason)
+    SELECT b, line, uscc, name, region, industry, credit_class, risk_level, status, reason
+      FROM pg_temp.supervise_load WHERE reason IS NOT NULL;
+    GET DIAGNOSTICS n_rejected = ROW_COUNT;
+
+    WITH up AS (
+        INSERT INTO @extschema@.subject AS t (uscc, name, region, industry, credit_class, risk_level, status)
+        SELECT code, v_name, v_region, v_industry, v_class, v_risk::smallint, v_status
+          FROM pg_temp.supervise_load WHERE reason IS NULL
+        ON CONFLICT (uscc) DO UPDATE
+           SET name = excluded.name, region = excluded.region, industry = excluded.industry,
+               credit_class = excluded.credit_class, risk_level = excluded.risk_level,
+               status = excluded.status, updated_at = now()
+         WHERE (t.name, t.region, t.industry, t.credit_class, t.risk_level, t.status)
+               IS DISTINCT FROM
+               (excluded.name, excluded.region, excluded.industry, excluded.credit_class,
+                excluded.risk_level, excluded.status)
+        RETURNING (xmax = 0) AS is_new)
+    SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new)
+      INTO n_inserted, n_updated FROM up;
+
+    SELECT count(*) INTO n_staged FROM pg_temp.supervise_load;
+    DROP TABLE pg_temp.supervise_load;
+    IF empty_source THEN
+        -- TRUNCATE is quicker, but needs its own privilege (an admin has DELETE, not TRUNCATE)
+        IF pg_catalog.has_table_privilege(source, 'TRUNCATE') THEN
+            EXECUTE format('TRUNCATE %s', source);
+        ELSE
+            EXECUTE format('DELETE FROM %s', source);
+        END IF;
+    END IF;
+
+    UPDATE @extschema@.load_batch lb
+       SET staged = n_staged, inserted = n_inserted, updated = n_updated,
+           unchanged = n_staged - n_rejected - n_inserted - n_updated, rejected = n_rejected
+     WHERE lb.id = b;
+    RETURN QUERY SELECT b, n_staged, n_inserted, n_updated, n_staged - n_rejected - n_inserted - n_updated, n_rejected;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION @extschema@.sample_subjects(subjects bigint, seed integer DEFAULT 1)
+RETURNS TABLE (uscc text, name text, region text, industry text, credit_class text, risk_level text, status text)
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = @extschema@, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- (the rows are made in full before the first is returned, so a LIMIT does not bound the work)
+    IF subjects < 0 OR subjects > 100000000 THEN
+        RAISE EXCEPTION 'sample size % is out of range', subjects
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Ask for 0 to 100,000,000 subjects.';
+    END IF;
+    RETURN QUERY
+    WITH r AS (   -- one slot per unit of weight, so a county is picked by one array lookup
+        SELECT array_agg(region ORDER BY region, g) AS slots,
+               array_agg(substr(city, 1, 2) ORDER BY region, g) AS city_names
+          FROM @extschema@.sample_regions(), generate_series(1, weight) g
+    ), x AS (
+        SELECT i,
+               -- org code bodies: 'MA' + a bijection of i onto 6 base-31 characters (unique codes)
+               (i * 1000003 + seed::bigint * 7919) % 887503681 AS m,
+               @extschema@.sample_hash(i, seed, 1) AS h1,
+               @extschema@.sample_hash(i, seed, 2) AS h2,
+               @extschema@.sample_hash(i, seed, 3) AS h3,
+               @extschema@.sample_hash(i, seed, 4) AS h4,
+               @extschema@.sample_hash(i, seed, 5) AS h5
+          FROM generate_series(1::bigint, subjects) i
+    ), y AS (
+        SELECT x.*, r.slots[1 + (h1 % cardinality(r.slots))::int] AS region,
+               r.city_names[1 + (h1 % cardinality(r.slots))::int] AS city_name,
+               CASE WHEN h2 % 100 < 70 THEN '91' WHEN h2 % 100 < 95 THEN '92'
+                    WHEN h2 % 100 < 98 THEN '93' WHEN h2 % 100 < 99 THEN '52' ELSE '12' END AS kind,
+               (ARRAY['餐饮服务', '食品销售', '食品生产', '药品零售', '批发零售', '建材家居',
+                      '电子产品', '服装纺织', '物流运输', '医疗器械', '文化娱乐', '农资经营'])[1 + (h3 % 12)::int] AS industry
+          FROM x, r
+    )
+    SELECT @extschema@.uscc_build(kind, region,
+               'MA' || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 28629151 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 923521 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 29791 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 961 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 31 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m % 31)::int + 1, 1))::text,
+           city_name
+             || (ARRAY['鑫', '华', '恒', '泰', '盛', '达', '源', '兴', '福', '嘉', '瑞', '宏', '祥', '安', '利', '闽'])[1 + (h4 % 16)::int]
+             || (ARRAY['华', '昌', '丰', '隆', '鹏', '诚', '信', '和', '海', '顺', '德', '荣'])[1 + (h5 % 12)::int]
+             || left(industry, 2)
+             || CASE kind WHEN '91' THEN '有限公司' WHEN '92' THEN '商行' WHEN '93' THEN '专业合作社'
+                          WHEN '52' THEN '服务中心' ELSE '事务中心' END,
+           region,
+           industry,
+           CASE WHEN h4 / 16 % 100 < 40 THEN 'A' WHEN h4 / 16 % 100 < 85 THEN 'B'
+                WHEN h4 / 16 % 100 < 96 THEN 'C' ELSE 'D' END,
+           (least(4, greatest(1,
+                CASE WHEN industry IN ('食品生产', '药品零售', '医疗器械') THEN 3
+                     WHEN industry IN ('餐饮服务', '食品销售', '文化娱乐', '农资经营') THEN 2 ELSE 1 END
+                + (h5 / 12 % 3)::int - 1)))::text,
+           CASE WHEN h5 / 36 % 1000 < 970 THEN 'active' WHEN h5 / 36 % 1000 < 980 THEN 'suspended'
+                WHEN h5 / 36 % 1000 < 985 THEN 'liquidating' WHEN h5 / 36 % 1000 < 993 THEN 'deregistered'
+                WHEN h5 / 36 % 1000 < 997 THEN 'revoked' ELSE 'moved_out' END
+      FROM y;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.sample_subjects(bigint, integer) IS
+    'sample data: n realistic market subjects as text rows (the columns of subject_staging): valid unique codes with correct check characters, Fujian county regions, 70% enterprises / 25% individual businesses / cooperatives / social organisations, credit mostly A and B, ~3% not active; deterministic from the seed; 0 to 100,000,000 subjects';
+
+CREATE OR REPLACE FUNCTION @extschema@.generate_sample(subjects bigint DEFAULT 10000, seed integer DEFAULT 1)
+RETURNS TABLE (object text, rows bigint)
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $fn$
+DECLARE
+    n bigint;
+BEGIN
+    IF subjects IS NULL OR seed IS NULL THEN
+        RAISE EXCEPTION 'generate_sample needs a number of subjects and a seed, not NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave out an argument to use its default: generate_sample(10000, seed => 1).';
+    END IF;
+    IF subjects < 1 OR subjects > 100000000 THEN
+        RAISE EXCEPTION 'sample size % is out of range', subjects
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Ask for 1 to 100,000,000 subjects.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.subject) OR EXISTS (SELECT 1 FROM @extschema@.department) THEN
+        RAISE EXCEPTION 'the directory is not empty'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'generate_sample() fills an empty database; use a new database for sample data.';
+    END IF;
+
+    -- departments: province, city and county level of several enforcement systems
+    INSERT INTO @extschema@.department (code, name, system, level, region)
+    SELECT sys.abbr || '-35', '福建省' || sys.office, sys.system, 2, '35'
+      FROM (VALUES ('market', 'SAMR', '市场监督管理局'), ('ecology', 'EE', '生态环境厅'),
+                   ('culture', 'CT', '文化和旅游厅'), ('health', 'HC', '卫生健康委员会'),
+                   ('emergency', 'EM', '应急管理厅'), ('agriculture', 'AG', '农业农村厅')) sys(system, abbr, office)
+    UNION ALL
+    SELECT DISTINCT ON (sys.abbr, r.city_region) sys.abbr || '-' || r.city_region, r.city || sys.office, sys.system, 3, r.city_region
+      FROM @extschema@.sample_regions() r,
+           (VALUES ('market', 'SAMR', '市场监督管理局'), ('ecology', 'EE', '生态环境局'),
+                   ('culture', 'CT', '文化和旅游局'), ('health', 'HC', '卫生健康委员会'),
+                   ('emergency', 'EM', '应急管理局'), ('agriculture', 'AG', '农业农村局')) sys(system, abbr, office)
+    UNION ALL
+    SELECT sys.abbr || '-' || r.region, r.city || r.county || sys.office, sys.system, 4, r.region
+      FROM @extschema@.sample_regions() r,
+           (VALUES ('market', 'SAMR', '市场监督管理局'), ('ecology', 'EE', '生态环境局'),
+                   ('health', 'HC', '卫生健康局')) sys(system, abbr, office)
+    ORDER BY 4, 5, 1;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'department'; rows := n; RETURN NEXT;
+
+    INSERT INTO @extschema@.subject (uscc, name, region, industry, credit_class, risk_level, status)
+    SELECT s.uscc::@extschema@.uscc, s.name, s.region, s.industry, s.credit_class, s.risk_level::smallint, s.status
+      FROM @extschema@.sample_subjects(subjects, seed) s;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'subject'; rows := n; RETURN NEXT;
+
+    -- the item list (一单) of each department, by system; some exempt from the repeat limits
+    INSERT INTO @extschema@.check_item (department_id, code, name, category, legal_basis, key_supervision, limit_exempt, exempt_reason)
+    SELECT d.id, i.code, i.name, i.category, i.basis, i.key_item, i.exempt_reason IS NOT NULL, i.exempt_reason
+      FROM @extschema@.department d
+      JOIN (VALUES
+        ('market', 'SC-01', '营业执照（登记事项）情况的检查', 'registration', '《市场主体登记管理条例》', false, NULL),
+        ('market', 'SC-02', '年度报告公示信息情况的检查', 'annual_report', '《企业信息公示暂行条例》', false, NULL),
+        ('market', 'SC-03', '食品经营许可及经营行为的检查', 'food_safety', '《食品安全法》', true, NULL),
+        ('market', 'SC-04', '产品质量的检查', 'product_quality', '《产品质量法》', false, NULL),
+        ('market', 'SC-05', '告知承诺审批事项的核查', 'commitment', '《优化营商环境条例》', false, 'commitment'),
+        ('ecology', 'EE-01', '排污许可执行情况的检查', 'pollution_permit', '《排污许可管理条例》', true, 'environment'),
+        ('ecology', 'EE-02', '固体废物污染环境防治的检查', 'solid_waste', '《固体废物污染环境防治法》', false, 'environment'),
+        ('culture', 'CT-01', '娱乐场所经营活动的检查', 'entertainment', '《娱乐场所管理条例》', false, NULL),
+        ('culture', 'CT-02', '旅行社经营行为的检查', 'travel_agency', '《旅游法》', false, NULL),
+        ('health', 'HC-01', '公共场所卫生的检查', 'public_health', '《公共场所卫生管理条例》', true, NULL),
+        ('health', 'HC-02', '医疗机构依法执业的检查', 'medical_practice', '《医疗机构管理条例》', true, NULL),
+        ('emergency', 'EM-01', '安全生产条件的检查', 'work_safety', '《安全生产法》', true, 'work_safety'),
+        ('agriculture', 'AG-01', '农药经营的检查', 'pesticide', '《农药管理条例》', false, NULL),
+        ('agriculture', 'AG-02', '种子经营的检查', 'seed', '《种子法》', false, NULL)
+      ) AS i(system, code, name, category, basis, key_item, exempt_reason) ON i.system = d.system
+     ORDER BY d.id, i.code;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'check_item'; rows := n; RETURN NEXT;
+
+    -- inspectors: county market departments ~1 per 400 subjects, others fewer; at least 6
+    WITH per_region AS (
+        SELECT s.region, count(*) AS subjects FROM @extschema@.subject s GROUP BY s.region
+    ), per_department AS (
+        SELECT d.id, d.region, d.level,
+               greatest(6, (coalesce(sum(p.subjects), 0)
+                            / CASE WHEN d.system = 'market' THEN 400 ELSE 4000 END
+                            / CASE d.level WHEN 4 THEN 1 WHEN 3 THEN 4 ELSE 20 END))::int AS officers
+          FROM @extschema@.department d
+          LEFT JOIN per_region p ON starts_with(p.region, d.region)
+         GROUP BY d.id
+    )
+    INSERT INTO @extschema@.inspector (department_id, name, badge_no, active)
+    SELECT pd.id,
+           (ARRAY['林', '陈', '黄', '张', '吴', '王', '李', '郑', '刘', '蔡', '杨', '许', '洪', '郭', '曾', '周'])
+               [1 + (@extschema@.sample_hash(pd.id * 100000 + g, seed, 11) % 16)::int]
+           || (ARRAY['志强', '丽华', '建国', '海燕', '文斌', '晓明', '雅琴', '国华', '静', '伟', '敏', '磊', '婷婷', '俊杰', '秀英', '振华'])
+               [1 + (@extschema@.sample_hash(pd.id * 100000 + g, seed, 12) % 16)::int],
+           '35' || lpad(pd.id::text, 4, '0') || lpad(g::text, 5, '0'),
+           @extschema@.sample_hash(pd.id * 100000 + g, seed, 13) % 50 <> 0      -- ~2% inactive
+      FROM per_department pd, generate_series(1, pd.officers) g
+     ORDER BY pd.id, g;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'inspector'; rows := n; RETURN NEXT;
+
+    -- conflicts of interest (回避): ~0.2% of subjects, each with one officer of its county market department
+    WITH officers AS (
+        SELECT d.region, array_agg(i.id ORDER BY i.id) AS ids
+          FROM @extschema@.inspector i JOIN @extschema@.department d ON d.id = i.department_id
+         WHERE d.system = 'market' AND d.level = 4
+         GROUP BY d.region
+    )
+    INSERT INTO @extschema@.inspector_conflict (inspector_id, uscc, reason)
+    SELECT o.ids[1 + (pg_catalog.hashtextextended(s.uscc::text, seed + 21) & 2147483647) % cardinality(o.ids)],
+           s.uscc,
+           (ARRAY['近亲属任职', '曾在该企业任职', '持有该企业股份'])[1 + ((pg_catalog.hashtextextended(s.uscc::text, seed + 22) & 2147483647) % 3)::int]
+      FROM @extschema@.subject s JOIN officers o ON o.region = s.region
+     WHERE (pg_catalog.hashtextextended(s.uscc::text, seed + 20) & 2147483647) % 500 = 0;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'inspector_conflict'; rows := n; RETURN NEXT;
+
+    -- a dedicated food directory (食品经营者专用名录) per county market department
+    INSERT INTO @extschema@.directory (department_id, name, kind)
+    SELECT d.id, d.name || '食品经营者专用名录', 'dedicated'
+      FROM @extschema@.department d WHERE d.system = 'market' AND d.level = 4 ORDER BY d.id;
+    INSERT INTO @extschema@.directory_member (directory_id, uscc)
+    SELECT dir.id, s.uscc
+      FROM @extschema@.directory dir
+      JOIN @extschema@.department d ON d.id = dir.department_id
+      JOIN @extschema@.subject s ON s.region = d.region
+     WHERE s.industry IN ('餐饮服务', '食品销售', '食品生产');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'directory_member'; rows := n; RETURN NEXT;
+END
+$fn$;
+
+ALTER TABLE @extschema@.task ADD CONSTRAINT "task period lies in the years 2000 to 2200"
+    CHECK (period_start >= DATE '2000-01-01' AND period_end <= DATE '2200-12-31');
+
+CREATE OR REPLACE FUNCTION @extschema@.task_check_plan() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+BEGIN
+    -- (a period outside 2000 to 2200 is refused by the check constraint, which says so)
+    IF NEW.plan_id IS NULL OR NEW.period_start NOT BETWEEN DATE '2000-01-01' AND DATE '2200-12-31' THEN
+        RETURN NEW;
+    END IF;
+    SELECT year, department_id INTO p FROM @extschema@.plan WHERE id = NEW.plan_id;
+    IF FOUND AND p.year IS DISTINCT FROM extract(year FROM NEW.period_start)::integer THEN
+        RAISE EXCEPTION 'task period % to % is outside the year % of plan %',
+                to_char(NEW.period_start, 'YYYY-MM-DD'), to_char(NEW.period_end, 'YYYY-MM-DD'), p.year, NEW.plan_id
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Put the task in a plan of its own year.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.record_visit_result(bigint, bigint, text, date, date, text) IS
+    'records one department''s result of a visit: writes (or corrects) the inspection of the subject for each of the visit''s tasks that hold that department''s items and returns how many; inspected_on defaults to result_on and must lie in the visit''s window; result_on is not after today; every department sees it in v_visit_results (结果互认). A visit with a recorded inspection is kept by plan_visits';
+
+CREATE OR REPLACE FUNCTION @extschema@.assign_inspector(draw_id bigint, uscc @extschema@.uscc, inspector_id bigint, reason text)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d   record;
+    i   record;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a direct assignment needs a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the inspector is assigned by hand (特殊情况); the reason is kept.';
+    END IF;
+    -- FOR UPDATE, as match_inspectors: a match in progress finishes first, and its rows are seen below
+    SELECT r.id, r.task_id, r.cancelled_at INTO d FROM supervise.draw_record r WHERE r.id = assign_inspector.draw_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'assign inspectors for');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.draw_target t WHERE t.draw_id = assign_inspector.draw_id AND t.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION '% is not a target of draw %', uscc, draw_id USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT x.id, x.department_id, x.active INTO i FROM supervise.inspector x WHERE x.id = assign_inspector.inspector_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'inspector % does not exist', inspector_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT i.active THEN
+        RAISE EXCEPTION 'inspector % is not active', inspector_id USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.task_item ti JOIN supervise.check_item ci ON ci.id = ti.item_id
+                    WHERE ti.task_id = d.task_id AND ci.department_id = i.department_id) THEN
+        RAISE EXCEPTION 'inspector % belongs to department %, which has no items in task %', inspector_id, i.department_id, d.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.inspector_conflict c WHERE c.inspector_id = assign_inspector.inspector_id AND c.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION 'inspector % has a conflict of interest with %', inspector_id, uscc
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'An inspector with a conflict (回避) is never assigned, not even by hand.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                  AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
+        RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
+                                        ELSE pg_catalog.format('Matched by match_inspectors (%s at %s).', a.assigned_by, a.assigned_at) END
+                              FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                               AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);
+    END IF;
+    INSERT INTO supervise.assignment (draw_id, uscc, inspector_id, department_id, direct, reason)
+    VALUES (assign_inspector.draw_id, assign_inspector.uscc, assign_inspector.inspector_id, i.department_id, true, reason);
+END
+$$;
+
+ALTER FUNCTION @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) SECURITY DEFINER;
 
 -- ---- bulk inserts checked against the triggers they were written for: bulk_insert_paths() ----
 CREATE FUNCTION @extschema@.bulk_insert_paths()
