@@ -17,6 +17,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/array.h"
 #include "utils/datum.h"
@@ -191,8 +192,24 @@ insert_rte(Relation rel, int ncols, const AttrNumber *cols, List **perminfos)
 }
 
 /*
+ * The statement triggers restore_copy and restore_copy_end (restore.c), on every dumped table, act
+ * only for a COPY the client sent: for rows written here they do nothing.
+ */
+static bool
+trigger_is_restore(const Trigger *t, Relation rel)
+{
+	char	   *nsp;
+
+	if (TRIGGER_FOR_ROW(t->tgtype))
+		return false;
+	nsp = get_namespace_name(RelationGetNamespace(rel));
+	return t->tgfoid == LookupFuncName(list_make2(makeString(nsp), makeString(pstrdup("restore_copy"))), 0, NULL, true)
+		|| t->tgfoid == LookupFuncName(list_make2(makeString(nsp), makeString(pstrdup("restore_copy_end"))), 0, NULL, true);
+}
+
+/*
  * Whether the rows can go in without SQL (COPY FROM's condition for its multi-insert, and no
- * INSERT trigger the caller has not vouched for). Fills b->defaults.
+ * INSERT trigger the caller has not vouched for, but the restore triggers). Fills b->defaults.
  */
 static bool
 bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
@@ -213,7 +230,8 @@ bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
 		{
 			const Trigger *t = &rel->trigdesc->triggers[i];
 
-			if (TRIGGER_FOR_INSERT(t->tgtype) && (trigger_ok == NULL || !trigger_ok(t, arg)))
+			if (TRIGGER_FOR_INSERT(t->tgtype) && !trigger_is_restore(t, rel)
+				&& (trigger_ok == NULL || !trigger_ok(t, arg)))
 				return false;
 		}
 	}

@@ -30,7 +30,7 @@ CREATE FUNCTION @extschema@.restoring() RETURNS boolean
     AS 'MODULE_PATHNAME', 'supervise_restoring'
     LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.restoring() IS
-    'true while the current statement is a restore''s COPY into one of the extension''s tables (see restore_copy); for ENABLE ALWAYS triggers that must let restored rows through';
+    'internal: true while the current statement is a restore''s COPY into one of the extension''s tables (see restore_copy); for ENABLE ALWAYS triggers that must let restored rows through';
 
 DO $$
 DECLARE

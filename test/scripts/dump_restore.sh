@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
 # pg_dump and restore give back exactly the database that was dumped: fills a database
-# (test/fixtures/fill.sql and any test/fixtures/fill_*.sql), dumps it, restores it twice, with a
-# serial pg_restore and with pg_restore -j 2 (tables loaded in any order and at once), and in each
+# (test/fixtures/fill.sql and any test/fixtures/fill_*.sql), dumps it, restores it three times, with
+# a serial pg_restore, with pg_restore -j 2 (tables loaded in any order and at once) and with
+# pg_restore --single-transaction (every COPY in one transaction), and in each
 # restored database compares every relation the extension registered with pg_extension_config_dump
 # with the source: every row of every table, the publication schedule and the audit trail
 # included, by id and content (equal, not contained), and every sequence. Then: the calendar edits
 # are back, every draw verifies, nothing is left in replica mode, and a new change after the
 # restore is audited and scheduled as usual.
 set -euo pipefail
-src=supervise_dump_src; serial=supervise_dump_serial; par=supervise_dump_parallel
+src=supervise_dump_src; serial=supervise_dump_serial; par=supervise_dump_parallel; single=supervise_dump_single
 work=$(mktemp -d)
-cleanup() { rm -rf "$work"; for d in $src $serial $par; do dropdb --if-exists $d >/dev/null 2>&1; done; }
+cleanup() { rm -rf "$work"; for d in $src $serial $par $single; do dropdb --if-exists $d >/dev/null 2>&1; done; }
 trap cleanup EXIT
 cd "$(dirname "$0")/../.."
-for d in $src $serial $par; do dropdb --if-exists $d >/dev/null 2>&1 || true; done
+for d in $src $serial $par $single; do dropdb --if-exists $d >/dev/null 2>&1 || true; done
 createdb $src
 psql -X -q -v ON_ERROR_STOP=1 -d $src -c 'CREATE EXTENSION supervise' -f test/fixtures/fill.sql >/dev/null
 for f in test/fixtures/fill_*.sql; do   # later capabilities add their own data here
   [ -f "$f" ] && psql -X -q -v ON_ERROR_STOP=1 -d $src -f "$f" >/dev/null
 done
-pg_dump -Fc -f "$work/db.dump" $src 2>"$work/dump.err" || { cat "$work/dump.err"; exit 1; }
 fail=0
+# every dumped table has the two restore triggers, ENABLE ALWAYS (a table registered after
+# src/sql/98_restore.sql ran would not: its restore would fire every trigger)
+missing=$(psql -X -At -d $src -c "
+  SELECT string_agg(c.relname, ', ' ORDER BY c.relname)
+    FROM pg_extension e, unnest(e.extconfig) AS cfg(oid) JOIN pg_class c ON c.oid = cfg.oid
+   WHERE e.extname = 'supervise' AND c.relkind = 'r'
+     AND (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgenabled = 'A'
+             AND t.tgname IN ('restore_copy', 'restore_copy_end')) <> 2")
+[ -z "$missing" ] && echo "ok - every dumped table has the restore triggers" \
+  || { echo "not ok - dumped tables without the restore triggers: $missing"; fail=1; }
+pg_dump -Fc -f "$work/db.dump" $src 2>"$work/dump.err" || { cat "$work/dump.err"; exit 1; }
 createdb $serial
 if pg_restore --exit-on-error -d $serial "$work/db.dump" 2>"$work/serial.err"; then echo "ok - serial pg_restore succeeds"
 else echo "not ok - serial pg_restore fails:"; head -20 "$work/serial.err"; fail=1; fi
@@ -28,6 +39,9 @@ createdb $par
 # (not --exit-on-error: every failing table is reported)
 if pg_restore -j 2 -d $par "$work/db.dump" 2>"$work/parallel.err"; then echo "ok - pg_restore -j 2 succeeds"
 else echo "not ok - pg_restore -j 2 fails:"; grep -E 'error|ERROR|DETAIL' "$work/parallel.err" | head -30; fail=1; fi
+createdb $single
+if pg_restore --single-transaction --exit-on-error -d $single "$work/db.dump" 2>"$work/single.err"; then echo "ok - pg_restore --single-transaction succeeds"
+else echo "not ok - pg_restore --single-transaction fails:"; head -20 "$work/single.err"; fail=1; fi
 
 # one line per registered relation: name, row count, md5 of all rows in a fixed order; sequences
 # with their state
@@ -54,8 +68,8 @@ for t in subject plan task draw_record draw_target assignment inspector check_it
 done
 grep -q '"publication_id"' "$work/src_audit.txt" || { echo "not ok - the fill has no publish entry in the audit trail"; fail=1; }
 
-for dst in $serial $par; do
-  how=$([ $dst = $serial ] && echo "serial restore" || echo "pg_restore -j 2")
+for dst in $serial $par $single; do
+  case $dst in $serial) how="serial restore";; $par) how="pg_restore -j 2";; *) how="pg_restore --single-transaction";; esac
   snapshot $dst >"$work/dst.txt"
   if diff -u "$work/src.txt" "$work/dst.txt"; then
     echo "ok - $how: every registered table and sequence is the same as in the source ($(wc -l <"$work/src.txt") relations)"
@@ -103,4 +117,19 @@ got=$(printf '%s\n' '-1	91350100M000100Y43' '\.' \
   | psql -X -At -d $serial -c 'COPY supervise.inspector_conflict (inspector_id, uscc) FROM STDIN' 2>&1 || true)
 case "$got" in *foreign\ key*) echo "ok - an ordinary COPY into a dumped table still checks foreign keys";;
   *) echo "not ok - an ordinary COPY skipped the foreign keys: $got"; fail=1;; esac
+# the same COPY with row_security off, as a restore sends it, is taken as it is, and after the
+# statement the session is back in origin mode (checked in a transaction that is rolled back)
+got=$(psql -X -q -At -v ON_ERROR_STOP=1 -d $serial 2>&1 <<'SQL' || true
+BEGIN;
+SET row_security = off;
+COPY supervise.inspector_conflict (inspector_id, uscc) FROM STDIN;
+-1	91350100M000100Y43
+\.
+SELECT current_setting('session_replication_role'), supervise.restoring(),
+       (SELECT count(*) FROM supervise.inspector_conflict WHERE inspector_id = -1);
+ROLLBACK;
+SQL
+)
+[ "$got" = "origin|f|1" ] && echo "ok - a restore's COPY is taken as dumped, and the session is back in origin mode after it" \
+  || { echo "not ok - a restore's COPY: $got (want origin|f|1)"; fail=1; }
 exit $fail
