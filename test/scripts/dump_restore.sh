@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # pg_dump and restore give back exactly the database that was dumped: fills a database
-# (test/fixtures/fill.sql and any test/fixtures/fill_*.sql), dumps it, restores it three times, with
-# a serial pg_restore, with pg_restore -j 2 (tables loaded in any order and at once) and with
-# pg_restore --single-transaction (every COPY in one transaction), and in each
-# restored database compares every relation the extension registered with pg_extension_config_dump
-# with the source: every row of every table, the publication schedule and the audit trail
+# (test/fixtures/fill.sql and any test/fixtures/fill_*.sql), dumps it, restores it four times: with
+# a serial pg_restore, with pg_restore -j 2 (tables loaded in any order and at once), with
+# pg_restore --single-transaction (every COPY in one transaction) and as a plain dump run by psql,
+# and in each restored database compares every relation the extension registered with
+# pg_extension_config_dump with the source: every row of every table, the publication schedule and the audit trail
 # included, by id and content (equal, not contained), and every sequence. Then: the calendar edits
 # are back, every draw verifies, nothing is left in replica mode, and a new change after the
 # restore is audited and scheduled as usual.
 set -euo pipefail
-src=supervise_dump_src; serial=supervise_dump_serial; par=supervise_dump_parallel; single=supervise_dump_single
+src=supervise_dump_src; serial=supervise_dump_serial; par=supervise_dump_parallel; single=supervise_dump_single; plain=supervise_dump_plain
 work=$(mktemp -d)
-cleanup() { rm -rf "$work"; for d in $src $serial $par $single; do dropdb --if-exists $d >/dev/null 2>&1; done; }
+cleanup() { rm -rf "$work"; for d in $src $serial $par $single $plain; do dropdb --if-exists $d >/dev/null 2>&1; done; }
 trap cleanup EXIT
 cd "$(dirname "$0")/../.."
-for d in $src $serial $par $single; do dropdb --if-exists $d >/dev/null 2>&1 || true; done
+for d in $src $serial $par $single $plain; do dropdb --if-exists $d >/dev/null 2>&1 || true; done
 createdb $src
 psql -X -q -v ON_ERROR_STOP=1 -d $src -c 'CREATE EXTENSION supervise' -f test/fixtures/fill.sql >/dev/null
 for f in test/fixtures/fill_*.sql; do   # later capabilities add their own data here
@@ -42,6 +42,10 @@ else echo "not ok - pg_restore -j 2 fails:"; grep -E 'error|ERROR|DETAIL' "$work
 createdb $single
 if pg_restore --single-transaction --exit-on-error -d $single "$work/db.dump" 2>"$work/single.err"; then echo "ok - pg_restore --single-transaction succeeds"
 else echo "not ok - pg_restore --single-transaction fails:"; head -20 "$work/single.err"; fail=1; fi
+createdb $plain
+pg_dump -Fp -f "$work/db.sql" $src
+if psql -X -q -v ON_ERROR_STOP=1 -d $plain -f "$work/db.sql" >/dev/null 2>"$work/plain.err"; then echo "ok - a plain dump run by psql succeeds"
+else echo "not ok - a plain dump run by psql fails:"; head -20 "$work/plain.err"; fail=1; fi
 
 # one line per registered relation: name, row count, md5 of all rows in a fixed order; sequences
 # with their state
@@ -68,8 +72,9 @@ for t in subject plan task draw_record draw_target assignment inspector check_it
 done
 grep -q '"publication_id"' "$work/src_audit.txt" || { echo "not ok - the fill has no publish entry in the audit trail"; fail=1; }
 
-for dst in $serial $par $single; do
-  case $dst in $serial) how="serial restore";; $par) how="pg_restore -j 2";; *) how="pg_restore --single-transaction";; esac
+for dst in $serial $par $single $plain; do
+  case $dst in $serial) how="serial restore";; $par) how="pg_restore -j 2";; $single) how="pg_restore --single-transaction";;
+    *) how="plain dump";; esac
   snapshot $dst >"$work/dst.txt"
   if diff -u "$work/src.txt" "$work/dst.txt"; then
     echo "ok - $how: every registered table and sequence is the same as in the source ($(wc -l <"$work/src.txt") relations)"
