@@ -228,4 +228,18 @@ SELECT population_agg(u, s, NULL) FROM (VALUES (NULL::uscc, 'A')) v(u, s);
 SELECT population_agg(u, s, NULL) FROM (VALUES (pg_temp.code(1), NULL)) v(u, s);
 SELECT encode(population_agg(u, s, NULL), 'hex') FROM (VALUES (pg_temp.code(2), 'B'), (pg_temp.code(1), 'A')) v(u, s);
 SELECT encode(draw_digest('91350100M000100Y43', seed_from('supervise test seed')), 'hex');
+-- every reader of a population checks its bytes: a version 1 row is a 12-byte packing, and one in
+-- the packing range can still be no valid code (00000001..., authority 0, region 000001): refused,
+-- so it cannot be stored through CREATE TABLE AS either
+SELECT * FROM population_rows('\x53504f5001000001014100000001000000000001000000000000'::bytea);
+CREATE TEMP TABLE crafted AS SELECT * FROM population_rows('\x53504f5001000001014100000001000000000001000000000000'::bytea);
+SELECT to_regclass('pg_temp.crafted') IS NULL AS nothing_stored;
+-- (the packing of a valid code, 91350100000000000H, reads)
+SELECT * FROM population_rows('\x53504f50010000010141000000010039e135d23b000000000000'::bytea);
+-- a stratum name that is not UTF-8 (the byte ff) is refused, by population_strata too
+SELECT * FROM population_strata('\x53504f500200000101ff0000000100000007f5c8ae93bc0e00'::bytea);
+DO $$ BEGIN
+  PERFORM * FROM supervise.population_rows('\x53504f500200000101ff0000000100000007f5c8ae93bc0e00'::bytea);
+EXCEPTION WHEN character_not_in_repertoire THEN RAISE WARNING 'population_rows: 22021 %', SQLERRM; END $$;
+SELECT * FROM population_strata('\x53504f500200000106'::bytea || convert_to('信用', 'UTF8') || '\x0000000100000007f5c8ae93bc0e00'::bytea);
 ROLLBACK;

@@ -627,6 +627,59 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 	return 0;
 }
 
+/*
+ * The offset of the first byte of s[0..len) that does not belong to a well-formed UTF-8 sequence
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or len when all do.
+ */
+static size_t
+utf8_invalid_at(const uint8_t *s, size_t len)
+{
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		uint8_t		c = s[i];
+		size_t		n;
+		uint8_t		lo = 0x80,
+					hi = 0xbf;
+
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+		{
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;		/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;		/* surrogates */
+		}
+		else if (c >= 0xf0 && c <= 0xf4)
+		{
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;		/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;		/* above U+10FFFF */
+		}
+		else
+			return i;
+		if (len - i <= n)
+			return i;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (size_t j = 2; j <= n; j++)
+			if (s[i + j] < 0x80 || s[i + j] > 0xbf)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 int
 draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 {
@@ -667,6 +720,16 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 		st->name_len = l;
 		if (memchr(st->name, '\0', l) != NULL)
 			return draw_fail(err, "population stratum %d name contains a zero byte", s + 1);
+		{
+			size_t		bad = utf8_invalid_at(p, l);
+
+			if (bad < l)
+			{
+				draw_fail(err, "population stratum %d name is not valid UTF-8 (byte 0x%02x at offset %zu of its %u bytes)",
+						  s + 1, p[bad], bad, l);
+				return DRAW_POP_BAD_NAME;
+			}
+		}
 		p += l;
 		st->count = be_get(p, 4);
 		p += 4;
@@ -706,10 +769,35 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 	return 0;
 }
 
-/* version 1: every code valid as packing, increasing within its stratum; weights positive and finite */
+/*
+ * Whether the in-range packing r (row number row) is not a valid code (err says so). Validity
+ * depends on the first part h alone (uscc_packed_is_valid), and a population's rows come in code
+ * order, so the last valid h is kept in *valid_h and a row that shares it is not checked again.
+ */
+static int
+pop_code_invalid(const uint8_t *r, uint64_t row, uint64_t *valid_h, char *err)
+{
+	char		text[USCC_LEN];
+
+	if (uscc_get48(r) == *valid_h)
+		return 0;
+	if (uscc_packed_is_valid(r))
+	{
+		*valid_h = uscc_get48(r);
+		return 0;
+	}
+	(void) uscc_unpack_text(r, text);
+	draw_fail(err, "population row %llu is \"%.*s\", not a valid unified social credit code",
+			  (unsigned long long) (row + 1), USCC_LEN, text);
+	return 1;
+}
+
+/* version 1: every code valid, increasing within its stratum; weights positive and finite */
 static int
 pop_check_v1(const draw_pop *pop, char *err)
 {
+	uint64_t	valid_h = UINT64_MAX;
+
 	for (int s = 0; s < pop->nstrata; s++)
 	{
 		const uint8_t *r = pop->rows + pop->strata[s].first * pop->row_size;
@@ -718,6 +806,8 @@ pop_check_v1(const draw_pop *pop, char *err)
 		{
 			if (!uscc_packed_in_range(r))
 				return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (pop->strata[s].first + i + 1));
+			if (pop_code_invalid(r, pop->strata[s].first + i, &valid_h, err))
+				return -1;
 			if (i > 0 && memcmp(r - pop->row_size, r, USCC_PACKED_LEN) >= 0)
 				return draw_fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
 			if (pop->weighted && pop_check_weight(pop->strata[s].first + i, get_double(r + 12), err) != 0)
@@ -731,6 +821,8 @@ pop_check_v1(const draw_pop *pop, char *err)
 static int
 pop_decode_v2(const draw_pop *pop, uint8_t *rows, char *err)
 {
+	uint64_t	valid_h = UINT64_MAX;
+
 	for (int s = 0; s < pop->nstrata; s++)
 	{
 		const draw_pop_stratum *st = &pop->strata[s];
@@ -763,6 +855,8 @@ pop_decode_v2(const draw_pop *pop, uint8_t *rows, char *err)
 			}
 			uscc_put48(r, h);
 			uscc_put48(r + 6, (uint64_t) l);
+			if (pop_code_invalid(r, st->first + i, &valid_h, err))
+				return -1;
 			if (pop->weighted)
 			{
 				if (end - p < 8)
@@ -784,9 +878,10 @@ int
 draw_pop_parse(const draw_env *env, draw_pop *pop, const uint8_t *data, size_t len, char *err)
 {
 	uint8_t    *rows;
+	int			rc = draw_pop_parse_header(pop, data, len, err);
 
-	if (draw_pop_parse_header(pop, data, len, err) != 0)
-		return -1;
+	if (rc != 0)
+		return rc;
 	if (pop->version == 1)
 		return pop_check_v1(pop, err);
 	rows = env->alloc(pop->nrows ? (size_t) pop->nrows * pop->row_size : 1, env->arg);

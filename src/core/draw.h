@@ -166,17 +166,21 @@ typedef struct draw_pop
 } draw_pop;
 
 /*
- * Parses and checks a serialised population (sizes, names, order, every code and weight). A
- * version 1 population's rows are read where they are; a version 2 one is decoded into memory
- * from env, which draw_pop_release frees.
+ * Parses and checks a serialised population (sizes, names, order, every code and weight). Every
+ * code must be a valid one (uscc_packed_is_valid: what the uscc type accepts), and every stratum
+ * name valid UTF-8. A version 1 population's rows are read where they are; a version 2 one is
+ * decoded into memory from env, which draw_pop_release frees. Returns 0, DRAW_POP_BAD_NAME when a
+ * stratum name is not valid UTF-8, or -1 for any other fault; err says what is wrong.
  */
+#define DRAW_POP_BAD_NAME	(-2)
+
 int			draw_pop_parse(const draw_env *env, draw_pop *pop, const uint8_t *data, size_t len, char *err);
 void		draw_pop_release(const draw_env *env, draw_pop *pop);
 
 /*
- * Only its header: magic, version, strata names in order and counts, and that the size matches
- * the header (O(strata), the rows are not read; pop->rows is NULL). For what needs only the strata
- * and their sizes.
+ * Only its header: magic, version, strata names (valid UTF-8, in order) and counts, and that the
+ * size matches the header (O(strata), the rows are not read; pop->rows is NULL). For what needs
+ * only the strata and their sizes. Returns as draw_pop_parse.
  */
 int			draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err);
 

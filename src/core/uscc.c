@@ -357,6 +357,14 @@ uscc_unpack(const uint8_t packed[USCC_PACKED_LEN], char out[USCC_LEN])
 	return 0;
 }
 
+int
+uscc_packed_is_valid(const uint8_t packed[USCC_PACKED_LEN])
+{
+	char		code[USCC_LEN];
+
+	return uscc_unpack(packed, code) == 0;
+}
+
 static char uscc_org_check(const char body[8]);
 
 int

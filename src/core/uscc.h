@@ -89,6 +89,14 @@ uscc_put48(uint8_t *p, uint64_t v)
 int			uscc_packed_in_range(const uint8_t packed[USCC_PACKED_LEN]);
 
 /*
+ * Whether packed is the packing of a valid code: both parts in range, and characters 1-8 an
+ * authority and category pair and a region that uscc_parse accepts. (Characters 9-17 are any
+ * base-31 digits, each a character of the set, and the check character is computed, so the
+ * validity of an in-range packing depends on its first part alone.)
+ */
+int			uscc_packed_is_valid(const uint8_t packed[USCC_PACKED_LEN]);
+
+/*
  * The 18 characters of a packed code, checking only that both parts are in the packing range
  * (-1 if not); the region and category are not checked. For codes known to be valid (a draw's
  * rows), without the parsing uscc_unpack does after it.

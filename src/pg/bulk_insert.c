@@ -244,8 +244,24 @@ insert_rte(Relation rel, int ncols, const AttrNumber *cols, List **perminfos)
 }
 
 /*
+ * The statement triggers restore_copy and restore_copy_end (restore.c), on every dumped table, act
+ * only for a COPY the client sent: for rows written here they do nothing.
+ */
+static bool
+trigger_is_restore(const Trigger *t, Relation rel)
+{
+	const char *nsp = get_namespace_name(RelationGetNamespace(rel));
+	const char *table = quote_identifier(RelationGetRelationName(rel));
+
+	return bulk_trigger_is(t, nsp, psprintf("CREATE TRIGGER restore_copy BEFORE INSERT ON @extschema@.%s "
+											"FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy()", table))
+		|| bulk_trigger_is(t, nsp, psprintf("CREATE TRIGGER restore_copy_end AFTER INSERT ON @extschema@.%s "
+											"FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end()", table));
+}
+
+/*
  * Whether the rows can go in without SQL (COPY FROM's condition for its multi-insert, and no
- * INSERT trigger the caller has not vouched for). Fills b->defaults.
+ * INSERT trigger the caller has not vouched for, but the restore triggers). Fills b->defaults.
  */
 static bool
 bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
@@ -270,7 +286,8 @@ bulk_possible(BulkInsert *b, bulk_trigger_ok trigger_ok, void *arg)
 		{
 			const Trigger *t = &rel->trigdesc->triggers[i];
 
-			if (TRIGGER_FOR_INSERT(t->tgtype) && (trigger_ok == NULL || !trigger_ok(t, arg)))
+			if (TRIGGER_FOR_INSERT(t->tgtype) && !trigger_is_restore(t, rel)
+				&& (trigger_ok == NULL || !trigger_ok(t, arg)))
 				return refuse("the INSERT trigger \"%s\" of table \"%s\" is not one whose work the bulk path does",
 							  t->tgname, name);
 		}

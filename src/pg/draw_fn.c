@@ -81,6 +81,11 @@ draw_pop_arg(draw_pop *pop, bytea *b, bool header_only)
 
 		rc = draw_pop_parse(&env, pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err);
 	}
+	if (rc == DRAW_POP_BAD_NAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("invalid draw population: a stratum name is not valid UTF-8"),
+				 errdetail("%s.", err)));
 	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

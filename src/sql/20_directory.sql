@@ -158,6 +158,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.check_item', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.check_item_id_seq', '');
 CREATE TRIGGER result_code_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.result_code
     FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('code', 'Rename it instead (name_zh, name_en).');
+-- (ENABLE ALWAYS: it also acts on a restore's rows, which run as replica; see 98_restore.sql)
+ALTER TABLE @extschema@.result_code ENABLE ALWAYS TRIGGER result_code_guard;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.result_code', 'WHERE NOT shipped OR modified');
 
 -- Department A is superior (上级) to B: same system, A.level < B.level, B.region starts with A.region.

@@ -49,6 +49,9 @@ CREATE TRIGGER calendar_year_guard BEFORE INSERT OR UPDATE OR DELETE ON @extsche
 CREATE TRIGGER calendar_day_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.calendar_day
     FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('day',
         'Correct a day with supervise.set_calendar_day(day, kind), or reload a year with supervise.load_calendar(year, days, replace => true).');
+-- (ENABLE ALWAYS: it also acts on a restore's rows, which run as replica; see 98_restore.sql)
+ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_guard;
+ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_guard;
 
 -- ---- the per-backend cache: every change tells every session to reload ----
 CREATE FUNCTION @extschema@.calendar_invalidate() RETURNS trigger
@@ -60,6 +63,9 @@ CREATE TRIGGER calendar_year_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUN
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
 CREATE TRIGGER calendar_day_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
+-- (ENABLE ALWAYS: it also acts on a restore's rows, which run as replica; see 98_restore.sql)
+ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_invalidate;
+ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate;
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_year', 'WHERE NOT shipped OR modified');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_day', 'WHERE NOT shipped OR modified');
@@ -256,6 +262,8 @@ INSERT INTO @extschema@.publication_rule (event, amount, unit, basis, shipped) V
 
 CREATE TRIGGER publication_rule_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.publication_rule
     FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('event', 'Change its amount or unit instead.');
+-- (ENABLE ALWAYS: it also acts on a restore's rows, which run as replica; see 98_restore.sql)
+ALTER TABLE @extschema@.publication_rule ENABLE ALWAYS TRIGGER publication_rule_guard;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication_rule', 'WHERE NOT shipped OR modified');
 
 CREATE FUNCTION @extschema@.publication_rule_for(event text) RETURNS @extschema@.publication_rule

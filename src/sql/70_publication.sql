@@ -45,39 +45,11 @@ COMMENT ON COLUMN @extschema@.publication.object_id IS 'plan.id, task.id (kinds 
 COMMENT ON COLUMN @extschema@.publication.occurred_on IS 'the day of the event: approval, draw, result formed, decision made';
 COMMENT ON COLUMN @extschema@.publication.event_on IS 'the day the publication period counts from: occurred_on, or for a surprise task not before its period_end, or for a temporary task''s task item the day its list was drawn';
 COMMENT ON COLUMN @extschema@.publication.provisional IS 'due_on reaches a year whose holiday notice is not loaded: counted Monday-Friday for now, recomputed when the year is loaded';
--- pg_dump and restore: unpublished items are derived data (the triggers on plan, task, inspection
--- and disposal make them again while those tables are restored); only published items carry user
--- data, so only they are dumped. The sequence is not dumped: restored items take fresh ids, since
--- the source triggers have already used ids of the new sequence while the restore ran.
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication', 'WHERE published_on IS NOT NULL');
-
--- A row that arrives already published can only come from a restore (mark_published updates
--- rows; the triggers insert unpublished ones): it replaces the item the source triggers made for
--- the same object, or is inserted under a fresh id.
-CREATE FUNCTION @extschema@.publication_restore_guard() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    IF NEW.published_on IS NULL THEN
-        RETURN NEW;
-    END IF;
-    UPDATE @extschema@.publication p
-       SET department_id = NEW.department_id, task_id = NEW.task_id, occurred_on = NEW.occurred_on,
-           event_on = NEW.event_on, due_on = NEW.due_on, provisional = NEW.provisional,
-           published_on = NEW.published_on, created_at = NEW.created_at
-     WHERE p.kind OPERATOR(pg_catalog.=) NEW.kind AND p.object_id OPERATOR(pg_catalog.=) NEW.object_id;
-    IF FOUND THEN
-        RETURN NULL;
-    END IF;
-    NEW.id := pg_catalog.nextval('@extschema@.publication_id_seq');
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.publication_restore_guard() IS
-    'trigger: an item inserted already published (pg_restore) replaces the one the source triggers made, or takes a fresh id';
-CREATE TRIGGER publication_restore_guard BEFORE INSERT ON @extschema@.publication
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_restore_guard();
+-- pg_dump and restore: every item is dumped with its id, and the sequence, so a restore brings
+-- the schedule back as it was (the triggers that make items do not fire for restored rows; see
+-- 98_restore.sql): the audit trail's publish entries keep pointing at the same items.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication_id_seq', '');
 
 -- ---- computing items ----
 
@@ -499,6 +471,8 @@ INSERT INTO @extschema@.task_filing_rule (task_kind, notice_days, basis, shipped
 
 CREATE TRIGGER task_filing_rule_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.task_filing_rule
     FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('task_kind', 'Set its notice_days to 0 to switch the rule off.');
+-- (ENABLE ALWAYS: it also acts on a restore's rows, which run as replica; see 98_restore.sql)
+ALTER TABLE @extschema@.task_filing_rule ENABLE ALWAYS TRIGGER task_filing_rule_guard;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.task_filing_rule', 'WHERE NOT shipped OR modified');
 
 CREATE FUNCTION @extschema@.task_check_filing() RETURNS trigger

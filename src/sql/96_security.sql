@@ -273,29 +273,11 @@ COMMENT ON COLUMN @extschema@.audit_log.session_actor IS 'the session (login) us
 COMMENT ON COLUMN @extschema@.audit_log.action IS 'create, update, delete, approve (approved_on set), result (a result recorded or changed), publish, draw, cancel_draw, match, direct_assign, override, grant, revoke';
 COMMENT ON COLUMN @extschema@.audit_log.object_kind IS 'the table changed (plan, task, task_item, task_stratum, inspection, disposal, draw_record, assignment, limit_override), a publication kind for publish, or role for grants';
 COMMENT ON COLUMN @extschema@.audit_log.detail IS 'create/delete: the row; update: {column: {"old": ..., "new": ...}} for changed columns only; draw populations are left out (they are kept in draw_record)';
--- pg_dump and restore: the entries are dumped; the sequence is not. While a restore runs, the
--- triggers on the restored tables write entries of their own (the restore is an act too: the
--- restoring role created those rows), so ids can meet: an entry whose id is taken gets a fresh
--- one past the highest id in use.
+-- pg_dump and restore: the entries are dumped with their ids, and the sequence. The audit triggers
+-- do not fire for restored rows (98_restore.sql), so a restore adds no entry of its own and the
+-- trail comes back exactly as it was.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_log', '');
-
-CREATE FUNCTION @extschema@.audit_log_id_guard() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM @extschema@.audit_log a WHERE a.id OPERATOR(pg_catalog.=) NEW.id) THEN
-        PERFORM pg_catalog.setval('@extschema@.audit_log_id_seq',
-                                  (SELECT pg_catalog.max(a.id) FROM @extschema@.audit_log a));
-        NEW.id := pg_catalog.nextval('@extschema@.audit_log_id_seq');
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.audit_log_id_guard() IS
-    'trigger on audit_log: an entry whose id is already taken (restore) gets a fresh id past the highest in use';
-CREATE TRIGGER audit_log_id_guard BEFORE INSERT ON @extschema@.audit_log
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_log_id_guard();
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_log_id_seq', '');
 
 CREATE FUNCTION @extschema@.audit_log_refuse() RETURNS trigger
     LANGUAGE plpgsql

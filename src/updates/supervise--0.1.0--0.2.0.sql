@@ -1990,3 +1990,58 @@ COMMENT ON FUNCTION @extschema@.bulk_insert_paths() IS
     'for each table that draw() and match_inspectors() write like COPY (draw_target, assignment): whether that path is taken for the current user (bulk) or the rows go in by INSERT with every trigger run, and why (refusal: an INSERT trigger added or changed, rules, row-level security that applies, a volatile default). The bulk path does the work of the triggers it was written for and knows them by their whole definition, so a changed trigger is never skipped. For a DBA asking why a draw or a matching is slow; the owner''s and superusers'' only';
 -- (it opens the tables for insertion: only for those who may write them)
 REVOKE EXECUTE ON FUNCTION @extschema@.bulk_insert_paths() FROM PUBLIC;
+
+-- ---- dump and restore: rows come back as dumped, also under pg_restore -j ----
+-- Restored rows fire no foreign-key checks and no ENABLE ORIGIN triggers (restore_copy, below);
+-- the triggers that must act on them are ENABLE ALWAYS. Every publication item and audit entry is
+-- dumped with its id and sequence, so the restore-time renumbering triggers go.
+-- (ENABLE ALWAYS: it also acts on a restore's rows, which run as replica; see 98_restore.sql)
+ALTER TABLE @extschema@.result_code ENABLE ALWAYS TRIGGER result_code_guard;
+ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_guard;
+ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_guard;
+ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_invalidate;
+ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate;
+ALTER TABLE @extschema@.publication_rule ENABLE ALWAYS TRIGGER publication_rule_guard;
+ALTER TABLE @extschema@.task_filing_rule ENABLE ALWAYS TRIGGER task_filing_rule_guard;
+
+DROP TRIGGER publication_restore_guard ON @extschema@.publication;
+DROP FUNCTION @extschema@.publication_restore_guard();
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.publication_id_seq', '');
+
+DROP TRIGGER audit_log_id_guard ON @extschema@.audit_log;
+DROP FUNCTION @extschema@.audit_log_id_guard();
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.audit_log_id_seq', '');
+
+CREATE FUNCTION @extschema@.restore_copy() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'supervise_restore_copy'
+    LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.restore_copy() IS
+    'statement trigger before INSERT on every dumped table: a restore''s COPY FROM stdin (a superuser''s, row_security off) runs with session_replication_role = replica, so restored rows come back as dumped, without foreign-key checks and ENABLE ORIGIN triggers';
+CREATE FUNCTION @extschema@.restore_copy_end() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'supervise_restore_copy_end'
+    LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.restore_copy_end() IS
+    'statement trigger after INSERT on every dumped table: sets session_replication_role back after a restore''s COPY';
+CREATE FUNCTION @extschema@.restoring() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'supervise_restoring'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.restoring() IS
+    'internal: true while the current statement is a restore''s COPY into one of the extension''s tables (see restore_copy); for ENABLE ALWAYS triggers that must let restored rows through';
+
+DO $$
+DECLARE
+    t regclass;
+BEGIN
+    FOR t IN SELECT c.oid::regclass
+               FROM pg_catalog.pg_extension e, unnest(e.extconfig) AS cfg(oid)
+               JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) cfg.oid
+              WHERE e.extname OPERATOR(pg_catalog.=) 'supervise' AND c.relkind OPERATOR(pg_catalog.=) 'r'
+              ORDER BY c.relname
+    LOOP
+        EXECUTE format('CREATE TRIGGER restore_copy BEFORE INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy()', t);
+        EXECUTE format('CREATE TRIGGER restore_copy_end AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end()', t);
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER restore_copy, ENABLE ALWAYS TRIGGER restore_copy_end', t);
+    END LOOP;
+END
+$$;

@@ -633,13 +633,18 @@ test_population_format(void)
 			{1, {0x80}, 1, "a varint cut off", "cut off"},
 			{1, {0x80, 0x00}, 2, "a varint longer than it needs", "minimal"},
 			{1, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 8, "a varint of 8 bytes", "minimal"},
-			{1, {0x00, 0x00}, 2, "bytes after the rows", "after its"},
+			{1, {0xf5, 0xc8, 0xae, 0x93, 0xbc, 0x0e, 0x00, 0x00}, 8, "bytes after the rows", "after its"},
 			/* h = 31^8: 2 * (31^8 - 1) + 1 = 1705782074881, as a varint */
 			{1, {0x81, 0xbc, 0xa3, 0xc4, 0xd2, 0x31, 0x01}, 7, "a first part of 31^8", "not a packed code"},
 			/* l = 31^9 after h = 1: 26439622160671 */
 			{1, {0x01, 0x9f, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06}, 8, "a second part of 31^9", "not a packed code"},
-			/* l = 31^9 - 1 (the last), then one more step of 0 */
-			{2, {0x01, 0x9e, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06, 0x00}, 9, "a step past the last second part", "not a packed code"},
+			/* h of 91350100, l = 31^9 - 1 (the last), then one more step of 0 */
+			{2, {0xf5, 0xc8, 0xae, 0x93, 0xbc, 0x0e, 0x9e, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06, 0x00}, 14,
+			"a step past the last second part", "not a packed code"},
+			/* h = 1, l = 0: in the packing range, but "00000001..." has no authority 0 nor region 000001 */
+			{1, {0x01, 0x00}, 2, "the packing of an invalid code", "row 1 is \"00000001000000000"},
+			/* a valid code, then a step to h + 10, the first part 9135010A (a region not all digits) */
+			{2, {0xf5, 0xc8, 0xae, 0x93, 0xbc, 0x0e, 0x00, 0x13, 0x00}, 9, "a valid code followed by an invalid one", "row 2 is \"9135010A"},
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -650,7 +655,7 @@ test_population_format(void)
 		}
 		/* the same bytes with a good last step are accepted: the cases above fail for their reason */
 		{
-			static const uint8_t good[] = {0x01, 0x9e, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06};
+			static const uint8_t good[] = {0xf5, 0xc8, 0xae, 0x93, 0xbc, 0x0e, 0x9e, 0xe2, 0xa5, 0xa2, 0xbf, 0x81, 0x06};
 
 			len = one_stratum(buf, 1, good, sizeof(good));
 			ok(draw_pop_parse(&env, &pop, buf, len, err) == 0, "the last second part, 31^9 - 1, is accepted (%s)", err);
@@ -666,11 +671,107 @@ test_population_format(void)
 	}
 	/* a zero weight in a weighted version 2 population */
 	{
-		static const uint8_t w0[] = {'S', 'P', 'O', 'P', 2, 1, 0, 1, 1, 'A', 0, 0, 0, 1, 0, 0, 0, 9,
-		0x00, 0, 0, 0, 0, 0, 0, 0, 0};
+		static const uint8_t w0[] = {'S', 'P', 'O', 'P', 2, 1, 0, 1, 1, 'A', 0, 0, 0, 1, 0, 0, 0, 15,
+		0xf5, 0xc8, 0xae, 0x93, 0xbc, 0x0e, 0x00, 0, 0, 0, 0, 0, 0, 0, 0};
 
 		ok(draw_pop_parse(&env, &pop, w0, sizeof(w0), err) == -1 && strstr(err, "weight") != NULL,
 		   "a zero weight is refused: %s", err);
+	}
+}
+
+/* a version 1 population of one stratum "A" of one unweighted row, the packing (h, l) */
+static size_t
+v1_one_row(uint8_t *out, uint64_t h, uint64_t l)
+{
+	static const uint8_t head[] = {'S', 'P', 'O', 'P', 1, 0, 0, 1, 1, 'A', 0, 0, 0, 1};
+
+	memcpy(out, head, sizeof(head));
+	uscc_put48(out + sizeof(head), h);
+	uscc_put48(out + sizeof(head) + 6, l);
+	return sizeof(head) + 12;
+}
+
+/* a version 2 population of one stratum named name[0..nl) with the one row 913501000000000000 */
+static size_t
+v2_named(uint8_t *out, const char *name, uint8_t nl)
+{
+	static const uint8_t row[] = {0xf5, 0xc8, 0xae, 0x93, 0xbc, 0x0e, 0x00};
+	uint8_t    *p = out;
+
+	memcpy(p, "SPOP\x02\x00\x00\x01", 8);
+	p += 8;
+	*p++ = nl;
+	memcpy(p, name, nl);
+	p += nl;
+	memcpy(p, "\x00\x00\x00\x01\x00\x00\x00\x07", 8);
+	p += 8;
+	memcpy(p, row, sizeof(row));
+	return (size_t) (p - out) + sizeof(row);
+}
+
+/* what the bytes of a population claim is checked: every code valid, every name UTF-8 */
+static void
+test_population_corrupt(void)
+{
+	uint8_t		buf[128];
+	size_t		len;
+	draw_pop	pop;
+	char		err[DRAW_ERRLEN];
+	uint8_t		packed[12];
+	char		text[18];
+	static const struct
+	{
+		const char *name;
+		const char *why;
+	}			bad_names[] = {
+		{"\xff", "a byte 0xff"},
+		{"A\x80", "a continuation byte alone"},
+		{"\xc0\x80", "an overlong zero"},
+		{"\xe0\x80\xbf", "an overlong three-byte form"},
+		{"\xed\xa0\x80", "a surrogate"},
+		{"\xf4\x90\x80\x80", "a code point above U+10FFFF"},
+		{"\xe4\xbf", "a sequence cut off"},
+		{"\xe4\xbf" "A", "a sequence broken by an ASCII byte"},
+	};
+
+	/* version 1: rows are packings read where they are; the packing range alone let these through */
+	len = v1_one_row(buf, 1, 0);
+	ok(draw_pop_parse(&env, &pop, buf, len, err) == -1 && strstr(err, "not a valid unified social credit code") != NULL,
+	   "version 1: the in-range packing of 000000010000000000 is refused: %s", err);
+	memcpy(text, "91350100M000100Y4", 17);
+	text[17] = uscc_check_char(text);
+	uscc_pack(text, packed);
+	len = v1_one_row(buf, uscc_get48(packed), uscc_get48(packed + 6));
+	ok(draw_pop_parse(&env, &pop, buf, len, err) == 0 && pop.nrows == 1, "version 1: a valid code is accepted (%s)", err);
+	draw_pop_release(&env, &pop);
+	/* the authority and category pair: 9 1 is valid, 9 4 is not */
+	memcpy(text, "94350100M000100Y4", 17);
+	text[17] = uscc_check_char(text);
+	uscc_pack(text, packed);
+	len = v1_one_row(buf, uscc_get48(packed), uscc_get48(packed + 6));
+	ok(draw_pop_parse(&env, &pop, buf, len, err) == -1 && strstr(err, "\"94350100M000100Y4") != NULL,
+	   "version 1: a code of an unknown authority and category pair is refused: %s", err);
+	ok(uscc_packed_is_valid(packed) == 0 && uscc_packed_in_range(packed) == 1,
+	   "uscc_packed_is_valid tells it from a packing out of range");
+
+	/* stratum names */
+	len = v2_named(buf, "\xe4\xbf\xa1\xe7\x94\xa8" "A", 7);
+	ok(draw_pop_parse(&env, &pop, buf, len, err) == 0 && strcmp(pop.strata[0].name, "\xe4\xbf\xa1\xe7\x94\xa8" "A") == 0,
+	   "a stratum named in UTF-8 (信用A) is accepted (%s)", err);
+	draw_pop_release(&env, &pop);
+	len = v2_named(buf, "\xf0\x9f\x98\x80\xef\xbf\xbf", 7);
+	ok(draw_pop_parse(&env, &pop, buf, len, err) == 0, "four-byte and U+FFFF characters are accepted (%s)", err);
+	draw_pop_release(&env, &pop);
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
+	{
+		int			rc;
+
+		len = v2_named(buf, bad_names[i].name, (uint8_t) strlen(bad_names[i].name));
+		rc = draw_pop_parse_header(&pop, buf, len, err);
+		ok(rc == DRAW_POP_BAD_NAME && strstr(err, "not valid UTF-8") != NULL,
+		   "a stratum name with %s is refused by the header check: %s", bad_names[i].why, err);
+		rc = draw_pop_parse(&env, &pop, buf, len, err);
+		ok(rc == DRAW_POP_BAD_NAME, "and by the full parse");
 	}
 }
 
@@ -1135,6 +1236,7 @@ main(void)
 	test_heap();
 	test_rfc3797();
 	test_population_format();
+	test_population_corrupt();
 	test_population_exclusion();
 	test_population();
 	test_selection("64-bit candidate digests");

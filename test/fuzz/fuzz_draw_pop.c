@@ -5,8 +5,9 @@
  * Arbitrary bytes as a serialised population (version 1 or 2):
  *   - draw_pop_parse_header and draw_pop_parse never read out of bounds or leak;
  *   - a population draw_pop_parse accepts passes its header check with the same strata and
- *     counts, and holds codes in the packing range, strictly increasing within each stratum, and
- *     (weighted) positive finite weights;
+ *     counts, and holds valid codes (what the uscc type accepts, not only packings in range),
+ *     strictly increasing within each stratum, and (weighted) positive finite weights;
+ *   - draw_pop_parse and draw_pop_parse_header refuse a stratum name that is not UTF-8 alike;
  *   - written again by draw_pop_write from those rows it gives, for a version 2 input, exactly
  *     the input bytes (the encoding is unique), and for a version 1 input, version 2 bytes that
  *     parse into the same rows with the same population digest.
@@ -37,7 +38,7 @@ check_rows(const draw_pop *pop)
 		{
 			const uint8_t *r = pop->rows + (pop->strata[s].first + i) * pop->row_size;
 
-			CHECK(uscc_packed_in_range(r), "stratum %d row %u out of the packing range", s, i);
+			CHECK(uscc_packed_is_valid(r), "stratum %d row %u is not a valid code", s, i);
 			CHECK(i == 0 || memcmp(r - pop->row_size, r, USCC_PACKED_LEN) < 0,
 				  "stratum %d row %u not after the row before it", s, i);
 			if (pop->weighted)
@@ -97,9 +98,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t		d1[SHA256_DIGEST_LEN],
 				d2[SHA256_DIGEST_LEN];
 
-	if (draw_pop_parse(&env, &pop, data, size, err) != 0)
+	int			rc = draw_pop_parse(&env, &pop, data, size, err);
+
+	if (rc != 0)
 	{
-		(void) draw_pop_parse_header(&head, data, size, err);
+		int			hrc = draw_pop_parse_header(&head, data, size, err);
+
+		CHECK((rc == DRAW_POP_BAD_NAME) == (hrc == DRAW_POP_BAD_NAME),
+			  "a stratum name that is not UTF-8 is refused by one parse and not the other (%d, %d)", rc, hrc);
 		return 0;
 	}
 	CHECK(draw_pop_parse_header(&head, data, size, err) == 0, "the header check refuses what parses: %s", err);
