@@ -611,6 +611,46 @@ SELECT require_task_access(5, 'draw');
 SELECT require_task_access(6, 'draw');
 RESET ROLE;
 
+-- example: supervise.may_see_task(bigint)
+-- may the officer read these tasks (their eligible population and limits)? Its department's own
+-- tasks and joint tasks it takes part in; no task is never visible
+SET ROLE siming_market_officer;
+SELECT id, title, may_see_task(id) FROM task WHERE id IN (3, 4, 5) ORDER BY id;
+SELECT may_see_task(6) AS city_task, may_see_task(NULL) AS no_task;
+RESET ROLE;
+
+-- example: supervise.require_task_visible(bigint)
+-- the check the limits functions make first: silent when allowed, else an error
+SET ROLE siming_market_officer;
+SELECT require_task_visible(5);
+SELECT count(*) FROM eligible_population(6);
+RESET ROLE;
+
+-- example: supervise.acting_with_all_rights()
+-- asked inside the functions that run as the owner, about the caller: an admin, the owner, a
+-- superuser
+SELECT acting_with_all_rights() AS the_owner;
+SET ROLE siming_market_officer;
+SELECT acting_with_all_rights() AS an_officer;
+RESET ROLE;
+
+-- example: supervise.acting_department_ids()
+-- the caller's departments, also inside the functions that run as the owner (where
+-- my_department_ids() would answer for the owner)
+SET ROLE siming_market_officer;
+SELECT acting_department_ids(), my_department_ids();
+RESET ROLE;
+
+-- example: supervise.limits_explain_conflict(text, text, text, bigint, bigint, bigint, date)
+-- what a refusal tells the caller of an earlier check: all of it for a check of a task it may see,
+-- else only that there was one (an officer sees another department's checks without task or date)
+SELECT limits_explain_conflict(reason, category, source, source_id, task_id, department_id, checked_on)
+  FROM limit_conflicts('91350203MA5CTYXG96', 5);
+SET ROLE siming_market_officer;
+SELECT reason, task_id, limits_explain_conflict(reason, category, source, source_id, task_id, department_id, checked_on)
+  FROM limit_conflicts('91350203MA5CTYXG96', 5);
+RESET ROLE;
+
 -- example: supervise.grant_admin(regrole)
 -- the DBA's role sees and changes every department's rows, loads data and grants access
 CREATE ROLE supervision_dba LOGIN;

@@ -213,15 +213,18 @@ BEGIN
            (OLD.id, OLD.task_id, OLD.algorithm, OLD.seed, OLD.seed_source, OLD.drawn_at, OLD.drawn_by,
             OLD.population_size, OLD.population_digest, OLD.allocation, OLD.target_count, OLD.population)
     THEN
-        -- the one change allowed: cancelling with a reason, stamped with the real time and user
+        -- the one change allowed: cancelling with a reason, stamped with the real time and user (a
+        -- cancel that logical replication applies keeps the time and user the origin stamped)
         IF NEW.cancel_reason IS NULL OR pg_catalog.btrim(NEW.cancel_reason) OPERATOR(pg_catalog.=) '' THEN
             RAISE EXCEPTION 'a draw is cancelled only with a reason'
                 USING ERRCODE = 'invalid_parameter_value',
                       DETAIL = pg_catalog.format('Draw %s was not cancelled.', OLD.id),
                       HINT = 'Cancel it with supervise.cancel_draw(draw_id, reason); the reason is kept with the draw.';
         END IF;
-        NEW.cancelled_at := pg_catalog.now();
-        NEW.cancelled_by := @extschema@.acting_role();
+        IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.<>) 'replica' THEN
+            NEW.cancelled_at := pg_catalog.now();
+            NEW.cancelled_by := @extschema@.acting_role();
+        END IF;
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'draw records cannot be changed or deleted'
@@ -231,7 +234,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
-    'trigger: draw records are never changed or deleted; the only update allowed cancels a live draw with a non-blank reason (stamping the time and user)';
+    'trigger (ENABLE ALWAYS): draw records are never changed or deleted; the only update allowed cancels a live draw with a non-blank reason (stamping the time and user, except when replication applies a cancel stamped at its origin)';
 CREATE TRIGGER draw_record_guard BEFORE UPDATE OR DELETE ON @extschema@.draw_record
     FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_record_guard();
 
@@ -246,13 +249,20 @@ BEGIN
               HINT = 'A draw is kept as it was made. Cancel it with supervise.cancel_draw(draw_id, reason) and draw again.';
 END
 $$;
-COMMENT ON FUNCTION @extschema@.draw_kept_guard() IS 'trigger: refuses UPDATE, DELETE and TRUNCATE on kept draw data';
+COMMENT ON FUNCTION @extschema@.draw_kept_guard() IS 'trigger (ENABLE ALWAYS): refuses UPDATE, DELETE and TRUNCATE on kept draw data';
 CREATE TRIGGER draw_target_guard BEFORE UPDATE OR DELETE ON @extschema@.draw_target
     FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_kept_guard();
 CREATE TRIGGER draw_target_no_truncate BEFORE TRUNCATE ON @extschema@.draw_target
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.draw_kept_guard();
 CREATE TRIGGER draw_record_no_truncate BEFORE TRUNCATE ON @extschema@.draw_record
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.draw_kept_guard();
+-- The guards fire also with session_replication_role = replica (a superuser's way to switch off
+-- ordinary triggers). A restore only inserts, so it never meets them; logical replication applies
+-- only what the origin allowed (inserts and cancels). See doc/public-interface.md, section 4.
+ALTER TABLE @extschema@.draw_record ENABLE ALWAYS TRIGGER draw_record_guard;
+ALTER TABLE @extschema@.draw_record ENABLE ALWAYS TRIGGER draw_record_no_truncate;
+ALTER TABLE @extschema@.draw_target ENABLE ALWAYS TRIGGER draw_target_guard;
+ALTER TABLE @extschema@.draw_target ENABLE ALWAYS TRIGGER draw_target_no_truncate;
 
 -- ---- what a live draw was made from is frozen ----------------------------------------------
 -- A draw records its population and allocation, but they follow from the task: its items (the

@@ -89,6 +89,8 @@ CREATE FUNCTION @extschema@.task_limit_profile(task bigint,
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
+    -- it runs as the owner: only about tasks the acting role may see
+    PERFORM @extschema@.require_task_visible(task_limit_profile.task);
     -- plpgsql rather than sql: its plans are kept across calls (exclusion_reason runs per subject)
     SELECT t.id,
            pg_catalog.date_part('year', t.period_start)::integer,
@@ -118,7 +120,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
-    'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task';
+    'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task. Refused (42501) unless the acting role may see the task (may_see_task)';
 
 -- ---- the lock ---------------------------------------------------------------------------------------
 -- Transaction-scoped advisory locks, one per (year, category) and (year, system) of the task, taken
@@ -187,7 +189,7 @@ COMMENT ON FUNCTION @extschema@.limit_lock(bigint, @extschema@.uscc, bigint, int
     'limits: takes the transaction-scoped advisory locks that serialise checks of a task''s categories and systems in its year (or the given years), in increasing key order: exclusive for a draw or cancel (no subject), shared plus an exclusive (year, subject) lock for an inspection of that subject (the inspecting department''s system is added). Returns the number of locks; 0 for a task that is not limited. Refuses REPEATABLE READ and SERIALIZABLE';
 
 -- ---- the rule, per subject -------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.limit_conflicts(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+CREATE FUNCTION @extschema@.limit_conflicts_all(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
 RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
                source text, source_id bigint, overridden boolean)
     LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -198,10 +200,10 @@ BEGIN
     SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
                 ELSE 'superior_checked_this_year' END,
            c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
-      FROM @extschema@.task_limit_profile(limit_conflicts.task) p
+      FROM @extschema@.task_limit_profile(limit_conflicts_all.task) p
       JOIN @extschema@.v_limited_checks c
-        ON c.uscc OPERATOR(@extschema@.=) limit_conflicts.subject
-       AND c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts.year, p.year)
+        ON c.uscc OPERATOR(@extschema@.=) limit_conflicts_all.subject
+       AND c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts_all.year, p.year)
        AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
        AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
             OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
@@ -209,8 +211,31 @@ BEGIN
      ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) IS
+    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers and exclusion_reason; limit_conflicts() is what callers read';
+
+-- What the caller may read of the conflicts: a check of a task it may not see (another
+-- department's) keeps its reason, category and kind, not its task, department, date or id.
+CREATE FUNCTION @extschema@.limit_conflicts(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT c.reason, c.category,
+           CASE WHEN v.seen THEN c.task_id END, CASE WHEN v.seen THEN c.department_id END,
+           CASE WHEN v.seen THEN c.checked_on END, c.source,
+           CASE WHEN v.seen THEN c.source_id END, c.overridden
+      FROM @extschema@.limit_conflicts_all(limit_conflicts.subject, limit_conflicts.task, limit_conflicts.year)
+           WITH ORDINALITY c(reason, category, task_id, department_id, checked_on, source, source_id, overridden, ord)
+     CROSS JOIN LATERAL (SELECT @extschema@.may_see_task(c.task_id) AS seen) v
+     ORDER BY c.ord;
+END
+$$;
 COMMENT ON FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) IS
-    'limits: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items';
+    'limits: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. A check of a task the acting role may not see (may_see_task) shows only its reason, category, source and overridden (task_id, department_id, checked_on and source_id NULL); refused (42501) for a task it may not see';
 
 CREATE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc, task_id bigint) RETURNS text
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -220,6 +245,7 @@ DECLARE
     st text;
     r text;
 BEGIN
+    PERFORM @extschema@.require_task_visible(exclusion_reason.task_id);
     IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) exclusion_reason.task_id) THEN
         RAISE EXCEPTION 'task % does not exist', exclusion_reason.task_id
             USING ERRCODE = 'invalid_parameter_value';
@@ -233,12 +259,12 @@ BEGIN
     IF st OPERATOR(pg_catalog.<>) 'active' THEN
         RETURN 'inactive';
     END IF;
-    SELECT c.reason INTO r FROM @extschema@.limit_conflicts(exclusion_reason.subject, exclusion_reason.task_id) c LIMIT 1;
+    SELECT c.reason INTO r FROM @extschema@.limit_conflicts_all(exclusion_reason.subject, exclusion_reason.task_id) c LIMIT 1;
     RETURN r;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
-    'limits (SPEC §4): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive';
+    'limits (SPEC §4): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
 
 -- ---- the rule, set-based ---------------------------------------------------------------------------
 CREATE FUNCTION @extschema@.excluded_subjects(task_id bigint)
@@ -263,7 +289,7 @@ AS $$
      GROUP BY c.uscc
 $$;
 COMMENT ON FUNCTION @extschema@.excluded_subjects(bigint) IS
-    'limits, set-based: every subject of the directory that exclusion_reason() would exclude from the task, with the same reason (one join over all checks of the year, no per-subject call); subjects outside the task''s directory are included';
+    'limits, set-based: every subject of the directory that exclusion_reason() would exclude from the task, with the same reason (one join over all checks of the year, no per-subject call); subjects outside the task''s directory are included. Refused (42501) unless the acting role may see the task (may_see_task)';
 
 -- The draw's eligible population, as queries written for a given task: the candidates, active
 -- subjects of the task's directory (all active subjects without one), and the codes the limits
@@ -322,21 +348,21 @@ COMMENT ON FUNCTION @extschema@.eligibility_query(bigint) IS
 
 CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
 RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
-    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+    LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
+    PERFORM @extschema@.require_task_visible(eligible_population.task_id);
     IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligible_population.task_id) THEN
         RAISE EXCEPTION 'task % does not exist', eligible_population.task_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM @extschema@.limit_lock(eligible_population.task_id);
-    -- a new statement: in READ COMMITTED a new snapshot, taken after the locks
+    -- a read: no limit lock (those are the writers'; draw() takes them before it reads)
     RETURN QUERY EXECUTE @extschema@.eligibility_query(eligible_population.task_id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS
-    'the draw''s eligible population (uscc, credit_class, weight = risk_level): active subjects of the task''s directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, by one anti-join). Takes the limit locks of the task first (see limit_lock), so it is VOLATILE and must run in the drawing transaction';
+    'the draw''s eligible population (uscc, credit_class, weight = risk_level): active subjects of the task''s directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, by one anti-join), as of the statement''s snapshot. A read: it takes no lock, so it never holds up draws or inspections (draw() takes the limit locks and reads the population again under them). Refused (42501) unless the acting role may see the task (may_see_task)';
 
 -- ---- enforcement: drawn targets, cancels, inspections --------------------------------------------
 CREATE FUNCTION @extschema@.limits_describe_check(source text, source_id bigint, task_id bigint,
@@ -351,6 +377,27 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.limits_describe_check(text, bigint, bigint, bigint, date) IS
     'limits: names an earlier check for messages: inspection or draw id, task, department and date';
+
+-- What a refusal tells the caller about the earlier check: all of it when the acting role may see
+-- that check's task; otherwise only that there was one (the callers log the full description).
+CREATE FUNCTION @extschema@.limits_explain_conflict(reason text, category text, source text, source_id bigint,
+                                                    task_id bigint, department_id bigint, checked_on date) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF @extschema@.may_see_task(limits_explain_conflict.task_id) THEN
+        RETURN @extschema@.limits_describe_check(source, source_id, limits_explain_conflict.task_id,
+                                                 limits_explain_conflict.department_id, checked_on)
+               || ' (category "' || category || '")';
+    END IF;
+    RETURN CASE WHEN reason OPERATOR(pg_catalog.=) 'superior_checked_this_year'
+                THEN 'a check by a superior department this year'
+                ELSE pg_catalog.format('a check of the same kind (category "%s") by another department this year', category) END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_explain_conflict(text, text, text, bigint, bigint, bigint, date) IS
+    'limits: the earlier check for a refusal''s message: the full description (limits_describe_check) when the acting role may see its task, else only "a check by a superior department this year" or "a check of the same kind (category ...) by another department this year"';
 
 -- Every drawn target is checked against the rule (after the draw took the locks, or taking them
 -- here if a draw path did not): a draw that would break the limits fails instead of recording.
@@ -385,10 +432,18 @@ BEGIN
      ORDER BY u.uscc, x.checked_on, x.source_id
      LIMIT 1;
     IF FOUND THEN
+        IF NOT @extschema@.may_see_task(c.task_id) THEN
+            RAISE LOG 'draw % of task % takes subject "%", which the limits on repeated checks exclude: earlier check %',
+                draw_id, t, c.uscc,
+                @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '")';
+        END IF;
         RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
                 draw_id, t, c.uscc
             USING ERRCODE = 'exclusion_violation',
-                  DETAIL = 'Earlier check: ' || @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '").',
+                  DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(
+                               CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                                    ELSE 'superior_checked_this_year' END,
+                               c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
                   HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
     END IF;
 END
@@ -474,7 +529,7 @@ BEGIN
                   AND dt.uscc OPERATOR(@extschema@.=) NEW.uscc) THEN
         RETURN NEW;             -- within a draw: the draw applied the rule
     END IF;
-    SELECT * INTO c FROM @extschema@.limit_conflicts(NEW.uscc, NEW.task_id, y) LIMIT 1;
+    SELECT * INTO c FROM @extschema@.limit_conflicts_all(NEW.uscc, NEW.task_id, y) LIMIT 1;
     IF FOUND THEN
         described := @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on)
                      || ' (category "' || c.category || '")';
@@ -483,9 +538,15 @@ BEGIN
          WHERE o.task_id OPERATOR(pg_catalog.=) NEW.task_id AND o.uscc OPERATOR(@extschema@.=) NEW.uscc
            AND o.department_id OPERATOR(pg_catalog.=) NEW.department_id;
         IF NOT FOUND THEN
+            -- the caller is told only what it may see of the earlier check; the log has all of it
+            IF NOT @extschema@.may_see_task(c.task_id) THEN
+                RAISE LOG 'subject "%" may not be checked again for task % by department %: %: earlier check %',
+                    NEW.uscc, NEW.task_id, NEW.department_id, c.reason, described;
+            END IF;
             RAISE EXCEPTION 'subject "%" may not be checked again for task %: %', NEW.uscc, NEW.task_id, c.reason
                 USING ERRCODE = 'exclusion_violation',
-                      DETAIL = 'Earlier check: ' || described || '.',
+                      DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(c.reason, c.category, c.source,
+                                   c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
                       HINT = pg_catalog.format('If a law provides for a second check, grant an override first: INSERT INTO supervise.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').',
                                                NEW.task_id, NEW.uscc, NEW.department_id);
         END IF;
@@ -494,7 +555,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limits_check_inspection() IS
-    'trigger: an inspection recorded outside a live draw of its task that breaks the limits on repeated checks is refused with the earlier check named, unless a limit_override for its task, subject and department exists, which is then marked used with the overridden check';
+    'trigger: an inspection recorded outside a live draw of its task that breaks the limits on repeated checks is refused with the earlier check named (as far as the acting role may see it: limits_explain_conflict; the full description goes to the server log), unless a limit_override for its task, subject and department exists, which is then marked used with the overridden check';
 CREATE TRIGGER limits_check_inspection
     BEFORE INSERT OR UPDATE OF task_id, uscc, department_id, inspected_on
     ON @extschema@.inspection
@@ -551,6 +612,7 @@ COMMENT ON VIEW @extschema@.v_checks_per_subject IS
 -- refuse; they run as the extension owner. (search_path: pg_catalog is searched first anyway,
 -- then the extension's own schema, which nobody else can create objects in, then pg_temp.)
 ALTER FUNCTION @extschema@.task_limit_profile(bigint) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.excluded_subjects(bigint) SECURITY DEFINER;

@@ -61,9 +61,47 @@ CREATE FUNCTION @extschema@.is_admin() RETURNS boolean
 COMMENT ON FUNCTION @extschema@.is_admin() IS
     'true when the current user has admin access (grant_admin), directly or through a group role';
 
+-- ---- who may draw, and who may read a task's limits ----
+-- The draw functions run as the owner (a joint task's matching needs the partner departments'
+-- inspectors, and the limits need every department's checks, which row-level security would
+-- hide from an officer), so they decide themselves who may act on a task: superusers and members
+-- of the extension owner's role, admins, and officers of the task's initiating department. The
+-- functions of the limits on repeated checks run as the owner too; they answer only about tasks
+-- the acting role may see (may_see_task), and say nothing of checks of tasks it may not see.
+-- Inside a SECURITY DEFINER function current_user is the owner, so these ask about acting_role().
+
+CREATE FUNCTION @extschema@.acting_with_all_rights() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname OPERATOR(pg_catalog.=) @extschema@.acting_role() AND r.rolsuper)
+        OR pg_catalog.pg_has_role(@extschema@.acting_role(),
+                                  (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'supervise'),
+                                  'USAGE')
+        OR EXISTS (SELECT 1 FROM @extschema@.access_role a JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
+                    WHERE a.access OPERATOR(pg_catalog.=) 'admin'
+                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'))
+$$;
+COMMENT ON FUNCTION @extschema@.acting_with_all_rights() IS
+    'true when the acting role (acting_role()) is a superuser, a member of the extension owner''s role or an admin; asked by the functions that run as the owner';
+
+CREATE FUNCTION @extschema@.acting_department_ids() RETURNS bigint[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY(SELECT DISTINCT o.department_id
+                   FROM @extschema@.officer_department o
+                   JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) o.role_name
+                  WHERE pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE')
+                  ORDER BY o.department_id)
+$$;
+COMMENT ON FUNCTION @extschema@.acting_department_ids() IS
+    'the departments the acting role (acting_role()) is an officer of, directly or through a group role; my_department_ids() for the functions that run as the owner';
+
 -- Tasks with an item of one of the departments (joint tasks they take part in). SECURITY
 -- DEFINER: task_item's own policy reads task, so task's policy cannot read task_item under RLS
--- (that would recurse).
+-- (that would recurse). Answers only for departments the acting role works for (all for admins).
 CREATE FUNCTION @extschema@.participating_task_ids(department_ids bigint[]) RETURNS bigint[]
     LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -71,10 +109,80 @@ AS $$
     SELECT ARRAY(SELECT DISTINCT ti.task_id
                    FROM @extschema@.task_item ti
                    JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
-                  WHERE ci.department_id OPERATOR(pg_catalog.=) ANY (department_ids))
+                  WHERE ci.department_id OPERATOR(pg_catalog.=) ANY (department_ids)
+                    AND (ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                         OR @extschema@.acting_with_all_rights()))
 $$;
 COMMENT ON FUNCTION @extschema@.participating_task_ids(bigint[]) IS
-    'internal (row-level security): ids of the tasks holding an item of one of the departments; not executable by PUBLIC';
+    'internal (row-level security): ids of the tasks holding an item of one of the departments, of those the acting role works for (every department for admins); not executable by PUBLIC';
+
+CREATE FUNCTION @extschema@.may_act_on_task(task_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT may_act_on_task.task_id IS NOT NULL
+       AND (@extschema@.acting_with_all_rights()
+            OR EXISTS (SELECT 1 FROM @extschema@.task t
+                        WHERE t.id OPERATOR(pg_catalog.=) may_act_on_task.task_id
+                          AND t.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())))
+$$;
+COMMENT ON FUNCTION @extschema@.may_act_on_task(bigint) IS
+    'true when the acting role may draw, cancel, match and assign for the task: a superuser or member of the extension owner''s role, an admin, or an officer of the task''s initiating department; false for NULL';
+
+CREATE FUNCTION @extschema@.may_see_task(task_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT may_see_task.task_id IS NOT NULL
+       AND (@extschema@.acting_with_all_rights()
+            OR EXISTS (SELECT 1 FROM @extschema@.task t
+                        WHERE t.id OPERATOR(pg_catalog.=) may_see_task.task_id
+                          AND (t.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                               OR EXISTS (SELECT 1 FROM @extschema@.task_item ti
+                                            JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+                                           WHERE ti.task_id OPERATOR(pg_catalog.=) t.id
+                                             AND ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())))))
+$$;
+COMMENT ON FUNCTION @extschema@.may_see_task(bigint) IS
+    'true when the acting role may see the task: a superuser or member of the extension owner''s role, an admin, or an officer of its initiating department or of a department with an item in it (a joint task it takes part in), as row-level security lets officers read tasks; false for NULL';
+
+CREATE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = pg_catalog.format('No task was given to %s.', coalesce(act, 'act on'));
+    END IF;
+    IF NOT @extschema@.may_act_on_task(task_id) THEN
+        RAISE EXCEPTION 'permission denied to % task %', act, task_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_task_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> task <id>") unless may_act_on_task(task_id), and 22004 for a NULL task; called by draw, cancel_draw, match_inspectors and assign_inspector';
+
+CREATE FUNCTION @extschema@.require_task_visible(task_id bigint) RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT @extschema@.may_see_task(task_id) THEN
+        RAISE EXCEPTION 'permission denied to read task %', task_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A task''s eligible population and limits are read by officers of its departments (supervise.grant_department_officer) and admins.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_task_visible(bigint) IS
+    'raises 42501 ("permission denied to read task <id>") unless may_see_task(task_id), and 22004 for a NULL task; called by the functions of the limits on repeated checks (task_limit_profile, exclusion_reason, eligible_population), which run as the owner';
 
 -- ---- row-level security ----
 -- Every policy is permissive and for all roles; an officer's rows come from my_department_ids(),
@@ -116,22 +224,43 @@ CREATE POLICY "officer: deletes tasks it initiated" ON @extschema@.task FOR DELE
 CREATE POLICY "admin: all tasks" ON @extschema@.task
     USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
 
--- items and strata: read with the task, written by the task's initiator
+-- items and strata: read with the task, written by the task's initiator. An officer adds only
+-- items of its own departments: another department's item makes a joint task, which needs that
+-- department's consent (merge_tasks of tasks of departments the caller works for, or an admin);
+-- otherwise one department could draw, limit and send inspectors of another.
 ALTER TABLE @extschema@.task_item ENABLE ROW LEVEL SECURITY;
 CREATE POLICY "officer: reads items of visible tasks" ON @extschema@.task_item FOR SELECT
     USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id));
-CREATE POLICY "officer: adds items to tasks it initiated" ON @extschema@.task_item FOR INSERT
+CREATE POLICY "officer: adds own departments' items to tasks it initiated" ON @extschema@.task_item FOR INSERT
     WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id
-                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]))
+                AND EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = task_item.item_id
+                               AND ci.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
 CREATE POLICY "officer: changes items of tasks it initiated" ON @extschema@.task_item FOR UPDATE
     USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id
                       AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])))
     WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id
-                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]))
+                AND EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = task_item.item_id
+                               AND ci.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
 CREATE POLICY "officer: removes items of tasks it initiated" ON @extschema@.task_item FOR DELETE
     USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id
                       AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
 CREATE POLICY "admin: all task items" ON @extschema@.task_item
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+-- merges (merge_tasks): read with the joint task; recorded by a role that acts for the
+-- department of the merged task and of the joint task (every department of a joint task consents
+-- through its own task; an officer sees only its own departments' tasks, so it merges those only)
+ALTER TABLE @extschema@.task_merge ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads merges of visible joint tasks" ON @extschema@.task_merge FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_merge.joint_task_id));
+CREATE POLICY "officer: merges own departments' tasks" ON @extschema@.task_merge FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_merge.source_task_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]))
+                AND EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_merge.joint_task_id
+                               AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+CREATE POLICY "admin: all merges" ON @extschema@.task_merge
     USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
 
 ALTER TABLE @extschema@.task_stratum ENABLE ROW LEVEL SECURITY;
@@ -514,6 +643,8 @@ BEGIN
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
                         @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
                         @extschema@.disposal TO %s', r);
+        -- joint tasks of its own departments' tasks (merge_tasks)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
         EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
                         @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
         EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
@@ -662,7 +793,10 @@ COMMENT ON VIEW @extschema@.v_access IS
 --   * the calendar is loaded and corrected by admins (load_calendar, set_calendar_day);
 --   * SECURITY DEFINER functions that read or write across departments, or change grants
 --     (participating_task_ids, apply_access, set_access, the grant_/revoke_ functions), and
---     the audit trigger functions.
+--     the audit trigger functions;
+--   * the writers' locks of the limits on repeated checks (limit_lock: taken by draws, cancels
+--     and inspections, never by a reader) and the unmasked conflicts (limit_conflicts_all,
+--     which names other departments' checks; limit_conflicts is its masked form).
 REVOKE EXECUTE ON FUNCTION
     @extschema@.mark_published(text, bigint, date),
     @extschema@.publication_upsert(text, bigint, bigint, date),
@@ -687,49 +821,10 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.eligibility_parts(bigint),
     @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]),
     @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]),
-    @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[])
+    @extschema@.assignments_insert(bigint, bigint, @extschema@.uscc[], bigint[]),
+    @extschema@.limit_lock(bigint, @extschema@.uscc, bigint, integer[]),
+    @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer)
   FROM PUBLIC;
-
--- ---- who may draw ----
--- The draw functions run as the owner (a joint task's matching needs the partner departments'
--- inspectors, and the limits need every department's checks, which row-level security would
--- hide from an officer), so they decide themselves who may act on a task: superusers and members
--- of the extension owner's role, admins, and officers of the task's initiating department.
-CREATE FUNCTION @extschema@.may_act_on_task(task_id bigint) RETURNS boolean
-    LANGUAGE sql STABLE STRICT SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                    WHERE r.rolname OPERATOR(pg_catalog.=) @extschema@.acting_role() AND r.rolsuper)
-        OR pg_catalog.pg_has_role(@extschema@.acting_role(),
-                                  (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'supervise'),
-                                  'USAGE')
-        OR EXISTS (SELECT 1 FROM @extschema@.access_role a JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
-                    WHERE a.access OPERATOR(pg_catalog.=) 'admin'
-                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'))
-        OR EXISTS (SELECT 1 FROM @extschema@.task t
-                     JOIN @extschema@.officer_department o ON o.department_id OPERATOR(pg_catalog.=) t.department_id
-                     JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) o.role_name
-                    WHERE t.id OPERATOR(pg_catalog.=) may_act_on_task.task_id
-                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'))
-$$;
-COMMENT ON FUNCTION @extschema@.may_act_on_task(bigint) IS
-    'true when the acting role may draw, cancel, match and assign for the task: a superuser or member of the extension owner''s role, an admin, or an officer of the task''s initiating department';
-
-CREATE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path = @extschema@, pg_temp
-AS $$
-BEGIN
-    IF NOT @extschema@.may_act_on_task(task_id) THEN
-        RAISE EXCEPTION 'permission denied to % task %', act, task_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
-    END IF;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.require_task_access(bigint, text) IS
-    'raises 42501 ("permission denied to <act> task <id>") unless may_act_on_task(task_id); called by draw, cancel_draw, match_inspectors and assign_inspector';
 
 ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;

@@ -1991,6 +1991,580 @@ COMMENT ON FUNCTION @extschema@.bulk_insert_paths() IS
 -- (it opens the tables for insertion: only for those who may write them)
 REVOKE EXECUTE ON FUNCTION @extschema@.bulk_insert_paths() FROM PUBLIC;
 
+
+-- ---- who may act on, read and join whose tasks ----
+-- The functions that run as the owner ask about the acting role (acting_with_all_rights,
+-- acting_department_ids): may_act_on_task as before; may_see_task (the tasks row-level security
+-- lets an officer read) guards the limits functions (require_task_visible in task_limit_profile,
+-- exclusion_reason, eligible_population), which a public reader or another department's officer
+-- could call before. require_task_access refuses a NULL task (may_act_on_task(NULL) was NULL, and
+-- NOT NULL let it pass; it is false now). participating_task_ids answers only for the acting
+-- role's departments.
+CREATE FUNCTION @extschema@.acting_with_all_rights() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname OPERATOR(pg_catalog.=) @extschema@.acting_role() AND r.rolsuper)
+        OR pg_catalog.pg_has_role(@extschema@.acting_role(),
+                                  (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'supervise'),
+                                  'USAGE')
+        OR EXISTS (SELECT 1 FROM @extschema@.access_role a JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
+                    WHERE a.access OPERATOR(pg_catalog.=) 'admin'
+                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'))
+$$;
+
+COMMENT ON FUNCTION @extschema@.acting_with_all_rights() IS
+    'true when the acting role (acting_role()) is a superuser, a member of the extension owner''s role or an admin; asked by the functions that run as the owner';
+
+CREATE FUNCTION @extschema@.acting_department_ids() RETURNS bigint[]
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY(SELECT DISTINCT o.department_id
+                   FROM @extschema@.officer_department o
+                   JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) o.role_name
+                  WHERE pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE')
+                  ORDER BY o.department_id)
+$$;
+
+COMMENT ON FUNCTION @extschema@.acting_department_ids() IS
+    'the departments the acting role (acting_role()) is an officer of, directly or through a group role; my_department_ids() for the functions that run as the owner';
+
+CREATE OR REPLACE FUNCTION @extschema@.participating_task_ids(department_ids bigint[]) RETURNS bigint[]
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY(SELECT DISTINCT ti.task_id
+                   FROM @extschema@.task_item ti
+                   JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+                  WHERE ci.department_id OPERATOR(pg_catalog.=) ANY (department_ids)
+                    AND (ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                         OR @extschema@.acting_with_all_rights()))
+$$;
+
+COMMENT ON FUNCTION @extschema@.participating_task_ids(bigint[]) IS
+    'internal (row-level security): ids of the tasks holding an item of one of the departments, of those the acting role works for (every department for admins); not executable by PUBLIC';
+
+CREATE OR REPLACE FUNCTION @extschema@.may_act_on_task(task_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT may_act_on_task.task_id IS NOT NULL
+       AND (@extschema@.acting_with_all_rights()
+            OR EXISTS (SELECT 1 FROM @extschema@.task t
+                        WHERE t.id OPERATOR(pg_catalog.=) may_act_on_task.task_id
+                          AND t.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())))
+$$;
+COMMENT ON FUNCTION @extschema@.may_act_on_task(bigint) IS
+    'true when the acting role may draw, cancel, match and assign for the task: a superuser or member of the extension owner''s role, an admin, or an officer of the task''s initiating department; false for NULL';
+
+CREATE FUNCTION @extschema@.may_see_task(task_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT may_see_task.task_id IS NOT NULL
+       AND (@extschema@.acting_with_all_rights()
+            OR EXISTS (SELECT 1 FROM @extschema@.task t
+                        WHERE t.id OPERATOR(pg_catalog.=) may_see_task.task_id
+                          AND (t.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                               OR EXISTS (SELECT 1 FROM @extschema@.task_item ti
+                                            JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+                                           WHERE ti.task_id OPERATOR(pg_catalog.=) t.id
+                                             AND ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())))))
+$$;
+
+COMMENT ON FUNCTION @extschema@.may_see_task(bigint) IS
+    'true when the acting role may see the task: a superuser or member of the extension owner''s role, an admin, or an officer of its initiating department or of a department with an item in it (a joint task it takes part in), as row-level security lets officers read tasks; false for NULL';
+
+CREATE OR REPLACE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  DETAIL = pg_catalog.format('No task was given to %s.', coalesce(act, 'act on'));
+    END IF;
+    IF NOT @extschema@.may_act_on_task(task_id) THEN
+        RAISE EXCEPTION 'permission denied to % task %', act, task_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.require_task_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> task <id>") unless may_act_on_task(task_id), and 22004 for a NULL task; called by draw, cancel_draw, match_inspectors and assign_inspector';
+
+CREATE FUNCTION @extschema@.require_task_visible(task_id bigint) RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT @extschema@.may_see_task(task_id) THEN
+        RAISE EXCEPTION 'permission denied to read task %', task_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A task''s eligible population and limits are read by officers of its departments (supervise.grant_department_officer) and admins.';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.require_task_visible(bigint) IS
+    'raises 42501 ("permission denied to read task <id>") unless may_see_task(task_id), and 22004 for a NULL task; called by the functions of the limits on repeated checks (task_limit_profile, exclusion_reason, eligible_population), which run as the owner';
+
+-- limits: the owner's functions answer only about tasks the acting role may see; limit_conflicts
+-- shows a check of a task it may not see without its task, department, date or id (the unmasked
+-- rows are limit_conflicts_all, internal); a refusal's detail says of such a check only that there
+-- was one (limits_explain_conflict), the full description going to the server log.
+-- eligible_population is a read: it no longer takes the draw's limit locks (STABLE).
+CREATE OR REPLACE FUNCTION @extschema@.task_limit_profile(task bigint,
+    OUT task_id bigint, OUT year integer, OUT limited boolean, OUT categories text[],
+    OUT departments bigint[], OUT superiors bigint[], OUT systems text[])
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- it runs as the owner: only about tasks the acting role may see
+    PERFORM @extschema@.require_task_visible(task_limit_profile.task);
+    -- plpgsql rather than sql: its plans are kept across calls (exclusion_reason runs per subject)
+    SELECT t.id,
+           pg_catalog.date_part('year', t.period_start)::integer,
+           COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
+           COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
+           -- is_superior decides; the join on system and level only narrows the candidates
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
+                       FROM @extschema@.department d
+                       JOIN @extschema@.department a
+                         ON a.system OPERATOR(pg_catalog.=) d.system AND a.level OPERATOR(pg_catalog.<) d.level
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)
+                        AND @extschema@.is_superior(a.id, d.id)), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT d.system ORDER BY d.system)
+                       FROM @extschema@.department d
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)), '{}')
+      FROM @extschema@.task t
+      CROSS JOIN LATERAL (
+          SELECT pg_catalog.array_agg(DISTINCT sc.category ORDER BY sc.category) AS categories,
+                 pg_catalog.array_agg(DISTINCT sc.item_department_id ORDER BY sc.item_department_id) AS departments
+            FROM @extschema@.v_limit_scope sc WHERE sc.task_id OPERATOR(pg_catalog.=) t.id) x
+     WHERE t.id OPERATOR(pg_catalog.=) task
+      INTO task_id, year, limited, categories, departments, superiors, systems;
+    IF NOT FOUND THEN
+        RETURN;     -- no row
+    END IF;
+    RETURN NEXT;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
+    'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+CREATE FUNCTION @extschema@.limit_conflicts_all(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                ELSE 'superior_checked_this_year' END,
+           c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
+      FROM @extschema@.task_limit_profile(limit_conflicts_all.task) p
+      JOIN @extschema@.v_limited_checks c
+        ON c.uscc OPERATOR(@extschema@.=) limit_conflicts_all.subject
+       AND c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts_all.year, p.year)
+       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     WHERE p.limited
+     ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) IS
+    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers and exclusion_reason; limit_conflicts() is what callers read';
+
+CREATE OR REPLACE FUNCTION @extschema@.limit_conflicts(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT c.reason, c.category,
+           CASE WHEN v.seen THEN c.task_id END, CASE WHEN v.seen THEN c.department_id END,
+           CASE WHEN v.seen THEN c.checked_on END, c.source,
+           CASE WHEN v.seen THEN c.source_id END, c.overridden
+      FROM @extschema@.limit_conflicts_all(limit_conflicts.subject, limit_conflicts.task, limit_conflicts.year)
+           WITH ORDINALITY c(reason, category, task_id, department_id, checked_on, source, source_id, overridden, ord)
+     CROSS JOIN LATERAL (SELECT @extschema@.may_see_task(c.task_id) AS seen) v
+     ORDER BY c.ord;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) IS
+    'limits: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. A check of a task the acting role may not see (may_see_task) shows only its reason, category, source and overridden (task_id, department_id, checked_on and source_id NULL); refused (42501) for a task it may not see';
+
+CREATE OR REPLACE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc, task_id bigint) RETURNS text
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    st text;
+    r text;
+BEGIN
+    PERFORM @extschema@.require_task_visible(exclusion_reason.task_id);
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) exclusion_reason.task_id) THEN
+        RAISE EXCEPTION 'task % does not exist', exclusion_reason.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT s.status INTO st FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) exclusion_reason.subject;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'subject "%" is not in the subject directory', exclusion_reason.subject
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Load it with supervise.load_subjects() first.';
+    END IF;
+    IF st OPERATOR(pg_catalog.<>) 'active' THEN
+        RETURN 'inactive';
+    END IF;
+    SELECT c.reason INTO r FROM @extschema@.limit_conflicts_all(exclusion_reason.subject, exclusion_reason.task_id) c LIMIT 1;
+    RETURN r;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
+    'limits (SPEC §4): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+COMMENT ON FUNCTION @extschema@.excluded_subjects(bigint) IS
+    'limits, set-based: every subject of the directory that exclusion_reason() would exclude from the task, with the same reason (one join over all checks of the year, no per-subject call); subjects outside the task''s directory are included. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
+RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.require_task_visible(eligible_population.task_id);
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligible_population.task_id) THEN
+        RAISE EXCEPTION 'task % does not exist', eligible_population.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a read: no limit lock (those are the writers'; draw() takes them before it reads)
+    RETURN QUERY EXECUTE @extschema@.eligibility_query(eligible_population.task_id);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS
+    'the draw''s eligible population (uscc, credit_class, weight = risk_level): active subjects of the task''s directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, by one anti-join), as of the statement''s snapshot. A read: it takes no lock, so it never holds up draws or inspections (draw() takes the limit locks and reads the population again under them). Refused (42501) unless the acting role may see the task (may_see_task)';
+
+CREATE FUNCTION @extschema@.limits_explain_conflict(reason text, category text, source text, source_id bigint,
+                                                    task_id bigint, department_id bigint, checked_on date) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF @extschema@.may_see_task(limits_explain_conflict.task_id) THEN
+        RETURN @extschema@.limits_describe_check(source, source_id, limits_explain_conflict.task_id,
+                                                 limits_explain_conflict.department_id, checked_on)
+               || ' (category "' || category || '")';
+    END IF;
+    RETURN CASE WHEN reason OPERATOR(pg_catalog.=) 'superior_checked_this_year'
+                THEN 'a check by a superior department this year'
+                ELSE pg_catalog.format('a check of the same kind (category "%s") by another department this year', category) END;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.limits_explain_conflict(text, text, text, bigint, bigint, bigint, date) IS
+    'limits: the earlier check for a refusal''s message: the full description (limits_describe_check) when the acting role may see its task, else only "a check by a superior department this year" or "a check of the same kind (category ...) by another department this year"';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_drawn(draw_id bigint, codes @extschema@.uscc[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    p record;
+    c record;
+BEGIN
+    SELECT dr.task_id INTO t FROM @extschema@.draw_record dr WHERE dr.id OPERATOR(pg_catalog.=) limits_check_drawn.draw_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.limit_lock(t);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(t) x WHERE x.limited;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- (the task is a parameter, so the draw's own targets are left out before the join)
+    SELECT u.uscc, x.* INTO c
+      FROM pg_catalog.unnest(codes) u(uscc)
+      JOIN @extschema@.v_limited_checks x ON x.uscc OPERATOR(@extschema@.=) u.uscc
+     WHERE x.year OPERATOR(pg_catalog.=) p.year
+       AND x.task_id OPERATOR(pg_catalog.<>) t
+       AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     ORDER BY u.uscc, x.checked_on, x.source_id
+     LIMIT 1;
+    IF FOUND THEN
+        IF NOT @extschema@.may_see_task(c.task_id) THEN
+            RAISE LOG 'draw % of task % takes subject "%", which the limits on repeated checks exclude: earlier check %',
+                draw_id, t, c.uscc,
+                @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '")';
+        END IF;
+        RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
+                draw_id, t, c.uscc
+            USING ERRCODE = 'exclusion_violation',
+                  DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(
+                               CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                                    ELSE 'superior_checked_this_year' END,
+                               c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
+                  HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_inspection() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    c record;
+    y integer;
+    described text;
+BEGIN
+    IF TG_OP = 'UPDATE'
+       AND (OLD.task_id, OLD.uscc, OLD.department_id, OLD.inspected_on)
+           IS NOT DISTINCT FROM (NEW.task_id, NEW.uscc, NEW.department_id, NEW.inspected_on) THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO p FROM @extschema@.task_limit_profile(NEW.task_id);
+    IF NOT FOUND OR NOT p.limited THEN
+        RETURN NEW;             -- clue task, exempt items only (or the FK will refuse the task)
+    END IF;
+    SELECT pg_catalog.date_part('year', COALESCE(NEW.inspected_on, t.period_start))::integer INTO y
+      FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) NEW.task_id;
+    -- the locks first, then (new statements: in READ COMMITTED snapshots taken after the locks)
+    -- whether a live draw covers the inspection and the rule: a cancel of that draw in progress
+    -- holds the locks, so it is either committed by then (the draw no longer covers it) or waits
+    PERFORM @extschema@.limit_lock(NEW.task_id, NEW.uscc, NEW.department_id, ARRAY[y]);
+    IF EXISTS (SELECT 1 FROM @extschema@.draw_target dt
+                 JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id
+                WHERE dr.task_id OPERATOR(pg_catalog.=) NEW.task_id AND dr.cancelled_at IS NULL
+                  AND dt.uscc OPERATOR(@extschema@.=) NEW.uscc) THEN
+        RETURN NEW;             -- within a draw: the draw applied the rule
+    END IF;
+    SELECT * INTO c FROM @extschema@.limit_conflicts_all(NEW.uscc, NEW.task_id, y) LIMIT 1;
+    IF FOUND THEN
+        described := @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on)
+                     || ' (category "' || c.category || '")';
+        UPDATE @extschema@.limit_override o
+           SET overridden_check = c.reason || ': ' || described, used_at = pg_catalog.now()
+         WHERE o.task_id OPERATOR(pg_catalog.=) NEW.task_id AND o.uscc OPERATOR(@extschema@.=) NEW.uscc
+           AND o.department_id OPERATOR(pg_catalog.=) NEW.department_id;
+        IF NOT FOUND THEN
+            -- the caller is told only what it may see of the earlier check; the log has all of it
+            IF NOT @extschema@.may_see_task(c.task_id) THEN
+                RAISE LOG 'subject "%" may not be checked again for task % by department %: %: earlier check %',
+                    NEW.uscc, NEW.task_id, NEW.department_id, c.reason, described;
+            END IF;
+            RAISE EXCEPTION 'subject "%" may not be checked again for task %: %', NEW.uscc, NEW.task_id, c.reason
+                USING ERRCODE = 'exclusion_violation',
+                      DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(c.reason, c.category, c.source,
+                                   c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
+                      HINT = pg_catalog.format('If a law provides for a second check, grant an override first: INSERT INTO supervise.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').',
+                                               NEW.task_id, NEW.uscc, NEW.department_id);
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.limits_check_inspection() IS
+    'trigger: an inspection recorded outside a live draw of its task that breaks the limits on repeated checks is refused with the earlier check named (as far as the acting role may see it: limits_explain_conflict; the full description goes to the server log), unless a limit_override for its task, subject and department exists, which is then marked used with the overridden check';
+
+ALTER FUNCTION @extschema@.task_limit_profile(bigint) SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.eligible_population(bigint) SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) SECURITY DEFINER;
+
+ALTER FUNCTION @extschema@.limits_check_inspection() SECURITY DEFINER;
+
+REVOKE EXECUTE ON FUNCTION @extschema@.limit_lock(bigint, @extschema@.uscc, bigint, integer[]),
+    @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) FROM PUBLIC;
+
+-- an officer adds only its own departments' items to a task (another department's item makes a
+-- joint task, which needs that department's consent: merge_tasks by a role acting for both)
+DROP POLICY "officer: adds items to tasks it initiated" ON @extschema@.task_item;
+DROP POLICY "officer: changes items of tasks it initiated" ON @extschema@.task_item;
+CREATE POLICY "officer: adds own departments' items to tasks it initiated" ON @extschema@.task_item FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]))
+                AND EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = task_item.item_id
+                               AND ci.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+
+CREATE POLICY "officer: changes items of tasks it initiated" ON @extschema@.task_item FOR UPDATE
+    USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id
+                      AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])))
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_item.task_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]))
+                AND EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = task_item.item_id
+                               AND ci.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+
+-- draws are kept also in replica mode: their guards are ENABLE ALWAYS (a cancel applied by
+-- replication keeps its origin's stamps)
+CREATE OR REPLACE FUNCTION @extschema@.draw_record_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.cancelled_at IS NULL AND NEW.cancelled_at IS NOT NULL
+       AND (NEW.id, NEW.task_id, NEW.algorithm, NEW.seed, NEW.seed_source, NEW.drawn_at, NEW.drawn_by,
+            NEW.population_size, NEW.population_digest, NEW.allocation, NEW.target_count, NEW.population)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.task_id, OLD.algorithm, OLD.seed, OLD.seed_source, OLD.drawn_at, OLD.drawn_by,
+            OLD.population_size, OLD.population_digest, OLD.allocation, OLD.target_count, OLD.population)
+    THEN
+        -- the one change allowed: cancelling with a reason, stamped with the real time and user (a
+        -- cancel that logical replication applies keeps the time and user the origin stamped)
+        IF NEW.cancel_reason IS NULL OR pg_catalog.btrim(NEW.cancel_reason) OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION 'a draw is cancelled only with a reason'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('Draw %s was not cancelled.', OLD.id),
+                      HINT = 'Cancel it with supervise.cancel_draw(draw_id, reason); the reason is kept with the draw.';
+        END IF;
+        IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.<>) 'replica' THEN
+            NEW.cancelled_at := pg_catalog.now();
+            NEW.cancelled_by := @extschema@.acting_role();
+        END IF;
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'draw records cannot be changed or deleted'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = pg_catalog.format('%s on draw %s was refused.', TG_OP, OLD.id),
+              HINT = 'A draw is kept as it was made. Cancel it with supervise.cancel_draw(draw_id, reason).';
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
+    'trigger (ENABLE ALWAYS): draw records are never changed or deleted; the only update allowed cancels a live draw with a non-blank reason (stamping the time and user, except when replication applies a cancel stamped at its origin)';
+
+COMMENT ON FUNCTION @extschema@.draw_kept_guard() IS 'trigger (ENABLE ALWAYS): refuses UPDATE, DELETE and TRUNCATE on kept draw data';
+
+ALTER TABLE @extschema@.draw_record ENABLE ALWAYS TRIGGER draw_record_guard;
+
+ALTER TABLE @extschema@.draw_record ENABLE ALWAYS TRIGGER draw_record_no_truncate;
+
+ALTER TABLE @extschema@.draw_target ENABLE ALWAYS TRIGGER draw_target_guard;
+
+ALTER TABLE @extschema@.draw_target ENABLE ALWAYS TRIGGER draw_target_no_truncate;
+
+
+-- merge_tasks by an officer: it reads and records merges of its own departments' tasks (a role
+-- acting for every department of a joint task; before, only admins could record a merge). Roles
+-- made officers before the update get task_merge when their access is recomputed.
+CREATE OR REPLACE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r       text := role::text;     -- quoted as needed by regrole's output
+    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
+    acc     text[];
+BEGIN
+    -- start from nothing (PUBLIC's defaults are not touched)
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', r);
+    SELECT array_agg(a.access) INTO acc FROM @extschema@.access_role a WHERE a.role_name = rname;
+    IF acc IS NULL THEN
+        RETURN;
+    END IF;
+
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', r);
+    EXECUTE format('GRANT SELECT ON %s TO %s', array_to_string(@extschema@.public_view_names(), ', '), r);
+
+    IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]) TO %s', r);
+    END IF;
+
+    IF 'officer' = ANY (acc) THEN
+        -- the shared directories and rules
+        EXECUTE format('GRANT SELECT ON @extschema@.department, @extschema@.subject, @extschema@.directory,
+                        @extschema@.directory_member, @extschema@.check_item, @extschema@.result_code,
+                        @extschema@.calendar_year, @extschema@.calendar_day, @extschema@.publication_rule,
+                        @extschema@.task_filing_rule TO %s', r);
+        -- own departments' work, under row-level security
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
+                        @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
+                        @extschema@.disposal TO %s', r);
+        -- joint tasks of its own departments' tasks (merge_tasks)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
+                        @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
+        EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
+        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
+        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+    END IF;
+
+    IF 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO %s', r);
+        -- the trail is written by triggers only
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON @extschema@.audit_log, @extschema@.access_role,
+                        @extschema@.officer_department FROM %s', r);
+        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date),
+                        @extschema@.publication_recompute(),
+                        @extschema@.load_calendar(integer, jsonb, text, boolean),
+                        @extschema@.set_calendar_day(date, text, text, text),
+                        @extschema@.load_subjects(regclass, boolean),
+                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
+                        @extschema@.grant_department_officer(regrole, bigint[]),
+                        @extschema@.revoke_department_officer(regrole, bigint[]),
+                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole) TO %s', r);
+    END IF;
+END
+$$;
+
+ALTER TABLE @extschema@.task_merge ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY "officer: reads merges of visible joint tasks" ON @extschema@.task_merge FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_merge.joint_task_id));
+
+CREATE POLICY "officer: merges own departments' tasks" ON @extschema@.task_merge FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_merge.source_task_id
+                           AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]))
+                AND EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = task_merge.joint_task_id
+                               AND t.department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])));
+
+CREATE POLICY "admin: all merges" ON @extschema@.task_merge
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+
+
 -- ---- dump and restore: rows come back as dumped, also under pg_restore -j ----
 -- Restored rows fire no foreign-key checks and no ENABLE ORIGIN triggers (restore_copy, below);
 -- the triggers that must act on them are ENABLE ALWAYS. Every publication item and audit entry is
