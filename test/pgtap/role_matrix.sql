@@ -94,6 +94,7 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('sample_regions()', 'yes', 'yes', 'yes'), ('sample_hash(bigint,integer,integer)', 'yes', 'yes', 'yes'),
     ('sample_subjects(bigint,integer)', 'yes', 'yes', 'yes'),
     ('public_view_names()', 'yes', 'yes', 'yes'),
+    ('message_value(text)', 'yes', 'yes', 'yes'), ('restoring()', 'yes', 'yes', 'yes'),
     -- shared data and the caller's own access, read with the caller's rights
     ('is_workday(date)', 'rls', 'rls', 'rls'), ('add_workdays(date,integer)', 'rls', 'rls', 'rls'),
     ('workdays_between(date,date)', 'rls', 'rls', 'rls'), ('add_workdays_provisional(date,integer)', 'rls', 'rls', 'rls'),
@@ -112,10 +113,12 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('publication_after_calendar_change()', 'trigger', 'trigger', 'trigger'),
     ('limits_check_targets()', 'trigger', 'trigger', 'trigger'), ('limits_on_cancel()', 'trigger', 'trigger', 'trigger'),
     ('limits_check_inspection()', 'trigger', 'trigger', 'trigger'),
-    ('publication_restore_guard()', 'trigger', 'trigger', 'trigger'),
+    ('publication_published_guard()', 'trigger', 'trigger', 'trigger'),
+    ('restore_copy()', 'trigger', 'trigger', 'trigger'), ('restore_copy_end()', 'trigger', 'trigger', 'trigger'),
+    ('task_frozen_by_draw()', 'no', 'no', 'no'), ('subject_drawn_code_guard()', 'no', 'no', 'no'),
     ('draw_record_publication()', 'trigger', 'trigger', 'trigger'), ('task_check_filing()', 'trigger', 'trigger', 'trigger'),
     ('draw_record_refuse_merged()', 'trigger', 'trigger', 'trigger'), ('visit_follow_uscc()', 'trigger', 'trigger', 'trigger'),
-    ('publication_after_change()', 'trigger', 'trigger', 'trigger'), ('audit_log_id_guard()', 'trigger', 'trigger', 'trigger'),
+    ('publication_after_change()', 'trigger', 'trigger', 'trigger'),
     ('audit_match()', 'no', 'no', 'no'), ('audit_row()', 'no', 'no', 'no'), ('audit_log_refuse()', 'no', 'no', 'no'),
     -- internals: nobody calls them but the extension's own functions
     ('draw_targets_insert(bigint,uscc[],text[],integer[])', 'no', 'no', 'no'),
@@ -132,6 +135,7 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('limit_lock(bigint,uscc,bigint,integer[])', 'no', 'no', 'no'),
     ('limit_conflicts_all(uscc,bigint,integer)', 'no', 'no', 'no'),
     ('generate_sample(bigint,integer)', 'no', 'no', 'no'),
+    ('bulk_insert_paths()', 'no', 'no', 'no'),
     -- admins' tools
     ('load_subjects(regclass,boolean)', 'no', 'no', 'rls'),
     ('publication_recompute()', 'no', 'no', 'rls'),
