@@ -559,6 +559,19 @@ SELECT uscc, subject_name, stratum, rank, algorithm, left(seed_hex, 16) AS seed_
   FROM public_targets WHERE task_id = 4 ORDER BY stratum, rank LIMIT 5;
 RESET ROLE;
 
+-- example: supervise.draw_publication(bigint)
+-- everything the disclosure site publishes for one draw, in one call: the files that
+-- tools/verify_draw.html re-runs the draw from in a reader's browser
+SELECT p->>'algorithm' AS algorithm, left(p->>'seed_hex', 16) AS seed_start,
+       left(p->>'population_digest_hex', 16) AS digest_start, p->>'published_on' AS published_on,
+       split_part(p->>'population_csv', E'\n', 2) AS first_population_line,
+       array_length(string_to_array(rtrim(p->>'targets_csv', E'\n'), E'\n'), 1) - 1 AS targets
+  FROM draw_publication(1) p;
+-- not for the public reader: the population is not in the public views
+SET ROLE disclosure_site;
+SELECT draw_publication(1);
+RESET ROLE;
+
 -- example: supervise.public_results
 -- the published results (检查结果): each department publishes its own
 SET ROLE disclosure_site;

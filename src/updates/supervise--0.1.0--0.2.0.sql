@@ -2565,6 +2565,93 @@ CREATE POLICY "admin: all merges" ON @extschema@.task_merge
 
 
 
+
+-- ---- one draw's files for the disclosure site (and its verification page, tools/verify_draw.html)
+-- The list of targets appears here under the rules of public_targets (published, live, no state
+-- secret, no surprise task before its end); otherwise the call is refused and says why. The
+-- population goes further than the public views (it names every eligible subject and, in a draw by
+-- credit class, its class), so the function runs with the caller's rights: an officer reads the
+-- draw under row-level security, a public reader gets nothing (no right on draw_record).
+CREATE FUNCTION @extschema@.draw_publication(draw_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+    SET extra_float_digits = 1
+AS $$
+DECLARE
+    r       record;
+    pop_csv text;
+    tgt_csv text;
+BEGIN
+    SELECT d.id, d.task_id, d.algorithm, d.seed, d.drawn_at, d.population, d.population_size,
+           d.population_digest, d.allocation, d.cancelled_at, d.cancel_reason,
+           t.title, t.confidential, t.surprise, t.period_end, p.confidential AS plan_confidential,
+           pub.published_on
+      INTO r
+      FROM supervise.draw_record d
+      JOIN supervise.task t ON t.id = d.task_id
+      LEFT JOIN supervise.plan p ON p.id = t.plan_id
+      LEFT JOIN supervise.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
+     WHERE d.id = draw_publication.draw_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF r.confidential = 'state_secret' OR r.plan_confidential = 'state_secret' THEN
+        RAISE EXCEPTION 'draw % is not published: its task or plan is a state secret', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Task %s or its plan is marked state_secret (国家秘密); its target list is never published.', r.task_id);
+    END IF;
+    IF r.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is not published: it was cancelled', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The reason given was: %s', r.cancel_reason),
+                  HINT = 'Publish the task''s live draw instead.';
+    END IF;
+    IF r.surprise AND r.period_end >= CURRENT_DATE THEN
+        RAISE EXCEPTION 'draw % is not published: its task is a surprise check that has not ended', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Task %s is a surprise check (突击检查) until %s.', r.task_id, r.period_end);
+    END IF;
+    IF r.published_on IS NULL OR r.published_on > CURRENT_DATE THEN
+        RAISE EXCEPTION 'draw % is not published: the target list of task % is not published', draw_id, r.task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = CASE WHEN r.published_on IS NULL THEN 'No publication day is recorded for the list.'
+                                ELSE pg_catalog.format('The list is published on %s.', r.published_on) END,
+                  HINT = pg_catalog.format('Record the day it goes up with supervise.mark_published(''target_list'', %s, date).', r.task_id);
+    END IF;
+    -- the files as \copy ... CSV HEADER writes them (a stratum quoted when it holds a comma, quote
+    -- or line break): codes in order within strata in byte order
+    SELECT 'uscc,stratum,weight' || E'\n'
+           || coalesce(pg_catalog.string_agg(
+                  x.uscc::text || ',' || CASE WHEN x.stratum ~ '[",\r\n]' OR x.stratum = '' THEN '"' || pg_catalog.replace(x.stratum, '"', '""') || '"' ELSE x.stratum END || ',' || coalesce(x.weight::text, '') || E'\n',
+                  '' ORDER BY x.n), '')
+      INTO pop_csv
+      FROM supervise.population_rows(r.population) WITH ORDINALITY AS x(uscc, stratum, weight, n);
+    SELECT 'stratum,rank,uscc' || E'\n'
+           || coalesce(pg_catalog.string_agg(
+                  CASE WHEN dt.stratum ~ '[",\r\n]' OR dt.stratum = '' THEN '"' || pg_catalog.replace(dt.stratum, '"', '""') || '"' ELSE dt.stratum END || ',' || dt.rank || ',' || dt.uscc::text || E'\n',
+                  '' ORDER BY dt.stratum COLLATE "C", dt.rank), '')
+      INTO tgt_csv
+      FROM supervise.draw_target dt WHERE dt.draw_id = draw_publication.draw_id;
+    RETURN pg_catalog.jsonb_build_object(
+        'draw_id', r.id,
+        'task_id', r.task_id,
+        'task_title', CASE WHEN r.confidential IS NULL THEN r.title END,
+        'withheld', r.confidential,
+        'drawn_on', (r.drawn_at AT TIME ZONE 'Asia/Shanghai')::date,
+        'published_on', r.published_on,
+        'algorithm', r.algorithm,
+        'seed_hex', pg_catalog.encode(r.seed, 'hex'),
+        'allocation', r.allocation,
+        'population_size', r.population_size,
+        'population_digest_hex', pg_catalog.encode(r.population_digest, 'hex'),
+        'population_csv', pop_csv,
+        'targets_csv', tgt_csv);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_publication(bigint) IS
+    'everything a disclosure site publishes for one draw, in one jsonb: algorithm, seed_hex, allocation, population_digest_hex, population_csv (as draw_population exported with CSV HEADER), targets_csv (stratum,rank,uscc), with task and days; tools/verify_draw.html re-runs the draw from it in a browser. Refused (55000) unless the list is public under the rules of public_targets; runs with the caller''s rights (not for public readers: the population is not in the public views)';
+
+
 -- ---- dump and restore: rows come back as dumped, also under pg_restore -j ----
 -- Restored rows fire no foreign-key checks and no ENABLE ORIGIN triggers (restore_copy, below);
 -- the triggers that must act on them are ENABLE ALWAYS. Every publication item and audit entry is
