@@ -99,6 +99,7 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('is_workday(date)', 'rls', 'rls', 'rls'), ('add_workdays(date,integer)', 'rls', 'rls', 'rls'),
     ('workdays_between(date,date)', 'rls', 'rls', 'rls'), ('add_workdays_provisional(date,integer)', 'rls', 'rls', 'rls'),
     ('calendar_cache_info()', 'rls', 'rls', 'rls'),
+    ('draw_publication(bigint)', 'rls', 'rls', 'rls'),
     ('is_superior(bigint,bigint)', 'rls', 'rls', 'rls'),
     ('publication_rule_for(text)', 'rls', 'rls', 'rls'), ('publication_deadline(text,date)', 'rls', 'rls', 'rls'),
     ('publication_due(text,date)', 'rls', 'rls', 'rls'),
