@@ -1,5 +1,5 @@
 -- =====================================================================================
--- Working days (工作日) and publication deadlines (一公开 时限). SPEC §2, DOMAIN §6.
+-- Working days (工作日) and publication deadlines (一公开 时限); doc/calendar.md.
 --
 -- The calendar is the State Council's yearly holiday notice (国务院办公厅关于部分节假日安排的通知):
 -- holidays ('off') and weekend days made working days (调休, 'work'). Every other day of a loaded

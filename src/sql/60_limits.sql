@@ -1,5 +1,5 @@
 -- =====================================================================================
--- Limits on repeated checks (DOMAIN §4, SPEC §4; doc/limits.md is the long form):
+-- Limits on repeated checks (doc/limits.md is the long form):
 --   同一年度内对同一企业的同类检查次数不超过1次   once a year per category (same kind of check)
 --   上级执法部门已检查的企业，下级应当予以排除       a superior department's check excludes the lower level
 --   exempt items (告知承诺, environment, work safety, campaigns, law) and clue tasks are never limited
@@ -264,7 +264,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
-    'limits (SPEC §4): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
+    'limits (doc/limits.md): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
 
 -- ---- the rule, set-based ---------------------------------------------------------------------------
 CREATE FUNCTION @extschema@.excluded_subjects(task_id bigint)

@@ -1,5 +1,5 @@
 -- =====================================================================================
--- The publication schedule (一公开, 谁检查谁公示). SPEC §6, DOMAIN §6.
+-- The publication schedule (一公开, 谁检查谁公示); doc/calendar.md.
 --
 -- One item per (kind, object): plan (plan.id), task (task.id), target_list (task.id: the list
 -- of drawn targets of a task), result (inspection.id), disposal (disposal.id). Items are made
@@ -449,7 +449,7 @@ COMMENT ON VIEW @extschema@.v_overdue_publications IS
     'the overdue publication items, oldest due first; days_overdue in calendar days';
 
 -- =====================================================================================
--- Advance filing of unplanned tasks (提前5日报备, 004 §四(三), DOMAIN §2).
+-- Advance filing of unplanned tasks (提前5日报备, doc/calendar.md).
 -- A task of a kind listed here must be filed at least notice_days calendar days (日, not 工作日)
 -- before its period starts. The filing day is task.filed_on, or approved_on when filed_on is
 -- not set; a task with neither is a draft and is not checked yet.

@@ -1,5 +1,5 @@
 -- =====================================================================================
--- The public interface (一公开): what the disclosure site may show. SPEC §6, DOMAIN §6.
+-- The public interface (一公开): what the disclosure site may show; doc/public-interface.md.
 --
 -- Confidentiality (依法不予公开: 国家秘密, 商业秘密, 个人隐私, 002 §三(八)). plan, task and inspection
 -- have a column `confidential`: NULL (nothing withheld) or one of

@@ -2706,3 +2706,7 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- ---- comments cite doc/, not files outside the repository ----
+COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
+    'limits (doc/limits.md): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';

@@ -1,4 +1,4 @@
--- pgTAP: joint checks — the interface of SPEC §5, labels and comments, SQLSTATEs of the errors,
+-- pgTAP: joint checks — the interface of doc/joint-checks.md, labels and comments, SQLSTATEs of the errors,
 -- and the visit grouping on generated data checked against its definition.
 BEGIN;
 CREATE EXTENSION supervise;
