@@ -94,33 +94,8 @@ COMMENT ON FUNCTION @extschema@.sample_agg_final(internal) IS 'final function of
 COMMENT ON AGGREGATE @extschema@.sample_agg(text, double precision, integer, bytea) IS
     'sha256-v1 selection of k ids with a 32-byte seed: the k smallest d = SHA-256(B || id), or with weights (all > 0) the k smallest -ln(u)/w; ids in rank order; NULL weights on every row = unweighted, a mix is an error; k and seed the same on every row. Independent of row order and of parallel workers';
 
--- ---- eligibility ---------------------------------------------------------------------------
-
--- The eligible population of a task (可抽取的检查对象): its directory's members (or every subject
--- when it has no directory) that are active. This is the one place that decides eligibility; the
--- limits on repeated checks (SPEC section 4) extend it here.
--- Written without SET search_path on purpose: a SQL set-returning function with SET is never
--- inlined, and draw() over millions of rows needs it inlined into the aggregate query (else the
--- rows are first copied into a tuplestore). Every name in the body is schema-qualified instead.
-CREATE FUNCTION @extschema@.eligible_population(task_id bigint)
-    RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
-    LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    SELECT s.uscc, s.credit_class, s.risk_level::double precision
-      FROM @extschema@.task t
-      JOIN @extschema@.subject s ON t.directory_id IS NULL
-     WHERE t.id OPERATOR(pg_catalog.=) $1
-       AND s.status OPERATOR(pg_catalog.=) 'active'
-    UNION ALL
-    SELECT s.uscc, s.credit_class, s.risk_level::double precision
-      FROM @extschema@.task t
-      JOIN @extschema@.directory_member m ON m.directory_id OPERATOR(pg_catalog.=) t.directory_id
-      JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) m.uscc
-     WHERE t.id OPERATOR(pg_catalog.=) $1
-       AND s.status OPERATOR(pg_catalog.=) 'active'
-$$;
-COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS
-    'the subjects a task may draw (可抽取对象): members of its directory, or all subjects when it has none, that are active; with credit_class (the stratum) and weight (risk_level, used by sha256-v1-weighted). The one place eligibility is decided';
+-- (the eligible population of a task: eligible_population() in src/sql/60_limits.sql, with the
+-- limits on repeated checks it applies)
 
 -- ---- the record ------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ REVOKE EXECUTE ON FUNCTION @extschema@.bulk_insert_paths() FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
     LANGUAGE plpgsql VOLATILE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -101,6 +102,7 @@ COMMENT ON FUNCTION @extschema@.match_inspectors(bigint) IS
 CREATE FUNCTION @extschema@.assign_inspector(draw_id bigint, uscc @extschema@.uscc, inspector_id bigint, reason text)
     RETURNS void
     LANGUAGE plpgsql VOLATILE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE

@@ -7,6 +7,12 @@
 -- used by exclusion_reason(), by the draw's eligible population, by a check on every drawn target,
 -- and by a trigger on inspection. Concurrency: transaction-scoped advisory locks keyed by
 -- (year, category) and (year, system), taken in one fixed order before the rule is evaluated.
+-- The rule must see every department's checks and draws, also when an officer whose row-level
+-- security hides other departments' rows records an inspection or draws: otherwise RLS would let
+-- an officer check again what another department already checked. So the functions that evaluate
+-- it only read and refuse, and run as the extension owner (SECURITY DEFINER; search_path:
+-- pg_catalog is searched first anyway, then the extension's own schema, which nobody else can
+-- create objects in, then pg_temp).
 -- =====================================================================================
 
 -- ---- overrides of the rule -------------------------------------------------------------------
@@ -86,6 +92,7 @@ CREATE FUNCTION @extschema@.task_limit_profile(task bigint,
     OUT departments bigint[], OUT superiors bigint[], OUT systems text[])
     RETURNS SETOF record
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -193,6 +200,7 @@ CREATE FUNCTION @extschema@.limit_conflicts_all(subject @extschema@.uscc, task b
 RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
                source text, source_id bigint, overridden boolean)
     LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -220,6 +228,7 @@ CREATE FUNCTION @extschema@.limit_conflicts(subject @extschema@.uscc, task bigin
 RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
                source text, source_id bigint, overridden boolean)
     LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -239,6 +248,7 @@ COMMENT ON FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, intege
 
 CREATE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc, task_id bigint) RETURNS text
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -270,6 +280,7 @@ COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
 CREATE FUNCTION @extschema@.excluded_subjects(task_id bigint)
 RETURNS TABLE (uscc @extschema@.uscc, reason text)
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
     WITH p AS (SELECT * FROM @extschema@.task_limit_profile($1))
@@ -346,9 +357,10 @@ CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
 COMMENT ON FUNCTION @extschema@.eligibility_query(bigint) IS
     'internal: the query (uscc, credit_class, weight) of a task''s eligible population: eligibility_parts'' candidates without its excluded codes, as one anti-join. eligible_population() runs it after taking the task''s limit locks';
 
-CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
+CREATE FUNCTION @extschema@.eligible_population(task_id bigint)
 RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
     LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -405,6 +417,7 @@ COMMENT ON FUNCTION @extschema@.limits_explain_conflict(text, text, text, bigint
 -- draw_target, and draw_targets_insert (draw()'s bulk write, which runs no triggers) calls it.
 CREATE FUNCTION @extschema@.limits_check_drawn(draw_id bigint, codes @extschema@.uscc[]) RETURNS void
     LANGUAGE plpgsql
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -453,6 +466,7 @@ COMMENT ON FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) I
 
 CREATE FUNCTION @extschema@.limits_check_targets() RETURNS trigger
     LANGUAGE plpgsql
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -482,6 +496,7 @@ CREATE TRIGGER limits_check_targets AFTER INSERT ON @extschema@.draw_target
 -- and systems in progress, and they for it (the draw piece allows no other update of a draw).
 CREATE FUNCTION @extschema@.limits_on_cancel() RETURNS trigger
     LANGUAGE plpgsql
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
@@ -500,6 +515,7 @@ CREATE TRIGGER limits_on_cancel BEFORE UPDATE OF cancelled_at ON @extschema@.dra
 -- with the earlier check named, unless it carries an override reason; the override is kept.
 CREATE FUNCTION @extschema@.limits_check_inspection() RETURNS trigger
     LANGUAGE plpgsql
+    SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
@@ -606,18 +622,3 @@ SELECT c.year, c.uscc,
 COMMENT ON VIEW @extschema@.v_checks_per_subject IS
     'limits report: per year and subject, the number of checks it received (distinct tasks with a recorded inspection or a live draw target, exempt and clue checks included), how many were on clues, and how many departments were involved';
 
--- The rule must see every department's checks and draws, also when an officer whose row-level
--- security hides other departments' rows records an inspection or draws: otherwise RLS would let
--- an officer check again what another department already checked. These functions only read and
--- refuse; they run as the extension owner. (search_path: pg_catalog is searched first anyway,
--- then the extension's own schema, which nobody else can create objects in, then pg_temp.)
-ALTER FUNCTION @extschema@.task_limit_profile(bigint) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.limit_conflicts(@extschema@.uscc, bigint, integer) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.excluded_subjects(bigint) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.eligible_population(bigint) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.limits_check_targets() SECURITY DEFINER;
-ALTER FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.limits_on_cancel() SECURITY DEFINER;
-ALTER FUNCTION @extschema@.limits_check_inspection() SECURITY DEFINER;

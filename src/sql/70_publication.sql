@@ -253,10 +253,15 @@ CREATE TRIGGER draw_record_publication AFTER INSERT OR UPDATE OF cancelled_at ON
     FOR EACH ROW EXECUTE FUNCTION @extschema@.draw_record_publication();
 
 -- ---- triggers on the sources ----
+-- Publication items are derived data: the trigger that keeps them in line with plans, tasks,
+-- results and disposals runs as the owner, so a change an officer may make (RLS-checked on the
+-- source row) also updates items of other departments that depend on it (a joint task's
+-- results), and officers need no write access to publication. Its body is fully qualified.
 
 CREATE FUNCTION @extschema@.publication_after_change() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path = @extschema@, pg_temp
+    SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     ids bigint[];

@@ -373,11 +373,6 @@ CREATE POLICY "admin: all assignments" ON @extschema@.assignment
 ALTER VIEW @extschema@.v_publication_schedule SET (security_invoker = true);
 ALTER VIEW @extschema@.v_overdue_publications SET (security_invoker = true);
 
--- Publication items are derived data: the trigger that keeps them in line with plans, tasks,
--- results and disposals runs as the owner, so a change an officer may make (RLS-checked on the
--- source row) also updates items of other departments that depend on it (a joint task's
--- results), and officers need no write access to publication. Its body is fully qualified.
-ALTER FUNCTION @extschema@.publication_after_change() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- ---- the audit trail (全程留痕): append-only ----
 
@@ -828,14 +823,9 @@ REVOKE EXECUTE ON FUNCTION
 
 ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
 ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.match_inspectors(bigint) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) SECURITY DEFINER;
 -- Tables and views have no privileges for PUBLIC by default; this states it for the ones that
 -- matter most (the trail and the grants), so a later GRANT ... TO PUBLIC is a visible change.
 REVOKE ALL ON TABLE @extschema@.audit_log, @extschema@.access_role, @extschema@.officer_department,
                     @extschema@.v_audit_trail, @extschema@.v_access
   FROM PUBLIC;
 
--- Pinned here until 50_draw.sql pins it itself (the hygiene test requires every string-bodied
--- SQL function to be pinned; its body is already fully qualified, so this changes no result).
-ALTER FUNCTION @extschema@.eligible_population(bigint) SET search_path = @extschema@, pg_temp;
