@@ -92,9 +92,8 @@ int8_array(const int64 *v, int n)
 	return PointerGetDatum(construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-/* The one error for a period that ends before it starts; detail says where it was found. */
+/* The one error for a period that ends before it starts (does not return); detail: where. */
 static void
-pg_attribute_noreturn()
 period_error(DateADT start, DateADT end, const char *detail)
 {
 	ereport(ERROR,
