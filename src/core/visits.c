@@ -320,6 +320,24 @@ visits_pinned(const visit_key *visits, size_t nvisits, const size_t *set_start,
 	return VISITS_OK;
 }
 
+size_t
+visits_find_id(const int64_t *a, size_t n, int64_t v)
+{
+	size_t		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (a[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && a[lo] == v ? lo : VISITS_NONE;
+}
+
 visits_status
 visits_match(const visit_key *old, size_t nold, const visit_key *planned, size_t nnew,
 			 size_t *old_match, size_t *new_match, size_t *bad)
@@ -382,6 +400,36 @@ visits_match(const visit_key *old, size_t nold, const visit_key *planned, size_t
 
 
 /* ---- the changes from the stored plan to the new one ---------------------------------------------- */
+
+size_t
+visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_t nold,
+					  const visit_set *sets, size_t nsets, const int64_t *task_ids,
+					  const uint32_t *rank, size_t ntasks, visit_key *drop, size_t cap)
+{
+	size_t		n = 0;
+
+	for (size_t i = 0; i < nold; i++)
+	{
+		const visit_set *s;
+
+		if (!pinned[i])
+			continue;
+		assert(visit_key_num(&old[i]) < nsets);
+		s = &sets[visit_key_num(&old[i])];
+		for (uint32_t k = 0; k < s->n; k++)
+			for (size_t t = visits_find_id(task_ids, ntasks, s->task_ids[k]);
+				 t < ntasks && task_ids[t] == s->task_ids[k]; t++)
+			{
+				if (n < cap)
+				{
+					memcpy(drop[n].subject, old[i].subject, VISIT_SUBJECT_LEN);
+					visit_key_set_num(&drop[n], rank[t]);
+				}
+				n++;
+			}
+	}
+	return n;
+}
 
 /* an unpinned stored visit keyed by (subject, class), with its index in old */
 typedef struct diff_rec

@@ -151,6 +151,9 @@ visits_status visits_pinned(const visit_key *visits, size_t nvisits, const size_
 							const uint32_t *set_tasks, size_t nsets, const visit_key *inspections,
 							size_t ninsp, uint8_t *pinned, size_t *bad);
 
+/* The index of the first v in the ascending array a[0..n), or VISITS_NONE. O(log n). */
+size_t		visits_find_id(const int64_t *a, size_t n, int64_t v);
+
 /*
  * Pairs existing visits with planned ones of the same subject and class (a class: the same tasks
  * and draws). old[0..nold) are sorted by visit_key_cmp; planned[0..nnew) by subject only (a
@@ -218,6 +221,19 @@ typedef struct visit_changes
 	size_t	   *drop_sets;		/* stored sets no visit has after the change (indices into stored) */
 	size_t		ndrop_sets;
 } visit_changes;
+
+/*
+ * The targets that pinned visits hold, which are not grouped again (rule 2): for every pinned
+ * old[i] (subject, index of its set in sets) and every task of its set, the key (subject, rank[t])
+ * of each live draw t of that task. task_ids[0..ntasks): the task of each live draw, ascending
+ * (the draws of a task adjacent); rank[t]: draw t's number in visits_group's task order. A task
+ * without a live draw gives no key. Writes the first cap keys to drop, in no particular order
+ * (sort them for visits_subtract), and returns how many there are: call it with cap 0 to count.
+ * A set index out of range is a bug of the caller (visits_pinned checks them): an assertion fails.
+ */
+size_t		visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_t nold,
+								  const visit_set *sets, size_t nsets, const int64_t *task_ids,
+								  const uint32_t *rank, size_t ntasks, visit_key *drop, size_t cap);
 
 /* Bytes of scratch visits_diff needs for these counts. */
 size_t		visits_diff_scratch(size_t nstored, size_t nplanned, size_t nold, size_t nvisits);

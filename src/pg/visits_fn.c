@@ -363,7 +363,7 @@ typedef struct Receiver
 	int64	   *draw_id_sorted;
 	uint32	   *rank_of_draw;
 	int			ndraws;
-	int			last;
+	size_t		last;			/* VISITS_NONE at first */
 	/* for inspections: the distinct task ids of the stored sets */
 	int64	   *task_ids;
 	int			ntask_ids;
@@ -454,25 +454,6 @@ int64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Index of the first v in the ascending array a[0..n), or -1: the one binary search of the planner. */
-static int
-find_int64(const int64 *a, int n, int64 v)
-{
-	int			lo = 0,
-				hi = n;
-
-	while (lo < hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (a[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && a[lo] == v ? lo : -1;
-}
-
 static const int16 old_lens[] = {8, 12, 8};
 
 static void
@@ -481,9 +462,9 @@ old_row(Receiver *r, TupleTableSlot *slot)
 	YearPlan   *p = r->plan;
 	OldVisit   *v = (OldVisit *) receiver_next(r);
 	int64		set_id = DatumGetInt64(slot->tts_values[2]);
-	int			found = find_int64(p->set_ids, p->nsets, set_id);
+	size_t		found = visits_find_id(p->set_ids, p->nsets, set_id);
 
-	if (found < 0)
+	if (found == VISITS_NONE)
 		elog(ERROR, "visit planner: visit " INT64_FORMAT " has task set " INT64_FORMAT ", which is not of the year",
 			 DatumGetInt64(slot->tts_values[0]), set_id);
 	v->id = DatumGetInt64(slot->tts_values[0]);
@@ -497,9 +478,9 @@ static void
 inspection_row(Receiver *r, TupleTableSlot *slot)
 {
 	visit_key  *k = (visit_key *) receiver_next(r);
-	int			t = find_int64(r->task_ids, r->ntask_ids, DatumGetInt64(slot->tts_values[1]));
+	size_t		t = visits_find_id(r->task_ids, r->ntask_ids, DatumGetInt64(slot->tts_values[1]));
 
-	if (t < 0)
+	if (t == VISITS_NONE)
 		elog(ERROR, "visit planner: inspection of an unexpected task");
 	memcpy(k->subject, DatumGetPointer(slot->tts_values[0]), VISIT_SUBJECT_LEN);
 	visit_key_set_num(k, (uint32) t);
@@ -514,10 +495,10 @@ target_row(Receiver *r, TupleTableSlot *slot)
 	int64		draw_id = DatumGetInt64(slot->tts_values[0]);
 
 	/* the rows of one draw usually come together */
-	if (r->last < 0 || r->draw_id_sorted[r->last] != draw_id)
+	if (r->last == VISITS_NONE || r->draw_id_sorted[r->last] != draw_id)
 	{
-		r->last = find_int64(r->draw_id_sorted, r->ndraws, draw_id);
-		if (r->last < 0)
+		r->last = visits_find_id(r->draw_id_sorted, r->ndraws, draw_id);
+		if (r->last == VISITS_NONE)
 			elog(ERROR, "visit planner: target of an unexpected draw " INT64_FORMAT, draw_id);
 	}
 	memcpy(k->subject, DatumGetPointer(slot->tts_values[1]), VISIT_SUBJECT_LEN);
@@ -638,7 +619,7 @@ read_stored(YearPlan *p)
 		{
 			set_start[i] = total;
 			for (uint32 k = 0; k < p->sets[i].n; k++)
-				set_tasks[total++] = (uint32) find_int64(ids, nids, p->sets[i].task_ids[k]);
+				set_tasks[total++] = (uint32) visits_find_id(ids, nids, p->sets[i].task_ids[k]);
 		}
 		set_start[p->nsets] = total;
 	}
@@ -733,7 +714,7 @@ read_targets(YearPlan *p)
 	r.draw_id_sorted = draw_ids;
 	r.rank_of_draw = (uint32 *) plan_alloc(p, p->ntasks * sizeof(uint32));
 	r.ndraws = p->ntasks;
-	r.last = -1;
+	r.last = VISITS_NONE;
 	for (int i = 0; i < p->ntasks; i++)
 	{
 		if (i > 0 && dr[i].draw_id == dr[i - 1].draw_id)
@@ -761,59 +742,38 @@ read_targets(YearPlan *p)
 	}
 }
 
-/* Targets of pinned visits are not grouped again: drop (subject, task) of every pinned visit. */
+/* Targets of pinned visits are not grouped again: drop them (visits_pinned_targets). */
 static void
 drop_pinned_targets(YearPlan *p)
 {
 	visit_key  *drop;
-	size_t		ndrop = 0,
-				cap = 0;
+	size_t		ndrop;
 	int64	   *task_ids;
+	uint32	   *rank;
+	void	   *tmp;
 
 	if (p->npinned == 0 || p->ntargets == 0)
 		return;
 	task_ids = (int64 *) plan_alloc(p, p->ntasks * sizeof(int64));
+	rank = (uint32 *) plan_alloc(p, p->ntasks * sizeof(uint32));
 	for (int i = 0; i < p->ntasks; i++)
+	{
 		task_ids[i] = p->tasks[i].task_id;
-	for (size_t v = 0; v < p->nold; v++)
-		if (p->pinned[v])
-			cap += p->sets[visit_key_num(&p->old[v].key)].n;
-	drop = (visit_key *) plan_alloc(p, (cap + 1) * sizeof(visit_key));
-	for (size_t v = 0; v < p->nold; v++)
-	{
-		const visit_set *s;
-
-		if (!p->pinned[v])
-			continue;
-		s = &p->sets[visit_key_num(&p->old[v].key)];
-		for (uint32 k = 0; k < s->n; k++)
-		{
-			/* every live draw of the task: tasks are sorted by task id, draws of one task adjacent */
-			int			t = find_int64(task_ids, p->ntasks, s->task_ids[k]);
-
-			if (t < 0)
-				continue;
-			for (; t < p->ntasks && task_ids[t] == s->task_ids[k]; t++)
-			{
-				if (ndrop == cap)
-				{
-					cap = cap * 2 + 16;
-					drop = (visit_key *) repalloc_huge(drop, cap * sizeof(visit_key));
-				}
-				memcpy(drop[ndrop].subject, p->old[v].key.subject, VISIT_SUBJECT_LEN);
-				visit_key_set_num(&drop[ndrop], p->tasks[t].rank);
-				ndrop++;
-			}
-		}
+		rank[i] = p->tasks[i].rank;
 	}
-	{
-		void	   *tmp = plan_alloc(p, ndrop * sizeof(visit_key));
-
-		radix_sort(drop, tmp, ndrop, sizeof(visit_key), sizeof(visit_key));
-		pfree(tmp);
-	}
+	ndrop = visits_pinned_targets(p->old_keys, p->pinned, p->nold, p->sets, p->nsets, task_ids, rank,
+								  p->ntasks, NULL, 0);
+	drop = (visit_key *) plan_alloc(p, ndrop * sizeof(visit_key));
+	if (visits_pinned_targets(p->old_keys, p->pinned, p->nold, p->sets, p->nsets, task_ids, rank,
+							  p->ntasks, drop, ndrop) != ndrop)
+		elog(ERROR, "visit planner: visits_pinned_targets counted differently");
+	tmp = plan_alloc(p, ndrop * sizeof(visit_key));
+	radix_sort(drop, tmp, ndrop, sizeof(visit_key), sizeof(visit_key));
+	pfree(tmp);
 	p->ntargets = visits_subtract(p->targets, p->ntargets, drop, ndrop);
 	pfree(drop);
+	pfree(task_ids);
+	pfree(rank);
 }
 
 static int

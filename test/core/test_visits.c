@@ -642,6 +642,51 @@ test_pinned(void)
 	is_int(visits_pinned(v, 5, set_start, set_tasks, 3, insp, 4, pinned, &bad), VISITS_UNSORTED, "visits not sorted");
 }
 
+static void
+test_find_pinned_targets(void)
+{
+	static const int64_t ids[] = {3, 5, 5, 5, 8};
+	/* live draws by task id: task 1 (two draws), task 2, task 4; their numbers in group order */
+	static const int64_t draw_tasks[] = {1, 1, 2, 4};
+	static const uint32_t draw_rank[] = {3, 0, 2, 1};
+	static const int64_t set_tasks[] = {1, 2, 3, 4};
+	static const int64_t set_draws[] = {10, 20, 30, 40};
+	visit_set	sets[2];
+	visit_key	old[3],
+				drop[8];
+	uint8_t		pinned[3] = {1, 0, 1};
+	size_t		n;
+
+	is_int(visits_find_id(ids, 5, 5), 1, "visits_find_id: the first of equal ids");
+	is_int(visits_find_id(ids, 5, 3), 0, "visits_find_id: the first element");
+	is_int(visits_find_id(ids, 5, 8), 4, "visits_find_id: the last element");
+	ok(visits_find_id(ids, 5, 4) == VISITS_NONE && visits_find_id(ids, 5, 9) == VISITS_NONE
+	   && visits_find_id(ids, 5, 1) == VISITS_NONE && visits_find_id(ids, 0, 1) == VISITS_NONE,
+	   "visits_find_id: absent ids, an empty array: VISITS_NONE");
+
+	memset(sets, 0, sizeof(sets));
+	sets[0].id = 1;
+	sets[0].task_ids = set_tasks;	/* tasks 1, 2 */
+	sets[0].draw_ids = set_draws;
+	sets[0].n = 2;
+	sets[1].id = 2;
+	sets[1].task_ids = set_tasks + 2;	/* tasks 3 (no live draw), 4 */
+	sets[1].draw_ids = set_draws + 2;
+	sets[1].n = 2;
+	key(&old[0], 1, 0);			/* pinned, set 0 */
+	key(&old[1], 2, 0);			/* not pinned */
+	key(&old[2], 3, 1);			/* pinned, set 1 */
+	n = visits_pinned_targets(old, pinned, 3, sets, 2, draw_tasks, draw_rank, 4, NULL, 0);
+	is_int(n, 4, "visits_pinned_targets: counts every live draw of the pinned visits' tasks");
+	is_int(visits_pinned_targets(old, pinned, 3, sets, 2, draw_tasks, draw_rank, 4, drop, 2), 4,
+		   "... the same count with too little room");
+	is_int(visits_pinned_targets(old, pinned, 3, sets, 2, draw_tasks, draw_rank, 4, drop, 8), 4, "... and with room");
+	ok(subject_of(&drop[0]) == 1 && visit_key_num(&drop[0]) == 3 && subject_of(&drop[1]) == 1
+	   && visit_key_num(&drop[1]) == 0 && subject_of(&drop[2]) == 1 && visit_key_num(&drop[2]) == 2,
+	   "subject 1: both draws of task 1, the draw of task 2");
+	ok(subject_of(&drop[3]) == 3 && visit_key_num(&drop[3]) == 1, "subject 3: task 4's draw; task 3 has none");
+}
+
 /*
  * Random years checked against the per-subject planner (visits_plan): for every subject, the
  * spans of visits_group are exactly visits_plan's groups of that subject's intervals.
@@ -922,6 +967,7 @@ main(void)
 	test_subtract_match();
 	test_pinned();
 	test_group_random();
+	test_find_pinned_targets();
 	test_diff_cases();
 	test_diff_random();
 	return done_testing();
