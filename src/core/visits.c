@@ -3,10 +3,11 @@
  * to its point (visit) and the window (intersection) of every visit. See visits.h for the proof.
  * Second half: the same for a whole year of subjects at once (what plan_visits runs), on arrays of
  * 16-byte (subject, number) records — a radix sort, the grouping, numbering the visits' task sets,
- * and comparing a new plan with the stored one.
+ * which stored visits are pinned, and the changes that turn the stored plan into the new one.
  */
 #include "visits.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,6 +320,24 @@ visits_pinned(const visit_key *visits, size_t nvisits, const size_t *set_start,
 	return VISITS_OK;
 }
 
+size_t
+visits_find_id(const int64_t *a, size_t n, int64_t v)
+{
+	size_t		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (a[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && a[lo] == v ? lo : VISITS_NONE;
+}
+
 visits_status
 visits_match(const visit_key *old, size_t nold, const visit_key *planned, size_t nnew,
 			 size_t *old_match, size_t *new_match, size_t *bad)
@@ -376,5 +395,279 @@ visits_match(const visit_key *old, size_t nold, const visit_key *planned, size_t
 		i = i2;
 		j = j2;
 	}
+	return VISITS_OK;
+}
+
+
+/* ---- the changes from the stored plan to the new one ---------------------------------------------- */
+
+size_t
+visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_t nold,
+					  const visit_set *sets, size_t nsets, const int64_t *task_ids,
+					  const uint32_t *rank, size_t ntasks, visit_key *drop, size_t cap)
+{
+	size_t		n = 0;
+
+	for (size_t i = 0; i < nold; i++)
+	{
+		const visit_set *s;
+
+		if (!pinned[i])
+			continue;
+		assert(visit_key_num(&old[i]) < nsets);
+		s = &sets[visit_key_num(&old[i])];
+		for (uint32_t k = 0; k < s->n; k++)
+			for (size_t t = visits_find_id(task_ids, ntasks, s->task_ids[k]);
+				 t < ntasks && task_ids[t] == s->task_ids[k]; t++)
+			{
+				if (n < cap)
+				{
+					memcpy(drop[n].subject, old[i].subject, VISIT_SUBJECT_LEN);
+					visit_key_set_num(&drop[n], rank[t]);
+				}
+				n++;
+			}
+	}
+	return n;
+}
+
+/* an unpinned stored visit keyed by (subject, class), with its index in old */
+typedef struct diff_rec
+{
+	visit_key	key;
+	size_t		idx;
+} diff_rec;
+
+/* the scratch of visits_diff, carved from one block (each part 16-byte aligned) */
+typedef struct diff_scratch
+{
+	visit_set **all;			/* nstored + nplanned */
+	diff_rec   *recs;			/* nold */
+	diff_rec   *tmp;			/* nold, for radix_sort */
+	visit_key  *okeys;			/* nold */
+	visit_key  *nkeys;			/* nvisits */
+	size_t	   *old_match;		/* nold */
+	size_t	   *new_match;		/* nvisits */
+	uint8_t    *kept;			/* nstored */
+} diff_scratch;
+
+static size_t
+round16(size_t n)
+{
+	return (n + 15) & ~(size_t) 15;
+}
+
+static size_t
+diff_layout(diff_scratch *d, char *base, size_t nstored, size_t nplanned, size_t nold, size_t nvisits)
+{
+	size_t		off = 0;
+
+#define DIFF_PART(field, count) do { \
+		if (d) \
+			d->field = (void *) (base + off); \
+		off += round16((count) * sizeof(*d->field)); \
+	} while (0)
+	DIFF_PART(all, nstored + nplanned);
+	DIFF_PART(recs, nold);
+	DIFF_PART(tmp, nold);
+	DIFF_PART(okeys, nold);
+	DIFF_PART(nkeys, nvisits);
+	DIFF_PART(old_match, nold);
+	DIFF_PART(new_match, nvisits);
+	DIFF_PART(kept, nstored);
+#undef DIFF_PART
+	return off;
+}
+
+size_t
+visits_diff_scratch(size_t nstored, size_t nplanned, size_t nold, size_t nvisits)
+{
+	return diff_layout(NULL, NULL, nstored, nplanned, nold, nvisits);
+}
+
+/* the class order: task count, task ids, draw ids */
+static int
+set_class_cmp(const visit_set *a, const visit_set *b)
+{
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (a->task_ids[i] != b->task_ids[i])
+			return a->task_ids[i] < b->task_ids[i] ? -1 : 1;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (a->draw_ids[i] != b->draw_ids[i])
+			return a->draw_ids[i] < b->draw_ids[i] ? -1 : 1;
+	return 0;
+}
+
+/* equal in everything: class, window, lead */
+static int
+set_full_cmp(const visit_set *a, const visit_set *b)
+{
+	int			c = set_class_cmp(a, b);
+
+	if (c != 0)
+		return c;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->end != b->end)
+		return a->end < b->end ? -1 : 1;
+	if (a->lead != b->lead)
+		return a->lead < b->lead ? -1 : 1;
+	return 0;
+}
+
+/* the full order, then stored sets (by id) before planned ones (id 0) */
+static int
+set_ptr_cmp(const void *a, const void *b)
+{
+	const visit_set *x = *(visit_set *const *) a;
+	const visit_set *y = *(visit_set *const *) b;
+	int			c = set_full_cmp(x, y);
+
+	if (c != 0)
+		return c;
+	if ((x->id == 0) != (y->id == 0))
+		return x->id == 0 ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Rule 1: numbers the classes over stored and planned sets; a planned set equal in everything to
+ * a stored one takes its id (the first such stored set) and keeps that set.
+ */
+static void
+classify_sets(visit_set *stored, size_t nstored, visit_set *planned, size_t nplanned, diff_scratch *d)
+{
+	size_t		n = nstored + nplanned;
+	uint32_t	cls = 0;
+	visit_set  *same = NULL;
+
+	for (size_t i = 0; i < nstored; i++)
+		d->all[i] = &stored[i];
+	for (size_t j = 0; j < nplanned; j++)
+		d->all[nstored + j] = &planned[j];
+	if (n > 1)
+		qsort(d->all, n, sizeof(visit_set *), set_ptr_cmp);
+	for (size_t i = 0; i < n; i++)
+	{
+		visit_set  *s = d->all[i];
+
+		if (i > 0 && set_class_cmp(d->all[i - 1], s) != 0)
+			cls++;
+		if (i == 0 || set_full_cmp(d->all[i - 1], s) != 0)
+			same = s->id != 0 ? s : NULL;	/* the stored equal one comes first, if any */
+		s->cls = cls;
+		if (s->id == 0 && same != NULL)
+		{
+			s->id = same->id;
+			d->kept[same - stored] = 1;
+		}
+	}
+}
+
+visits_status
+visits_diff(visit_set *stored, size_t nstored, visit_set *planned, size_t nplanned,
+			const visit_key *old, const uint8_t *pinned, size_t nold,
+			const visit_key *visits, size_t nvisits, void *scratch,
+			visit_changes *out, size_t *bad)
+{
+	diff_scratch d;
+	size_t		m = 0;
+
+	assert(out != NULL && scratch != NULL);
+	assert(nstored == 0 || stored != NULL);
+	assert(nplanned == 0 || planned != NULL);
+	assert(nold == 0 || (old != NULL && pinned != NULL && out->remove != NULL && out->move != NULL
+						 && out->move_to != NULL));
+	assert(nvisits == 0 || (visits != NULL && out->add != NULL));
+	assert(nstored == 0 || out->drop_sets != NULL);
+	for (size_t i = 0; i < nstored; i++)
+		assert(stored[i].id > 0 && (i == 0 || stored[i - 1].id < stored[i].id));
+	for (size_t j = 0; j < nplanned; j++)
+		assert(planned[j].id == 0);
+
+	/* check everything before changing anything */
+	for (size_t i = 0; i < nold; i++)
+		if (visit_key_num(&old[i]) >= nstored)
+		{
+			if (bad)
+				*bad = i;
+			return VISITS_BAD_NUMBER;
+		}
+	for (size_t j = 0; j < nvisits; j++)
+	{
+		if (visit_key_num(&visits[j]) >= nplanned)
+		{
+			if (bad)
+				*bad = nold + j;
+			return VISITS_BAD_NUMBER;
+		}
+		if (j > 0 && memcmp(visits[j - 1].subject, visits[j].subject, VISIT_SUBJECT_LEN) > 0)
+		{
+			if (bad)
+				*bad = j;
+			return VISITS_UNSORTED;
+		}
+	}
+
+	diff_layout(&d, (char *) scratch, nstored, nplanned, nold, nvisits);
+	memset(d.kept, 0, nstored);
+	classify_sets(stored, nstored, planned, nplanned, &d);
+
+	/* rule 2: pinned visits keep their sets; the others by (subject, class), stably */
+	for (size_t i = 0; i < nold; i++)
+	{
+		uint32_t	s = visit_key_num(&old[i]);
+
+		if (pinned[i])
+		{
+			d.kept[s] = 1;
+			continue;
+		}
+		d.recs[m].key = old[i];
+		visit_key_set_num(&d.recs[m].key, stored[s].cls);
+		d.recs[m].idx = i;
+		m++;
+	}
+	radix_sort(d.recs, d.tmp, m, sizeof(diff_rec), sizeof(visit_key));
+	for (size_t k = 0; k < m; k++)
+		d.okeys[k] = d.recs[k].key;
+	for (size_t j = 0; j < nvisits; j++)
+	{
+		d.nkeys[j] = visits[j];
+		visit_key_set_num(&d.nkeys[j], planned[visit_key_num(&visits[j])].cls);
+	}
+
+	/* rule 3: pair by (subject, class); the inputs were checked, so this cannot fail */
+	if (visits_match(d.okeys, m, d.nkeys, nvisits, d.old_match, d.new_match, NULL) != VISITS_OK)
+		assert(!"visits_match refused checked input");
+	out->nremove = out->nmove = out->nadd = out->ndrop_sets = 0;
+	for (size_t k = 0; k < m; k++)
+	{
+		size_t		i = d.recs[k].idx;
+
+		if (d.old_match[k] == VISITS_NONE)
+			out->remove[out->nremove++] = i;
+		else
+		{
+			uint32_t	to = visit_key_num(&visits[d.old_match[k]]);
+
+			if (planned[to].id != stored[visit_key_num(&old[i])].id)
+			{
+				out->move[out->nmove] = i;
+				out->move_to[out->nmove] = to;
+				out->nmove++;
+			}
+		}
+	}
+	for (size_t j = 0; j < nvisits; j++)
+		if (d.new_match[j] == VISITS_NONE)
+			out->add[out->nadd++] = j;
+
+	/* rule 4 */
+	for (size_t s = 0; s < nstored; s++)
+		if (!d.kept[s])
+			out->drop_sets[out->ndrop_sets++] = s;
 	return VISITS_OK;
 }

@@ -151,6 +151,9 @@ visits_status visits_pinned(const visit_key *visits, size_t nvisits, const size_
 							const uint32_t *set_tasks, size_t nsets, const visit_key *inspections,
 							size_t ninsp, uint8_t *pinned, size_t *bad);
 
+/* The index of the first v in the ascending array a[0..n), or VISITS_NONE. O(log n). */
+size_t		visits_find_id(const int64_t *a, size_t n, int64_t v);
+
 /*
  * Pairs existing visits with planned ones of the same subject and class (a class: the same tasks
  * and draws). old[0..nold) are sorted by visit_key_cmp; planned[0..nnew) by subject only (a
@@ -160,5 +163,102 @@ visits_status visits_pinned(const visit_key *visits, size_t nvisits, const size_
  */
 visits_status visits_match(const visit_key *old, size_t nold, const visit_key *planned, size_t nnew,
 						   size_t *old_match, size_t *new_match, size_t *bad);
+
+/* ---- the changes from the stored plan to the new one ---------------------------------------------
+ *
+ * A year's plan is stored as visits (subject, task set) and task sets (the tasks, each with the
+ * draw that drew it, the window and the lead department; one row per year and set, shared by every
+ * subject those tasks visit together). Planning again must change only what changed. visits_diff
+ * decides, from the stored plan and the new one, what to write; the caller then stores the new
+ * sets (those left with id 0), deletes, repoints and adds visits, and deletes the sets it names.
+ *
+ * The rules, in this order:
+ *   1. Sets: a planned set equal to a stored one in everything (tasks, draws, window, lead) takes
+ *      its id; the others keep id 0 (new). Two sets are of one class when they have the same tasks
+ *      and draws (window or lead may differ).
+ *   2. A pinned stored visit (one with an inspection, visits_pinned) is kept as it is, with its set;
+ *      the caller has left its targets out of the new plan (visits_subtract).
+ *   3. Every other stored visit is paired with a planned visit of the same subject and class, each
+ *      at most once (visits_match). A paired visit is kept, with its id; it is moved to the planned
+ *      visit's set when that is not the set it has (a period or the lead changed). An unpaired
+ *      stored visit is removed; an unpaired planned visit is added.
+ *   4. A stored set is kept when a pinned visit has it or a planned set took its id; every other
+ *      stored set is dropped (no visit has it after the change).
+ *
+ * What follows: applying the changes to the stored plan gives exactly the new plan (the pinned
+ * visits plus one visit for each planned one, with its subject and set, and the sets in use);
+ * planning an unchanged year again gives no changes (every visit pairs with itself, every set
+ * takes its own id); a visit that is made again keeps its id.
+ */
+
+/* A task set: stored (id > 0) or planned (id 0 until visits_diff or the caller stores it). */
+typedef struct visit_set
+{
+	int64_t		id;
+	const int64_t *task_ids;	/* n task ids, ascending */
+	const int64_t *draw_ids;	/* draw_ids[i] drew task_ids[i] */
+	uint32_t	n;
+	int32_t		start;			/* window */
+	int32_t		end;
+	int64_t		lead;			/* lead department */
+	uint32_t	cls;			/* out: equal for the sets of one class (same tasks and draws) */
+} visit_set;
+
+/*
+ * What visits_diff decides. The caller points the arrays at room for: remove, move and move_to
+ * nold entries each; add nvisits; drop_sets nstored. Indices are into the arrays given to
+ * visits_diff; remove and move come in the order of (subject, class), add and drop_sets ascend.
+ */
+typedef struct visit_changes
+{
+	size_t	   *remove;			/* stored visits to delete (indices into old) */
+	size_t		nremove;
+	size_t	   *move;			/* stored visits to move to another set (indices into old) ... */
+	uint32_t   *move_to;		/* ... and the planned set each moves to (index into planned) */
+	size_t		nmove;
+	size_t	   *add;			/* planned visits to insert (indices into visits) */
+	size_t		nadd;
+	size_t	   *drop_sets;		/* stored sets no visit has after the change (indices into stored) */
+	size_t		ndrop_sets;
+} visit_changes;
+
+/*
+ * The targets that pinned visits hold, which are not grouped again (rule 2): for every pinned
+ * old[i] (subject, index of its set in sets) and every task of its set, the key (subject, rank[t])
+ * of each live draw t of that task. task_ids[0..ntasks): the task of each live draw, ascending
+ * (the draws of a task adjacent); rank[t]: draw t's number in visits_group's task order. A task
+ * without a live draw gives no key. Writes the first cap keys to drop, in no particular order
+ * (sort them for visits_subtract), and returns how many there are: call it with cap 0 to count.
+ * A set index out of range is a bug of the caller (visits_pinned checks them): an assertion fails.
+ */
+size_t		visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_t nold,
+								  const visit_set *sets, size_t nsets, const int64_t *task_ids,
+								  const uint32_t *rank, size_t ntasks, visit_key *drop, size_t cap);
+
+/* Bytes of scratch visits_diff needs for these counts. */
+size_t		visits_diff_scratch(size_t nstored, size_t nplanned, size_t nold, size_t nvisits);
+
+/*
+ * Decides the changes from the stored plan to the new one by the rules above.
+ *   stored[0..nstored): the year's stored sets, ids > 0 and ascending;
+ *   planned[0..nplanned): the new plan's sets, all with id 0 and pairwise of different classes
+ *     (visits_combine numbers distinct task lists); planned[j].id receives the id of the stored
+ *     set equal to it in everything, or stays 0;
+ *   old[0..nold): the stored visits, (subject, index of its set in stored), in any order, with
+ *     pinned[i] != 0 for a pinned one;
+ *   visits[0..nvisits): the new plan's visits, (subject, index of its set in planned), sorted by
+ *     subject (visits_group's spans are);
+ *   scratch: visits_diff_scratch(nstored, nplanned, nold, nvisits) bytes.
+ * Sets the cls of every set and fills out. Errors, before anything is written:
+ * VISITS_BAD_NUMBER (a set index out of range; *bad = i for old[i], nold + j for visits[j]),
+ * VISITS_UNSORTED (visits not sorted by subject; *bad = the first out of order). Calling it with
+ * NULL arrays, stored ids not ascending or planned ids not 0 is a bug of the caller: an assertion
+ * fails. O((nstored + nplanned) log(nstored + nplanned) * set size + nold + nvisits * visits per
+ * subject); never allocates.
+ */
+visits_status visits_diff(visit_set *stored, size_t nstored, visit_set *planned, size_t nplanned,
+						  const visit_key *old, const uint8_t *pinned, size_t nold,
+						  const visit_key *visits, size_t nvisits, void *scratch,
+						  visit_changes *out, size_t *bad);
 
 #endif							/* SUPERVISE_VISITS_H */

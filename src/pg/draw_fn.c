@@ -25,6 +25,7 @@
 #include "byteorder.h"
 #include "draw_pg.h"
 #include "message.h"
+#include "spi_receiver.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -461,11 +462,6 @@ excl_receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 	return true;
 }
 
-static void
-receiver_noop(DestReceiver *self)
-{
-}
-
 /* a query that must be one SELECT, prepared */
 static SPIPlanPtr
 collect_prepare(const char *query, const char *what)
@@ -516,11 +512,7 @@ population_collect(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("population_collect needs a query, stratified and weighted")));
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	r->pub.receiveSlot = pop_receiver_receive;
-	r->pub.rStartup = pop_receiver_startup;
-	r->pub.rShutdown = receiver_noop;
-	r->pub.rDestroy = receiver_noop;
-	r->pub.mydest = DestNone;
+	spi_receiver_init(&r->pub, pop_receiver_receive, pop_receiver_startup);
 	r->cxt = CurrentMemoryContext;
 	r->stratified = PG_GETARG_BOOL(1);
 	r->weighted = PG_GETARG_BOOL(2);
@@ -531,11 +523,7 @@ population_collect(PG_FUNCTION_ARGS)
 								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	if (!OidIsValid(r->uscc_type))
 		elog(ERROR, "type uscc not found in the schema of population_collect");
-	x->pub.receiveSlot = excl_receiver_receive;
-	x->pub.rStartup = excl_receiver_startup;
-	x->pub.rShutdown = receiver_noop;
-	x->pub.rDestroy = receiver_noop;
-	x->pub.mydest = DestNone;
+	spi_receiver_init(&x->pub, excl_receiver_receive, excl_receiver_startup);
 	x->cxt = CurrentMemoryContext;
 	x->uscc_type = r->uscc_type;
 

@@ -4,11 +4,12 @@
  * plan_visits(year) and visit_plan(year) plan a whole year in C: the year's drawn tasks, targets,
  * task sets, visits and inspections are read with one query each (big results straight into C
  * arrays through a DestReceiver, never as SQL rows); the targets are sorted by subject and task
- * with a radix sort and grouped (visits_group), the visits' task sets numbered (visits_combine),
- * and the new plan compared with the stored one (visits_pinned, visits_match). plan_visits then
- * writes only what changed: task sets first, then the visits to delete, repoint and add; new visits
- * go in with table_multi_insert like COPY does, unless the table has triggers, rules, row-level
- * security or other defaults, when one INSERT ... SELECT FROM unnest(...) writes them instead.
+ * with a radix sort and grouped (visits_group), the visits' task sets numbered (visits_combine).
+ * What to change in the stored plan is decided in the core too (visits_pinned, visits_diff); this
+ * file only reads, calls the core and writes. plan_visits writes only what changed: new task sets
+ * first, then the visits to delete, repoint and add; new visits go in with table_multi_insert like
+ * COPY does, unless the table has triggers, rules, row-level security or other defaults, when one
+ * INSERT ... SELECT FROM unnest(...) writes them instead.
  *
  * Two window functions hand one subject's rows (a partition, PARTITION BY uscc) to the same
  * grouping, for use in SQL:
@@ -51,6 +52,7 @@
 #include "windowapi.h"
 
 #include "bulk_insert.h"
+#include "spi_receiver.h"
 #include "visits.h"
 
 typedef struct VisitPartition
@@ -88,6 +90,18 @@ int8_array(const int64 *v, int n)
 	for (int i = 0; i < n; i++)
 		d[i] = Int64GetDatum(v[i]);
 	return PointerGetDatum(construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* The one error for a period that ends before it starts (does not return); detail: where. */
+static void
+period_error(DateADT start, DateADT end, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("period ends before it starts: %s to %s",
+					DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(start))),
+					DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(end)))),
+			 errdetail_internal("%s", detail)));
 }
 
 /*
@@ -143,12 +157,8 @@ visit_partition_fill(WindowObject winobj, VisitPartition *st, TupleDesc tupdesc)
 	}
 
 	if (visits_plan(iv, m, win, &groups, &bad) != VISITS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("period ends before it starts: %s to %s",
-						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(iv[bad].start))),
-						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(iv[bad].end)))),
-				 errdetail("Row %lld of the partition.", (long long) iv[bad].key + 1)));
+		period_error(iv[bad].start, iv[bad].end,
+					 psprintf("Row %lld of the partition.", (long long) iv[bad].key + 1));
 
 	for (size_t i = 0; i < m; i++)
 		st->group[iv[i].key] = iv[i].group + 1;
@@ -275,29 +285,13 @@ typedef struct DrawnTask
 	uint32		rank;			/* position in visit_interval_cmp order */
 } DrawnTask;
 
-/* A stored task set of the year (visit_task_set), or one planned now (id 0 until stored). */
-typedef struct TaskSet
-{
-	int64		id;
-	int			n;
-	int64	   *task_ids;		/* ascending, with draw_ids[i] the draw of task_ids[i] */
-	int64	   *draw_ids;
-	DateADT		start;
-	DateADT		end;
-	int64		lead;
-	uint32		cls;			/* class: the sets with the same tasks and draws */
-	bool		kept;			/* stored set still used after plan_visits */
-	Datum		task_array;		/* visit_plan: the arrays as Datums */
-	Datum		draw_array;
-} TaskSet;
+StaticAssertDecl(sizeof(DateADT) == sizeof(int32_t), "a day is the core's int32 day number");
 
-/* A stored visit of the year: (subject, set index, later class), its id and set index. */
+/* A stored visit of the year: (subject, index of its set in YearPlan.sets) and its id. */
 typedef struct OldVisit
 {
 	visit_key	key;
 	int64		id;
-	uint32		set;
-	uint32		unused;
 } OldVisit;
 
 typedef struct YearPlan
@@ -308,10 +302,12 @@ typedef struct YearPlan
 	Oid			nspid;
 	MemoryContext cxt;
 
-	int			nsets;			/* the year's stored task sets, by id */
-	TaskSet    *sets;
+	int			nsets;			/* the year's stored task sets (visit_task_set), by id */
+	visit_set  *sets;
+	int64	   *set_ids;		/* their ids, ascending */
 	size_t		nold;			/* the year's stored visits, sorted by (subject, set) */
 	OldVisit   *old;
+	visit_key  *old_keys;		/* their keys alone */
 	uint8	   *pinned;
 	size_t		npinned;
 
@@ -324,21 +320,15 @@ typedef struct YearPlan
 
 	size_t		nvisits;		/* the new plan: one span per visit, by subject */
 	visit_span *spans;
-	uint32	   *combo_of;
-	int			ncombos;
-	TaskSet    *combos;
+	uint32	   *combo_of;		/* each visit's set in combos */
+	int			ncombos;		/* the sets of the new plan (id 0 until found stored or stored) */
+	visit_set  *combos;
 } YearPlan;
 
 static void *
 plan_alloc(YearPlan *p, Size size)
 {
 	return MemoryContextAllocExtended(p->cxt, Max(size, 1), MCXT_ALLOC_HUGE);
-}
-
-static char *
-day_text(DateADT d)
-{
-	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)));
 }
 
 /* {1,2,3} */
@@ -373,7 +363,7 @@ typedef struct Receiver
 	int64	   *draw_id_sorted;
 	uint32	   *rank_of_draw;
 	int			ndraws;
-	int			last;
+	size_t		last;			/* VISITS_NONE at first */
 	/* for inspections: the distinct task ids of the stored sets */
 	int64	   *task_ids;
 	int			ntask_ids;
@@ -390,11 +380,6 @@ receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 		if (TupleDescAttr(typeinfo, i)->attlen != r->lens[i])
 			elog(ERROR, "visit planner: column %d has length %d, expected %d", i + 1,
 				 TupleDescAttr(typeinfo, i)->attlen, r->lens[i]);
-}
-
-static void
-receiver_nothing(DestReceiver *self)
-{
 }
 
 static void *
@@ -431,11 +416,7 @@ receiver_init(Receiver *r, YearPlan *p, int natts, const int16 *lens, size_t siz
 			  void (*row) (Receiver *, TupleTableSlot *))
 {
 	memset(r, 0, sizeof(Receiver));
-	r->pub.receiveSlot = receiver_receive;
-	r->pub.rStartup = receiver_startup;
-	r->pub.rShutdown = receiver_nothing;
-	r->pub.rDestroy = receiver_nothing;
-	r->pub.mydest = DestNone;
+	spi_receiver_init(&r->pub, receiver_receive, receiver_startup);
 	r->plan = p;
 	r->natts = natts;
 	r->lens = lens;
@@ -473,27 +454,6 @@ int64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Index of v in the ascending array a[0..n), or -1. */
-static int
-find_int64(const int64 *a, int n, int64 v)
-{
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (a[mid] == v)
-			return mid;
-		if (a[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
 static const int16 old_lens[] = {8, 12, 8};
 
 static void
@@ -502,32 +462,14 @@ old_row(Receiver *r, TupleTableSlot *slot)
 	YearPlan   *p = r->plan;
 	OldVisit   *v = (OldVisit *) receiver_next(r);
 	int64		set_id = DatumGetInt64(slot->tts_values[2]);
-	int			lo = 0,
-				hi = p->nsets - 1,
-				found = -1;
+	size_t		found = visits_find_id(p->set_ids, p->nsets, set_id);
 
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (p->sets[mid].id == set_id)
-		{
-			found = mid;
-			break;
-		}
-		if (p->sets[mid].id < set_id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	if (found < 0)
+	if (found == VISITS_NONE)
 		elog(ERROR, "visit planner: visit " INT64_FORMAT " has task set " INT64_FORMAT ", which is not of the year",
 			 DatumGetInt64(slot->tts_values[0]), set_id);
 	v->id = DatumGetInt64(slot->tts_values[0]);
 	memcpy(v->key.subject, DatumGetPointer(slot->tts_values[1]), VISIT_SUBJECT_LEN);
 	visit_key_set_num(&v->key, (uint32) found);
-	v->set = (uint32) found;
-	v->unused = 0;
 }
 
 static const int16 insp_lens[] = {12, 8};
@@ -536,9 +478,9 @@ static void
 inspection_row(Receiver *r, TupleTableSlot *slot)
 {
 	visit_key  *k = (visit_key *) receiver_next(r);
-	int			t = find_int64(r->task_ids, r->ntask_ids, DatumGetInt64(slot->tts_values[1]));
+	size_t		t = visits_find_id(r->task_ids, r->ntask_ids, DatumGetInt64(slot->tts_values[1]));
 
-	if (t < 0)
+	if (t == VISITS_NONE)
 		elog(ERROR, "visit planner: inspection of an unexpected task");
 	memcpy(k->subject, DatumGetPointer(slot->tts_values[0]), VISIT_SUBJECT_LEN);
 	visit_key_set_num(k, (uint32) t);
@@ -553,28 +495,30 @@ target_row(Receiver *r, TupleTableSlot *slot)
 	int64		draw_id = DatumGetInt64(slot->tts_values[0]);
 
 	/* the rows of one draw usually come together */
-	if (r->last < 0 || r->draw_id_sorted[r->last] != draw_id)
+	if (r->last == VISITS_NONE || r->draw_id_sorted[r->last] != draw_id)
 	{
-		r->last = find_int64(r->draw_id_sorted, r->ndraws, draw_id);
-		if (r->last < 0)
+		r->last = visits_find_id(r->draw_id_sorted, r->ndraws, draw_id);
+		if (r->last == VISITS_NONE)
 			elog(ERROR, "visit planner: target of an unexpected draw " INT64_FORMAT, draw_id);
 	}
 	memcpy(k->subject, DatumGetPointer(slot->tts_values[1]), VISIT_SUBJECT_LEN);
 	visit_key_set_num(k, r->rank_of_draw[r->last]);
 }
 
-static void
-copy_int8_array(YearPlan *p, Datum d, int64 **out, int *n)
+static const int64 *
+copy_int8_array(YearPlan *p, Datum d, uint32 *n)
 {
 	ArrayType  *a = DatumGetArrayTypeP(d);
 	int			len = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	int64	   *out;
 
 	if (ARR_ELEMTYPE(a) != INT8OID || ARR_HASNULL(a) || ARR_NDIM(a) > 1)
 		elog(ERROR, "visit planner: a task set's ids are not a bigint array without NULLs");
-	*out = (int64 *) plan_alloc(p, len * sizeof(int64));
+	out = (int64 *) plan_alloc(p, len * sizeof(int64));
 	/* no NULLs (checked): the data follows the fixed header */
-	memcpy(*out, (char *) a + ARR_OVERHEAD_NONULLS(ARR_NDIM(a)), len * sizeof(int64));
-	*n = len;
+	memcpy(out, (char *) a + ARR_OVERHEAD_NONULLS(ARR_NDIM(a)), len * sizeof(int64));
+	*n = (uint32) len;
+	return out;
 }
 
 /* ---- the stored plan of the year: task sets, visits, which visits are pinned ---------------- */
@@ -597,21 +541,25 @@ read_stored(YearPlan *p)
 				   "FROM %s.visit_task_set s WHERE s.year OPERATOR(pg_catalog.=) $1 ORDER BY s.id", p->nsp);
 	run_query(p, sql, INT4OID, Int32GetDatum(p->year), NULL);
 	p->nsets = (int) SPI_processed;
-	p->sets = (TaskSet *) plan_alloc(p, p->nsets * sizeof(TaskSet));
+	p->sets = (visit_set *) plan_alloc(p, p->nsets * sizeof(visit_set));
+	p->set_ids = (int64 *) plan_alloc(p, p->nsets * sizeof(int64));
 	for (int i = 0; i < p->nsets; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		TaskSet    *s = &p->sets[i];
+		visit_set  *s = &p->sets[i];
 		bool		isnull;
-		int			nd;
+		uint32		nd;
 
-		memset(s, 0, sizeof(TaskSet));
+		memset(s, 0, sizeof(visit_set));
 		s->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		copy_int8_array(p, SPI_getbinval(tup, desc, 2, &isnull), &s->task_ids, &s->n);
-		copy_int8_array(p, SPI_getbinval(tup, desc, 3, &isnull), &s->draw_ids, &nd);
+		if (s->id <= 0 || (i > 0 && s->id <= p->set_ids[i - 1]))
+			elog(ERROR, "visit planner: task set ids not positive and ascending at " INT64_FORMAT, s->id);
+		p->set_ids[i] = s->id;
+		s->task_ids = copy_int8_array(p, SPI_getbinval(tup, desc, 2, &isnull), &s->n);
+		s->draw_ids = copy_int8_array(p, SPI_getbinval(tup, desc, 3, &isnull), &nd);
 		if (nd != s->n)
-			elog(ERROR, "visit planner: task set " INT64_FORMAT " has %d tasks and %d draws", s->id, s->n, nd);
+			elog(ERROR, "visit planner: task set " INT64_FORMAT " has %u tasks and %u draws", s->id, s->n, nd);
 		s->start = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
 		s->end = DatumGetDateADT(SPI_getbinval(tup, desc, 5, &isnull));
 		s->lead = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
@@ -621,13 +569,10 @@ read_stored(YearPlan *p)
 		return;
 
 	/* the visits of those sets */
-	ids = (int64 *) plan_alloc(p, p->nsets * sizeof(int64));
-	for (int i = 0; i < p->nsets; i++)
-		ids[i] = p->sets[i].id;
 	receiver_init(&r, p, 3, old_lens, sizeof(OldVisit), old_row);
 	sql = psprintf("SELECT v.id, v.uscc, v.task_set_id FROM %s.visit v "
 				   "WHERE v.task_set_id OPERATOR(pg_catalog.=) ANY ($1)", p->nsp);
-	run_query(p, sql, INT8ARRAYOID, int8_array(ids, p->nsets), (DestReceiver *) &r);
+	run_query(p, sql, INT8ARRAYOID, int8_array(p->set_ids, p->nsets), (DestReceiver *) &r);
 	p->old = (OldVisit *) r.rows;
 	p->nold = r.nrows;
 
@@ -639,7 +584,7 @@ read_stored(YearPlan *p)
 			total += p->sets[i].n;
 		ids = (int64 *) plan_alloc(p, total * sizeof(int64));
 		for (int i = 0; i < p->nsets; i++)
-			for (int k = 0; k < p->sets[i].n; k++)
+			for (uint32 k = 0; k < p->sets[i].n; k++)
 				ids[nids++] = p->sets[i].task_ids[k];
 		qsort(ids, nids, sizeof(int64), int64_cmp);
 		total = nids;
@@ -673,22 +618,18 @@ read_stored(YearPlan *p)
 		for (int i = 0; i < p->nsets; i++)
 		{
 			set_start[i] = total;
-			for (int k = 0; k < p->sets[i].n; k++)
-				set_tasks[total++] = (uint32) find_int64(ids, nids, p->sets[i].task_ids[k]);
+			for (uint32 k = 0; k < p->sets[i].n; k++)
+				set_tasks[total++] = (uint32) visits_find_id(ids, nids, p->sets[i].task_ids[k]);
 		}
 		set_start[p->nsets] = total;
 	}
-	{
-		/* visits_pinned reads the keys only: gather them */
-		visit_key  *keys = (visit_key *) plan_alloc(p, p->nold * sizeof(visit_key));
-
-		for (size_t i = 0; i < p->nold; i++)
-			keys[i] = p->old[i].key;
-		p->pinned = (uint8 *) plan_alloc(p, p->nold);
-		if (visits_pinned(keys, p->nold, set_start, set_tasks, p->nsets, insp, ninsp, p->pinned, &bad) != VISITS_OK)
-			elog(ERROR, "visit planner: visits_pinned failed at %zu", bad);
-		pfree(keys);
-	}
+	/* visits_pinned and visits_diff read the keys only: gather them */
+	p->old_keys = (visit_key *) plan_alloc(p, p->nold * sizeof(visit_key));
+	for (size_t i = 0; i < p->nold; i++)
+		p->old_keys[i] = p->old[i].key;
+	p->pinned = (uint8 *) plan_alloc(p, p->nold);
+	if (visits_pinned(p->old_keys, p->nold, set_start, set_tasks, p->nsets, insp, ninsp, p->pinned, &bad) != VISITS_OK)
+		elog(ERROR, "visit planner: visits_pinned failed at %zu", bad);
 	for (size_t i = 0; i < p->nold; i++)
 		p->npinned += p->pinned[i];
 }
@@ -753,12 +694,7 @@ read_targets(YearPlan *p)
 	p->ranked = (visit_interval *) plan_alloc(p, p->ntasks * sizeof(visit_interval));
 	for (int i = 0; i < p->ntasks; i++)
 	{
-		if (p->tasks[i].end < p->tasks[i].start)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("period ends before it starts: %s to %s",
-							day_text(p->tasks[i].start), day_text(p->tasks[i].end)),
-					 errdetail("Task " INT64_FORMAT ".", p->tasks[i].task_id)));
+		/* (a period that ends before it starts is refused by visits_group: group_targets) */
 		p->ranked[i].start = p->tasks[i].start;
 		p->ranked[i].end = p->tasks[i].end;
 		p->ranked[i].key = i;
@@ -778,7 +714,7 @@ read_targets(YearPlan *p)
 	r.draw_id_sorted = draw_ids;
 	r.rank_of_draw = (uint32 *) plan_alloc(p, p->ntasks * sizeof(uint32));
 	r.ndraws = p->ntasks;
-	r.last = -1;
+	r.last = VISITS_NONE;
 	for (int i = 0; i < p->ntasks; i++)
 	{
 		if (i > 0 && dr[i].draw_id == dr[i - 1].draw_id)
@@ -806,61 +742,38 @@ read_targets(YearPlan *p)
 	}
 }
 
-/* Targets of pinned visits are not grouped again: drop (subject, task) of every pinned visit. */
+/* Targets of pinned visits are not grouped again: drop them (visits_pinned_targets). */
 static void
 drop_pinned_targets(YearPlan *p)
 {
 	visit_key  *drop;
-	size_t		ndrop = 0,
-				cap = 0;
+	size_t		ndrop;
 	int64	   *task_ids;
+	uint32	   *rank;
+	void	   *tmp;
 
 	if (p->npinned == 0 || p->ntargets == 0)
 		return;
 	task_ids = (int64 *) plan_alloc(p, p->ntasks * sizeof(int64));
+	rank = (uint32 *) plan_alloc(p, p->ntasks * sizeof(uint32));
 	for (int i = 0; i < p->ntasks; i++)
+	{
 		task_ids[i] = p->tasks[i].task_id;
-	for (size_t v = 0; v < p->nold; v++)
-		if (p->pinned[v])
-			cap += p->sets[visit_key_num(&p->old[v].key)].n;
-	drop = (visit_key *) plan_alloc(p, (cap + 1) * sizeof(visit_key));
-	for (size_t v = 0; v < p->nold; v++)
-	{
-		TaskSet    *s;
-
-		if (!p->pinned[v])
-			continue;
-		s = &p->sets[visit_key_num(&p->old[v].key)];
-		for (int k = 0; k < s->n; k++)
-		{
-			/* every live draw of the task: tasks are sorted by task id, draws of one task adjacent */
-			int			t = find_int64(task_ids, p->ntasks, s->task_ids[k]);
-
-			if (t < 0)
-				continue;
-			while (t > 0 && task_ids[t - 1] == s->task_ids[k])
-				t--;
-			for (; t < p->ntasks && task_ids[t] == s->task_ids[k]; t++)
-			{
-				if (ndrop == cap)
-				{
-					cap = cap * 2 + 16;
-					drop = (visit_key *) repalloc_huge(drop, cap * sizeof(visit_key));
-				}
-				memcpy(drop[ndrop].subject, p->old[v].key.subject, VISIT_SUBJECT_LEN);
-				visit_key_set_num(&drop[ndrop], p->tasks[t].rank);
-				ndrop++;
-			}
-		}
+		rank[i] = p->tasks[i].rank;
 	}
-	{
-		void	   *tmp = plan_alloc(p, ndrop * sizeof(visit_key));
-
-		radix_sort(drop, tmp, ndrop, sizeof(visit_key), sizeof(visit_key));
-		pfree(tmp);
-	}
+	ndrop = visits_pinned_targets(p->old_keys, p->pinned, p->nold, p->sets, p->nsets, task_ids, rank,
+								  p->ntasks, NULL, 0);
+	drop = (visit_key *) plan_alloc(p, ndrop * sizeof(visit_key));
+	if (visits_pinned_targets(p->old_keys, p->pinned, p->nold, p->sets, p->nsets, task_ids, rank,
+							  p->ntasks, drop, ndrop) != ndrop)
+		elog(ERROR, "visit planner: visits_pinned_targets counted differently");
+	tmp = plan_alloc(p, ndrop * sizeof(visit_key));
+	radix_sort(drop, tmp, ndrop, sizeof(visit_key), sizeof(visit_key));
+	pfree(tmp);
 	p->ntargets = visits_subtract(p->targets, p->ntargets, drop, ndrop);
 	pfree(drop);
+	pfree(task_ids);
+	pfree(rank);
 }
 
 static int
@@ -885,10 +798,8 @@ group_targets(YearPlan *p)
 	p->spans = (visit_span *) plan_alloc(p, p->ntargets * sizeof(visit_span));
 	st = visits_group(p->ranked, p->ntasks, p->targets, p->ntargets, p->spans, &p->nvisits, &bad);
 	if (st == VISITS_BAD_INTERVAL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("period ends before it starts: %s to %s",
-						day_text(p->ranked[bad].start), day_text(p->ranked[bad].end))));
+		period_error(p->ranked[bad].start, p->ranked[bad].end,
+					 psprintf("Task " INT64_FORMAT ".", p->tasks[p->ranked[bad].key].task_id));
 	if (st != VISITS_OK)
 		elog(ERROR, "visit planner: visits_group failed (%d) at %zu", (int) st, bad);
 
@@ -901,27 +812,31 @@ group_targets(YearPlan *p)
 	pfree(table);
 
 	/* each set's tasks and draws in (task id, draw id) order, its window */
-	p->combos = (TaskSet *) plan_alloc(p, p->ncombos * sizeof(TaskSet));
+	p->combos = (visit_set *) plan_alloc(p, p->ncombos * sizeof(visit_set));
 	members = (uint32 *) plan_alloc(p, Max(p->ntasks, 1) * sizeof(uint32));
 	for (int c = 0; c < p->ncombos; c++)
 	{
 		const visit_span *sp = &p->spans[rep[c]];
-		TaskSet    *s = &p->combos[c];
+		visit_set  *s = &p->combos[c];
+		int64	   *task_ids,
+				   *draw_ids;
 
-		memset(s, 0, sizeof(TaskSet));
+		memset(s, 0, sizeof(visit_set));
 		if (sp->count > (uint32) p->ntasks)
 			elog(ERROR, "visit planner: a visit of %u targets among %d tasks", sp->count, p->ntasks);
-		s->n = (int) sp->count;
-		for (int k = 0; k < s->n; k++)
+		s->n = sp->count;
+		for (uint32 k = 0; k < s->n; k++)
 			members[k] = (uint32) p->ranked[visit_key_num(&p->targets[sp->first + k])].key;
 		qsort(members, s->n, sizeof(uint32), member_index_cmp);
-		s->task_ids = (int64 *) plan_alloc(p, s->n * sizeof(int64));
-		s->draw_ids = (int64 *) plan_alloc(p, s->n * sizeof(int64));
-		for (int k = 0; k < s->n; k++)
+		task_ids = (int64 *) plan_alloc(p, s->n * sizeof(int64));
+		draw_ids = (int64 *) plan_alloc(p, s->n * sizeof(int64));
+		for (uint32 k = 0; k < s->n; k++)
 		{
-			s->task_ids[k] = p->tasks[members[k]].task_id;
-			s->draw_ids[k] = p->tasks[members[k]].draw_id;
+			task_ids[k] = p->tasks[members[k]].task_id;
+			draw_ids[k] = p->tasks[members[k]].draw_id;
 		}
+		s->task_ids = task_ids;
+		s->draw_ids = draw_ids;
 		s->start = sp->start;
 		s->end = sp->end;
 	}
@@ -951,7 +866,7 @@ lead_departments(YearPlan *p)
 	t = (int64 *) plan_alloc(p, total * sizeof(int64));
 	gd = (Datum *) plan_alloc(p, total * sizeof(Datum));
 	for (int c = 0; c < p->ncombos; c++)
-		for (int i = 0; i < p->combos[c].n; i++)
+		for (uint32 i = 0; i < p->combos[c].n; i++)
 		{
 			g[k] = c;
 			t[k] = p->combos[c].task_ids[i];
@@ -984,81 +899,6 @@ lead_departments(YearPlan *p)
 		p->combos[c].lead = DatumGetInt64(lead);
 	}
 	SPI_freetuptable(SPI_tuptable);
-}
-
-/* ---- comparing the new plan with the stored one ---------------------------------------------- */
-
-static int
-set_class_cmp(const TaskSet *a, const TaskSet *b)
-{
-	if (a->n != b->n)
-		return a->n < b->n ? -1 : 1;
-	for (int i = 0; i < a->n; i++)
-		if (a->task_ids[i] != b->task_ids[i])
-			return a->task_ids[i] < b->task_ids[i] ? -1 : 1;
-	for (int i = 0; i < a->n; i++)
-		if (a->draw_ids[i] != b->draw_ids[i])
-			return a->draw_ids[i] < b->draw_ids[i] ? -1 : 1;
-	return 0;
-}
-
-static int
-set_full_cmp(const TaskSet *a, const TaskSet *b)
-{
-	int			c = set_class_cmp(a, b);
-
-	if (c != 0)
-		return c;
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	if (a->end != b->end)
-		return a->end < b->end ? -1 : 1;
-	if (a->lead != b->lead)
-		return a->lead < b->lead ? -1 : 1;
-	return 0;
-}
-
-static int
-set_ptr_cmp(const void *a, const void *b)
-{
-	const TaskSet *x = *(TaskSet *const *) a;
-	const TaskSet *y = *(TaskSet *const *) b;
-	int			c = set_full_cmp(x, y);
-
-	if (c != 0)
-		return c;
-	/* stored sets first within equal ones */
-	return (x->id == 0) - (y->id == 0);
-}
-
-/*
- * Classes (same tasks and draws) over stored and planned sets; a planned set equal in everything
- * to a stored one takes its id.
- */
-static void
-classify_sets(YearPlan *p)
-{
-	int			n = p->nsets + p->ncombos;
-	TaskSet   **all = (TaskSet **) plan_alloc(p, n * sizeof(TaskSet *));
-	uint32		cls = 0;
-	int64		same_id = 0;
-
-	for (int i = 0; i < p->nsets; i++)
-		all[i] = &p->sets[i];
-	for (int c = 0; c < p->ncombos; c++)
-		all[p->nsets + c] = &p->combos[c];
-	qsort(all, n, sizeof(TaskSet *), set_ptr_cmp);
-	for (int i = 0; i < n; i++)
-	{
-		if (i > 0 && set_class_cmp(all[i - 1], all[i]) != 0)
-			cls++;
-		if (i == 0 || set_full_cmp(all[i - 1], all[i]) != 0)
-			same_id = all[i]->id;	/* the stored equal one comes first, if any */
-		all[i]->cls = cls;
-		if (all[i]->id == 0)
-			all[i]->id = same_id;	/* still 0 if none is stored */
-	}
-	pfree(all);
 }
 
 /* ---- writing: new visits in bulk --------------------------------------------------------------- */
@@ -1165,7 +1005,7 @@ store_new_sets(YearPlan *p)
 
 	for (int c = 0; c < p->ncombos; c++)
 	{
-		TaskSet    *s = &p->combos[c];
+		visit_set  *s = &p->combos[c];
 		Datum		args[6];
 		bool		isnull;
 		int			rc;
@@ -1197,106 +1037,50 @@ store_new_sets(YearPlan *p)
 		SPI_freeplan(plan);
 }
 
+/*
+ * Writes the changes visits_diff decides (visits.h): the new task sets, then the visits to
+ * delete, to move to another set and to add, then the sets no visit has any more.
+ */
 static void
 write_changes(YearPlan *p)
 {
-	OldVisit   *old;
-	size_t		nold = 0;
-	visit_key  *okeys,
-			   *nkeys;
-	size_t	   *old_match,
-			   *new_match;
-	int64	   *del,
-			   *upd_id,
-			   *upd_set,
-			   *gone;
-	size_t		ndel = 0,
-				nupd = 0,
-				nins = 0,
-				ngone = 0,
-				bad;
-	size_t	   *ins;
+	visit_key  *planned;
+	visit_changes ch;
+	int64	   *ids,
+			   *sets;
+	size_t		bad;
+	visits_status st;
 
-	classify_sets(p);
-
-	/* the stored visits that are not pinned, by (subject, class) */
-	old = (OldVisit *) plan_alloc(p, p->nold * sizeof(OldVisit));
-	for (size_t i = 0; i < p->nold; i++)
-	{
-		if (p->pinned[i])
-		{
-			p->sets[p->old[i].set].kept = true;
-			continue;
-		}
-		old[nold] = p->old[i];
-		visit_key_set_num(&old[nold].key, p->sets[p->old[i].set].cls);
-		nold++;
-	}
-	{
-		void	   *tmp = plan_alloc(p, nold * sizeof(OldVisit));
-
-		radix_sort(old, tmp, nold, sizeof(OldVisit), sizeof(visit_key));
-		pfree(tmp);
-	}
-	okeys = (visit_key *) plan_alloc(p, nold * sizeof(visit_key));
-	for (size_t i = 0; i < nold; i++)
-		okeys[i] = old[i].key;
-	nkeys = (visit_key *) plan_alloc(p, p->nvisits * sizeof(visit_key));
+	/* the new plan's visits as (subject, set) */
+	planned = (visit_key *) plan_alloc(p, p->nvisits * sizeof(visit_key));
 	for (size_t j = 0; j < p->nvisits; j++)
 	{
-		memcpy(nkeys[j].subject, p->targets[p->spans[j].first].subject, VISIT_SUBJECT_LEN);
-		visit_key_set_num(&nkeys[j], p->combos[p->combo_of[j]].cls);
+		memcpy(planned[j].subject, p->targets[p->spans[j].first].subject, VISIT_SUBJECT_LEN);
+		visit_key_set_num(&planned[j], p->combo_of[j]);
 	}
-	old_match = (size_t *) plan_alloc(p, nold * sizeof(size_t));
-	new_match = (size_t *) plan_alloc(p, p->nvisits * sizeof(size_t));
-	if (visits_match(okeys, nold, nkeys, p->nvisits, old_match, new_match, &bad) != VISITS_OK)
-		elog(ERROR, "visit planner: visits_match: input %zu not sorted", bad);
-	pfree(okeys);
-	pfree(nkeys);
-
-	/* a stored set that a planned one took over is kept (p->sets is sorted by id) */
+	ch.remove = (size_t *) plan_alloc(p, p->nold * sizeof(size_t));
+	ch.move = (size_t *) plan_alloc(p, p->nold * sizeof(size_t));
+	ch.move_to = (uint32 *) plan_alloc(p, p->nold * sizeof(uint32));
+	ch.add = (size_t *) plan_alloc(p, p->nvisits * sizeof(size_t));
+	ch.drop_sets = (size_t *) plan_alloc(p, p->nsets * sizeof(size_t));
 	{
-		int64	   *set_ids = (int64 *) plan_alloc(p, Max(p->nsets, 1) * sizeof(int64));
+		void	   *scratch = plan_alloc(p, visits_diff_scratch(p->nsets, p->ncombos, p->nold, p->nvisits));
 
-		for (int i = 0; i < p->nsets; i++)
-			set_ids[i] = p->sets[i].id;
-		for (int c = 0; c < p->ncombos; c++)
-		{
-			int			i = p->combos[c].id != 0 ? find_int64(set_ids, p->nsets, p->combos[c].id) : -1;
-
-			if (i >= 0)
-				p->sets[i].kept = true;
-		}
-		pfree(set_ids);
+		st = visits_diff(p->sets, p->nsets, p->combos, p->ncombos, p->old_keys, p->pinned, p->nold,
+						 planned, p->nvisits, scratch, &ch, &bad);
+		if (st != VISITS_OK)
+			elog(ERROR, "visit planner: visits_diff failed (%d) at %zu", (int) st, bad);
+		pfree(scratch);
 	}
+	pfree(planned);
+
 	store_new_sets(p);
 
-	del = (int64 *) plan_alloc(p, nold * sizeof(int64));
-	upd_id = (int64 *) plan_alloc(p, nold * sizeof(int64));
-	upd_set = (int64 *) plan_alloc(p, nold * sizeof(int64));
-	for (size_t i = 0; i < nold; i++)
-	{
-		if (old_match[i] == VISITS_NONE)
-			del[ndel++] = old[i].id;
-		else
-		{
-			int64		now_set = p->combos[p->combo_of[old_match[i]]].id;
-
-			if (p->sets[old[i].set].id != now_set)
-			{
-				upd_id[nupd] = old[i].id;
-				upd_set[nupd] = now_set;
-				nupd++;
-			}
-		}
-	}
-	ins = (size_t *) plan_alloc(p, p->nvisits * sizeof(size_t));
-	for (size_t j = 0; j < p->nvisits; j++)
-		if (new_match[j] == VISITS_NONE)
-			ins[nins++] = j;
-
-	run_ids(p, "DELETE FROM %s.visit v WHERE v.id OPERATOR(pg_catalog.=) ANY ($1)", del, ndel);
-	if (nupd > 0)
+	ids = (int64 *) plan_alloc(p, Max(ch.nremove, ch.nmove) * sizeof(int64));
+	for (size_t k = 0; k < ch.nremove; k++)
+		ids[k] = p->old[ch.remove[k]].id;
+	run_ids(p, "DELETE FROM %s.visit v WHERE v.id OPERATOR(pg_catalog.=) ANY ($1)", ids, ch.nremove);
+	if (ch.nmove > 0)
 	{
 		char	   *sql = psprintf("UPDATE %s.visit v SET task_set_id = u.s FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(id, s) "
 								   "WHERE v.id OPERATOR(pg_catalog.=) u.id", p->nsp);
@@ -1304,20 +1088,24 @@ write_changes(YearPlan *p)
 		Oid			types[2] = {INT8ARRAYOID, INT8ARRAYOID};
 		int			rc;
 
-		args[0] = int8_array(upd_id, (int) nupd);
-		args[1] = int8_array(upd_set, (int) nupd);
+		sets = (int64 *) plan_alloc(p, ch.nmove * sizeof(int64));
+		for (size_t k = 0; k < ch.nmove; k++)
+		{
+			ids[k] = p->old[ch.move[k]].id;
+			sets[k] = p->combos[ch.move_to[k]].id;
+		}
+		args[0] = int8_array(ids, (int) ch.nmove);
+		args[1] = int8_array(sets, (int) ch.nmove);
 		rc = SPI_execute_with_args(sql, 2, types, args, NULL, false, 0);
-		if (rc != SPI_OK_UPDATE || SPI_processed != nupd)
-			elog(ERROR, "visit planner: repointing %zu visits: %d", nupd, rc);
+		if (rc != SPI_OK_UPDATE || SPI_processed != ch.nmove)
+			elog(ERROR, "visit planner: repointing %zu visits: %d", ch.nmove, rc);
 	}
-	insert_visits(p, ins, nins);
+	insert_visits(p, ch.add, ch.nadd);
 
-	/* stored sets no visit uses any more */
-	gone = (int64 *) plan_alloc(p, Max(p->nsets, 1) * sizeof(int64));
-	for (int i = 0; i < p->nsets; i++)
-		if (!p->sets[i].kept)
-			gone[ngone++] = p->sets[i].id;
-	run_ids(p, "DELETE FROM %s.visit_task_set s WHERE s.id OPERATOR(pg_catalog.=) ANY ($1)", gone, ngone);
+	sets = (int64 *) plan_alloc(p, ch.ndrop_sets * sizeof(int64));
+	for (size_t k = 0; k < ch.ndrop_sets; k++)
+		sets[k] = p->sets[ch.drop_sets[k]].id;
+	run_ids(p, "DELETE FROM %s.visit_task_set s WHERE s.id OPERATOR(pg_catalog.=) ANY ($1)", sets, ch.ndrop_sets);
 }
 
 /* ---- entry points -------------------------------------------------------------------------------- */
@@ -1394,32 +1182,35 @@ visit_plan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	YearPlan	p;
+	Datum	   *arrays;
 
 	InitMaterializedSRF(fcinfo, 0);
 	plan_make(&p, fcinfo, PG_GETARG_INT32(0), true);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "visit planner: SPI_connect failed");
 	plan_compute(&p);
+	/* each set's arrays once, for all its visits */
+	arrays = (Datum *) plan_alloc(&p, 2 * p.ncombos * sizeof(Datum));
 	for (int c = 0; c < p.ncombos; c++)
 	{
 		MemoryContext old = MemoryContextSwitchTo(p.cxt);
 
-		p.combos[c].task_array = int8_array(p.combos[c].task_ids, p.combos[c].n);
-		p.combos[c].draw_array = int8_array(p.combos[c].draw_ids, p.combos[c].n);
+		arrays[2 * c] = int8_array(p.combos[c].task_ids, p.combos[c].n);
+		arrays[2 * c + 1] = int8_array(p.combos[c].draw_ids, p.combos[c].n);
 		MemoryContextSwitchTo(old);
 	}
 	for (size_t j = 0; j < p.nvisits; j++)
 	{
-		TaskSet    *s = &p.combos[p.combo_of[j]];
+		uint32		c = p.combo_of[j];
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
 
 		values[0] = PointerGetDatum(p.targets[p.spans[j].first].subject);
 		values[1] = DateADTGetDatum(p.spans[j].start);
 		values[2] = DateADTGetDatum(p.spans[j].end);
-		values[3] = s->task_array;
-		values[4] = s->draw_array;
-		values[5] = Int64GetDatum(s->lead);
+		values[3] = arrays[2 * c];
+		values[4] = arrays[2 * c + 1];
+		values[5] = Int64GetDatum(p.combos[c].lead);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "visits_diff_check.h"
 #include "visits.h"
 
 #define MAXN 64
@@ -639,6 +640,51 @@ test_pinned(void)
 	is_int(visits_pinned(v, 5, set_start, set_tasks, 3, insp, 4, pinned, &bad), VISITS_UNSORTED, "visits not sorted");
 }
 
+static void
+test_find_pinned_targets(void)
+{
+	static const int64_t ids[] = {3, 5, 5, 5, 8};
+	/* live draws by task id: task 1 (two draws), task 2, task 4; their numbers in group order */
+	static const int64_t draw_tasks[] = {1, 1, 2, 4};
+	static const uint32_t draw_rank[] = {3, 0, 2, 1};
+	static const int64_t set_tasks[] = {1, 2, 3, 4};
+	static const int64_t set_draws[] = {10, 20, 30, 40};
+	visit_set	sets[2];
+	visit_key	old[3],
+				drop[8];
+	uint8_t		pinned[3] = {1, 0, 1};
+	size_t		n;
+
+	is_int(visits_find_id(ids, 5, 5), 1, "visits_find_id: the first of equal ids");
+	is_int(visits_find_id(ids, 5, 3), 0, "visits_find_id: the first element");
+	is_int(visits_find_id(ids, 5, 8), 4, "visits_find_id: the last element");
+	ok(visits_find_id(ids, 5, 4) == VISITS_NONE && visits_find_id(ids, 5, 9) == VISITS_NONE
+	   && visits_find_id(ids, 5, 1) == VISITS_NONE && visits_find_id(ids, 0, 1) == VISITS_NONE,
+	   "visits_find_id: absent ids, an empty array: VISITS_NONE");
+
+	memset(sets, 0, sizeof(sets));
+	sets[0].id = 1;
+	sets[0].task_ids = set_tasks;	/* tasks 1, 2 */
+	sets[0].draw_ids = set_draws;
+	sets[0].n = 2;
+	sets[1].id = 2;
+	sets[1].task_ids = set_tasks + 2;	/* tasks 3 (no live draw), 4 */
+	sets[1].draw_ids = set_draws + 2;
+	sets[1].n = 2;
+	key(&old[0], 1, 0);			/* pinned, set 0 */
+	key(&old[1], 2, 0);			/* not pinned */
+	key(&old[2], 3, 1);			/* pinned, set 1 */
+	n = visits_pinned_targets(old, pinned, 3, sets, 2, draw_tasks, draw_rank, 4, NULL, 0);
+	is_int(n, 4, "visits_pinned_targets: counts every live draw of the pinned visits' tasks");
+	is_int(visits_pinned_targets(old, pinned, 3, sets, 2, draw_tasks, draw_rank, 4, drop, 2), 4,
+		   "... the same count with too little room");
+	is_int(visits_pinned_targets(old, pinned, 3, sets, 2, draw_tasks, draw_rank, 4, drop, 8), 4, "... and with room");
+	ok(subject_of(&drop[0]) == 1 && visit_key_num(&drop[0]) == 3 && subject_of(&drop[1]) == 1
+	   && visit_key_num(&drop[1]) == 0 && subject_of(&drop[2]) == 1 && visit_key_num(&drop[2]) == 2,
+	   "subject 1: both draws of task 1, the draw of task 2");
+	ok(subject_of(&drop[3]) == 3 && visit_key_num(&drop[3]) == 1, "subject 3: task 4's draw; task 3 has none");
+}
+
 /*
  * Random years checked against the per-subject planner (visits_plan): for every subject, the
  * spans of visits_group are exactly visits_plan's groups of that subject's intervals.
@@ -720,6 +766,195 @@ test_group_random(void)
 	is_int(combos_wrong, 0, "random years: visits share a set number exactly when they have the same tasks");
 }
 
+/* ---- the changes from the stored plan to the new one ------------------------------------------ */
+
+/* task ids 1..6; the draw of task t is 10 * t, or 10 * t + 1 once a draw was made again */
+static const int64_t all_tasks[] = {1, 2, 3, 4, 5, 6};
+static const int64_t draws_a[] = {10, 20, 30, 40, 50, 60};
+static const int64_t draws_b[] = {11, 21, 31, 41, 51, 61};
+
+static visit_set
+mkset(int64_t id, int first_task, uint32_t n, int redrawn, int32_t start, int32_t end, int64_t lead)
+{
+	visit_set	s;
+
+	memset(&s, 0, sizeof(s));
+	s.id = id;
+	s.task_ids = all_tasks + first_task - 1;
+	s.draw_ids = (redrawn ? draws_b : draws_a) + first_task - 1;
+	s.n = n;
+	s.start = start;
+	s.end = end;
+	s.lead = lead;
+	return s;
+}
+
+/* index of i in a[0..n), or -1 */
+static long
+index_of(const size_t *a, size_t n, size_t i)
+{
+	for (size_t k = 0; k < n; k++)
+		if (a[k] == i)
+			return (long) k;
+	return -1;
+}
+
+static void
+test_diff_cases(void)
+{
+	visit_set	stored[4],
+				planned[4];
+	visit_key	old[5],
+				nw[5];
+	uint8_t		pinned[5] = {0, 0, 0, 0, 0};
+	visit_changes ch;
+	size_t		bad = 99;
+	const char *msg;
+
+	/* an empty year: everything is added, every set new */
+	planned[0] = mkset(0, 1, 2, 0, 5, 10, 1);	/* tasks 1, 2 */
+	planned[1] = mkset(0, 3, 1, 0, 12, 20, 2);	/* task 3 */
+	key(&nw[0], 1, 0);
+	key(&nw[1], 1, 1);
+	key(&nw[2], 2, 0);
+	is_int(vdc_run(stored, 0, planned, 2, old, pinned, 0, nw, 3, &ch, &bad), VISITS_OK, "visits_diff: empty year");
+	ok(ch.nadd == 3 && ch.add[0] == 0 && ch.add[1] == 1 && ch.add[2] == 2 && ch.nremove == 0 && ch.nmove == 0
+	   && ch.ndrop_sets == 0, "empty year: every planned visit added, nothing else");
+	ok(planned[0].id == 0 && planned[1].id == 0, "empty year: every set new (id 0)");
+	ok(planned[0].cls != planned[1].cls, "sets of other tasks are of other classes");
+	vdc_free_changes(&ch);
+
+	/* the same plan stored: nothing changes, every set keeps its id */
+	stored[0] = mkset(7, 1, 2, 0, 5, 10, 1);
+	stored[1] = mkset(9, 3, 1, 0, 12, 20, 2);
+	planned[0].id = planned[1].id = 0;
+	key(&old[0], 2, 0);			/* any order */
+	key(&old[1], 1, 1);
+	key(&old[2], 1, 0);
+	is_int(vdc_run(stored, 2, planned, 2, old, pinned, 3, nw, 3, &ch, &bad), VISITS_OK, "visits_diff: unchanged year");
+	ok(ch.nadd == 0 && ch.nremove == 0 && ch.nmove == 0 && ch.ndrop_sets == 0, "unchanged year: no changes");
+	ok(planned[0].id == 7 && planned[1].id == 9, "unchanged year: planned sets take the stored ids");
+	ok(planned[0].cls == stored[0].cls && planned[1].cls == stored[1].cls, "equal sets share a class");
+	vdc_free_changes(&ch);
+
+	/* task 3's period changed (another window), subject 2's visit is gone, subject 3 is new */
+	planned[0] = mkset(0, 1, 2, 0, 5, 10, 1);
+	planned[1] = mkset(0, 3, 1, 0, 12, 25, 2);
+	key(&nw[0], 1, 0);
+	key(&nw[1], 1, 1);
+	key(&nw[2], 3, 1);
+	is_int(vdc_run(stored, 2, planned, 2, old, pinned, 3, nw, 3, &ch, &bad), VISITS_OK, "visits_diff: a window changed");
+	ok(planned[0].id == 7 && planned[1].id == 0, "the set with another window is new");
+	ok(planned[1].cls == stored[1].cls, "... and of the class of the stored one (same tasks and draws)");
+	ok(ch.nmove == 1 && ch.move[0] == 1 && ch.move_to[0] == 1, "subject 1's visit of task 3 keeps its id and moves to the new set");
+	ok(ch.nremove == 1 && ch.remove[0] == 0, "subject 2's visit is removed");
+	ok(ch.nadd == 1 && ch.add[0] == 2, "subject 3's visit is added");
+	ok(ch.ndrop_sets == 1 && ch.drop_sets[0] == 1, "the stored set of the old window is dropped");
+	vdc_free_changes(&ch);
+
+	/* a draw made again: same tasks, other draws: another class, the visit is replaced */
+	planned[0] = mkset(0, 1, 2, 1, 5, 10, 1);
+	key(&old[0], 1, 0);
+	key(&nw[0], 1, 0);
+	is_int(vdc_run(stored, 1, planned, 1, old, pinned, 1, nw, 1, &ch, &bad), VISITS_OK, "visits_diff: a draw made again");
+	ok(planned[0].cls != stored[0].cls, "other draws: another class");
+	ok(ch.nremove == 1 && ch.nadd == 1 && ch.nmove == 0 && ch.ndrop_sets == 1, "the visit is removed and added again, its set dropped");
+	vdc_free_changes(&ch);
+
+	/* a pinned visit stays with its set, whatever the new plan says */
+	planned[0] = mkset(0, 3, 1, 0, 12, 25, 2);
+	key(&old[0], 1, 0);			/* set 0 (tasks 1, 2), pinned */
+	key(&old[1], 1, 1);			/* set 1 (task 3, old window) */
+	pinned[0] = 1;
+	key(&nw[0], 1, 0);
+	is_int(vdc_run(stored, 2, planned, 1, old, pinned, 2, nw, 1, &ch, &bad), VISITS_OK, "visits_diff: a pinned visit");
+	ok(ch.nremove == 0 && ch.nadd == 0 && ch.nmove == 1 && ch.move[0] == 1, "only the other visit moves");
+	ok(ch.ndrop_sets == 1 && ch.drop_sets[0] == 1 && index_of(ch.drop_sets, ch.ndrop_sets, 0) < 0,
+	   "the pinned visit's set is kept");
+	vdc_free_changes(&ch);
+	pinned[0] = 0;
+
+	/* two stored sets equal in everything: a planned one takes the first id; the other is dropped */
+	stored[0] = mkset(3, 1, 2, 0, 5, 10, 1);
+	stored[1] = mkset(4, 1, 2, 0, 5, 10, 1);
+	planned[0] = mkset(0, 1, 2, 0, 5, 10, 1);
+	key(&old[0], 1, 1);
+	key(&nw[0], 1, 0);
+	is_int(vdc_run(stored, 2, planned, 1, old, pinned, 1, nw, 1, &ch, &bad), VISITS_OK, "visits_diff: duplicate stored sets");
+	ok(planned[0].id == 3, "the planned set takes the first equal stored set's id");
+	ok(ch.nmove == 1 && ch.move_to[0] == 0 && ch.ndrop_sets == 1 && ch.drop_sets[0] == 1,
+	   "the visit on the duplicate moves to it; the duplicate is dropped");
+	vdc_free_changes(&ch);
+
+	/* errors come before any change */
+	stored[0] = mkset(7, 1, 2, 0, 5, 10, 1);
+	planned[0] = mkset(0, 1, 2, 0, 5, 10, 1);
+	key(&old[0], 1, 1);
+	key(&nw[0], 1, 0);
+	is_int(vdc_run(stored, 1, planned, 1, old, pinned, 1, nw, 1, &ch, &bad), VISITS_BAD_NUMBER, "a stored visit of set 1 of 1");
+	is_int(bad, 0, "... reported as stored visit 0");
+	ok(planned[0].id == 0, "... and the planned set is left as it was");
+	vdc_free_changes(&ch);
+	key(&old[0], 1, 0);
+	key(&nw[0], 1, 2);
+	is_int(vdc_run(stored, 1, planned, 1, old, pinned, 1, nw, 1, &ch, &bad), VISITS_BAD_NUMBER, "a planned visit of set 2 of 1");
+	is_int(bad, 1, "... reported as nold + 0");
+	vdc_free_changes(&ch);
+	key(&nw[0], 2, 0);
+	key(&nw[1], 1, 0);
+	is_int(vdc_run(stored, 1, planned, 1, old, pinned, 1, nw, 2, &ch, &bad), VISITS_UNSORTED, "planned visits not by subject");
+	is_int(bad, 1, "... the first out of order reported");
+	ok(planned[0].id == 0, "... and the planned set is left as it was");
+	vdc_free_changes(&ch);
+
+	/* the properties on a small case */
+	stored[0] = mkset(7, 1, 2, 0, 5, 10, 1);
+	stored[1] = mkset(9, 3, 1, 0, 12, 20, 2);
+	planned[0] = mkset(0, 1, 2, 0, 5, 10, 1);
+	planned[1] = mkset(0, 3, 1, 0, 12, 25, 2);
+	key(&old[0], 1, 0);
+	key(&old[1], 1, 1);
+	key(&old[2], 2, 1);
+	key(&nw[0], 1, 0);
+	key(&nw[1], 1, 1);
+	key(&nw[2], 3, 1);
+	msg = visits_diff_check(stored, 2, planned, 2, old, pinned, 3, nw, 3);
+	ok(msg == NULL, "visits_diff_check on a small year: %s", msg ? msg : "holds");
+}
+
+/*
+ * Random stored plans and new plans (from random bytes, as the fuzz harness makes them from its
+ * input): applying the changes gives the new plan with the fewest changes, and planning again
+ * changes nothing (visits_diff_check).
+ */
+static void
+test_diff_random(void)
+{
+	int			failures = 0;
+	const char *first = NULL;
+
+	for (int trial = 0; trial < 3000; trial++)
+	{
+		uint8_t		bytes[300];
+		size_t		n = 20 + rnd(sizeof(bytes) - 20);
+		const char *msg;
+
+		for (size_t i = 0; i < n; i++)
+			bytes[i] = (uint8_t) rnd(256);
+		/* few stored visits at times, many at others */
+		bytes[2] = (uint8_t) rnd(trial % 2 ? 65 : 8);
+		msg = visits_diff_check_bytes(bytes, n);
+		if (msg != NULL)
+		{
+			failures++;
+			if (first == NULL)
+				first = msg;
+		}
+	}
+	ok(failures == 0, "3000 random stored and new plans: the changes give the new plan, fewest changes, "
+	   "planning again changes nothing%s%s", first ? ": " : "", first ? first : "");
+}
+
 int
 main(void)
 {
@@ -730,5 +965,8 @@ main(void)
 	test_subtract_match();
 	test_pinned();
 	test_group_random();
+	test_find_pinned_targets();
+	test_diff_cases();
+	test_diff_random();
 	return done_testing();
 }
