@@ -24,4 +24,8 @@ void		core_set_misuse_handler(core_misuse_handler h);
 
 CORE_NORETURN void core_misuse(const char *where, const char *what);
 
+/* core_misuse(where, "cond") unless cond holds: a precondition of a core function */
+#define CORE_REQUIRE(cond, where) \
+	do { if (!(cond)) core_misuse((where), #cond); } while (0)
+
 #endif							/* SUPERVISE_MISUSE_H */

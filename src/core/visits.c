@@ -6,8 +6,8 @@
  * which stored visits are pinned, and the changes that turn the stored plan into the new one.
  */
 #include "visits.h"
+#include "misuse.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,7 +414,7 @@ visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_t nold,
 
 		if (!pinned[i])
 			continue;
-		assert(visit_key_num(&old[i]) < nsets);
+		CORE_REQUIRE(visit_key_num(&old[i]) < nsets, "visits_pinned_targets");
 		s = &sets[visit_key_num(&old[i])];
 		for (uint32_t k = 0; k < s->n; k++)
 			for (size_t t = visits_find_id(task_ids, ntasks, s->task_ids[k]);
@@ -575,17 +575,17 @@ visits_diff(visit_set *stored, size_t nstored, visit_set *planned, size_t nplann
 	diff_scratch d;
 	size_t		m = 0;
 
-	assert(out != NULL && scratch != NULL);
-	assert(nstored == 0 || stored != NULL);
-	assert(nplanned == 0 || planned != NULL);
-	assert(nold == 0 || (old != NULL && pinned != NULL && out->remove != NULL && out->move != NULL
-						 && out->move_to != NULL));
-	assert(nvisits == 0 || (visits != NULL && out->add != NULL));
-	assert(nstored == 0 || out->drop_sets != NULL);
+	CORE_REQUIRE(out != NULL && scratch != NULL, "visits_diff");
+	CORE_REQUIRE(nstored == 0 || stored != NULL, "visits_diff");
+	CORE_REQUIRE(nplanned == 0 || planned != NULL, "visits_diff");
+	CORE_REQUIRE(nold == 0 || (old != NULL && pinned != NULL && out->remove != NULL && out->move != NULL
+						 && out->move_to != NULL), "visits_diff");
+	CORE_REQUIRE(nvisits == 0 || (visits != NULL && out->add != NULL), "visits_diff");
+	CORE_REQUIRE(nstored == 0 || out->drop_sets != NULL, "visits_diff");
 	for (size_t i = 0; i < nstored; i++)
-		assert(stored[i].id > 0 && (i == 0 || stored[i - 1].id < stored[i].id));
+		CORE_REQUIRE(stored[i].id > 0 && (i == 0 || stored[i - 1].id < stored[i].id), "visits_diff");
 	for (size_t j = 0; j < nplanned; j++)
-		assert(planned[j].id == 0);
+		CORE_REQUIRE(planned[j].id == 0, "visits_diff");
 
 	/* check everything before changing anything */
 	for (size_t i = 0; i < nold; i++)
@@ -641,7 +641,7 @@ visits_diff(visit_set *stored, size_t nstored, visit_set *planned, size_t nplann
 
 	/* rule 3: pair by (subject, class); the inputs were checked, so this cannot fail */
 	if (visits_match(d.okeys, m, d.nkeys, nvisits, d.old_match, d.new_match, NULL) != VISITS_OK)
-		assert(!"visits_match refused checked input");
+		core_misuse("visits_diff", "visits_match refused checked input");
 	out->nremove = out->nmove = out->nadd = out->ndrop_sets = 0;
 	for (size_t k = 0; k < m; k++)
 	{

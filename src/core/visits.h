@@ -229,7 +229,8 @@ typedef struct visit_changes
  * (the draws of a task adjacent); rank[t]: draw t's number in visits_group's task order. A task
  * without a live draw gives no key. Writes the first cap keys to drop, in no particular order
  * (sort them for visits_subtract), and returns how many there are: call it with cap 0 to count.
- * A set index out of range is a bug of the caller (visits_pinned checks them): an assertion fails.
+ * A set index out of range is a bug of the caller (visits_pinned checks them), reported by
+ * core_misuse() (misuse.h).
  */
 size_t		visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_t nold,
 								  const visit_set *sets, size_t nsets, const int64_t *task_ids,
@@ -252,8 +253,8 @@ size_t		visits_diff_scratch(size_t nstored, size_t nplanned, size_t nold, size_t
  * Sets the cls of every set and fills out. Errors, before anything is written:
  * VISITS_BAD_NUMBER (a set index out of range; *bad = i for old[i], nold + j for visits[j]),
  * VISITS_UNSORTED (visits not sorted by subject; *bad = the first out of order). Calling it with
- * NULL arrays, stored ids not ascending or planned ids not 0 is a bug of the caller: an assertion
- * fails. O((nstored + nplanned) log(nstored + nplanned) * set size + nold + nvisits * visits per
+ * NULL arrays, stored ids not ascending or planned ids not 0 is a bug of the caller, reported by
+ * core_misuse() (misuse.h). O((nstored + nplanned) log(nstored + nplanned) * set size + nold + nvisits * visits per
  * subject); never allocates.
  */
 visits_status visits_diff(visit_set *stored, size_t nstored, visit_set *planned, size_t nplanned,
