@@ -575,7 +575,15 @@ draw_excluded_codes(const char *query, Oid fn_oid)
 	if (!OidIsValid(x->uscc_type))
 		elog(ERROR, "type uscc not found in the schema of excluded_codes");
 	SPI_connect();
-	plan = collect_prepare(query, "an exclusion");
+	/* (a scan of a large directory for its inactive subjects: parallel workers may do it) */
+	plan = SPI_prepare_cursor(query, 0, NULL, CURSOR_OPT_PARALLEL_OK);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for an exclusion query: %s", SPI_result_code_string(SPI_result));
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an exclusion query must be one SELECT"),
+				 errdetail("The query was: %s", query)));
 	PushActiveSnapshot(GetTransactionSnapshot());
 	collect_run(plan, (DestReceiver *) x, "exclusion");
 	PopActiveSnapshot();

@@ -32,6 +32,7 @@ typedef struct PopPart
 	PopState	st;				/* rows added since the last compaction */
 	int			mode;			/* DRAW_MODE_* of everything seen */
 	bool		has_excl;
+	Pointer		excl_arg;		/* the argument they were taken from (the same on every row) */
 	uint8	   *excl;			/* the excluded codes, packed, in order */
 	uint64		nexcl;
 	int			nruns;
@@ -278,8 +279,12 @@ population_part_sfunc(PG_FUNCTION_ARGS)
 		elog(ERROR, "population_agg_sfunc called in non-aggregate context");
 	pop_row_not_null(PG_ARGISNULL(1), PG_ARGISNULL(2));
 	pp = pp_state_arg(fcinfo, aggcxt);
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	/* (the argument is a constant or parameter: compared, and detoasted, only when it is another datum) */
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4) && DatumGetPointer(PG_GETARG_DATUM(4)) != pp->excl_arg)
+	{
 		pp_set_exclusion(pp, PG_GETARG_BYTEA_PP(4));
+		pp->excl_arg = DatumGetPointer(PG_GETARG_DATUM(4));
+	}
 	if (pp->st.mode == DRAW_MODE_NONE)
 		pp->st.mode = pp->mode;
 	pop_state_add(&pp->st, PG_GETARG_DATUM(1), PG_GETARG_TEXT_PP(2), !PG_ARGISNULL(3),
