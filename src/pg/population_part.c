@@ -20,6 +20,8 @@
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "nodes/execnodes.h"
+#include "nodes/plannodes.h"
 #include "utils/expandeddatum.h"
 
 #include "draw_pg.h"
@@ -267,6 +269,28 @@ pp_set_exclusion(PopPart *pp, bytea *x)
 	pp->has_excl = true;
 }
 
+/*
+ * Rows to make room for at first in a new state: the planner's estimate of the rows this process
+ * aggregates and a tenth more (at most 2^26), when the aggregate has no groups (else 0: grow from
+ * a small start). Growing by doubling copies a large population several times over.
+ */
+static uint64
+pp_size_guess(FunctionCallInfo fcinfo)
+{
+	AggState   *as;
+	PlanState  *child;
+	double		rows;
+
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, AggState))
+		return 0;
+	as = (AggState *) fcinfo->context;
+	child = outerPlanState(as);
+	if (((Agg *) as->ss.ps.plan)->aggstrategy != AGG_PLAIN || child == NULL || child->plan == NULL)
+		return 0;
+	rows = child->plan->plan_rows * 1.1;
+	return rows < 0 ? 0 : rows > (double) (UINT64CONST(1) << 26) ? (UINT64CONST(1) << 26) : (uint64) rows;
+}
+
 /* population_agg_sfunc(state bytea, code uscc, stratum text, weight float8 [, excluded bytea]) */
 PG_FUNCTION_INFO_V1(population_part_sfunc);
 Datum
@@ -279,6 +303,8 @@ population_part_sfunc(PG_FUNCTION_ARGS)
 		elog(ERROR, "population_agg_sfunc called in non-aggregate context");
 	pop_row_not_null(PG_ARGISNULL(1), PG_ARGISNULL(2));
 	pp = pp_state_arg(fcinfo, aggcxt);
+	if (pp->st.cap == 0 && pp->st.first_cap == 0)
+		pp->st.first_cap = pp_size_guess(fcinfo);
 	/* (the argument is a constant or parameter: compared, and detoasted, only when it is another datum) */
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4) && DatumGetPointer(PG_GETARG_DATUM(4)) != pp->excl_arg)
 	{
