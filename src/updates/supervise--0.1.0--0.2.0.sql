@@ -1100,7 +1100,9 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.';
     END IF;
-    SELECT n.nspname, c.relname, c.relrowsecurity INTO rel
+    SELECT n.nspname, c.relname, c.relrowsecurity, c.relkind,
+           coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false) AS invoker
+      INTO rel
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = population;
     IF NOT FOUND THEN
@@ -1131,6 +1133,14 @@ BEGIN
                       DETAIL = pg_catalog.format('Role %s may not read its column %s.', who, col.name);
         END IF;
     END LOOP;
+    -- (read as the owner, a security_invoker view would check its tables' privileges for the owner,
+    -- and a foreign table would use the owner's user mapping: not what the caller would get)
+    IF (rel.invoker OR rel.relkind = 'f') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = who AND r.rolsuper) THEN
+        RAISE EXCEPTION 'relation % is %', population, CASE WHEN rel.invoker THEN 'a security_invoker view' ELSE 'a foreign table' END
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A draw reads its population as the extension owner, which would not read it as the caller does.',
+                  HINT = 'Draw from a table, or a view without security_invoker.';
+    END IF;
     IF rel.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
                                            WHERE r.rolname = who AND (r.rolsuper OR r.rolbypassrls)) THEN
         RAISE EXCEPTION 'relation % has row-level security', population
@@ -1153,7 +1163,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) IS
-    'internal: the compact population of a draw over a relation: its rows (uscc, credit_class or "all", weight or none) by population_agg, less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, after checking the columns and that the acting role may read them. Refuses a task with a directory and a relation under row-level security';
+    'internal: the compact population of a draw over a relation: its rows (uscc, credit_class or "all", weight or none) by population_agg, less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
 REVOKE EXECUTE ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea, population regclass, algorithm text DEFAULT 'sha256-v1')

@@ -4,7 +4,7 @@
 -- draw at all. The draw by an officer who may read the relation is recorded as any draw.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(9);
+SELECT plan(10);
 SET LOCAL search_path = supervise, public;
 
 CREATE ROLE supervise_test_rel_officer;
@@ -26,6 +26,8 @@ CREATE TABLE public.rel_pop_rls AS SELECT * FROM public.rel_pop;
 ALTER TABLE public.rel_pop_rls ENABLE ROW LEVEL SECURITY;
 CREATE POLICY only_some ON public.rel_pop_rls FOR SELECT USING (uscc::text < '91350102MA00003');
 GRANT SELECT ON public.rel_pop_rls TO supervise_test_rel_officer;
+CREATE VIEW public.rel_pop_invoker WITH (security_invoker = true) AS SELECT uscc, credit_class FROM public.rel_pop;
+GRANT SELECT ON public.rel_pop_invoker TO supervise_test_rel_officer;
 
 SELECT is((SELECT prosecdef FROM pg_proc WHERE oid = 'supervise.draw(bigint, bytea, regclass, text)'::regprocedure), true,
           'draw over a relation runs as the extension owner (as draw does)');
@@ -40,6 +42,9 @@ SELECT throws_ok($$SELECT supervise.draw(1, supervise.seed_from('x'), population
                  'permission denied for relation public.rel_pop', 'the task''s officer cannot draw over a relation it may not read');
 SELECT throws_ok($$SELECT supervise.draw(1, supervise.seed_from('x'), population => 'public.rel_pop_rls')$$, '42501',
                  'relation public.rel_pop_rls has row-level security', 'a relation under row-level security is refused');
+SELECT throws_ok($$SELECT supervise.draw(1, supervise.seed_from('x'), population => 'public.rel_pop_invoker')$$, '42501',
+                 'relation public.rel_pop_invoker is a security_invoker view',
+                 'a security_invoker view over a table the officer may not read is refused (read as the owner it would not be)');
 SELECT throws_ok($$SELECT supervise.relation_population(1, 'public.rel_pop', false, false)$$, '42501', NULL,
                  'relation_population is not for callers');
 SELECT throws_ok($$SELECT supervise.excluded_codes('SELECT uscc FROM public.rel_pop')$$, '42501', NULL,
