@@ -6,6 +6,9 @@
 #   draw: plain SQL ORDER BY sha256(B || code) LIMIT k per stratum  vs draw()
 #   draw: sample_agg with 2 parallel workers          vs 1 worker                            (target < 1x)
 #   draw: match_inspectors 500k targets / 5000 inspectors (scaled) vs INSERT of as many assignment rows
+#   draw: the same draw over a relation (draw(task, seed, population => 'supervise.subject')), its
+#         population built by population_agg in 2 parallel workers  vs a one-worker count(*)   (aim <= 4x)
+#         and with 1 worker against 2; where its time goes (track_functions)
 # and the draw backend's peak private memory (RssAnon, sampled from /proc while it draws).
 set -euo pipefail
 scale=${SUPERVISE_BENCH_SCALE:-0.1}
@@ -115,7 +118,33 @@ for i in 1 2 3; do p1+=("$(par 1)"); p2+=("$(par 2)"); done
 a=$(median "${p2[@]}"); b=$(median "${p1[@]}")
 echo "draw: sample_agg 2 workers vs 1 worker = $(ratio "$a" "$b")x ($a ms vs $b ms baseline; target < 1x)"
 
-# 4. match_inspectors vs inserting as many assignment rows with plain SQL
+# 4. the draw over a relation: the subject table itself as the relation (the inactive subjects are
+#    left out by the exclusion, so the record is the one draw() makes), its population built by
+#    population_agg in parallel workers (the leader only combines), against count(*) in one process
+relq() { q -c "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+               SET max_parallel_workers_per_gather = $1; SET parallel_leader_participation = off; $2" | tail -1; }
+rel1=(); rel2=()
+for i in 1 2 3; do
+  for w in 1 2; do
+    t=$(relq "$w" "SELECT bench_ms('SELECT supervise.draw(1, supervise.seed_from(''bench 1''), population => ''supervise.subject'')')")
+    [ "$w" = 1 ] && rel1+=("$t") || rel2+=("$t")
+    q -c "SELECT supervise.cancel_draw(id, 'bench repeat') FROM supervise.draw_record WHERE task_id = 1 AND cancelled_at IS NULL" >/dev/null
+  done
+done
+r1=$(median "${rel1[@]}"); r2=$(median "${rel2[@]}")
+echo "draw: over a relation, 2 parallel workers, vs count(*) in one process = $(ratio "$r2" "$c")x ($r2 ms vs $c ms baseline; aim <= 4x)"
+echo "draw: over a relation, 2 parallel workers vs 1 worker = $(ratio "$r2" "$r1")x ($r2 ms vs $r1 ms baseline)"
+echo "draw: over a relation vs draw(task, seed) = $(ratio "$r2" "$d")x ($r2 ms vs $d ms baseline)"
+same=$(q -c "SELECT count(DISTINCT (population, population_digest, allocation)) FROM supervise.draw_record WHERE task_id = 1 AND seed = supervise.seed_from('bench 1')")
+echo "draw: records of draw(task, seed) and of the draws over the relation (1 and 2 workers) that differ: $((same - 1))"
+# where its time goes: the functions it calls, timed by track_functions in one draw with 2 workers
+q -c "SELECT pg_stat_reset()" >/dev/null
+relq 2 "SET track_functions = 'all'; SELECT supervise.draw(1, supervise.seed_from('bench 1'), population => 'supervise.subject')" >/dev/null
+q -c "SELECT supervise.cancel_draw(id, 'bench repeat') FROM supervise.draw_record WHERE task_id = 1 AND cancelled_at IS NULL" >/dev/null
+q -c "SELECT 'draw: over a relation, where the time goes (ms, 2 workers): ' || string_agg(funcname || ' ' || round(self_time), ', ' ORDER BY self_time DESC)
+        FROM pg_stat_user_functions WHERE schemaname = 'supervise' AND self_time >= 5"
+
+# 5. match_inspectors vs inserting as many assignment rows with plain SQL
 q -c "SELECT supervise.draw(2, supervise.seed_from('matching'))" >/dev/null
 m=$(q -c "SELECT bench_ms('SELECT supervise.match_inspectors((SELECT id FROM supervise.draw_record WHERE task_id = 2))')" | tail -1)
 rows=$(q -c "SELECT count(*) FROM supervise.assignment")

@@ -704,6 +704,31 @@ SELECT action, object_kind, object_id, department_name, detail #>> '{cancel_reas
   FROM v_audit_trail WHERE action = 'cancel_draw';
 SELECT actor, action, object_kind, object_id, department_name FROM v_audit_trail WHERE actor = 'siming_market_officer';
 
+-- setup: a directory that lives outside supervise (at national scale a Citus distributed table,
+-- doc/scale.md; here a plain table of the same shape: code, credit class, weight), and a task of the
+-- city's product quality campaign to draw from it
+CREATE TABLE public.province_directory AS
+SELECT uscc, credit_class, risk_level::double precision AS weight FROM subject WHERE status = 'active';
+INSERT INTO task (department_id, kind, title, period_start, period_end, approved_on, sample_size) VALUES
+    (18, 'special', '产品质量专项检查（全省名录）', '2025-11-03', '2025-11-28', '2025-10-20', 12) RETURNING id AS province_task \gset
+INSERT INTO task_item (task_id, item_id) SELECT :province_task, id FROM check_item WHERE department_id = 18 AND code = 'SC-04';
+
+-- example: supervise.draw(bigint, bytea, regclass, text)
+-- 双随机 at scale: a task's draw over the rows of any relation (name the argument: a quoted name alone
+-- is read as the algorithm); the limits apply as to every draw: the subject the campaign inspected
+-- in August is left out. The record, verify_draw and publication are those of any draw
+SELECT draw(:province_task, seed_from('2025年10月27日 福彩3D 2025290期 614'), population => 'public.province_directory') AS province_draw \gset
+SELECT population_size, target_count, allocation, verify_draw(id) FROM draw_record WHERE id = :province_draw;
+SELECT count(*) AS directory_rows FROM public.province_directory;
+
+-- example: supervise.population_agg(supervise.uscc, text, double precision, bytea)
+-- the compact population less excluded codes (excluded_codes makes them from a query); a draw over a
+-- relation runs it where the rows are (parallel workers, Citus workers): here it gives the draw's population
+SELECT population_agg(d.uscc, 'all', NULL, x) = (SELECT population FROM draw_record WHERE id = :province_draw) AS same_as_the_draw
+  FROM public.province_directory d,
+       excluded_codes('SELECT uscc FROM supervise.inspection WHERE task_id = 6') x
+ GROUP BY x;
+
 -- cleanup: back to the regression database; the example database and roles go
 \c :regress_db
 DROP DATABASE supervise_examples;

@@ -227,6 +227,21 @@ int			draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weight
 						   int nstrata, const char *const names[], const uint8_t *exclude, uint64_t nexclude,
 						   uint8_t *out, size_t *len, char *err);
 
+/*
+ * Merges nparts populations of version 2 (as draw_pop_write writes them), all weighted or all not
+ * (weighted says which), into one: strata united in name order, each stratum's codes merged in
+ * order (a k-way merge of the parts' steps, re-encoded). This is how the partial states of
+ * population_agg combine: each is the population of the rows one process saw (less the excluded
+ * codes), and the merge of any split of the rows equals the population of all of them. Refuses a
+ * part that does not parse, of another mode or version, a code in two parts within a stratum, and
+ * more than DRAW_MAX_STRATA strata. out must hold draw_pop_merge_max_size() bytes (a merge never
+ * takes more than its parts: each code's step only gets shorter); *len receives the size written.
+ * In draw_merge.c.
+ */
+size_t		draw_pop_merge_max_size(int nparts, const size_t lens[]);
+int			draw_pop_merge(const draw_env *env, int nparts, const uint8_t *const parts[], const size_t lens[],
+						   int weighted, uint8_t *out, size_t *len, char *err);
+
 /* ---- running a draw over a population --------------------------------------------------------- */
 
 typedef struct draw_target

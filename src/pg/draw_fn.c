@@ -141,18 +141,7 @@ draw_digest_fn(PG_FUNCTION_ARGS)
 
 /* ---- population_agg(uscc, stratum text, weight float8) -> bytea ---------------------------- */
 
-typedef struct PopState
-{
-	int			mode;			/* DRAW_MODE_* */
-	int			nstrata;
-	char	   *names[DRAW_MAX_STRATA];
-	int			name_len[DRAW_MAX_STRATA];
-	int			last;			/* stratum of the previous row */
-	uint64		n;
-	uint64		cap;
-	uint64		first_cap;		/* rows of the first allocation (0: 1024) */
-	char	   *rows;			/* draw_rec or draw_wrec */
-} PopState;
+/* (PopState is in draw_pg.h: population_part.c builds partial populations with it too) */
 
 static int
 pop_stratum(PopState *st, text *t, MemoryContext cxt)
@@ -187,7 +176,7 @@ pop_stratum(PopState *st, text *t, MemoryContext cxt)
  * row has one). The first row decides whether the population is weighted; a mix is an error.
  * Shared by population_agg and population_collect.
  */
-static void
+void
 pop_state_add(PopState *st, Datum code, text *stratum_t, bool weighted, double w, MemoryContext cxt)
 {
 	int			stratum;
@@ -237,7 +226,7 @@ pop_state_add(PopState *st, Datum code, text *stratum_t, bool weighted, double w
 	st->n++;
 }
 
-static void
+void
 pop_row_not_null(bool code_null, bool stratum_null)
 {
 	if (code_null)
@@ -254,7 +243,7 @@ pop_row_not_null(bool code_null, bool stratum_null)
  * The compact population of a finished state (sorted, checked, serialised), in CurrentMemoryContext,
  * without the rows whose codes are among the nexclude packed codes at exclude (in order).
  */
-static bytea *
+bytea *
 pop_state_finish(PopState *st, const uint8 *exclude, uint64 nexclude)
 {
 	size_t		size,
@@ -554,6 +543,62 @@ population_collect(PG_FUNCTION_ARGS)
 	}
 	result = pop_state_finish(&r->st, x->codes, x->n);
 	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * The codes a query returns (one uscc column; NULLs skipped), packed, sorted and without repeats,
+ * as population_agg takes the codes it leaves out. Runs the query as the caller, in a new
+ * snapshot. fn_oid: a function of this extension (its schema holds the uscc type).
+ */
+bytea *
+draw_excluded_codes(const char *query, Oid fn_oid)
+{
+	ExclReceiver *x = palloc0(sizeof(ExclReceiver));
+	SPIPlanPtr	plan;
+	bytea	   *out;
+	uint64		n = 0;
+
+	x->pub.receiveSlot = excl_receiver_receive;
+	x->pub.rStartup = excl_receiver_startup;
+	x->pub.rShutdown = receiver_noop;
+	x->pub.rDestroy = receiver_noop;
+	x->pub.mydest = DestNone;
+	x->cxt = CurrentMemoryContext;
+	x->uscc_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("uscc"),
+								   ObjectIdGetDatum(get_func_namespace(fn_oid)));
+	if (!OidIsValid(x->uscc_type))
+		elog(ERROR, "type uscc not found in the schema of excluded_codes");
+	SPI_connect();
+	/* (a scan of a large directory for its inactive subjects: parallel workers may do it) */
+	plan = SPI_prepare_cursor(query, 0, NULL, CURSOR_OPT_PARALLEL_OK);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for an exclusion query: %s", SPI_result_code_string(SPI_result));
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an exclusion query must be one SELECT"),
+				 errdetail("The query was: %s", query)));
+	PushActiveSnapshot(GetTransactionSnapshot());
+	collect_run(plan, (DestReceiver *) x, "exclusion");
+	PopActiveSnapshot();
+	SPI_finish();
+	if (x->n > 1)
+	{
+		uint8	   *scratch = palloc(RADIX_INPLACE_SCRATCH);
+
+		radix_sort_inplace(x->codes, x->n, USCC_PACKED_LEN, USCC_PACKED_LEN, scratch);
+		pfree(scratch);
+	}
+	if ((Size) x->n * USCC_PACKED_LEN > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many excluded codes: %llu", (unsigned long long) x->n)));
+	out = palloc(VARHDRSZ + x->n * USCC_PACKED_LEN + 1);
+	for (uint64 i = 0; i < x->n; i++)
+		if (n == 0 || memcmp(VARDATA(out) + (n - 1) * USCC_PACKED_LEN, x->codes + i * USCC_PACKED_LEN, USCC_PACKED_LEN) != 0)
+			memcpy(VARDATA(out) + (n++) * USCC_PACKED_LEN, x->codes + i * USCC_PACKED_LEN, USCC_PACKED_LEN);
+	SET_VARSIZE(out, VARHDRSZ + n * USCC_PACKED_LEN);
+	return out;
 }
 
 /* ---- population_strata(bytea) -> (stratum, n); population_rows(bytea) -> (uscc, stratum, weight) */

@@ -46,4 +46,30 @@ draw_pg_env(MemoryContext cxt)
 /* a uscc Datum points at 12 packed bytes (src/pg/uscc_type.c) */
 #define DRAW_USCC_BYTES(datum) ((const uint8 *) DatumGetPointer(datum))
 
+/*
+ * A population being built from rows (draw_fn.c): population_collect's receiver and the
+ * transition state of population_agg (population_part.c).
+ */
+typedef struct PopState
+{
+	int			mode;			/* DRAW_MODE_* */
+	int			nstrata;
+	char	   *names[DRAW_MAX_STRATA];
+	int			name_len[DRAW_MAX_STRATA];
+	int			last;			/* stratum of the previous row */
+	uint64		n;
+	uint64		cap;
+	uint64		first_cap;		/* rows of the first allocation (0: 1024) */
+	char	   *rows;			/* draw_rec or draw_wrec */
+} PopState;
+
+/* adds a row (code: a uscc datum; weighted: the row has weight w), allocating in cxt */
+extern void pop_state_add(PopState *st, Datum code, text *stratum_t, bool weighted, double w, MemoryContext cxt);
+/* errors for a NULL code or stratum */
+extern void pop_row_not_null(bool code_null, bool stratum_null);
+/* the compact population of the rows, less the nexclude sorted packed codes at exclude */
+extern bytea *pop_state_finish(PopState *st, const uint8 *exclude, uint64 nexclude);
+/* the codes a query returns, packed, sorted, without repeats (draw_fn.c; excluded_codes()) */
+extern bytea *draw_excluded_codes(const char *query, Oid fn_oid);
+
 #endif							/* SUPERVISE_DRAW_PG_H */

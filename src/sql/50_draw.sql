@@ -22,21 +22,45 @@ CREATE FUNCTION @extschema@.draw_digest(id text, seed bytea) RETURNS bytea
 COMMENT ON FUNCTION @extschema@.draw_digest(text, bytea) IS
     'the sha256-v1 row digest d = SHA-256(B || id), B = "supervise/draw/v1" || 0x00 || seed padded with zeros to 64 bytes; rows with the smallest d are drawn';
 
-CREATE FUNCTION @extschema@.population_agg_sfunc(internal, @extschema@.uscc, text, double precision) RETURNS internal
-    AS 'MODULE_PATHNAME', 'population_agg_sfunc' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION @extschema@.population_agg_final(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'population_agg_final' LANGUAGE C PARALLEL SAFE;
+-- population_agg: its state is the population of the rows seen so far (bytea, an expanded object
+-- while it grows), and states combine by merging, so parallel workers and Citus workers build parts
+CREATE FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.population_agg_combine(bytea, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.population_agg_final(bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_final' LANGUAGE C PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) (
     SFUNC = @extschema@.population_agg_sfunc,
-    STYPE = internal,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.population_agg_combine,
     FINALFUNC = @extschema@.population_agg_final,
-    FINALFUNC_MODIFY = READ_WRITE,
     PARALLEL = SAFE
 );
-COMMENT ON FUNCTION @extschema@.population_agg_sfunc(internal, @extschema@.uscc, text, double precision) IS 'transition function of population_agg';
-COMMENT ON FUNCTION @extschema@.population_agg_final(internal) IS 'final function of population_agg: sorts and serialises';
+CREATE AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision, excluded bytea) (
+    SFUNC = @extschema@.population_agg_sfunc,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.population_agg_combine,
+    FINALFUNC = @extschema@.population_agg_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision) IS 'transition function of population_agg';
+COMMENT ON FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision, bytea) IS 'transition function of population_agg with excluded codes';
+COMMENT ON FUNCTION @extschema@.population_agg_combine(bytea, bytea) IS
+    'combine function of population_agg: a state is the compact population of the rows one process saw; states merge (draw_pop_merge) into the population of all of them, byte for byte';
+COMMENT ON FUNCTION @extschema@.population_agg_final(bytea) IS 'final function of population_agg: the compact population (sorted, merged, serialised)';
 COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) IS
-    'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, each written as its step from the one before (1 to 13 bytes, about 3 for a directory of one region; + 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md, section 9';
+    'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, each written as its step from the one before (1 to 13 bytes, about 3 for a directory of one region; + 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md, section 9. Combinable with a bytea state: runs in parallel workers and on Citus workers (doc/scale.md)';
+COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision, bytea) IS
+    'population_agg less the codes in excluded (packed codes, 12 bytes each, in order, as excluded_codes() makes them; the same on every row): the excluded rows are left out where the rows are read, in each worker';
+
+CREATE FUNCTION @extschema@.excluded_codes(query text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'excluded_codes' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.excluded_codes(text) IS
+    'internal: the codes a query returns (one uscc column; NULLs skipped), packed (12 bytes each), sorted and without repeats: the excluded argument of population_agg. Runs the query as the caller, in a new snapshot';
+REVOKE EXECUTE ON FUNCTION @extschema@.excluded_codes(text) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.population_collect(query text, stratified boolean, weighted boolean, excluded text DEFAULT NULL)
     RETURNS bytea
@@ -66,33 +90,26 @@ CREATE FUNCTION @extschema@.rfc3797_select(pool_size integer, k integer, key tex
 COMMENT ON FUNCTION @extschema@.rfc3797_select(integer, integer, text) IS
     'IETF RFC 3797 publicly verifiable selection: k distinct 1-based positions of a pool 1..pool_size in selection order; selection i uses MD5(i as 2 bytes big-endian || key || the same 2 bytes) modulo the positions left; key is built as the RFC says, e.g. ''9319./2.5.8.10.12./9.18.26.34.41.45./''; k <= 65536';
 
--- sample_agg: the same selection over any query, parallel-safe
-CREATE FUNCTION @extschema@.sample_agg_sfunc(internal, text, double precision, integer, bytea) RETURNS internal
-    AS 'MODULE_PATHNAME', 'sample_agg_sfunc' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sample_agg_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'sample_agg_combine' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sample_agg_serial(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'sample_agg_serial' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sample_agg_deserial(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'sample_agg_deserial' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sample_agg_final(internal) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'sample_agg_final' LANGUAGE C PARALLEL SAFE;
+-- sample_agg: the same selection over any query; its state (bytea, the bounded heap) combines, so
+-- parallel workers and Citus workers compute parts
+CREATE FUNCTION @extschema@.sample_agg_sfunc(bytea, text, double precision, integer, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'sample_part_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_combine(bytea, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'sample_part_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_final(bytea) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'sample_part_final' LANGUAGE C PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.sample_agg(id text, weight double precision, k integer, seed bytea) (
     SFUNC = @extschema@.sample_agg_sfunc,
-    STYPE = internal,
+    STYPE = bytea,
     COMBINEFUNC = @extschema@.sample_agg_combine,
-    SERIALFUNC = @extschema@.sample_agg_serial,
-    DESERIALFUNC = @extschema@.sample_agg_deserial,
     FINALFUNC = @extschema@.sample_agg_final,
     PARALLEL = SAFE
 );
-COMMENT ON FUNCTION @extschema@.sample_agg_sfunc(internal, text, double precision, integer, bytea) IS 'transition function of sample_agg';
-COMMENT ON FUNCTION @extschema@.sample_agg_combine(internal, internal) IS 'combine function of sample_agg (merges two bounded heaps)';
-COMMENT ON FUNCTION @extschema@.sample_agg_serial(internal) IS 'serialises a sample_agg state (see src/core/draw.h)';
-COMMENT ON FUNCTION @extschema@.sample_agg_deserial(bytea, internal) IS 'deserialises a sample_agg state, checking every size first';
-COMMENT ON FUNCTION @extschema@.sample_agg_final(internal) IS 'final function of sample_agg: the kept ids in rank order';
+COMMENT ON FUNCTION @extschema@.sample_agg_sfunc(bytea, text, double precision, integer, bytea) IS 'transition function of sample_agg';
+COMMENT ON FUNCTION @extschema@.sample_agg_combine(bytea, bytea) IS 'combine function of sample_agg (merges two bounded heaps; a state from another process is checked first)';
+COMMENT ON FUNCTION @extschema@.sample_agg_final(bytea) IS 'final function of sample_agg: the kept ids in rank order';
 COMMENT ON AGGREGATE @extschema@.sample_agg(text, double precision, integer, bytea) IS
-    'sha256-v1 selection of k ids with a 32-byte seed: the k smallest d = SHA-256(B || id), or with weights (all > 0) the k smallest -ln(u)/w; ids in rank order; NULL weights on every row = unweighted, a mix is an error; k and seed the same on every row. Independent of row order and of parallel workers';
+    'sha256-v1 selection of k ids with a 32-byte seed: the k smallest d = SHA-256(B || id), or with weights (all > 0) the k smallest -ln(u)/w; ids in rank order; NULL weights on every row = unweighted, a mix is an error; k and seed the same on every row. Independent of row order, of parallel workers and of where the rows are stored (its bytea state combines: Citus runs it on its workers)';
 
 -- (the eligible population of a task: eligible_population() in src/sql/60_limits.sql, with the
 -- limits on repeated checks it applies)
@@ -388,9 +405,97 @@ CREATE FUNCTION @extschema@.draw_targets_insert(draw_id bigint, uscc @extschema@
 COMMENT ON FUNCTION @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], text[], integer[]) IS
     'internal: writes the targets draw() selected into draw_target (code order, like COPY) for the draw it is recording in this transaction, doing the work of its insert triggers once for all rows: the draw row checked and locked for the foreign key, the limits re-check by limits_check_drawn. Falls back to INSERT (every trigger) when draw_target has other insert triggers, rules or row-level security. Returns the number of rows';
 
-CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
-    RETURNS bigint
+-- The population of a draw over a relation (draw(task_id, seed, population)): the relation's rows
+-- (uscc, credit_class, weight) read by population_agg, which Citus runs on its workers and
+-- PostgreSQL in parallel workers, less the codes the limits exclude (the rule of eligibility_parts)
+-- and the codes of subjects known here as not active, which reach the workers as an argument.
+CREATE FUNCTION @extschema@.relation_population(task_id bigint, population regclass, stratified boolean, weighted boolean)
+    RETURNS bytea
     LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    who     name := @extschema@.acting_role();
+    rel     record;
+    col     record;
+    parts   record;
+    excl    bytea;
+    pop     bytea;
+BEGIN
+    IF EXISTS (SELECT 1 FROM supervise.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
+        RAISE EXCEPTION 'task % draws from its directory, not from a relation', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.';
+    END IF;
+    SELECT n.nspname, c.relname, c.relrowsecurity, c.relkind,
+           coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false) AS invoker
+      INTO rel
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = population;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', population::oid USING ERRCODE = 'undefined_table';
+    END IF;
+    -- the columns: uscc, and credit_class and weight when the draw uses them
+    FOR col IN SELECT x.name, x.type FROM (VALUES ('uscc', '@extschema@.uscc'::regtype, true),
+                                                 ('credit_class', 'text'::regtype, stratified),
+                                                 ('weight', 'double precision'::regtype, weighted)) x(name, type, needed)
+                WHERE x.needed
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'relation % has no column "%"', population, col.name
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'A draw population relation has the columns uscc supervise.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.atttypid = col.type) THEN
+            RAISE EXCEPTION 'column "%" of relation % is not of type %', col.name, population, col.type
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'A view can cast it.';
+        END IF;
+        -- draw() runs as the extension owner: the relation is read only if the caller may read it
+        IF NOT pg_catalog.has_column_privilege(who, population, col.name, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied for relation %', population
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = pg_catalog.format('Role %s may not read its column %s.', who, col.name);
+        END IF;
+    END LOOP;
+    -- (read as the owner, a security_invoker view would check its tables' privileges for the owner,
+    -- and a foreign table would use the owner's user mapping: not what the caller would get)
+    IF (rel.invoker OR rel.relkind = 'f') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = who AND r.rolsuper) THEN
+        RAISE EXCEPTION 'relation % is %', population, CASE WHEN rel.invoker THEN 'a security_invoker view' ELSE 'a foreign table' END
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A draw reads its population as the extension owner, which would not read it as the caller does.',
+                  HINT = 'Draw from a table, or a view without security_invoker.';
+    END IF;
+    IF rel.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                           WHERE r.rolname = who AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION 'relation % has row-level security', population
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A draw reads its population as the extension owner, which would not apply the policies the caller is under.',
+                  HINT = 'Draw from a relation without row-level security (for example a table of the rows the caller may draw).';
+    END IF;
+
+    -- the codes left out: those the limits exclude, and subjects known here as not active
+    SELECT * INTO parts FROM @extschema@.eligibility_parts(relation_population.task_id);
+    excl := @extschema@.excluded_codes(
+        $q$SELECT s.uscc FROM @extschema@.subject s WHERE s.status OPERATOR(pg_catalog.<>) 'active'$q$
+        || coalesce(E'\nUNION ALL\n' || parts.excluded, ''));
+    EXECUTE pg_catalog.format('SELECT @extschema@.population_agg(p.uscc, %s, %s, $1) FROM %I.%I p',
+                              CASE WHEN stratified THEN 'p.credit_class' ELSE $q$'all'::text$q$ END,
+                              CASE WHEN weighted THEN 'p.weight' ELSE 'NULL::double precision' END,
+                              rel.nspname, rel.relname)
+       INTO pop USING excl;
+    RETURN coalesce(pop, @extschema@.population_agg_final(NULL));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) IS
+    'internal: the compact population of a draw over a relation: its rows (uscc, credit_class or "all", weight or none) by population_agg, less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
+REVOKE EXECUTE ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea, population regclass, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
     -- the population (megabytes) goes into queries as a parameter: a custom plan would copy it as
     -- a constant into every plan it makes (0.8 s a query at 10M subjects in the 12-byte format)
@@ -472,8 +577,12 @@ BEGIN
     -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
     -- new snapshot in READ COMMITTED) the eligibility queries, read in C
     PERFORM @extschema@.limit_lock(draw.task_id);
-    SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
-    pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
+    IF population IS NULL THEN
+        SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
+        pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
+    ELSE
+        pop := @extschema@.relation_population(draw.task_id, population, has_strata, weighted);
+    END IF;
 
     -- the allocation: per credit class with a ratio, or one stratum "all"
     IF has_strata THEN
@@ -517,11 +626,19 @@ BEGIN
     RETURN new_id;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
+    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc supervise.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: population_agg then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
+
+CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+    RETURN @extschema@.draw(task_id, seed, NULL::regclass, algorithm);
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, text) IS
     'draws the targets of an approved task from its eligible population (eligibility_parts, read by population_collect), per credit class with task_stratum ratios or by sample_ratio / sample_size; records seed (random when NULL), population, digest and allocation in draw_record and the targets in draw_target; returns the draw id. Refused while the task has a live draw';
 
 CREATE FUNCTION @extschema@.cancel_draw(draw_id bigint, reason text) RETURNS void
-    LANGUAGE plpgsql VOLATILE
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE

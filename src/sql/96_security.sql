@@ -821,8 +821,6 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer)
   FROM PUBLIC;
 
-ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
-ALTER FUNCTION @extschema@.cancel_draw(bigint, text) SECURITY DEFINER;
 -- Tables and views have no privileges for PUBLIC by default; this states it for the ones that
 -- matter most (the trail and the grants), so a later GRANT ... TO PUBLIC is a visible change.
 REVOKE ALL ON TABLE @extschema@.audit_log, @extschema@.access_role, @extschema@.officer_department,

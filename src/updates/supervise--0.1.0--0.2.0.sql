@@ -2652,6 +2652,313 @@ COMMENT ON FUNCTION @extschema@.draw_publication(bigint) IS
     'everything a disclosure site publishes for one draw, in one jsonb: algorithm, seed_hex, allocation, population_digest_hex, population_csv (as draw_population exported with CSV HEADER), targets_csv (stratum,rank,uscc), with task and days; tools/verify_draw.html re-runs the draw from it in a browser. Refused (55000) unless the list is public under the rules of public_targets; runs with the caller''s rights (not for public readers: the population is not in the public views)';
 
 
+
+-- ---- draws at scale: population_agg and sample_agg with a bytea state and combine functions (parallel
+-- workers and Citus workers compute parts), draw(task_id, seed, population regclass) over any relation;
+-- draw(task_id, seed, algorithm) calls it
+DROP AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision);
+DROP FUNCTION @extschema@.population_agg_sfunc(internal, @extschema@.uscc, text, double precision);
+DROP FUNCTION @extschema@.population_agg_final(internal);
+DROP AGGREGATE @extschema@.sample_agg(text, double precision, integer, bytea);
+DROP FUNCTION @extschema@.sample_agg_sfunc(internal, text, double precision, integer, bytea);
+DROP FUNCTION @extschema@.sample_agg_combine(internal, internal);
+DROP FUNCTION @extschema@.sample_agg_serial(internal);
+DROP FUNCTION @extschema@.sample_agg_deserial(bytea, internal);
+DROP FUNCTION @extschema@.sample_agg_final(internal);
+
+-- population_agg: its state is the population of the rows seen so far (bytea, an expanded object
+-- while it grows), and states combine by merging, so parallel workers and Citus workers build parts
+CREATE FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.population_agg_combine(bytea, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.population_agg_final(bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'population_part_final' LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) (
+    SFUNC = @extschema@.population_agg_sfunc,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.population_agg_combine,
+    FINALFUNC = @extschema@.population_agg_final,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision, excluded bytea) (
+    SFUNC = @extschema@.population_agg_sfunc,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.population_agg_combine,
+    FINALFUNC = @extschema@.population_agg_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision) IS 'transition function of population_agg';
+COMMENT ON FUNCTION @extschema@.population_agg_sfunc(bytea, @extschema@.uscc, text, double precision, bytea) IS 'transition function of population_agg with excluded codes';
+COMMENT ON FUNCTION @extschema@.population_agg_combine(bytea, bytea) IS
+    'combine function of population_agg: a state is the compact population of the rows one process saw; states merge (draw_pop_merge) into the population of all of them, byte for byte';
+COMMENT ON FUNCTION @extschema@.population_agg_final(bytea) IS 'final function of population_agg: the compact population (sorted, merged, serialised)';
+COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision) IS
+    'the compact form of a draw population (code, stratum, weight) as recorded in draw_record.population: strata in name order, codes in order, each written as its step from the one before (1 to 13 bytes, about 3 for a directory of one region; + 8 for a weight); weights all NULL or all > 0; see doc/draw-algorithm.md, section 9. Combinable with a bytea state: runs in parallel workers and on Citus workers (doc/scale.md)';
+COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision, bytea) IS
+    'population_agg less the codes in excluded (packed codes, 12 bytes each, in order, as excluded_codes() makes them; the same on every row): the excluded rows are left out where the rows are read, in each worker';
+
+CREATE FUNCTION @extschema@.excluded_codes(query text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'excluded_codes' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.excluded_codes(text) IS
+    'internal: the codes a query returns (one uscc column; NULLs skipped), packed (12 bytes each), sorted and without repeats: the excluded argument of population_agg. Runs the query as the caller, in a new snapshot';
+REVOKE EXECUTE ON FUNCTION @extschema@.excluded_codes(text) FROM PUBLIC;
+
+-- sample_agg: the same selection over any query; its state (bytea, the bounded heap) combines, so
+-- parallel workers and Citus workers compute parts
+CREATE FUNCTION @extschema@.sample_agg_sfunc(bytea, text, double precision, integer, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'sample_part_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_combine(bytea, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'sample_part_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sample_agg_final(bytea) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'sample_part_final' LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.sample_agg(id text, weight double precision, k integer, seed bytea) (
+    SFUNC = @extschema@.sample_agg_sfunc,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.sample_agg_combine,
+    FINALFUNC = @extschema@.sample_agg_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.sample_agg_sfunc(bytea, text, double precision, integer, bytea) IS 'transition function of sample_agg';
+COMMENT ON FUNCTION @extschema@.sample_agg_combine(bytea, bytea) IS 'combine function of sample_agg (merges two bounded heaps; a state from another process is checked first)';
+COMMENT ON FUNCTION @extschema@.sample_agg_final(bytea) IS 'final function of sample_agg: the kept ids in rank order';
+COMMENT ON AGGREGATE @extschema@.sample_agg(text, double precision, integer, bytea) IS
+    'sha256-v1 selection of k ids with a 32-byte seed: the k smallest d = SHA-256(B || id), or with weights (all > 0) the k smallest -ln(u)/w; ids in rank order; NULL weights on every row = unweighted, a mix is an error; k and seed the same on every row. Independent of row order, of parallel workers and of where the rows are stored (its bytea state combines: Citus runs it on its workers)';
+
+-- The population of a draw over a relation (draw(task_id, seed, population)): the relation's rows
+-- (uscc, credit_class, weight) read by population_agg, which Citus runs on its workers and
+-- PostgreSQL in parallel workers, less the codes the limits exclude (the rule of eligibility_parts)
+-- and the codes of subjects known here as not active, which reach the workers as an argument.
+CREATE FUNCTION @extschema@.relation_population(task_id bigint, population regclass, stratified boolean, weighted boolean)
+    RETURNS bytea
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    who     name := @extschema@.acting_role();
+    rel     record;
+    col     record;
+    parts   record;
+    excl    bytea;
+    pop     bytea;
+BEGIN
+    IF EXISTS (SELECT 1 FROM supervise.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
+        RAISE EXCEPTION 'task % draws from its directory, not from a relation', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.';
+    END IF;
+    SELECT n.nspname, c.relname, c.relrowsecurity, c.relkind,
+           coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false) AS invoker
+      INTO rel
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = population;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', population::oid USING ERRCODE = 'undefined_table';
+    END IF;
+    -- the columns: uscc, and credit_class and weight when the draw uses them
+    FOR col IN SELECT x.name, x.type FROM (VALUES ('uscc', '@extschema@.uscc'::regtype, true),
+                                                 ('credit_class', 'text'::regtype, stratified),
+                                                 ('weight', 'double precision'::regtype, weighted)) x(name, type, needed)
+                WHERE x.needed
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'relation % has no column "%"', population, col.name
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'A draw population relation has the columns uscc supervise.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.atttypid = col.type) THEN
+            RAISE EXCEPTION 'column "%" of relation % is not of type %', col.name, population, col.type
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'A view can cast it.';
+        END IF;
+        -- draw() runs as the extension owner: the relation is read only if the caller may read it
+        IF NOT pg_catalog.has_column_privilege(who, population, col.name, 'SELECT') THEN
+            RAISE EXCEPTION 'permission denied for relation %', population
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = pg_catalog.format('Role %s may not read its column %s.', who, col.name);
+        END IF;
+    END LOOP;
+    -- (read as the owner, a security_invoker view would check its tables' privileges for the owner,
+    -- and a foreign table would use the owner's user mapping: not what the caller would get)
+    IF (rel.invoker OR rel.relkind = 'f') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = who AND r.rolsuper) THEN
+        RAISE EXCEPTION 'relation % is %', population, CASE WHEN rel.invoker THEN 'a security_invoker view' ELSE 'a foreign table' END
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A draw reads its population as the extension owner, which would not read it as the caller does.',
+                  HINT = 'Draw from a table, or a view without security_invoker.';
+    END IF;
+    IF rel.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                           WHERE r.rolname = who AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION 'relation % has row-level security', population
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A draw reads its population as the extension owner, which would not apply the policies the caller is under.',
+                  HINT = 'Draw from a relation without row-level security (for example a table of the rows the caller may draw).';
+    END IF;
+
+    -- the codes left out: those the limits exclude, and subjects known here as not active
+    SELECT * INTO parts FROM @extschema@.eligibility_parts(relation_population.task_id);
+    excl := @extschema@.excluded_codes(
+        $q$SELECT s.uscc FROM @extschema@.subject s WHERE s.status OPERATOR(pg_catalog.<>) 'active'$q$
+        || coalesce(E'\nUNION ALL\n' || parts.excluded, ''));
+    EXECUTE pg_catalog.format('SELECT @extschema@.population_agg(p.uscc, %s, %s, $1) FROM %I.%I p',
+                              CASE WHEN stratified THEN 'p.credit_class' ELSE $q$'all'::text$q$ END,
+                              CASE WHEN weighted THEN 'p.weight' ELSE 'NULL::double precision' END,
+                              rel.nspname, rel.relname)
+       INTO pop USING excl;
+    RETURN coalesce(pop, @extschema@.population_agg_final(NULL));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) IS
+    'internal: the compact population of a draw over a relation: its rows (uscc, credit_class or "all", weight or none) by population_agg, less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
+REVOKE EXECUTE ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea, population regclass, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+    -- the population (megabytes) goes into queries as a parameter: a custom plan would copy it as
+    -- a constant into every plan it makes (0.8 s a query at 10M subjects in the 12-byte format)
+    SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    t           record;
+    has_strata  boolean;
+    weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
+    pop         bytea;
+    alloc       jsonb;
+    strata      text[];
+    ks          integer[];
+    sel         record;
+    parts       record;
+    live        bigint;
+    new_id      bigint;
+    source      text := 'given';
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
+    END IF;
+    IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
+        RAISE EXCEPTION 'seed must be 32 bytes, not %', octet_length(seed)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
+    END IF;
+
+    PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
+    -- the task row is locked, so two draws of one task queue up and the second sees the first
+    SELECT tk.*, p.year AS plan_year INTO t
+      FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
+     WHERE tk.id = draw.task_id
+       FOR NO KEY UPDATE OF tk;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', task_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF t.approved_on IS NULL THEN
+        RAISE EXCEPTION 'task % is not approved', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A task is drawn after approval: set supervise.task.approved_on first.';
+    END IF;
+    -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
+    IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
+        RAISE EXCEPTION 'task % lies in the year %, but its plan % is for the year %',
+                task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Put the task in a plan of its own year.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.task_item i WHERE i.task_id = draw.task_id) THEN
+        RAISE EXCEPTION 'task % has no check items', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Add the task''s items to supervise.task_item before drawing.';
+    END IF;
+    has_strata := EXISTS (SELECT 1 FROM supervise.task_stratum s WHERE s.task_id = draw.task_id);
+    IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
+        RAISE EXCEPTION 'task % has no sample_ratio, sample_size or strata', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Set sample_ratio or sample_size, or add per credit class ratios to supervise.task_stratum.';
+    END IF;
+    SELECT d.id INTO live FROM supervise.draw_record d
+     WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already drawn (draw %)', task_id, live
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('A task is drawn once. To draw again, cancel the draw with a reason: SELECT supervise.cancel_draw(%s, ''...'').', live);
+    END IF;
+
+    IF seed IS NULL THEN
+        seed := supervise.random_seed();
+        source := 'random';
+    END IF;
+
+    -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
+    -- new snapshot in READ COMMITTED) the eligibility queries, read in C
+    PERFORM @extschema@.limit_lock(draw.task_id);
+    IF population IS NULL THEN
+        SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
+        pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
+    ELSE
+        pop := @extschema@.relation_population(draw.task_id, population, has_strata, weighted);
+    END IF;
+
+    -- the allocation: per credit class with a ratio, or one stratum "all"
+    IF has_strata THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'stratum', c.stratum, 'n', c.n, 'ratio', c.ratio,
+                   'k', supervise.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
+          INTO alloc
+          FROM (SELECT coalesce(ts.credit_class, ps.stratum) AS stratum, coalesce(ps.n, 0) AS n, ts.ratio
+                  FROM (SELECT * FROM supervise.task_stratum x WHERE x.task_id = draw.task_id) ts
+                  FULL JOIN supervise.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
+    ELSE
+        SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'stratum', 'all', 'n', coalesce(ps.n, 0), 'ratio', t.sample_ratio, 'size', t.sample_size,
+                   'k', supervise.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
+          INTO alloc
+          FROM (SELECT 1) one LEFT JOIN supervise.population_strata(pop) ps ON true;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum' ORDER BY a->>'stratum'), '{}'),
+           coalesce(pg_catalog.array_agg((a->>'k')::integer ORDER BY a->>'stratum'), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(alloc) a;
+    IF algorithm = 'rfc3797' AND EXISTS (SELECT 1 FROM pg_catalog.unnest(ks) x WHERE x > 65536) THEN
+        RAISE EXCEPTION 'an rfc3797 draw takes at most 65536 targets per stratum'
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = pg_catalog.format('The allocation is %s.', alloc),
+                  HINT = 'Use the sha256-v1 algorithm for larger draws.';
+    END IF;
+
+    sel := supervise.draw_select(pop, seed, algorithm, strata, ks);
+
+    INSERT INTO supervise.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
+                                       allocation, target_count, population)
+    VALUES (draw.task_id, algorithm, seed, source,
+            (SELECT coalesce(sum(ps.n), 0) FROM supervise.population_strata(pop) ps),
+            sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
+    RETURNING id INTO new_id;
+    -- the targets, in bulk (with the foreign key and limits checks once for all of them)
+    PERFORM @extschema@.draw_targets_insert(new_id, coalesce(sel.uscc, '{}'), coalesce(sel.stratum, '{}'), coalesce(sel.rank, '{}'));
+
+    -- (the trigger draw_record_publication adds the target list to the publication schedule)
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
+    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc supervise.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: population_agg then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE sql VOLATILE
+    SET search_path = @extschema@, pg_temp
+    RETURN @extschema@.draw(task_id, seed, NULL::regclass, algorithm);
+ALTER FUNCTION @extschema@.draw(bigint, bytea, text) SECURITY DEFINER;
+
+
 -- ---- dump and restore: rows come back as dumped, also under pg_restore -j ----
 -- Restored rows fire no foreign-key checks and no ENABLE ORIGIN triggers (restore_copy, below);
 -- the triggers that must act on them are ENABLE ALWAYS. Every publication item and audit entry is

@@ -1,7 +1,7 @@
 -- draws: catalogue facts (labels, comments, dump registration) and draw = sample_agg per stratum
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(14);
+SELECT plan(15);
 SET search_path = supervise, public;
 
 SELECT has_table('supervise', 'draw_record', 'draw_record exists');
@@ -22,9 +22,16 @@ SELECT is((SELECT provolatile::text || proparallel::text || proisstrict::text FR
           'istrue', 'seed_from is immutable, parallel safe, strict');
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'supervise.draw(bigint, bytea, text)'::regprocedure), 'v', 'draw is volatile');
 SELECT is((SELECT provolatile::text || proparallel::text FROM pg_proc WHERE oid = 'supervise.random_seed()'::regprocedure), 'vs', 'random_seed is volatile');
-SELECT is((SELECT aggcombinefn::oid::regproc::text || ' ' || aggserialfn::oid::regproc::text || ' ' || aggdeserialfn::oid::regproc::text FROM pg_aggregate
+-- a non-internal state and a combine function: parallel workers and Citus workers compute parts
+SELECT is((SELECT aggtranstype::regtype::text || ' ' || aggcombinefn::oid::regproc::text || ' ' || aggserialfn::oid::text || ' ' || p.proparallel::text
+             FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
             WHERE aggfnoid = 'supervise.sample_agg(text, double precision, integer, bytea)'::regprocedure),
-          'sample_agg_combine sample_agg_serial sample_agg_deserial', 'sample_agg has combine, serial and deserial functions');
+          'bytea sample_agg_combine 0 s', 'sample_agg has a bytea state and a combine function, and is parallel safe');
+SELECT is((SELECT array_agg(aggtranstype::regtype::text || ' ' || aggcombinefn::oid::regproc::text || ' ' || p.proparallel::text ORDER BY p.pronargs)
+             FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+            WHERE p.proname = 'population_agg' AND p.pronamespace = 'supervise'::regnamespace),
+          ARRAY['bytea population_agg_combine s', 'bytea population_agg_combine s'],
+          'population_agg (with and without excluded codes) has a bytea state and a combine function, and is parallel safe');
 SELECT is((SELECT 'search_path=@extschema@, pg_temp' = ANY (proconfig) OR 'search_path=supervise, pg_temp' = ANY (proconfig)
              FROM pg_proc WHERE oid = 'supervise.eligible_population(bigint)'::regprocedure), true,
           'eligible_population is pinned (it takes the limit locks, so it is plpgsql, not inlined SQL)');
