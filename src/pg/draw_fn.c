@@ -558,11 +558,7 @@ draw_excluded_codes(const char *query, Oid fn_oid)
 	bytea	   *out;
 	uint64		n = 0;
 
-	x->pub.receiveSlot = excl_receiver_receive;
-	x->pub.rStartup = excl_receiver_startup;
-	x->pub.rShutdown = receiver_noop;
-	x->pub.rDestroy = receiver_noop;
-	x->pub.mydest = DestNone;
+	spi_receiver_init(&x->pub, excl_receiver_receive, excl_receiver_startup);
 	x->cxt = CurrentMemoryContext;
 	x->uscc_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("uscc"),
 								   ObjectIdGetDatum(get_func_namespace(fn_oid)));
