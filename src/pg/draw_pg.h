@@ -72,4 +72,15 @@ extern bytea *pop_state_finish(PopState *st, const uint8 *exclude, uint64 nexclu
 /* the codes a query returns, packed, sorted, without repeats (draw_fn.c; excluded_codes()) */
 extern bytea *draw_excluded_codes(const char *query, Oid fn_oid);
 
+/*
+ * One row of sample_agg(id, weight, k, seed), shared by its transition functions (src/pg/sample_agg.c):
+ * k and seed read and checked; a new state started (k >= 0) or a row's k and seed checked against
+ * the state's; the row's id (as UTF-8) and weight added. Errors as sample_agg's.
+ */
+extern void sample_fail(const char *err);	/* raises the error, never returns */
+extern void sample_row_args(FunctionCallInfo fcinfo, int32 *k, const uint8 **seed);
+extern void sample_row_start(draw_sample *st, int32 k, const uint8 *seed);
+extern void sample_row_same(const draw_sample *st, int32 k, const uint8 *seed);
+extern void sample_row_add(FunctionCallInfo fcinfo, const draw_env *env, draw_sample *st);
+
 #endif							/* SUPERVISE_DRAW_PG_H */

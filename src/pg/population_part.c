@@ -413,14 +413,6 @@ static void sp_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size all
 
 static const ExpandedObjectMethods sp_methods = {sp_get_flat_size, sp_flatten_into};
 
-static void
-sample_fail(const char *err)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("sample_agg: %s", err)));
-}
-
 static SampPart *
 sp_of(Datum d)
 {
@@ -517,67 +509,27 @@ sample_part_sfunc(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	SampPart   *sp;
 	draw_env	env;
-	char		err[DRAW_ERRLEN];
 	int32		k;
-	bytea	   *seed;
-	text	   *id;
-	char	   *u;
-	int			len;
+	const uint8 *seed;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "sample_agg_sfunc called in non-aggregate context");
-	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("sample_agg: k and seed must not be NULL")));
-	k = PG_GETARG_INT32(3);
-	seed = PG_GETARG_BYTEA_PP(4);
-	if (VARSIZE_ANY_EXHDR(seed) != DRAW_SEED_LEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("seed must be %d bytes, not %d", DRAW_SEED_LEN, (int) VARSIZE_ANY_EXHDR(seed)),
-				 errhint("Use supervise.seed_from(text) to make a seed from a published text.")));
+	sample_row_args(fcinfo, &k, &seed);
 	sp = sp_state_arg(fcinfo, aggcxt);
 	if (sp == NULL)
 	{
-		if (k < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sample_agg: k must not be negative: %d", k)));
 		sp = sp_new(aggcxt);
-		draw_sample_init(&sp->s, k, (const uint8_t *) VARDATA_ANY(seed));
+		sample_row_start(&sp->s, k, seed);
 	}
 	else
-	{
-		if (k != sp->s.k)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sample_agg: k changed between rows, from %d to %d", sp->s.k, k),
-					 errhint("k and seed must be the same on every row.")));
-		if (memcmp(sp->s.seed, VARDATA_ANY(seed), DRAW_SEED_LEN) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sample_agg: seed changed between rows"),
-					 errhint("k and seed must be the same on every row.")));
-	}
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("sample_agg: id must not be NULL")));
-	id = PG_GETARG_TEXT_PP(1);
-	len = VARSIZE_ANY_EXHDR(id);
-	u = pg_server_to_any(VARDATA_ANY(id), len, PG_UTF8);
-	if (u != VARDATA_ANY(id))
-		len = strlen(u);
+		sample_row_same(&sp->s, k, seed);
 	env = draw_pg_env(sp->hdr.eoh_context);
 	if (sp->flat)
 	{
 		pfree(sp->flat);
 		sp->flat = NULL;
 	}
-	if (draw_sample_add(&env, &sp->s, u, (size_t) len, !PG_ARGISNULL(2),
-						PG_ARGISNULL(2) ? 0.0 : PG_GETARG_FLOAT8(2), err) != 0)
-		sample_fail(err);
+	sample_row_add(fcinfo, &env, &sp->s);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&sp->hdr));
 }
 

@@ -15,7 +15,7 @@
 
 #include "draw_pg.h"
 
-static void
+void
 sample_fail(const char *err)
 {
 	ereport(ERROR,
@@ -23,58 +23,58 @@ sample_fail(const char *err)
 			 errmsg("sample_agg: %s", err)));
 }
 
-PG_FUNCTION_INFO_V1(sample_agg_sfunc);
-Datum
-sample_agg_sfunc(PG_FUNCTION_ARGS)
+void
+sample_row_args(FunctionCallInfo fcinfo, int32 *k, const uint8 **seed)
 {
-	MemoryContext aggcxt;
-	draw_sample *st;
-	draw_env	env;
-	char		err[DRAW_ERRLEN];
-	int32		k;
-	bytea	   *seed;
-	text	   *id;
-	char	   *u;
-	int			len;
+	bytea	   *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "sample_agg_sfunc called in non-aggregate context");
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sample_agg: k and seed must not be NULL")));
-	k = PG_GETARG_INT32(3);
-	seed = PG_GETARG_BYTEA_PP(4);
-	if (VARSIZE_ANY_EXHDR(seed) != DRAW_SEED_LEN)
+	*k = PG_GETARG_INT32(3);
+	s = PG_GETARG_BYTEA_PP(4);
+	if (VARSIZE_ANY_EXHDR(s) != DRAW_SEED_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("seed must be %d bytes, not %d", DRAW_SEED_LEN, (int) VARSIZE_ANY_EXHDR(seed)),
+				 errmsg("seed must be %d bytes, not %d", DRAW_SEED_LEN, (int) VARSIZE_ANY_EXHDR(s)),
 				 errhint("Use supervise.seed_from(text) to make a seed from a published text.")));
-	env = draw_pg_env(aggcxt);
+	*seed = (const uint8 *) VARDATA_ANY(s);
+}
 
-	if (PG_ARGISNULL(0))
-	{
-		if (k < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sample_agg: k must not be negative: %d", k)));
-		st = MemoryContextAlloc(aggcxt, sizeof(draw_sample));
-		draw_sample_init(st, k, (const uint8_t *) VARDATA_ANY(seed));
-	}
-	else
-	{
-		st = (draw_sample *) PG_GETARG_POINTER(0);
-		if (k != st->k)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sample_agg: k changed between rows, from %d to %d", st->k, k),
-					 errhint("k and seed must be the same on every row.")));
-		if (memcmp(st->seed, VARDATA_ANY(seed), DRAW_SEED_LEN) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sample_agg: seed changed between rows"),
-					 errhint("k and seed must be the same on every row.")));
-	}
+void
+sample_row_start(draw_sample *st, int32 k, const uint8 *seed)
+{
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_agg: k must not be negative: %d", k)));
+	draw_sample_init(st, k, seed);
+}
+
+void
+sample_row_same(const draw_sample *st, int32 k, const uint8 *seed)
+{
+	if (k != st->k)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_agg: k changed between rows, from %d to %d", st->k, k),
+				 errhint("k and seed must be the same on every row.")));
+	if (memcmp(st->seed, seed, DRAW_SEED_LEN) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_agg: seed changed between rows"),
+				 errhint("k and seed must be the same on every row.")));
+}
+
+void
+sample_row_add(FunctionCallInfo fcinfo, const draw_env *env, draw_sample *st)
+{
+	text	   *id;
+	char	   *u;
+	int			len;
+	char		err[DRAW_ERRLEN];
+
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -84,9 +84,36 @@ sample_agg_sfunc(PG_FUNCTION_ARGS)
 	u = pg_server_to_any(VARDATA_ANY(id), len, PG_UTF8);
 	if (u != VARDATA_ANY(id))
 		len = strlen(u);
-	if (draw_sample_add(&env, st, u, (size_t) len, !PG_ARGISNULL(2),
+	if (draw_sample_add(env, st, u, (size_t) len, !PG_ARGISNULL(2),
 						PG_ARGISNULL(2) ? 0.0 : PG_GETARG_FLOAT8(2), err) != 0)
 		sample_fail(err);
+}
+
+PG_FUNCTION_INFO_V1(sample_agg_sfunc);
+Datum
+sample_agg_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	draw_sample *st;
+	draw_env	env;
+	int32		k;
+	const uint8 *seed;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "sample_agg_sfunc called in non-aggregate context");
+	sample_row_args(fcinfo, &k, &seed);
+	env = draw_pg_env(aggcxt);
+	if (PG_ARGISNULL(0))
+	{
+		st = MemoryContextAlloc(aggcxt, sizeof(draw_sample));
+		sample_row_start(st, k, seed);
+	}
+	else
+	{
+		st = (draw_sample *) PG_GETARG_POINTER(0);
+		sample_row_same(st, k, seed);
+	}
+	sample_row_add(fcinfo, &env, st);
 	PG_RETURN_POINTER(st);
 }
 
