@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/memutils.h"
 
 #include "draw.h"
@@ -82,5 +83,7 @@ extern void sample_row_args(FunctionCallInfo fcinfo, int32 *k, const uint8 **see
 extern void sample_row_start(draw_sample *st, int32 k, const uint8 *seed);
 extern void sample_row_same(const draw_sample *st, int32 k, const uint8 *seed);
 extern void sample_row_add(FunctionCallInfo fcinfo, const draw_env *env, draw_sample *st);
+/* the ids a sample_agg state keeps, in rank order (the state is left as it is) */
+extern ArrayType *sample_result(const draw_sample *st);
 
 #endif							/* SUPERVISE_DRAW_PG_H */

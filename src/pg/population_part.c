@@ -586,8 +586,6 @@ sample_part_final(PG_FUNCTION_ARGS)
 	SampPart   *sp;
 	draw_sample tmp,
 			   *st;
-	draw_heap	copy;
-	Datum	   *d;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -599,20 +597,5 @@ sample_part_final(PG_FUNCTION_ARGS)
 		st = &tmp;
 	}
 
-	/* sort a copy, so the state stays a heap (the final function may run more than once) */
-	copy = st->heap;
-	copy.items = palloc((copy.n ? copy.n : 1) * sizeof(draw_item));
-	if (copy.n)
-		memcpy(copy.items, st->heap.items, copy.n * sizeof(draw_item));
-	draw_heap_sort(&copy);
-	d = palloc((copy.n ? copy.n : 1) * sizeof(Datum));
-	for (uint32 i = 0; i < copy.n; i++)
-	{
-		char	   *s = pg_any_to_server(copy.items[i].id, (int) copy.items[i].id_len, PG_UTF8);
-
-		d[i] = PointerGetDatum(s == copy.items[i].id
-							   ? cstring_to_text_with_len(s, (int) copy.items[i].id_len)
-							   : cstring_to_text(s));
-	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(d, (int) copy.n, TEXTOID, -1, false, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(sample_result(st));
 }

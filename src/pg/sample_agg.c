@@ -89,6 +89,30 @@ sample_row_add(FunctionCallInfo fcinfo, const draw_env *env, draw_sample *st)
 		sample_fail(err);
 }
 
+ArrayType *
+sample_result(const draw_sample *st)
+{
+	draw_heap	copy;
+	Datum	   *d;
+
+	/* sort a copy, so the state stays a heap (the final function may run more than once) */
+	copy = st->heap;
+	copy.items = palloc((copy.n ? copy.n : 1) * sizeof(draw_item));
+	if (copy.n)
+		memcpy(copy.items, st->heap.items, copy.n * sizeof(draw_item));
+	draw_heap_sort(&copy);
+	d = palloc((copy.n ? copy.n : 1) * sizeof(Datum));
+	for (uint32 i = 0; i < copy.n; i++)
+	{
+		char	   *s = pg_any_to_server(copy.items[i].id, (int) copy.items[i].id_len, PG_UTF8);
+
+		d[i] = PointerGetDatum(s == copy.items[i].id
+							   ? cstring_to_text_with_len(s, (int) copy.items[i].id_len)
+							   : cstring_to_text(s));
+	}
+	return construct_array(d, (int) copy.n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
 PG_FUNCTION_INFO_V1(sample_agg_sfunc);
 Datum
 sample_agg_sfunc(PG_FUNCTION_ARGS)
@@ -198,8 +222,6 @@ Datum
 sample_agg_final(PG_FUNCTION_ARGS)
 {
 	draw_sample *st;
-	draw_heap	copy;
-	Datum	   *d;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "sample_agg_final called in non-aggregate context");
@@ -207,20 +229,5 @@ sample_agg_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	st = (draw_sample *) PG_GETARG_POINTER(0);
 
-	/* sort a copy, so the state stays a heap (the final function may run more than once) */
-	copy = st->heap;
-	copy.items = palloc((copy.n ? copy.n : 1) * sizeof(draw_item));
-	if (copy.n)
-		memcpy(copy.items, st->heap.items, copy.n * sizeof(draw_item));
-	draw_heap_sort(&copy);
-	d = palloc((copy.n ? copy.n : 1) * sizeof(Datum));
-	for (uint32 i = 0; i < copy.n; i++)
-	{
-		char	   *s = pg_any_to_server(copy.items[i].id, (int) copy.items[i].id_len, PG_UTF8);
-
-		d[i] = PointerGetDatum(s == copy.items[i].id
-							   ? cstring_to_text_with_len(s, (int) copy.items[i].id_len)
-							   : cstring_to_text(s));
-	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(d, (int) copy.n, TEXTOID, -1, false, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(sample_result(st));
 }
