@@ -545,7 +545,8 @@ bulk_insert_end(BulkInsert *b, const uint32 *late_order)
 	CommandCounterIncrement();
 }
 
-void
+/* closes a bulk insert that wrote no row */
+static void
 bulk_insert_abandon(BulkInsert *b)
 {
 	if (b->nrows > 0 || b->late >= 0)
@@ -557,6 +558,17 @@ bulk_insert_abandon(BulkInsert *b)
 	pfree(b->colof);
 	pfree(b->defaults);
 	pfree(b);
+}
+
+const char *
+bulk_insert_check(Oid relid, int ncols, const AttrNumber *cols, bulk_trigger_ok trigger_ok, void *arg)
+{
+	BulkInsert *b = bulk_insert_begin(relid, ncols, cols, trigger_ok, arg);
+
+	if (b == NULL)
+		return bulk_insert_refusal();
+	bulk_insert_abandon(b);
+	return NULL;
 }
 
 /*

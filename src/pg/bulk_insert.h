@@ -73,8 +73,12 @@ extern BulkInsert *bulk_insert_begin(Oid relid, int ncols, const AttrNumber *col
 /* why the last bulk_insert_begin returned NULL (in the memory context it was called in) */
 extern const char *bulk_insert_refusal(void);
 
-/* closes a bulk insert that wrote no row (a check of whether the bulk path applies) */
-extern void bulk_insert_abandon(BulkInsert *b);
+/*
+ * Whether bulk_insert_begin would take the rows (NULL) or why not, changing nothing: what a writer
+ * answers for bulk_insert_paths().
+ */
+extern const char *bulk_insert_check(Oid relid, int ncols, const AttrNumber *cols,
+									 bulk_trigger_ok trigger_ok, void *arg);
 
 /*
  * The tables written by bulk insert, each by its writer: the reason its bulk path is refused for

@@ -216,12 +216,7 @@ const char *
 draw_targets_bulk_refusal(Oid nspid)
 {
 	TargetTables tt;
-	BulkInsert *b;
 
 	target_tables(nspid, &tt);
-	b = bulk_insert_begin(tt.target, 4, tt.cols, trigger_done_here, &tt);
-	if (b == NULL)
-		return bulk_insert_refusal();
-	bulk_insert_abandon(b);
-	return NULL;
+	return bulk_insert_check(tt.target, 4, tt.cols, trigger_done_here, &tt);
 }

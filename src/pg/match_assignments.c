@@ -295,12 +295,7 @@ const char *
 assignments_bulk_refusal(Oid nspid)
 {
 	AssignTables at;
-	BulkInsert *b;
 
 	assign_tables(nspid, &at);
-	b = bulk_insert_begin(at.assignment, 4, at.cols, trigger_done_here, &at);
-	if (b == NULL)
-		return bulk_insert_refusal();
-	bulk_insert_abandon(b);
-	return NULL;
+	return bulk_insert_check(at.assignment, 4, at.cols, trigger_done_here, &at);
 }
