@@ -948,6 +948,31 @@ digest_line(digest_buf *db, const char code[USCC_LEN], const draw_pop_stratum *s
 	db->used = (size_t) (p - db->buf);
 }
 
+/* a digest of the population's text (doc/draw-algorithm.md) begun, in env's memory */
+static digest_buf *
+digest_begin(const draw_env *env)
+{
+	digest_buf *db = env->alloc(sizeof(digest_buf), env->arg);
+
+	sha256_init(&db->ctx);
+	db->used = 0;
+	db->last_len = 0;
+	return db;
+}
+
+/* the digest finished into digest (NULL: given up), db released */
+static void
+digest_end(const draw_env *env, digest_buf *db, uint8_t digest[SHA256_DIGEST_LEN])
+{
+	if (digest)
+	{
+		if (db->used)
+			sha256_update(&db->ctx, db->buf, db->used);
+		sha256_final(&db->ctx, digest);
+	}
+	env->release(db, env->arg);
+}
+
 static int
 run_rfc3797(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
 			const uint32_t *k, draw_target *out, char *err)
@@ -1226,12 +1251,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 
 	draw_hasher_init(&hasher, seed);
 	if (digest)
-	{
-		db = env->alloc(sizeof(digest_buf), env->arg);
-		sha256_init(&db->ctx);
-		db->used = 0;
-		db->last_len = 0;
-	}
+		db = digest_begin(env);
 	if (!hashing && !digest)
 		return 0;
 
@@ -1269,7 +1289,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 				if (uscc_unpack_text_run(r, code[j], &run) != 0)
 				{
 					if (db)
-						env->release(db, env->arg);
+						digest_end(env, db, NULL);
 					if (cb.cand)
 						env->release(cb.cand, env->arg);
 					return draw_fail(err, "population row %u of stratum \"%s\" is not a packed code", i + j + 1, st->name);
@@ -1305,24 +1325,38 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 		}
 	}
 	if (db)
-	{
-		if (db->used)
-			sha256_update(&db->ctx, db->buf, db->used);
-		sha256_final(&db->ctx, digest);
-		env->release(db, env->arg);
-	}
+		digest_end(env, db, digest);
 	return 0;
 }
 
 int
 draw_pop_digest(const draw_env *env, const draw_pop *pop, uint8_t digest[SHA256_DIGEST_LEN], char *err)
 {
-	uint32_t	k[DRAW_MAX_STRATA];
-	static const uint8_t zero_seed[DRAW_SEED_LEN];
+	digest_buf *db = digest_begin(env);
 
-	memset(k, 0, sizeof(k));
-	/* rfc3797 with k = 0 hashes nothing but still walks the rows for the digest */
-	return draw_run(env, pop, zero_seed, DRAW_RFC3797, k, NULL, digest, err);
+	for (int s = 0; s < pop->nstrata; s++)
+	{
+		const draw_pop_stratum *st = &pop->strata[s];
+		const uint8_t *rows = pop->rows + st->first * pop->row_size;
+		uscc_text_run run = {0};
+
+		for (uint32_t i = 0; i < st->count; i++)
+		{
+			const uint8_t *r = rows + (size_t) i * pop->row_size;
+			char		code[USCC_LEN];
+
+			if (uscc_unpack_text_run(r, code, &run) != 0)
+			{
+				digest_end(env, db, NULL);
+				return draw_fail(err, "population row %u of stratum \"%s\" is not a packed code", i + 1, st->name);
+			}
+			digest_line(db, code, st, pop->weighted, pop->weighted ? get_double(r + 12) : 1.0);
+			if (env->tick && (i % TICK_EVERY) == TICK_EVERY - 1)
+				env->tick(env->arg);
+		}
+	}
+	digest_end(env, db, digest);
+	return 0;
 }
 
 /* ---- sample_agg's state ------------------------------------------------------------------------ */

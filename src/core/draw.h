@@ -267,7 +267,7 @@ int			draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW
 					 draw_algorithm alg, const uint32_t *k, draw_target *out,
 					 uint8_t digest[SHA256_DIGEST_LEN], char *err);
 
-/* The population digest alone. */
+/* The population digest alone: the SHA-256 of its text (doc/draw-algorithm.md), one walk over the rows. */
 int			draw_pop_digest(const draw_env *env, const draw_pop *pop, uint8_t digest[SHA256_DIGEST_LEN], char *err);
 
 /* ---- sample_agg's state ------------------------------------------------------------------------ *
