@@ -49,7 +49,14 @@ shared_buffers = 64MB
 max_worker_processes = 16
 max_parallel_workers_per_gather = 0
 EOF
-  runas "$bindir/pg_ctl" start -D "$d" -l "$work/${names[$i]}.log" -w -t 60 >/dev/null
+  # (started twice at most: once in a full CI run a start failed and left no log to read)
+  if ! runas "$bindir/pg_ctl" start -D "$d" -l "$work/${names[$i]}.log" -w -t 120 >/dev/null; then
+    echo "# the ${names[$i]} did not start on port ${ports[$i]}, once:"; tail -20 "$work/${names[$i]}.log" | sed 's/^/# /'
+    sleep 2
+    if ! runas "$bindir/pg_ctl" start -D "$d" -l "$work/${names[$i]}.log" -w -t 120 >/dev/null; then
+      echo "not ok - the ${names[$i]} did not start on port ${ports[$i]}:"; tail -20 "$work/${names[$i]}.log"; exit 1
+    fi
+  fi
 done
 
 # (PG* variables of the caller's cluster are not wanted here)
