@@ -265,9 +265,8 @@ ALTER TABLE @extschema@.draw_target ENABLE ALWAYS TRIGGER draw_target_no_truncat
 -- an override. So while a task has a live draw these are refused; cancel the draw to change them.
 -- The rest of the task (title, dates within the year, approval, surprise, inspectors per target)
 -- may still change. The task row is locked FOR SHARE, so a draw in progress (which holds it
--- FOR NO KEY UPDATE) finishes first and is seen. A restore inserts a drawn task's items and strata
--- after its draw: pg_dump and pg_restore run with row_security = off, which only roles that bypass
--- row-level security (owner, superuser) can use on these tables, and those inserts pass.
+-- FOR NO KEY UPDATE) finishes first and is seen. A restore, which inserts a drawn task's items and
+-- strata after its draw, does not fire this trigger (src/sql/98_restore.sql).
 CREATE FUNCTION @extschema@.task_frozen_by_draw() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -298,9 +297,6 @@ BEGIN
         IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
             RETURN NEW;
         END IF;
-        IF TG_OP = 'INSERT' AND current_setting('row_security') = 'off' THEN
-            RETURN NEW;         -- a restore (see above)
-        END IF;
         changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'its items' ELSE 'its credit strata' END;
         ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
                           WHEN 'DELETE' THEN ARRAY[OLD.task_id]
@@ -320,7 +316,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
-    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first); a restore (row_security = off) may insert its items and strata';
+    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first)';
 -- (named to fire after task_check_plan and task_check_filing, which say more about a bad period)
 CREATE TRIGGER task_frozen_by_draw BEFORE UPDATE OF kind, department_id, plan_id, directory_id, sample_ratio, sample_size, period_start
     ON @extschema@.task

@@ -3017,3 +3017,55 @@ $$;
 -- ---- comments cite doc/, not files outside the repository ----
 COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
     'limits (doc/limits.md): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+-- ---- a restore is recognised by the restore triggers, not by row_security = off ----
+CREATE OR REPLACE FUNCTION @extschema@.task_frozen_by_draw() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids     bigint[];
+    changed text;
+    live    record;
+BEGIN
+    IF TG_TABLE_NAME = 'task' THEN
+        SELECT string_agg(c.name, ', ' ORDER BY c.ord) INTO changed
+          FROM (VALUES (1, 'its kind', OLD.kind IS DISTINCT FROM NEW.kind),
+                       (2, 'its department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
+                       (3, 'its plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
+                       (4, 'its directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
+                       (5, 'its sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
+                       (6, 'its sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
+                       (7, 'the year of its period',
+                        extract(year FROM OLD.period_start) IS DISTINCT FROM extract(year FROM NEW.period_start))
+               ) AS c(ord, name, differs)
+         WHERE c.differs;
+        IF changed IS NULL THEN
+            RETURN NEW;
+        END IF;
+        ids := ARRAY[OLD.id];
+    ELSE
+        -- task_item or task_stratum: the task(s) the row leaves and joins
+        IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
+            RETURN NEW;
+        END IF;
+        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'its items' ELSE 'its credit strata' END;
+        ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
+                          WHEN 'DELETE' THEN ARRAY[OLD.task_id]
+                          ELSE ARRAY[OLD.task_id, NEW.task_id] END;
+        PERFORM 1 FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.id FOR SHARE;
+    END IF;
+    SELECT d.id, d.task_id INTO live FROM @extschema@.draw_record d
+     WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
+     ORDER BY d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % has a live draw (draw %): % cannot be changed', live.task_id, live.id, changed
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.',
+                  HINT = format('Cancel the draw with a reason first: SELECT supervise.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
+    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first)';

@@ -6,7 +6,7 @@
 -- is marked confidential; tasks whose periods only touch are visited twice.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(61);
+SELECT plan(62);
 DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -48,6 +48,10 @@ SELECT draw(1, seed_from('records')) AS d1 \gset
 
 -- ---- 10: a live draw freezes what it was made from ----
 SELECT throws_ok($$INSERT INTO task_item VALUES (1, 12)$$, '55000', NULL, 'no item added to a drawn task');
+SET LOCAL row_security = off;
+SELECT throws_ok($$INSERT INTO task_item VALUES (1, 12)$$, '55000', NULL,
+                 'nor with row_security off: only a restore''s COPY passes (the restore triggers), not a session setting');
+RESET row_security;
 SELECT throws_ok($$DELETE FROM task_item WHERE task_id = 1$$, '55000', NULL, 'no item removed from a drawn task');
 SELECT throws_ok($$UPDATE task SET kind = 'clue' WHERE id = 1$$, '55000', NULL, 'a drawn task does not become a clue task');
 SELECT throws_ok($$UPDATE task SET sample_size = 20 WHERE id = 1$$, '55000', NULL, 'a drawn task keeps its sample size');
