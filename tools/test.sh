@@ -74,7 +74,8 @@ echo "== PostgreSQL suites on a throwaway cluster"
 # UTF8 whatever the caller's locale (supervise refuses other encodings)
 UTF8_CLUSTER="--encoding=UTF8 --no-locale"
 export SUPERVISE_QUICK=$quick
-pg_virtualenv -t -v "$PGV" -i "$UTF8_CLUSTER" bash "$top/tools/test-in-cluster.sh" "$logdir" >"$logdir/cluster.log" 2>&1
+# (9>&-: the cluster's server does not inherit the lock, so a killed run cannot leave it held)
+pg_virtualenv -t -v "$PGV" -i "$UTF8_CLUSTER" bash "$top/tools/test-in-cluster.sh" "$logdir" >"$logdir/cluster.log" 2>&1 9>&-
 cluster_rc=$?
 # test-in-cluster.sh writes one "ok NAME" / "FAILED NAME" line per test file
 while read -r status name; do

@@ -11,6 +11,8 @@
 
 #include <openssl/evp.h>
 
+#include "pop_format.h"
+
 #define TICK_EVERY 4096
 
 int
@@ -25,25 +27,6 @@ draw_fail(char *err, const char *fmt,...)
 		va_end(ap);
 	}
 	return -1;
-}
-
-static inline double
-get_double(const uint8_t *p)
-{
-	uint64_t	bits = be_get(p, 8);
-	double		w;
-
-	memcpy(&w, &bits, sizeof(w));
-	return w;
-}
-
-static inline void
-put_double(uint8_t *p, double w)
-{
-	uint64_t	bits;
-
-	memcpy(&bits, &w, sizeof(bits));
-	be_put(p, bits, 8);
 }
 
 int
@@ -142,7 +125,27 @@ draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN])
 
 /* ---- bounded selection ------------------------------------------------------------------------ */
 
-/* the first two parts of the rank order: the weighted key (weighted mode), the digest's first 8 bytes */
+int
+draw_rank_cmp(int weighted, double akey, const uint8_t ad[SHA256_DIGEST_LEN], const void *aid, size_t alen,
+			  double bkey, const uint8_t bd[SHA256_DIGEST_LEN], const void *bid, size_t blen)
+{
+	size_t		n = alen < blen ? alen : blen;
+	int			c;
+
+	if (weighted && akey < bkey)
+		return -1;
+	if (weighted && akey > bkey)
+		return 1;
+	c = memcmp(ad, bd, SHA256_DIGEST_LEN);
+	if (c != 0)
+		return c;
+	c = n ? memcmp(aid, bid, n) : 0;
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/* draw_rank_cmp's first parts: the weighted key, then the digest's first 8 bytes (big-endian) */
 static inline int
 key_dhi_cmp(int weighted, double akey, uint64_t adhi, double bkey, uint64_t bdhi)
 {
@@ -159,18 +162,8 @@ int
 draw_item_cmp(const draw_item *a, const draw_item *b, int weighted)
 {
 	int			c = key_dhi_cmp(weighted, a->key, a->dhi, b->key, b->dhi);
-	uint32_t	n;
 
-	if (c != 0)
-		return c;
-	c = memcmp(a->d, b->d, SHA256_DIGEST_LEN);
-	if (c != 0)
-		return c;
-	n = a->id_len < b->id_len ? a->id_len : b->id_len;
-	c = n ? memcmp(a->id, b->id, n) : 0;
-	if (c != 0)
-		return c;
-	return a->id_len < b->id_len ? -1 : a->id_len > b->id_len ? 1 : 0;
+	return c != 0 ? c : draw_rank_cmp(weighted, a->key, a->d, a->id, a->id_len, b->key, b->d, b->id, b->id_len);
 }
 
 void
@@ -374,22 +367,6 @@ rfc3797_select(const draw_env *env, uint32_t pool, uint32_t k, const char *key, 
 
 /* ---- the compact population ------------------------------------------------------------------ */
 
-#define POP_MAGIC "SPOP"
-#define POP_VERSION 2			/* written; version 1 is still read */
-#define POP_MAX_CODE_BYTES 13	/* the longest step: varint of 41 bits (6 bytes) + varint of 45 (7) */
-#define POP_MAX_VARINT 7		/* bytes of a varint below 2^49 */
-
-static int
-name_cmp(const char *a, size_t al, const char *b, size_t bl)
-{
-	size_t		n = al < bl ? al : bl;
-	int			c = n ? memcmp(a, b, n) : 0;
-
-	if (c != 0)
-		return c;
-	return al < bl ? -1 : al > bl ? 1 : 0;
-}
-
 static int
 pop_check_weight(uint64_t row, double w, char *err)
 {
@@ -399,93 +376,27 @@ pop_check_weight(uint64_t row, double w, char *err)
 	return 0;
 }
 
-/* bytes of a stratum's header entry: length, name, count, and (version 2) byte length */
-static size_t
-pop_stratum_header_size(int version, size_t name_len)
-{
-	return 1 + name_len + 4 + (version >= 2 ? 4 : 0);
-}
-
 size_t
 draw_pop_max_size(int nstrata, const char *const names[], int weighted, uint64_t nrows)
 {
-	size_t		size = 8;
+	size_t		size = POP_HEADER_LEN;
 
 	for (int s = 0; s < nstrata; s++)
 		size += pop_stratum_header_size(POP_VERSION, strlen(names[s]));
 	return size + (size_t) nrows * (POP_MAX_CODE_BYTES + (weighted ? 8 : 0));
 }
 
-static inline uint8_t *
-put_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80)
-	{
-		*p++ = (uint8_t) (v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t) v;
-	return p;
-}
-
 /*
- * A varint at *p (before end) into *v, in at most POP_MAX_VARINT bytes and in as few as it
- * needs; advances *p. -1 when it is cut off, too long or not minimal.
+ * draw_pop_write's steps, in the order it runs them. Each validates what it reads and says what
+ * is wrong in err; the first that fails ends the write.
  */
-static inline int
-get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+
+/* Step 1: the stratum names valid and distinct; order[new] = old in byte order, newof[old] = new. */
+static int
+pop_order_strata(int nstrata, const char *const names[], int order[], int newof[], char *err)
 {
-	const uint8_t *q = *p;
-	uint64_t	x = 0;
-
-	for (int i = 0; i < POP_MAX_VARINT && q < end; i++)
-	{
-		uint8_t		b = *q++;
-
-		x |= (uint64_t) (b & 0x7f) << (7 * i);
-		if (!(b & 0x80))
-		{
-			if (b == 0 && i > 0)
-				return -1;		/* a longer form of a shorter varint */
-			*v = x;
-			*p = q;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* A code's step from the previous one (h, l) in its stratum (the first: from (0, -1)). */
-static inline uint8_t *
-put_code_step(uint8_t *p, uint64_t h, uint64_t l, uint64_t ph, int64_t pl)
-{
-	if (h == ph)
-		return put_varint(p, 2 * (uint64_t) ((int64_t) l - pl - 1));
-	p = put_varint(p, 2 * (h - ph - 1) + 1);
-	return put_varint(p, l);
-}
-
-int
-draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
-			   int nstrata, const char *const names[], const uint8_t *exclude, uint64_t nexclude,
-			   uint8_t *out, size_t *len, char *err)
-{
-	int			order[DRAW_MAX_STRATA];	/* order[new] = old */
-	int			newof[DRAW_MAX_STRATA];	/* newof[old] = new */
-	uint32_t	counts[DRAW_MAX_STRATA];
-	uint32_t	kept[DRAW_MAX_STRATA];	/* rows written, the excluded left out */
-	uint32_t	bytes[DRAW_MAX_STRATA];	/* and their length */
-	size_t		hdr = 8,
-				rows_len;
-	int			out_strata = 0;
-	size_t		recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
-	void	   *tmp;
-	uint8_t    *p = out;
-
 	if (nstrata < 0 || nstrata > DRAW_MAX_STRATA)
 		return draw_fail(err, "a population has at most %d strata, not %d", DRAW_MAX_STRATA, nstrata);
-	if (nrows >= UINT32_MAX)
-		return draw_fail(err, "a population has fewer than %u rows", UINT32_MAX);
 	for (int s = 0; s < nstrata; s++)
 	{
 		size_t		l = strlen(names[s]);
@@ -500,7 +411,7 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		int			x = order[i],
 					j = i;
 
-		while (j > 0 && name_cmp(names[order[j - 1]], strlen(names[order[j - 1]]), names[x], strlen(names[x])) > 0)
+		while (j > 0 && pop_name_cmp(names[order[j - 1]], strlen(names[order[j - 1]]), names[x], strlen(names[x])) > 0)
 		{
 			order[j] = order[j - 1];
 			j--;
@@ -510,12 +421,21 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 	for (int s = 0; s < nstrata; s++)
 	{
 		newof[order[s]] = s;
-		counts[s] = 0;
 		if (s > 0 && strcmp(names[order[s - 1]], names[order[s]]) == 0)
 			return draw_fail(err, "stratum name \"%s\" appears twice", names[order[s]]);
 	}
+	return 0;
+}
 
-	/* renumber strata, count, check weights */
+/* Step 2: each row's stratum number renumbered to the names' order, counted; weights checked. */
+static int
+pop_renumber_rows(void *rows, uint64_t nrows, int weighted, int nstrata, const int newof[],
+				  uint32_t counts[], char *err)
+{
+	size_t		recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
+
+	for (int s = 0; s < nstrata; s++)
+		counts[s] = 0;
 	for (uint64_t i = 0; i < nrows; i++)
 	{
 		uint8_t    *key = (uint8_t *) rows + i * recsize;
@@ -528,99 +448,138 @@ draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
 		if (weighted && pop_check_weight(i, ((draw_wrec *) rows)[i].w, err) != 0)
 			return -1;
 	}
+	return 0;
+}
 
+/* Step 3: the excluded codes in order (the write merges them with the sorted rows). */
+static int
+pop_check_excluded(const uint8_t *exclude, uint64_t nexclude, char *err)
+{
 	for (uint64_t x = 1; x < nexclude; x++)
 		if (memcmp(exclude + (x - 1) * USCC_PACKED_LEN, exclude + x * USCC_PACKED_LEN, USCC_PACKED_LEN) > 0)
 			return draw_fail(err, "the excluded codes are not in order (at %llu)", (unsigned long long) (x + 1));
+	return 0;
+}
 
-	/* in place: a second array of the rows would double the memory a large draw takes */
-	tmp = env->alloc(RADIX_INPLACE_SCRATCH, env->arg);
-	radix_sort_inplace(rows, nrows, recsize, DRAW_REC_KEYLEN, tmp);
+/* Step 4: the rows in key order (stratum, code), in place: a copy would double a large draw's memory. */
+static void
+pop_sort_rows(const draw_env *env, void *rows, uint64_t nrows, int weighted)
+{
+	void	   *tmp = env->alloc(RADIX_INPLACE_SCRATCH, env->arg);
+
+	radix_sort_inplace(rows, nrows, weighted ? sizeof(draw_wrec) : sizeof(draw_rec), DRAW_REC_KEYLEN, tmp);
 	env->release(tmp, env->arg);
+}
 
-	/* the rows first, after room for the whole header; then the header of the strata that kept rows */
+/*
+ * Step 5: one stratum's sorted rows [first, first + count) delta-encoded at p, a code that repeats
+ * refused and the excluded codes left out (a merge: the stratum's rows and the exclusions are
+ * both in code order). Returns the end of what it wrote, NULL on error; *kept is the number of
+ * codes written.
+ */
+static uint8_t *
+pop_encode_stratum(const void *rows, uint64_t first, uint64_t count, int weighted, const char *name,
+				   const uint8_t *exclude, uint64_t nexclude, uint8_t *p, uint32_t *kept, char *err)
+{
+	size_t		recsize = weighted ? sizeof(draw_wrec) : sizeof(draw_rec);
+	uint64_t	ph = 0,			/* the last code written */
+				rh = 0,			/* the last row's code */
+				n = 0,
+				x = 0;			/* the next excluded code that can still come */
+	int64_t		pl = -1,
+				rl = -1;
+
+	for (uint64_t j = first; j < first + count; j++)
+	{
+		const uint8_t *key = (const uint8_t *) rows + j * recsize;
+		uint64_t	h = uscc_get48(key + 1),
+					l = uscc_get48(key + 7);
+
+		if (h >= USCC_HI_LIMIT || l >= USCC_LO_LIMIT)
+		{
+			draw_fail(err, "row %llu is not a packed code", (unsigned long long) (j + 1));
+			return NULL;
+		}
+		if (j > first && h == rh && (int64_t) l == rl)
+		{
+			char		code[USCC_LEN + 1];
+
+			(void) uscc_unpack_text(key + 1, code);
+			code[USCC_LEN] = '\0';
+			draw_fail(err, "code %s appears twice in stratum \"%s\"", code, name);
+			return NULL;
+		}
+		rh = h;
+		rl = (int64_t) l;
+		while (x < nexclude && memcmp(exclude + x * USCC_PACKED_LEN, key + 1, USCC_PACKED_LEN) < 0)
+			x++;
+		if (x < nexclude && memcmp(exclude + x * USCC_PACKED_LEN, key + 1, USCC_PACKED_LEN) == 0)
+			continue;
+		p = pop_put_step(p, h, l, ph, pl);
+		ph = h;
+		pl = (int64_t) l;
+		n++;
+		if (weighted)
+		{
+			be_put_double(p, ((const draw_wrec *) rows)[j].w);
+			p += 8;
+		}
+	}
+	*kept = (uint32_t) n;
+	return p;
+}
+
+int
+draw_pop_write(const draw_env *env, void *rows, uint64_t nrows, int weighted,
+			   int nstrata, const char *const names[], const uint8_t *exclude, uint64_t nexclude,
+			   uint8_t *out, size_t *len, char *err)
+{
+	int			order[DRAW_MAX_STRATA];	/* order[new] = old */
+	int			newof[DRAW_MAX_STRATA];	/* newof[old] = new */
+	uint32_t	counts[DRAW_MAX_STRATA];
+	uint32_t	kept[DRAW_MAX_STRATA] = {0};	/* rows written, the excluded left out */
+	uint32_t	bytes[DRAW_MAX_STRATA] = {0};	/* and their length */
+	const char *sorted[DRAW_MAX_STRATA];	/* the names in order */
+	size_t		lens[DRAW_MAX_STRATA];
+	size_t		hdr = POP_HEADER_LEN,
+				rows_len;
+	uint64_t	first = 0;		/* a stratum's first row in key order */
+	uint8_t    *p;
+
+	if (pop_order_strata(nstrata, names, order, newof, err) != 0)
+		return -1;
+	if (nrows >= UINT32_MAX)
+		return draw_fail(err, "a population has fewer than %u rows", UINT32_MAX);
+	if (pop_renumber_rows(rows, nrows, weighted, nstrata, newof, counts, err) != 0 ||
+		pop_check_excluded(exclude, nexclude, err) != 0)
+		return -1;
+	pop_sort_rows(env, rows, nrows, weighted);
+
+	/* the rows first, after room for the whole header; then the header, moved up to meet them */
 	for (int s = 0; s < nstrata; s++)
 	{
-		hdr += pop_stratum_header_size(POP_VERSION, strlen(names[order[s]]));
-		kept[s] = 0;
-		bytes[s] = 0;
+		sorted[s] = names[order[s]];
+		lens[s] = strlen(sorted[s]);
+		hdr += pop_stratum_header_size(POP_VERSION, lens[s]);
 	}
 	p = out + hdr;
-	for (uint64_t i = 0, end = 0; i < nrows; i = end)
+	for (int s = 0; s < nstrata; first += counts[s], s++)
 	{
-		const uint8_t *first = (const uint8_t *) rows + i * recsize;
-		unsigned	s = first[0];
 		uint8_t    *start = p;
-		uint64_t	ph = 0,		/* the last code written */
-					rh = 0,		/* the last row's code */
-					n = 0,
-					x = 0;		/* the next excluded code that can still come */
-		int64_t		pl = -1,
-					rl = -1;
 
-		end = i + counts[s];
-		for (uint64_t j = i; j < end; j++)
-		{
-			const uint8_t *key = (const uint8_t *) rows + j * recsize;
-			uint64_t	h = uscc_get48(key + 1),
-						l = uscc_get48(key + 7);
-
-			if (h >= USCC_HI_LIMIT || l >= USCC_LO_LIMIT)
-				return draw_fail(err, "row %llu is not a packed code", (unsigned long long) (j + 1));
-			if (j > i && h == rh && (int64_t) l == rl)
-			{
-				char		code[USCC_LEN + 1];
-
-				(void) uscc_unpack_text(key + 1, code);
-				code[USCC_LEN] = '\0';
-				return draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[order[s]]);
-			}
-			rh = h;
-			rl = (int64_t) l;
-			/* (a merge: codes and excluded codes are both in order) */
-			while (x < nexclude && memcmp(exclude + x * USCC_PACKED_LEN, key + 1, USCC_PACKED_LEN) < 0)
-				x++;
-			if (x < nexclude && memcmp(exclude + x * USCC_PACKED_LEN, key + 1, USCC_PACKED_LEN) == 0)
-				continue;
-			p = put_code_step(p, h, l, ph, pl);
-			ph = h;
-			pl = (int64_t) l;
-			n++;
-			if (weighted)
-			{
-				put_double(p, ((const draw_wrec *) rows)[j].w);
-				p += 8;
-			}
-		}
+		if (counts[s] == 0)
+			continue;
+		p = pop_encode_stratum(rows, first, counts[s], weighted, names[order[s]], exclude, nexclude, p, &kept[s],
+							   err);
+		if (p == NULL)
+			return -1;
 		if ((uint64_t) (p - start) > UINT32_MAX)
 			return draw_fail(err, "stratum \"%s\" takes more than 4 GB", names[order[s]]);
-		kept[s] = (uint32_t) n;
 		bytes[s] = (uint32_t) (p - start);
 	}
 	rows_len = (size_t) (p - (out + hdr));
 
-	/* a stratum is in the population when it has rows (all of its rows may have been excluded) */
-	p = out;
-	memcpy(p, POP_MAGIC, 4);
-	p[4] = POP_VERSION;
-	p[5] = weighted ? 1 : 0;
-	p += 8;
-	for (int s = 0; s < nstrata; s++)
-	{
-		const char *nm = names[order[s]];
-		size_t		l = strlen(nm);
-
-		if (kept[s] == 0)
-			continue;
-		*p++ = (uint8_t) l;
-		memcpy(p, nm, l);
-		p += l;
-		be_put(p, kept[s], 4);
-		be_put(p + 4, bytes[s], 4);
-		p += 8;
-		out_strata++;
-	}
-	be_put(out + 6, (uint32_t) out_strata, 2);
+	p = pop_put_header(out, weighted, nstrata, sorted, lens, kept, bytes);
 	if (p != out + hdr)
 		memmove(p, out + hdr, rows_len);
 	*len = (size_t) (p - out) + rows_len;
@@ -748,7 +707,7 @@ draw_pop_parse_header(draw_pop *pop, const uint8_t *data, size_t len, char *err)
 				|| (uint64_t) st->enc_len > (uint64_t) st->count * (POP_MAX_CODE_BYTES + (pop->weighted ? 8 : 0)))
 				return draw_fail(err, "population stratum \"%s\" has %u rows in %u bytes", st->name, st->count, st->enc_len);
 		}
-		if (s > 0 && name_cmp(pop->strata[s - 1].name, pop->strata[s - 1].name_len, st->name, l) >= 0)
+		if (s > 0 && pop_name_cmp(pop->strata[s - 1].name, pop->strata[s - 1].name_len, st->name, l) >= 0)
 			return draw_fail(err, "population strata are not in increasing name order");
 	}
 	if (pop->version >= 2)
@@ -810,7 +769,7 @@ pop_check_v1(const draw_pop *pop, char *err)
 				return -1;
 			if (i > 0 && memcmp(r - pop->row_size, r, USCC_PACKED_LEN) >= 0)
 				return draw_fail(err, "population codes are not increasing within stratum \"%s\"", pop->strata[s].name);
-			if (pop->weighted && pop_check_weight(pop->strata[s].first + i, get_double(r + 12), err) != 0)
+			if (pop->weighted && pop_check_weight(pop->strata[s].first + i, be_get_double(r + 12), err) != 0)
 				return -1;
 		}
 	}
@@ -834,25 +793,12 @@ pop_decode_v2(const draw_pop *pop, uint8_t *rows, char *err)
 
 		for (uint32_t i = 0; i < st->count; i++, r += pop->row_size)
 		{
-			uint64_t	v,
-						x = 0;
+			int			rc = pop_get_step(&p, end, &h, &l);
 
-			if (get_varint(&p, end, &v) != 0 || ((v & 1) && get_varint(&p, end, &x) != 0))
+			if (rc == POP_STEP_CUT_OFF)
 				return draw_fail(err, "population row %llu is cut off or not a minimal varint", (unsigned long long) (st->first + i + 1));
-			if (v & 1)
-			{
-				/* a larger h, then l itself */
-				if (v / 2 >= USCC_HI_LIMIT - h - 1 || x >= USCC_LO_LIMIT)
-					return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (st->first + i + 1));
-				h += v / 2 + 1;
-				l = (int64_t) x;
-			}
-			else
-			{
-				if (v / 2 >= USCC_LO_LIMIT - (uint64_t) (l + 1))
-					return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (st->first + i + 1));
-				l += (int64_t) (v / 2) + 1;
-			}
+			if (rc != 0)
+				return draw_fail(err, "population row %llu is not a packed code", (unsigned long long) (st->first + i + 1));
 			uscc_put48(r, h);
 			uscc_put48(r + 6, (uint64_t) l);
 			if (pop_code_invalid(r, st->first + i, &valid_h, err))
@@ -861,7 +807,7 @@ pop_decode_v2(const draw_pop *pop, uint8_t *rows, char *err)
 			{
 				if (end - p < 8)
 					return draw_fail(err, "population row %llu is cut off", (unsigned long long) (st->first + i + 1));
-				if (pop_check_weight(st->first + i, get_double(p), err) != 0)
+				if (pop_check_weight(st->first + i, be_get_double(p), err) != 0)
 					return -1;
 				memcpy(r + 12, p, 8);
 				p += 8;
@@ -1041,7 +987,7 @@ typedef struct cand_ctx
 	int			weighted;
 } cand_ctx;
 
-/* the order of draw_item_cmp (key, digest, text) when the first 8 digest bytes are equal */
+/* draw_rank_cmp when the key and the first 8 digest bytes are equal: the digests and codes again */
 static int
 cand_tie(const cand_ctx *cx, const draw_cand *a, const draw_cand *b)
 {
@@ -1049,7 +995,6 @@ cand_tie(const cand_ctx *cx, const draw_cand *a, const draw_cand *b)
 				tb[USCC_LEN];
 	uint8_t		da[SHA256_DIGEST_LEN],
 				db[SHA256_DIGEST_LEN];
-	int			c;
 
 	if (a->row == b->row)
 		return 0;
@@ -1057,8 +1002,7 @@ cand_tie(const cand_ctx *cx, const draw_cand *a, const draw_cand *b)
 	(void) uscc_unpack_text(cx->pop->rows + b->row * cx->pop->row_size, tb);
 	draw_row_digest(cx->hasher, ta, USCC_LEN, da);
 	draw_row_digest(cx->hasher, tb, USCC_LEN, db);
-	c = memcmp(da, db, SHA256_DIGEST_LEN);
-	return c != 0 ? c : memcmp(ta, tb, USCC_LEN);
+	return draw_rank_cmp(cx->weighted, a->key, da, ta, USCC_LEN, b->key, db, tb, USCC_LEN);
 }
 
 static inline int
@@ -1285,7 +1229,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 			{
 				const uint8_t *r = rows + (size_t) (i + j) * pop->row_size;
 
-				w[j] = pop->weighted ? get_double(r + 12) : 1.0;
+				w[j] = pop->weighted ? be_get_double(r + 12) : 1.0;
 				if (uscc_unpack_text_run(r, code[j], &run) != 0)
 				{
 					if (db)
@@ -1350,7 +1294,7 @@ draw_pop_digest(const draw_env *env, const draw_pop *pop, uint8_t digest[SHA256_
 				digest_end(env, db, NULL);
 				return draw_fail(err, "population row %u of stratum \"%s\" is not a packed code", i + 1, st->name);
 			}
-			digest_line(db, code, st, pop->weighted, pop->weighted ? get_double(r + 12) : 1.0);
+			digest_line(db, code, st, pop->weighted, pop->weighted ? be_get_double(r + 12) : 1.0);
 			if (env->tick && (i % TICK_EVERY) == TICK_EVERY - 1)
 				env->tick(env->arg);
 		}
@@ -1507,7 +1451,7 @@ draw_sample_serialise(const draw_sample *s, uint8_t *out)
 		const draw_item *it = &s->heap.items[i];
 
 		memcpy(p, it->d, SHA256_DIGEST_LEN);
-		put_double(p + 32, it->key);
+		be_put_double(p + 32, it->key);
 		be_put(p + 40, it->id_len, 4);
 		if (it->id_len)
 			memcpy(p + 44, it->id, it->id_len);
@@ -1571,7 +1515,7 @@ draw_sample_deserialise(const draw_env *env, draw_sample *s, const uint8_t *data
 		}
 		memcpy(it.d, p, SHA256_DIGEST_LEN);
 		it.dhi = be_get(it.d, 8);
-		it.key = get_double(p + 32);
+		it.key = be_get_double(p + 32);
 		it.id_len = be_get(p + 40, 4);
 		p += SAMPLE_ITEM_FIXED;
 		if ((size_t) (end - p) < it.id_len)

@@ -85,7 +85,18 @@ typedef struct draw_item
 	char	   *id;				/* id bytes, owned by the heap's user */
 } draw_item;
 
-/* <0 when a ranks before b: weighted by key, then d, then id; unweighted by d, then id */
+/*
+ * The rank order, the one order every selection uses (draw_run's bottom-k and its candidates,
+ * sample_agg's heap, and the order in which match_run takes the targets): <0 when a ranks before
+ * b. Weighted: the smaller key first; then the smaller digest (bytewise); then the smaller id
+ * (bytewise, a prefix before a longer id). The faster paths compare the key and the digest's
+ * first 8 bytes first and come here for the rest.
+ */
+int			draw_rank_cmp(int weighted, double akey, const uint8_t ad[SHA256_DIGEST_LEN],
+						  const void *aid, size_t alen,
+						  double bkey, const uint8_t bd[SHA256_DIGEST_LEN],
+						  const void *bid, size_t blen);
+/* draw_rank_cmp of two items */
 int			draw_item_cmp(const draw_item *a, const draw_item *b, int weighted);
 /* fills dhi and key of an item whose d is set */
 void		draw_item_finish(draw_item *it, int weighted, double w);

@@ -6,58 +6,9 @@
 
 #include <math.h>
 
-#include "byteorder.h"
+#include "pop_format.h"
 
 #define MERGE_TICK_EVERY 4096
-#define MERGE_MAX_VARINT 7		/* as draw.c: a varint below 2^49 */
-
-static inline uint8_t *
-merge_put_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80)
-	{
-		*p++ = (uint8_t) (v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t) v;
-	return p;
-}
-
-/* as draw.c's get_varint: -1 when cut off, too long or not minimal */
-static inline int
-merge_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	const uint8_t *q = *p;
-	uint64_t	x = 0;
-
-	for (int i = 0; i < MERGE_MAX_VARINT && q < end; i++)
-	{
-		uint8_t		b = *q++;
-
-		x |= (uint64_t) (b & 0x7f) << (7 * i);
-		if (!(b & 0x80))
-		{
-			if (b == 0 && i > 0)
-				return -1;
-			*v = x;
-			*p = q;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int
-merge_name_cmp(const char *a, size_t al, const char *b, size_t bl)
-{
-	size_t		n = al < bl ? al : bl;
-	int			c = n ? memcmp(a, b, n) : 0;
-
-	if (c != 0)
-		return c;
-	return al < bl ? -1 : al > bl ? 1 : 0;
-}
-
 /* one part's rows of one stratum, read a code at a time */
 typedef struct merge_cursor
 {
@@ -74,8 +25,7 @@ typedef struct merge_cursor
 static int
 cursor_next(merge_cursor *c, int weighted, char *err)
 {
-	uint64_t	v,
-				x = 0;
+	int			rc;
 
 	if (c->left == 0)
 	{
@@ -83,30 +33,18 @@ cursor_next(merge_cursor *c, int weighted, char *err)
 			return draw_fail(err, "population part %d has bytes after the rows of a stratum", c->part + 1);
 		return 0;
 	}
-	if (merge_get_varint(&c->p, c->end, &v) != 0 || ((v & 1) && merge_get_varint(&c->p, c->end, &x) != 0))
+	rc = pop_get_step(&c->p, c->end, &c->h, &c->l);
+	if (rc == POP_STEP_CUT_OFF)
 		return draw_fail(err, "population part %d has a row that is cut off or not a minimal varint", c->part + 1);
-	if (v & 1)
-	{
-		if (v / 2 >= USCC_HI_LIMIT - c->h - 1 || x >= USCC_LO_LIMIT)
-			return draw_fail(err, "population part %d has a row that is not a packed code", c->part + 1);
-		c->h += v / 2 + 1;
-		c->l = (int64_t) x;
-	}
-	else
-	{
-		if (v / 2 >= USCC_LO_LIMIT - (uint64_t) (c->l + 1))
-			return draw_fail(err, "population part %d has a row that is not a packed code", c->part + 1);
-		c->l += (int64_t) (v / 2) + 1;
-	}
+	if (rc != 0)
+		return draw_fail(err, "population part %d has a row that is not a packed code", c->part + 1);
 	if (weighted)
 	{
-		uint64_t	bits;
 		double		w;
 
 		if (c->end - c->p < 8)
 			return draw_fail(err, "population part %d has a row that is cut off", c->part + 1);
-		bits = be_get(c->p, 8);
-		memcpy(&w, &bits, sizeof(w));
+		w = be_get_double(c->p);
 		if (!(w > 0) || !isfinite(w))
 			return draw_fail(err, "population part %d has a weight that is not a positive finite number", c->part + 1);
 		c->w = c->p;
@@ -153,7 +91,7 @@ draw_pop_merge_max_size(int nparts, const size_t lens[])
 
 	for (int i = 0; i < nparts; i++)
 		size += lens[i];
-	return size < 8 ? 8 : size;
+	return size < POP_HEADER_LEN ? POP_HEADER_LEN : size;
 }
 
 int
@@ -170,7 +108,7 @@ draw_pop_merge(const draw_env *env, int nparts, const uint8_t *const parts[], co
 	int			nnames = 0;
 	uint64_t	total = 0,
 				tick = 0;
-	size_t		hdr = 8,
+	size_t		hdr = POP_HEADER_LEN,
 				rows_len;
 	uint8_t    *p;
 	int			rc = -1;
@@ -202,7 +140,7 @@ draw_pop_merge(const draw_env *env, int nparts, const uint8_t *const parts[], co
 			int			j = 0,
 						c = 1;
 
-			while (j < nnames && (c = merge_name_cmp(names[j], name_lens[j], st->name, st->name_len)) < 0)
+			while (j < nnames && (c = pop_name_cmp(names[j], name_lens[j], st->name, st->name_len)) < 0)
 				j++;
 			if (j < nnames && c == 0)
 				continue;
@@ -219,7 +157,7 @@ draw_pop_merge(const draw_env *env, int nparts, const uint8_t *const parts[], co
 		}
 	}
 	for (int s = 0; s < nnames; s++)
-		hdr += 1 + name_lens[s] + 4 + 4;
+		hdr += pop_stratum_header_size(POP_VERSION, name_lens[s]);
 
 	/* each stratum: a k-way merge of the parts that have it, written as steps */
 	p = out + hdr;
@@ -237,7 +175,7 @@ draw_pop_merge(const draw_env *env, int nparts, const uint8_t *const parts[], co
 				const draw_pop_stratum *st = &pops[i].strata[t];
 				int			r;
 
-				if (merge_name_cmp(st->name, st->name_len, names[s], name_lens[s]) != 0)
+				if (pop_name_cmp(st->name, st->name_len, names[s], name_lens[s]) != 0)
 					continue;
 				cur[n].p = pops[i].enc + st->enc_off;
 				cur[n].end = cur[n].p + st->enc_len;
@@ -273,13 +211,7 @@ draw_pop_merge(const draw_env *env, int nparts, const uint8_t *const parts[], co
 				draw_fail(err, "code %s appears twice in stratum \"%s\"", code, names[s]);
 				goto done;
 			}
-			if (c->h == ph)
-				p = merge_put_varint(p, 2 * (uint64_t) (c->l - pl - 1));
-			else
-			{
-				p = merge_put_varint(p, 2 * (c->h - ph - 1) + 1);
-				p = merge_put_varint(p, (uint64_t) c->l);
-			}
+			p = pop_put_step(p, c->h, (uint64_t) c->l, ph, pl);
 			if (weighted)
 			{
 				memcpy(p, c->w, 8);
@@ -313,21 +245,7 @@ draw_pop_merge(const draw_env *env, int nparts, const uint8_t *const parts[], co
 	rows_len = (size_t) (p - (out + hdr));
 
 	/* the header (every stratum of a part has rows, so every united stratum has) */
-	p = out;
-	memcpy(p, "SPOP", 4);
-	p[4] = 2;
-	p[5] = weighted ? 1 : 0;
-	be_put(p + 6, (uint64_t) nnames, 2);
-	p += 8;
-	for (int s = 0; s < nnames; s++)
-	{
-		*p++ = (uint8_t) name_lens[s];
-		memcpy(p, names[s], name_lens[s]);
-		p += name_lens[s];
-		be_put(p, counts[s], 4);
-		be_put(p + 4, bytes[s], 4);
-		p += 8;
-	}
+	(void) pop_put_header(out, weighted, nnames, names, name_lens, counts, bytes);
 	*len = hdr + rows_len;
 	rc = 0;
 done:

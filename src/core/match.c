@@ -93,9 +93,9 @@ static int
 tkey_cmp(const void *a, const void *b)
 {
 	const tkey *x = a, *y = b;
-	int			c = memcmp(x->d, y->d, SHA256_DIGEST_LEN);
 
-	return c ? c : memcmp(x->code, y->code, USCC_PACKED_LEN);
+	/* (the packed codes as ids: their byte order is the codes' order) */
+	return draw_rank_cmp(0, 0, x->d, x->code, USCC_PACKED_LEN, 0, y->d, y->code, USCC_PACKED_LEN);
 }
 
 static int

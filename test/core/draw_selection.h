@@ -2,7 +2,7 @@
  * draw_run's bottom-k (a buffer of candidates trimmed to k whenever it fills) against a full
  * sort by draw_item_cmp, on strata large enough that the buffer is trimmed many times, for k
  * from 1 to the whole stratum, unweighted and weighted. Included by test_draw.c, and by
- * test_draw_ties.c, which builds draw.c keeping only 8 bits of each digest in a candidate so
+ * test_draw_ties.c, whose cores the Makefile builds keeping only 8 bits of each digest in a candidate so
  * that nearly every comparison goes through the tie path (full digest and text again).
  */
 #include <stdlib.h>
