@@ -451,11 +451,48 @@ excl_receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 	return true;
 }
 
-/* a query that must be one SELECT, prepared */
-static SPIPlanPtr
-collect_prepare(const char *query, const char *what)
+/* an exclusion receiver for codes of the uscc type uscc_type */
+static ExclReceiver *
+excl_receiver_new(Oid uscc_type)
 {
-	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
+	ExclReceiver *x = palloc0(sizeof(ExclReceiver));
+
+	spi_receiver_init(&x->pub, excl_receiver_receive, excl_receiver_startup);
+	x->cxt = CurrentMemoryContext;
+	x->uscc_type = uscc_type;
+	return x;
+}
+
+/* the received codes in order, repeats kept (the population's writer and the caller merge them) */
+static void
+excl_receiver_sort(ExclReceiver *x)
+{
+	uint8	   *scratch;
+
+	if (x->n < 2)
+		return;
+	scratch = palloc(RADIX_INPLACE_SCRATCH);
+	radix_sort_inplace(x->codes, x->n, USCC_PACKED_LEN, USCC_PACKED_LEN, scratch);
+	pfree(scratch);
+}
+
+/* the uscc type of this extension: the one in the schema of fn_oid, a function of the extension */
+static Oid
+extension_uscc_type(Oid fn_oid)
+{
+	Oid			t = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("uscc"),
+									ObjectIdGetDatum(get_func_namespace(fn_oid)));
+
+	if (!OidIsValid(t))
+		elog(ERROR, "type uscc not found in the schema of function %u", fn_oid);
+	return t;
+}
+
+/* a query that must be one SELECT, prepared with the cursor options given */
+static SPIPlanPtr
+collect_prepare(const char *query, const char *what, int cursor_options)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(query, 0, NULL, cursor_options);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for %s query: %s", what, SPI_result_code_string(SPI_result));
@@ -491,7 +528,7 @@ population_collect(PG_FUNCTION_ARGS)
 	char	   *query;
 	char	   *excluded = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	PopReceiver *r = palloc0(sizeof(PopReceiver));
-	ExclReceiver *x = palloc0(sizeof(ExclReceiver));
+	ExclReceiver *x;
 	SPIPlanPtr	plan,
 				xplan = NULL;
 	bytea	   *result;
@@ -507,19 +544,13 @@ population_collect(PG_FUNCTION_ARGS)
 	r->weighted = PG_GETARG_BOOL(2);
 	r->all = cstring_to_text("all");
 	r->st.last = -1;
-	/* the uscc type of this extension: the one in the schema this function lives in */
-	r->uscc_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("uscc"),
-								   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	if (!OidIsValid(r->uscc_type))
-		elog(ERROR, "type uscc not found in the schema of population_collect");
-	spi_receiver_init(&x->pub, excl_receiver_receive, excl_receiver_startup);
-	x->cxt = CurrentMemoryContext;
-	x->uscc_type = r->uscc_type;
+	r->uscc_type = extension_uscc_type(fcinfo->flinfo->fn_oid);
+	x = excl_receiver_new(r->uscc_type);
 
 	SPI_connect();
-	plan = collect_prepare(query, "a population");
+	plan = collect_prepare(query, "a population", 0);
 	if (excluded)
-		xplan = collect_prepare(excluded, "an exclusion");
+		xplan = collect_prepare(excluded, "an exclusion", 0);
 	r->st.first_cap = population_size_guess(plan);
 
 	/*
@@ -534,13 +565,7 @@ population_collect(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	/* the excluded codes in order (the rows are left out as the population is written) */
-	if (x->n > 1)
-	{
-		uint8	   *scratch = palloc(RADIX_INPLACE_SCRATCH);
-
-		radix_sort_inplace(x->codes, x->n, USCC_PACKED_LEN, USCC_PACKED_LEN, scratch);
-		pfree(scratch);
-	}
+	excl_receiver_sort(x);
 	result = pop_state_finish(&r->st, x->codes, x->n);
 	PG_RETURN_BYTEA_P(result);
 }
@@ -553,38 +578,19 @@ population_collect(PG_FUNCTION_ARGS)
 bytea *
 draw_excluded_codes(const char *query, Oid fn_oid)
 {
-	ExclReceiver *x = palloc0(sizeof(ExclReceiver));
+	ExclReceiver *x = excl_receiver_new(extension_uscc_type(fn_oid));
 	SPIPlanPtr	plan;
 	bytea	   *out;
 	uint64		n = 0;
 
-	spi_receiver_init(&x->pub, excl_receiver_receive, excl_receiver_startup);
-	x->cxt = CurrentMemoryContext;
-	x->uscc_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("uscc"),
-								   ObjectIdGetDatum(get_func_namespace(fn_oid)));
-	if (!OidIsValid(x->uscc_type))
-		elog(ERROR, "type uscc not found in the schema of excluded_codes");
 	SPI_connect();
 	/* (a scan of a large directory for its inactive subjects: parallel workers may do it) */
-	plan = SPI_prepare_cursor(query, 0, NULL, CURSOR_OPT_PARALLEL_OK);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for an exclusion query: %s", SPI_result_code_string(SPI_result));
-	if (!SPI_is_cursor_plan(plan))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an exclusion query must be one SELECT"),
-				 errdetail("The query was: %s", query)));
+	plan = collect_prepare(query, "an exclusion", CURSOR_OPT_PARALLEL_OK);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	collect_run(plan, (DestReceiver *) x, "exclusion");
 	PopActiveSnapshot();
 	SPI_finish();
-	if (x->n > 1)
-	{
-		uint8	   *scratch = palloc(RADIX_INPLACE_SCRATCH);
-
-		radix_sort_inplace(x->codes, x->n, USCC_PACKED_LEN, USCC_PACKED_LEN, scratch);
-		pfree(scratch);
-	}
+	excl_receiver_sort(x);
 	if ((Size) x->n * USCC_PACKED_LEN > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
