@@ -310,11 +310,22 @@ SELECT count(*) AS conflicting_assignments FROM assignment JOIN inspector_confli
 -- example: supervise.bulk_insert_paths()
 -- the draw's targets and the matched inspectors go in like COPY unless a trigger was added
 SELECT relation, bulk, refusal FROM bulk_insert_paths() ORDER BY relation::text;
--- example: supervise.match_compute(bytea, supervise.uscc[], bigint[], supervise.uscc[], bigint[], supervise.uscc[], bigint[], integer, text)
--- one department's matching on its own: inspector 102 may not go to the first subject (回避)
-SELECT * FROM match_compute(seed_from('示例'), '{91350203MA14PQET62,91350203MA5CTYXG96}', '{101,102,103}',
+-- example: supervise.match_compute(bytea, supervise.uscc[], bigint[], boolean[], date[], date, boolean, supervise.uscc[], bigint[], supervise.uscc[], bigint[], integer, text)
+-- one department's matching on its own, for a task that starts on 2025-04-01: inspector 102 may
+-- not go to the first subject (回避), and the certificate of inspector 104 lapsed the day before
+SELECT * FROM match_compute(seed_from('示例'), '{91350203MA14PQET62,91350203MA5CTYXG96}', '{101,102,103,104}',
+                            '{t,t,t,t}', '{NULL,NULL,2025-12-31,2025-03-31}', '2025-04-01', false,
                             '{91350203MA14PQET62}', '{102}', '{}', '{}', 2, '思明区市场监督管理局')
  ORDER BY uscc, inspector_id;
+
+-- example: supervise.match_role(boolean, date, date, boolean)
+-- whom matching may send on a task that starts on 2025-04-01: a certificate valid through that day,
+-- one that lapsed the day before, and staff without a certificate (从事日常监管工作的人员) where the
+-- department allows them beside a certified inspector, and where it does not
+SELECT match_role(true, '2025-04-01', '2025-04-01', false) AS valid_through_the_first_day,
+       match_role(true, '2025-03-31', '2025-04-01', true) AS lapsed,
+       match_role(false, NULL, '2025-04-01', true) AS uncertified_allowed,
+       match_role(false, NULL, '2025-04-01', false) AS uncertified_not_allowed;
 
 -- example: supervise.publication_upsert(text, bigint, bigint, date)
 -- the lists were drawn in public on 2025-03-17 and entered later: their publication items count
@@ -728,6 +739,30 @@ SELECT population_agg(d.uscc, 'all', NULL, x) = (SELECT population FROM draw_rec
   FROM public.province_directory d,
        excluded_codes('SELECT uscc FROM supervise.inspection WHERE task_id = 6') x
  GROUP BY x;
+
+-- example: supervise.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text)
+-- the standing list of joint-check scenarios (综合查一次检查场景清单) is kept by an admin: restaurants,
+-- led by 思明区市场监督管理局 (66, 牵头单位) with 思明区卫生健康局 (65, 协同单位). The lead
+-- department's officer makes the scenario's joint task for December, with every item of the list;
+-- the district's inspectors and those of its subordinate departments may be sent
+INSERT INTO joint_scenario (name, lead_department_id, description)
+VALUES ('餐饮服务综合查一次', 66, '餐饮服务单位：食品经营许可与经营行为、公共场所卫生') RETURNING id AS scenario \gset
+INSERT INTO joint_scenario_item (scenario_id, item_id)
+SELECT :scenario, id FROM check_item WHERE (department_id, code) IN ((66, 'SC-01'), (66, 'SC-03'), (65, 'HC-01'));
+SELECT grant_department_officer('siming_market_officer', ARRAY[66]);
+SET ROLE siming_market_officer;
+SELECT s.name, s.lead_department_id, array_agg(ci.department_id || ' ' || ci.code ORDER BY ci.department_id, ci.code) AS items
+  FROM joint_scenario s JOIN joint_scenario_item si ON si.scenario_id = s.id JOIN check_item ci ON ci.id = si.item_id
+ GROUP BY s.id;
+SELECT scenario_task(:scenario, '餐饮服务综合查一次（12月）', '2025-12-01', '2025-12-19',
+                     directory_id => 10, sample_size => 5, inspector_scope => 'subordinate') AS scenario_task \gset
+SELECT t.department_id AS initiator, t.kind, t.period_start, t.period_end, t.inspector_scope,
+       array_agg(ci.department_id || ' ' || ci.code ORDER BY ci.department_id, ci.code) AS items
+  FROM task t JOIN task_item ti ON ti.task_id = t.id JOIN check_item ci ON ci.id = ti.item_id
+ WHERE t.id = :scenario_task
+ GROUP BY t.id;
+RESET ROLE;
+SELECT revoke_department_officer('siming_market_officer', NULL);
 
 -- cleanup: back to the regression database; the example database and roles go
 \c :regress_db

@@ -70,6 +70,20 @@ SELECT t.id, t.title, t.period_start, t.period_end, d.name AS initiator,
   FROM task t JOIN department d ON d.id = t.department_id WHERE t.id = :joint_task;
 
 \echo
+\echo '== 4b. The standing list of joint-check scenarios (检查场景清单): its lead department (牵头单位) makes the joint task'
+INSERT INTO joint_scenario (name, lead_department_id, description)
+VALUES ('餐饮服务综合查一次', :market_id, '餐饮服务单位：食品经营、公共场所卫生') RETURNING id AS scenario \gset
+INSERT INTO joint_scenario_item (scenario_id, item_id)
+SELECT :scenario, id FROM check_item
+ WHERE (department_id = :market_id AND code = 'SC-03') OR (department_id = :health_id AND code = 'HC-01');
+SELECT scenario_task(:scenario, '餐饮服务综合查一次（秋季）', '2026-10-12', '2026-11-20', plan_id => :market_plan,
+                     sample_size => 30, inspector_scope => 'subordinate') AS scenario_task \gset
+SELECT t.id, t.title, t.period_start, t.period_end, d.name AS initiator, t.inspector_scope,
+       (SELECT string_agg(DISTINCT dd.name, '、') FROM task_item ti JOIN check_item ci ON ci.id = ti.item_id
+          JOIN department dd ON dd.id = ci.department_id WHERE ti.task_id = t.id) AS departments
+  FROM task t JOIN department d ON d.id = t.department_id WHERE t.id = :scenario_task;
+
+\echo
 \echo '== 5. 双随机 (1): the targets, drawn from a published seed; anyone can re-run the draw'
 SELECT draw(:joint_task, seed_from('2026年3月16日 思明区联合抽查 公证摇号 福彩3D 2026068期 471')) AS joint_draw \gset
 SELECT draw(:report_task, seed_from('2026年3月16日 思明区年报抽查 公证摇号 福彩3D 2026068期 471')) AS report_draw \gset

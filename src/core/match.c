@@ -36,6 +36,14 @@ match_priority(const draw_hasher *h, int64_t inspector_id, uint32_t load)
 	return be_get(d, 8);
 }
 
+match_role_t
+match_role(int certified, int32_t qualified_until, int32_t first_day, int allow_uncertified_second)
+{
+	if (!certified)
+		return allow_uncertified_second ? MATCH_ROLE_SECOND : MATCH_ROLE_NONE;
+	return qualified_until >= first_day ? MATCH_ROLE_ANY : MATCH_ROLE_NONE;
+}
+
 static inline int
 ikey_less(const ikey *a, const ikey *b)
 {
@@ -111,7 +119,7 @@ pair_cmp(const void *a, const void *b)
 int
 match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 			 uint32_t ntargets, const uint8_t *targets,
-			 uint32_t ninspectors, const int64_t *inspector_ids,
+			 uint32_t ninspectors, const int64_t *inspector_ids, const uint8_t *roles,
 			 uint32_t nconflicts, const match_pair *conflicts,
 			 uint32_t npre, const match_pair *pre,
 			 uint32_t m, uint32_t *out, match_error *e, char *err)
@@ -129,27 +137,57 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 			   *ps;
 	int			rc = 0;
 
+	uint32_t	avail = 0,
+				certified = 0;
+
+#define ROLE(i) (roles ? roles[i] : MATCH_ROLE_ANY)
+	for (uint32_t i = 0; i < ninspectors; i++)
+	{
+		avail += ROLE(i) != MATCH_ROLE_NONE;
+		certified += ROLE(i) == MATCH_ROLE_ANY;
+	}
 	e->target = MATCH_NONE;
 	e->missing = 0;
-	e->available = ninspectors;
+	e->available = avail;
+	e->certified_missing = 0;
 	if (ntargets == 0 || m == 0)
 		return 0;
-	if (ninspectors < m)
+	if (avail < m || certified == 0)
 	{
-		/* hand-made assignments may still cover every target; check only when slots are open */
+		/*
+		 * hand-made assignments may still cover every target (or give it its certified
+		 * inspector); check only when places are open
+		 */
 		uint32_t   *have = env->alloc((size_t) ntargets * sizeof(uint32_t), env->arg);
-		int			open = 0;
+		uint8_t    *cert = env->alloc((size_t) ntargets, env->arg);
+		int			short_of = 0,
+					uncertified = 0;
 
 		memset(have, 0, (size_t) ntargets * sizeof(uint32_t));
+		memset(cert, 0, (size_t) ntargets);
 		for (uint32_t i = 0; i < npre; i++)
-			have[pre[i].target]++;
-		for (uint32_t t = 0; t < ntargets && !open; t++)
-			open = have[t] < m && have[t] + ninspectors < m;
-		env->release(have, env->arg);
-		if (open)
 		{
-			e->missing = m - ninspectors;
-			return draw_fail(err, "%u inspectors for %u per target: %u missing", ninspectors, m, m - ninspectors);
+			have[pre[i].target]++;
+			cert[pre[i].target] |= ROLE(pre[i].inspector) == MATCH_ROLE_ANY;
+		}
+		for (uint32_t t = 0; t < ntargets && !short_of && !uncertified; t++)
+		{
+			short_of = have[t] < m && have[t] + avail < m;
+			uncertified = have[t] < m && !cert[t] && certified == 0;
+		}
+		env->release(have, env->arg);
+		env->release(cert, env->arg);
+		if (short_of)
+		{
+			e->missing = m - avail;
+			e->certified_missing = certified == 0;
+			return draw_fail(err, "%u inspectors for %u per target: %u missing", avail, m, m - avail);
+		}
+		if (uncertified)
+		{
+			e->missing = 1;
+			e->certified_missing = 1;
+			return draw_fail(err, "no certified inspector: each target needs one");
 		}
 	}
 
@@ -205,6 +243,8 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 	{
 		ikey		k;
 
+		if (ROLE(i) == MATCH_ROLE_NONE)
+			continue;
 		k.load = load[i];
 		k.prio = match_priority(&h, inspector_ids[i], load[i]);
 		k.id = inspector_ids[i];
@@ -219,6 +259,7 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 		uint32_t	need = have >= m ? 0 : m - have;
 		uint32_t	naside = 0,
 					picked = 0;
+		int			has_certified = 0;
 		ikey		chosen[64];
 		uint32_t   *slot = out + (size_t) t * m;
 
@@ -235,23 +276,33 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 		for (uint32_t i = cstart[t]; i < cstart[t + 1]; i++)
 			stamp[cs[i].inspector] = t;
 		for (uint32_t i = pstart[t]; i < pstart[t + 1]; i++)
+		{
 			stamp[ps[i].inspector] = t;
+			has_certified |= ROLE(ps[i].inspector) == MATCH_ROLE_ANY;
+		}
 
+		/* the last open place goes to a certified inspector when the target has none yet */
 		while (picked < need && nheap > 0)
 		{
 			ikey		k = heap_pop(heap, &nheap);
 
-			if (stamp[k.index] == t)
+			if (stamp[k.index] == t
+				|| (!has_certified && picked + 1 == need && ROLE(k.index) != MATCH_ROLE_ANY))
 				aside[naside++] = k;
 			else
+			{
 				chosen[picked++] = k;
+				has_certified |= ROLE(k.index) == MATCH_ROLE_ANY;
+			}
 		}
 		if (picked < need)
 		{
 			e->target = t;
 			e->missing = need - picked;
 			e->available = picked;
-			rc = draw_fail(err, "target %u: %u inspectors without a conflict, %u needed", t + 1, picked, need);
+			e->certified_missing = !has_certified;
+			rc = draw_fail(err, "target %u: %u inspectors without a conflict, %u needed%s", t + 1, picked, need,
+						   has_certified ? "" : ", one of them certified");
 		}
 		for (uint32_t i = 0; i < picked; i++)
 		{
@@ -279,3 +330,4 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 	env->release(aside, env->arg);
 	return rc;
 }
+#undef ROLE

@@ -12,6 +12,7 @@ CREATE TABLE @extschema@.department (
     system      text NOT NULL,
     level       smallint NOT NULL,
     region      text NOT NULL,
+    allow_uncertified_second boolean NOT NULL DEFAULT false,
     CONSTRAINT "department code is unique" UNIQUE (code),
     CONSTRAINT "department code is not blank" CHECK (btrim(code) <> ''),
     CONSTRAINT "department name is not blank" CHECK (btrim(name) <> ''),
@@ -25,6 +26,8 @@ COMMENT ON TABLE @extschema@.department IS
     'enforcement departments (执法部门): system = enforcement system (market, ecology, culture, ...), level 1 national, 2 province, 3 city, 4 county, 5 township; region = region-code prefix of the area it covers ('''' national, 2 digits province, 4 city, 6 county/township). A is superior to B when same system, A.level < B.level and B.region starts with A.region';
 COMMENT ON COLUMN @extschema@.department.system IS 'enforcement system (执法系统): departments of one system form a hierarchy for the superior-first rule';
 COMMENT ON COLUMN @extschema@.department.region IS 'region-code prefix: '''' national, 2 digits province, 4 city, 6 county (townships use their county''s 6 digits)';
+COMMENT ON COLUMN @extschema@.department.allow_uncertified_second IS
+    'matching may send the department''s staff without an enforcement certificate (inspector.badge_no NULL, 从事日常监管工作的人员) beside a certified inspector, never alone: every target keeps one certified inspector of the department';
 
 CREATE TABLE @extschema@.subject (
     uscc            @extschema@.uscc PRIMARY KEY,
@@ -74,14 +77,20 @@ CREATE TABLE @extschema@.inspector (
     id              bigserial PRIMARY KEY,
     department_id   bigint NOT NULL REFERENCES @extschema@.department,
     name            text NOT NULL,
-    badge_no        text NOT NULL,
+    badge_no        text,
     active          boolean NOT NULL DEFAULT true,
+    qualified_until date,
     CONSTRAINT "inspector badge_no is unique" UNIQUE (badge_no),
-    CONSTRAINT "inspector name is not blank" CHECK (btrim(name) <> '')
+    CONSTRAINT "inspector name is not blank" CHECK (btrim(name) <> ''),
+    CONSTRAINT "only a certified inspector has a qualified_until" CHECK (badge_no IS NOT NULL OR qualified_until IS NULL)
 );
 CREATE INDEX inspector_department_idx ON @extschema@.inspector (department_id) WHERE active;
 COMMENT ON TABLE @extschema@.inspector IS
     'inspector directory (执法检查人员名录库): officers with enforcement qualification, per department; badge_no is the enforcement certificate number (执法证号)';
+COMMENT ON COLUMN @extschema@.inspector.badge_no IS
+    'the enforcement certificate number (执法证号); NULL for staff without a certificate (从事日常监管工作的人员), whom matching sends only beside a certified inspector, and only where the department allows it (department.allow_uncertified_second)';
+COMMENT ON COLUMN @extschema@.inspector.qualified_until IS
+    'last day the enforcement certificate (执法证) is valid; NULL = no end. Matching never picks an inspector whose certificate has lapsed on the task''s first day (period_start), and assign_inspector refuses one';
 
 CREATE TABLE @extschema@.inspector_conflict (
     inspector_id    bigint NOT NULL REFERENCES @extschema@.inspector ON DELETE CASCADE,

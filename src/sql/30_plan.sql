@@ -29,6 +29,7 @@ CREATE TABLE @extschema@.task (
     sample_size             integer,
     directory_id            bigint REFERENCES @extschema@.directory,
     inspectors_per_target   integer NOT NULL DEFAULT 2,
+    inspector_scope         text NOT NULL DEFAULT 'own',
     CONSTRAINT "task kind is planned temporary special or clue" CHECK (kind IN ('planned', 'temporary', 'special', 'clue')),
     CONSTRAINT "a planned task belongs to a plan" CHECK (kind <> 'planned' OR plan_id IS NOT NULL),
     CONSTRAINT "task title is not blank" CHECK (btrim(title) <> ''),
@@ -40,7 +41,8 @@ CREATE TABLE @extschema@.task (
     CONSTRAINT "task sample_ratio is in (0, 1]" CHECK (sample_ratio > 0 AND sample_ratio <= 1),
     CONSTRAINT "task sample_size is not negative" CHECK (sample_size >= 0),
     CONSTRAINT "task has sample_ratio or sample_size, not both" CHECK (num_nonnulls(sample_ratio, sample_size) <= 1),
-    CONSTRAINT "task needs 2 to 20 inspectors per target" CHECK (inspectors_per_target BETWEEN 2 AND 20)
+    CONSTRAINT "task needs 2 to 20 inspectors per target" CHECK (inspectors_per_target BETWEEN 2 AND 20),
+    CONSTRAINT "task inspector_scope is own or subordinate" CHECK (inspector_scope IN ('own', 'subordinate'))
 );
 CREATE INDEX task_plan_idx ON @extschema@.task (plan_id);
 COMMENT ON TABLE @extschema@.task IS
@@ -48,6 +50,8 @@ COMMENT ON TABLE @extschema@.task IS
 COMMENT ON COLUMN @extschema@.task.filed_on IS 'date an unplanned task was filed (报备) with the superior, for the advance-filing rule';
 COMMENT ON COLUMN @extschema@.task.surprise IS 'surprise check (突击检查): plan, task, list and time are not published before the task ends';
 COMMENT ON COLUMN @extschema@.task.inspectors_per_target IS 'inspectors matched per target and per department (at least 2: an enforcement action needs two officers)';
+COMMENT ON COLUMN @extschema@.task.inspector_scope IS
+    'whose inspectors matching picks for each department of the task''s items: own = that department''s; subordinate = that department''s and its subordinate departments'' (本级或下级执法人员, is_superior)';
 
 -- A task of a plan lies in the plan's year.
 CREATE FUNCTION @extschema@.task_check_plan() RETURNS trigger

@@ -625,7 +625,8 @@ BEGIN
 
     IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
         EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]) TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]),
+                        @extschema@.scenario_ids_of(bigint[]) TO %s', r);
     END IF;
 
     IF 'officer' = ANY (acc) THEN
@@ -650,6 +651,10 @@ BEGIN
         EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
                         @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+        -- the joint-check scenarios its departments lead or take part in (row-level security), and
+        -- the joint task of one it leads (scenario_task runs as the owner and checks the lead)
+        EXECUTE format('GRANT SELECT ON @extschema@.joint_scenario, @extschema@.joint_scenario_item TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) TO %s', r);
     END IF;
 
     IF 'admin' = ANY (acc) THEN
@@ -665,6 +670,7 @@ BEGIN
                         @extschema@.load_subjects(regclass, boolean),
                         @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
                         @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text),
                         @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
                         @extschema@.grant_department_officer(regrole, bigint[]),
                         @extschema@.revoke_department_officer(regrole, bigint[]),

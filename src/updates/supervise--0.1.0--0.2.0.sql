@@ -3069,3 +3069,477 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
     'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first)';
+
+-- ---- enforcement certificates (执法证) in matching, inspectors of subordinate departments
+-- (本级或下级执法人员), and the standing list of joint-check scenarios (检查场景清单) ----
+ALTER TABLE @extschema@.department ADD COLUMN allow_uncertified_second boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN @extschema@.department.allow_uncertified_second IS
+    'matching may send the department''s staff without an enforcement certificate (inspector.badge_no NULL, 从事日常监管工作的人员) beside a certified inspector, never alone: every target keeps one certified inspector of the department';
+ALTER TABLE @extschema@.inspector ALTER COLUMN badge_no DROP NOT NULL;
+ALTER TABLE @extschema@.inspector ADD COLUMN qualified_until date;
+ALTER TABLE @extschema@.inspector ADD CONSTRAINT "only a certified inspector has a qualified_until"
+    CHECK (badge_no IS NOT NULL OR qualified_until IS NULL);
+COMMENT ON COLUMN @extschema@.inspector.badge_no IS
+    'the enforcement certificate number (执法证号); NULL for staff without a certificate (从事日常监管工作的人员), whom matching sends only beside a certified inspector, and only where the department allows it (department.allow_uncertified_second)';
+COMMENT ON COLUMN @extschema@.inspector.qualified_until IS
+    'last day the enforcement certificate (执法证) is valid; NULL = no end. Matching never picks an inspector whose certificate has lapsed on the task''s first day (period_start), and assign_inspector refuses one';
+ALTER TABLE @extschema@.task ADD COLUMN inspector_scope text NOT NULL DEFAULT 'own';
+ALTER TABLE @extschema@.task ADD CONSTRAINT "task inspector_scope is own or subordinate"
+    CHECK (inspector_scope IN ('own', 'subordinate'));
+COMMENT ON COLUMN @extschema@.task.inspector_scope IS
+    'whose inspectors matching picks for each department of the task''s items: own = that department''s; subordinate = that department''s and its subordinate departments'' (本级或下级执法人员, is_superior)';
+
+DROP FUNCTION @extschema@.match_compute(bytea, @extschema@.uscc[], bigint[], @extschema@.uscc[], bigint[], @extschema@.uscc[], bigint[], integer, text);
+CREATE FUNCTION @extschema@.match_compute(seed bytea, targets @extschema@.uscc[], inspector_ids bigint[],
+        certified boolean[], qualified_until date[], first_day date, allow_uncertified_second boolean,
+        conflict_targets @extschema@.uscc[], conflict_inspectors bigint[],
+        assigned_targets @extschema@.uscc[], assigned_inspectors bigint[],
+        per_target integer, department text)
+    RETURNS TABLE (uscc @extschema@.uscc, inspector_id bigint)
+    AS 'MODULE_PATHNAME', 'match_compute_certified' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.match_compute(bytea, @extschema@.uscc[], bigint[], boolean[], date[], date, boolean, @extschema@.uscc[], bigint[], @extschema@.uscc[], bigint[], integer, text) IS
+    'one department''s matching (see doc/draw-algorithm.md): each inspector''s role from match_role(certified, qualified_until (NULL = no end), first_day, allow_uncertified_second); targets in the order of SHA-256(B'' || code), each gets per_target inspectors minus those already assigned, least-loaded first, ties by SHA-256(B'' || id || load), never a conflicting pair, never a lapsed certificate, and at least one certified inspector each; department names the department in errors. match_inspectors() calls it';
+
+CREATE FUNCTION @extschema@.match_role(certified boolean, qualified_until date, first_day date,
+        allow_uncertified_second boolean)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'match_role_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.match_role(boolean, date, date, boolean) IS
+    'what matching may make of an inspector on a task starting on first_day (the rule of src/core/match.c that match_compute applies): any (a certificate valid that day; qualified_until NULL = no end), second (no certificate, and the department allows such staff beside a certified inspector), none (a certificate lapsed before first_day, or no certificate where the department does not allow it); NULL when certified, first_day or allow_uncertified_second is NULL';
+
+CREATE OR REPLACE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d       record;
+    dep     record;
+    n       integer := 0;
+    pool    bigint[];
+    ids     bigint[];
+    certified boolean[];
+    until   date[];
+    codes   @extschema@.uscc[];
+    inspectors bigint[];
+BEGIN
+    SELECT r.id, r.seed, r.cancelled_at, t.id AS task_id, t.inspectors_per_target, t.period_start, t.inspector_scope INTO d
+      FROM supervise.draw_record r JOIN supervise.task t ON t.id = r.task_id
+     WHERE r.id = match_inspectors.draw_id
+       FOR UPDATE OF r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'match inspectors for');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is cancelled', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Match the inspectors of the task''s live draw.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = match_inspectors.draw_id AND NOT a.direct) THEN
+        RAISE EXCEPTION 'inspectors of draw % are already matched', draw_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Matching is done once per draw. Assign an inspector by hand, with a reason, with supervise.assign_inspector(draw_id, uscc, inspector_id, reason).';
+    END IF;
+
+    -- lowest level first: with scope subordinate a department's own items take its own
+    -- inspectors before a superior department of the task draws on them
+    FOR dep IN
+        SELECT DISTINCT dp.id, dp.code, dp.name, dp.level, dp.allow_uncertified_second
+          FROM supervise.task_item ti
+          JOIN supervise.check_item ci ON ci.id = ti.item_id
+          JOIN supervise.department dp ON dp.id = ci.department_id
+         WHERE ti.task_id = d.task_id
+         ORDER BY dp.level DESC, dp.id
+    LOOP
+        -- whose inspectors: the department's, and with scope subordinate its subordinates' (本级或下级)
+        pool := ARRAY(SELECT x.id FROM supervise.department x
+                       WHERE x.id = dep.id
+                          OR (d.inspector_scope = 'subordinate' AND supervise.is_superior(dep.id, x.id))
+                       ORDER BY x.id);
+        -- every active one of them; the core decides by the certificate who may be matched
+        SELECT coalesce(pg_catalog.array_agg(i.id ORDER BY i.id), '{}'),
+               coalesce(pg_catalog.array_agg(i.badge_no IS NOT NULL ORDER BY i.id), '{}'),
+               coalesce(pg_catalog.array_agg(i.qualified_until ORDER BY i.id), '{}')
+          INTO ids, certified, until
+          FROM supervise.inspector i WHERE i.department_id = ANY (pool) AND i.active;
+        -- the matches, in bulk (with the foreign keys' checks and the audit entry once for all).
+        -- Not to be matched to a target: an inspector with a conflict, and (scope subordinate)
+        -- one already on it for another department of the task.
+        SELECT coalesce(pg_catalog.array_agg(m.uscc), '{}'), coalesce(pg_catalog.array_agg(m.inspector_id), '{}')
+          INTO codes, inspectors
+          FROM (SELECT coalesce(pg_catalog.array_agg(x.uscc), '{}') AS uscc, coalesce(pg_catalog.array_agg(x.inspector_id), '{}') AS inspector_id
+                  FROM (SELECT c.uscc, c.inspector_id
+                          FROM supervise.inspector_conflict c
+                          JOIN supervise.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc
+                         WHERE c.inspector_id = ANY (ids)
+                        UNION ALL
+                        SELECT a.uscc, a.inspector_id FROM supervise.assignment a
+                         WHERE d.inspector_scope = 'subordinate' AND a.draw_id = match_inspectors.draw_id
+                           AND a.department_id <> dep.id AND a.inspector_id = ANY (ids)) x) excl,
+               supervise.match_compute(
+                 d.seed,
+                 (SELECT coalesce(pg_catalog.array_agg(t.uscc), '{}') FROM supervise.draw_target t
+                   WHERE t.draw_id = match_inspectors.draw_id),
+                 ids, certified, until, d.period_start, dep.allow_uncertified_second,
+                 excl.uscc, excl.inspector_id,
+                 (SELECT coalesce(pg_catalog.array_agg(a.uscc), '{}') FROM supervise.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 (SELECT coalesce(pg_catalog.array_agg(a.inspector_id), '{}') FROM supervise.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 d.inspectors_per_target,
+                 pg_catalog.format('%s (%s)', dep.code, dep.name)) m;
+        n := n + @extschema@.assignments_insert(match_inspectors.draw_id, dep.id, codes, inspectors);
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.match_inspectors(bigint) IS
+    'matches inspectors to the targets of a live draw: per department of the task''s items, inspectors_per_target active inspectors of that department (task.inspector_scope subordinate: of it and its subordinate departments) per target, never one with a conflict (inspector_conflict), never one whose enforcement certificate has lapsed on the task''s first day, staff without a certificate only beside a certified inspector where the department allows it (match_role), least-loaded first with ties broken reproducibly by the draw''s seed; hand-made assignments made before count. Returns the number of assignments made. Done once per draw: a second call is refused';
+
+CREATE OR REPLACE FUNCTION @extschema@.assign_inspector(draw_id bigint, uscc @extschema@.uscc, inspector_id bigint, reason text)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d   record;
+    i   record;
+    dep record;
+    role text;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a direct assignment needs a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the inspector is assigned by hand (特殊情况); the reason is kept.';
+    END IF;
+    -- FOR UPDATE, as match_inspectors: a match in progress finishes first, and its rows are seen below
+    SELECT r.id, r.task_id, r.cancelled_at, t.period_start, t.inspector_scope, t.inspectors_per_target INTO d
+      FROM supervise.draw_record r JOIN supervise.task t ON t.id = r.task_id
+     WHERE r.id = assign_inspector.draw_id FOR UPDATE OF r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'assign inspectors for');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.draw_target t WHERE t.draw_id = assign_inspector.draw_id AND t.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION '% is not a target of draw %', uscc, draw_id USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT x.id, x.department_id, x.active, x.badge_no IS NOT NULL AS certified, x.qualified_until INTO i
+      FROM supervise.inspector x WHERE x.id = assign_inspector.inspector_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'inspector % does not exist', inspector_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT i.active THEN
+        RAISE EXCEPTION 'inspector % is not active', inspector_id USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- the department the inspector goes for: its own when it has items in the task, else (scope
+    -- subordinate) the nearest superior department that has
+    SELECT dp.id, dp.allow_uncertified_second INTO dep
+      FROM supervise.department dp
+     WHERE EXISTS (SELECT 1 FROM supervise.task_item ti JOIN supervise.check_item ci ON ci.id = ti.item_id
+                    WHERE ti.task_id = d.task_id AND ci.department_id = dp.id)
+       AND (dp.id = i.department_id
+            OR (d.inspector_scope = 'subordinate' AND supervise.is_superior(dp.id, i.department_id)))
+     ORDER BY dp.id = i.department_id DESC, dp.level DESC, dp.id
+     LIMIT 1;
+    IF NOT FOUND AND d.inspector_scope = 'own' THEN
+        RAISE EXCEPTION 'inspector % belongs to department %, which has no items in task %', inspector_id, i.department_id, d.task_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Inspectors of subordinate departments are sent only to a task with inspector_scope = ''subordinate''.';
+    ELSIF NOT FOUND THEN
+        RAISE EXCEPTION 'inspector % belongs to department %, which has no items in task % and is subordinate to no department that has', inspector_id, i.department_id, d.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    role := @extschema@.match_role(i.certified, i.qualified_until, d.period_start, dep.allow_uncertified_second);
+    IF role = 'none' AND i.certified THEN
+        RAISE EXCEPTION 'the enforcement certificate of inspector % lapsed on %, before task % starts on %', inspector_id,
+                (i.qualified_until + 1)::text, d.task_id, d.period_start::text
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Record the renewed certificate in inspector.qualified_until, or assign another inspector.';
+    ELSIF role = 'none' THEN
+        RAISE EXCEPTION 'inspector % has no enforcement certificate, and department % does not send staff without one', inspector_id, dep.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Staff without a certificate go only beside a certified inspector, where the department allows it (department.allow_uncertified_second).';
+    ELSIF role = 'second'
+          AND NOT EXISTS (SELECT 1 FROM supervise.assignment a JOIN supervise.inspector x ON x.id = a.inspector_id
+                           WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id
+                             AND @extschema@.match_role(x.badge_no IS NOT NULL, x.qualified_until, d.period_start, dep.allow_uncertified_second) = 'any')
+          AND (SELECT count(*) FROM supervise.assignment a
+                WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id) + 1
+              >= d.inspectors_per_target THEN
+        RAISE EXCEPTION 'inspector % has no enforcement certificate and would take the last place of % without a certified inspector', inspector_id, uscc
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Assign a certified inspector of the department to the target first.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.inspector_conflict c WHERE c.inspector_id = assign_inspector.inspector_id AND c.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION 'inspector % has a conflict of interest with %', inspector_id, uscc
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'An inspector with a conflict (回避) is never assigned, not even by hand.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                  AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
+        RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
+                                        ELSE pg_catalog.format('Matched by match_inspectors (%s at %s).', a.assigned_by, a.assigned_at) END
+                              FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                               AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);
+    END IF;
+    INSERT INTO supervise.assignment (draw_id, uscc, inspector_id, department_id, direct, reason)
+    VALUES (assign_inspector.draw_id, assign_inspector.uscc, assign_inspector.inspector_id, dep.id, true, reason);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) IS
+    'assigns an inspector to a target by hand in a special case (直接指定), with the reason kept (direct = true), for the inspector''s department or (task.inspector_scope subordinate) its nearest superior department with items in the task; never an inspector with a conflict, never one whose enforcement certificate has lapsed on the task''s first day, staff without a certificate only where the department allows it and not in a target''s last place without a certified inspector (match_role); made before match_inspectors, it counts toward inspectors_per_target';
+
+CREATE TABLE @extschema@.joint_scenario (
+    id                  bigserial PRIMARY KEY,
+    name                text NOT NULL,
+    lead_department_id  bigint NOT NULL REFERENCES @extschema@.department,
+    description         text,
+    CONSTRAINT "joint scenario name is not blank" CHECK (btrim(name) <> ''),
+    CONSTRAINT "joint scenario name is unique within its lead department" UNIQUE (lead_department_id, name)
+);
+COMMENT ON TABLE @extschema@.joint_scenario IS
+    'the standing list of joint-check scenarios (综合查一次检查场景清单): a kind of subject or matter several departments supervise, with its lead department (牵头单位); the items checked together are in joint_scenario_item, their departments other than the lead are the partners (协同单位). scenario_task makes a joint task from a scenario. Kept by admins; officers read the scenarios their departments lead or have items in';
+COMMENT ON COLUMN @extschema@.joint_scenario.lead_department_id IS
+    'the lead department (牵头单位): initiates the scenario''s joint tasks (scenario_task)';
+
+CREATE TABLE @extschema@.joint_scenario_item (
+    scenario_id     bigint NOT NULL REFERENCES @extschema@.joint_scenario ON DELETE CASCADE,
+    item_id         bigint NOT NULL REFERENCES @extschema@.check_item,
+    PRIMARY KEY (scenario_id, item_id)
+);
+CREATE INDEX joint_scenario_item_item_idx ON @extschema@.joint_scenario_item (item_id);
+COMMENT ON TABLE @extschema@.joint_scenario_item IS
+    'the check items of a joint-check scenario (检查事项), of the lead and of every partner department; a scenario''s joint task gets them all';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.joint_scenario', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.joint_scenario_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.joint_scenario_item', '');
+
+-- ---- who sees a scenario ----
+
+-- Scenarios led by one of the departments or with an item of one. SECURITY DEFINER: the two
+-- tables' policies read each other, which under RLS would recurse (as participating_task_ids).
+-- Answers only for departments the acting role works for (all for admins).
+CREATE FUNCTION @extschema@.scenario_ids_of(department_ids bigint[]) RETURNS bigint[]
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY(SELECT s.id FROM @extschema@.joint_scenario s
+                  WHERE (s.lead_department_id OPERATOR(pg_catalog.=) ANY (department_ids)
+                         AND (s.lead_department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                              OR @extschema@.acting_with_all_rights()))
+                     OR EXISTS (SELECT 1 FROM @extschema@.joint_scenario_item si
+                                  JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) si.item_id
+                                 WHERE si.scenario_id OPERATOR(pg_catalog.=) s.id
+                                   AND ci.department_id OPERATOR(pg_catalog.=) ANY (department_ids)
+                                   AND (ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                                        OR @extschema@.acting_with_all_rights()))
+                  ORDER BY s.id)
+$$;
+COMMENT ON FUNCTION @extschema@.scenario_ids_of(bigint[]) IS
+    'internal (row-level security): ids of the joint-check scenarios led by one of the departments or with an item of one, of those the acting role works for (every department for admins); not executable by PUBLIC';
+
+ALTER TABLE @extschema@.joint_scenario ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads scenarios its departments lead or take part in" ON @extschema@.joint_scenario FOR SELECT
+    USING (id = ANY ((SELECT @extschema@.scenario_ids_of(@extschema@.my_department_ids()))::bigint[]));
+CREATE POLICY "admin: all joint scenarios" ON @extschema@.joint_scenario
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+ALTER TABLE @extschema@.joint_scenario_item ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads items of scenarios its departments lead or take part in" ON @extschema@.joint_scenario_item FOR SELECT
+    USING (scenario_id = ANY ((SELECT @extschema@.scenario_ids_of(@extschema@.my_department_ids()))::bigint[]));
+CREATE POLICY "admin: all joint scenario items" ON @extschema@.joint_scenario_item
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.joint_scenario
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.joint_scenario_item
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+
+-- ---- the joint task of a scenario ----
+
+CREATE FUNCTION @extschema@.scenario_task(scenario_id bigint, title text, period_start date, period_end date,
+        plan_id bigint DEFAULT NULL, kind text DEFAULT NULL, sample_ratio numeric DEFAULT NULL,
+        sample_size integer DEFAULT NULL, directory_id bigint DEFAULT NULL,
+        inspectors_per_target integer DEFAULT 2, inspector_scope text DEFAULT 'own')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    s       record;
+    bad     record;
+    p       record;
+    new_id  bigint;
+BEGIN
+    IF scenario_id IS NULL OR title IS NULL OR period_start IS NULL OR period_end IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL',
+                CASE WHEN scenario_id IS NULL THEN 'scenario_id' WHEN title IS NULL THEN 'title'
+                     WHEN period_start IS NULL THEN 'period_start' ELSE 'period_end' END
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- FOR SHARE: the scenario is not changed or removed while its task is made
+    SELECT x.id, x.name, x.lead_department_id, dp.name AS lead_name INTO s
+      FROM supervise.joint_scenario x JOIN supervise.department dp ON dp.id = x.lead_department_id
+     WHERE x.id = scenario_task.scenario_id FOR SHARE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'joint scenario % does not exist', scenario_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT (@extschema@.acting_with_all_rights() OR s.lead_department_id = ANY (@extschema@.acting_department_ids())) THEN
+        RAISE EXCEPTION 'permission denied to make a task of joint scenario %', scenario_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('The scenario "%s" is led by department %s (%s).', s.name, s.lead_department_id, s.lead_name),
+                  HINT = 'A scenario''s joint task is initiated by its lead department (牵头单位): an officer of that department (supervise.grant_department_officer) or an admin.';
+    END IF;
+
+    SELECT ci.id, ci.code, ci.department_id INTO bad
+      FROM supervise.joint_scenario_item si JOIN supervise.check_item ci ON ci.id = si.item_id
+     WHERE si.scenario_id = s.id AND NOT ci.active ORDER BY ci.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'item % (%) of joint scenario % is not active', bad.id, bad.code, s.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Remove it from the scenario (joint_scenario_item), or make it active again.';
+    END IF;
+    SELECT count(*) AS items, count(DISTINCT ci.department_id) AS departments,
+           pg_catalog.string_agg(DISTINCT ci.department_id::text, ', ') AS department_ids INTO bad
+      FROM supervise.joint_scenario_item si JOIN supervise.check_item ci ON ci.id = si.item_id
+     WHERE si.scenario_id = s.id;
+    IF bad.items = 0 THEN
+        RAISE EXCEPTION 'joint scenario % has no items', s.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.';
+    ELSIF bad.departments < 2 THEN
+        RAISE EXCEPTION 'joint scenario % has items of only one department', s.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Its %s items are of department %s.', bad.items, bad.department_ids),
+                  HINT = 'A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.';
+    END IF;
+
+    IF plan_id IS NOT NULL THEN
+        SELECT x.id, x.department_id INTO p FROM supervise.plan x WHERE x.id = scenario_task.plan_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'plan % does not exist', plan_id USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        IF p.department_id <> s.lead_department_id THEN
+            RAISE EXCEPTION 'plan % is department %''s, not the lead department %''s', plan_id, p.department_id, s.lead_department_id
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A scenario''s joint task goes into a plan of its lead department.';
+        END IF;
+    END IF;
+
+    -- the task's own constraints and triggers check the rest (period, kind, sampling, scope)
+    INSERT INTO supervise.task (plan_id, department_id, kind, title, period_start, period_end, sample_ratio,
+                                sample_size, directory_id, inspectors_per_target, inspector_scope)
+    VALUES (scenario_task.plan_id, s.lead_department_id,
+            coalesce(scenario_task.kind, CASE WHEN scenario_task.plan_id IS NULL THEN 'special' ELSE 'planned' END),
+            scenario_task.title, scenario_task.period_start, scenario_task.period_end, scenario_task.sample_ratio,
+            scenario_task.sample_size, scenario_task.directory_id, scenario_task.inspectors_per_target,
+            scenario_task.inspector_scope)
+    RETURNING id INTO new_id;
+    INSERT INTO supervise.task_item (task_id, item_id)
+    SELECT new_id, si.item_id FROM supervise.joint_scenario_item si
+     WHERE si.scenario_id = s.id ORDER BY si.item_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) IS
+    'makes the joint task (联合抽查任务) of a joint-check scenario and returns its id: initiated by the scenario''s lead department (牵头单位), with every item of the scenario (the lead''s and the partners''), the given period, plan (the lead''s), kind (default planned with a plan, else special), sampling, directory, inspectors_per_target and inspector_scope; approve it (task.approved_on), then draw it as any task. Only an officer of the lead department or an admin may call it (42501). Refuses NULLs (22004), an unknown scenario (42704), a scenario with an inactive item, without items or with the items of one department only (55000), another department''s plan (22023); the task''s constraints check the period, kind, sampling and scope';
+-- (it runs as the owner and writes other departments' items: only officers and admins run it)
+REVOKE EXECUTE ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.scenario_ids_of(bigint[]) FROM PUBLIC;
+
+CREATE TRIGGER restore_copy BEFORE INSERT ON @extschema@.joint_scenario FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy();
+CREATE TRIGGER restore_copy_end AFTER INSERT ON @extschema@.joint_scenario FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end();
+ALTER TABLE @extschema@.joint_scenario ENABLE ALWAYS TRIGGER restore_copy, ENABLE ALWAYS TRIGGER restore_copy_end;
+CREATE TRIGGER restore_copy BEFORE INSERT ON @extschema@.joint_scenario_item FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy();
+CREATE TRIGGER restore_copy_end AFTER INSERT ON @extschema@.joint_scenario_item FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end();
+ALTER TABLE @extschema@.joint_scenario_item ENABLE ALWAYS TRIGGER restore_copy, ENABLE ALWAYS TRIGGER restore_copy_end;
+
+-- officers read the scenarios of their departments and make the joint task of one they lead
+-- (roles made officers before the update get it when their access is recomputed: a grant made
+-- by this script would count as the extension's own, and pg_dump would leave it out)
+CREATE OR REPLACE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r       text := role::text;     -- quoted as needed by regrole's output
+    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
+    acc     text[];
+BEGIN
+    -- start from nothing (PUBLIC's defaults are not touched)
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', r);
+    SELECT array_agg(a.access) INTO acc FROM @extschema@.access_role a WHERE a.role_name = rname;
+    IF acc IS NULL THEN
+        RETURN;
+    END IF;
+
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', r);
+    EXECUTE format('GRANT SELECT ON %s TO %s', array_to_string(@extschema@.public_view_names(), ', '), r);
+
+    IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]),
+                        @extschema@.scenario_ids_of(bigint[]) TO %s', r);
+    END IF;
+
+    IF 'officer' = ANY (acc) THEN
+        -- the shared directories and rules
+        EXECUTE format('GRANT SELECT ON @extschema@.department, @extschema@.subject, @extschema@.directory,
+                        @extschema@.directory_member, @extschema@.check_item, @extschema@.result_code,
+                        @extschema@.calendar_year, @extschema@.calendar_day, @extschema@.publication_rule,
+                        @extschema@.task_filing_rule TO %s', r);
+        -- own departments' work, under row-level security
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
+                        @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
+                        @extschema@.disposal TO %s', r);
+        -- joint tasks of its own departments' tasks (merge_tasks)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
+                        @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
+        EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
+        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
+        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+        -- the joint-check scenarios its departments lead or take part in (row-level security), and
+        -- the joint task of one it leads (scenario_task runs as the owner and checks the lead)
+        EXECUTE format('GRANT SELECT ON @extschema@.joint_scenario, @extschema@.joint_scenario_item TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) TO %s', r);
+    END IF;
+
+    IF 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO %s', r);
+        -- the trail is written by triggers only
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON @extschema@.audit_log, @extschema@.access_role,
+                        @extschema@.officer_department FROM %s', r);
+        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date),
+                        @extschema@.publication_recompute(),
+                        @extschema@.load_calendar(integer, jsonb, text, boolean),
+                        @extschema@.set_calendar_day(date, text, text, text),
+                        @extschema@.load_subjects(regclass, boolean),
+                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text),
+                        @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
+                        @extschema@.grant_department_officer(regrole, bigint[]),
+                        @extschema@.revoke_department_officer(regrole, bigint[]),
+                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole) TO %s', r);
+    END IF;
+END
+$$;

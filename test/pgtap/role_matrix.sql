@@ -51,6 +51,9 @@ INSERT INTO task_item (task_id, item_id) VALUES (21, 651), (31, 661), (32, 661),
 INSERT INTO inspection (task_id, uscc, department_id, inspected_on)
 SELECT 32, uscc_build('91', '350203', 'MA000001'), 66, date_trunc('year', current_date)::date + 1;
 SELECT draw(31, seed_from('role matrix')) AS d \gset
+-- a joint-check scenario led by 66, with 65 as partner
+INSERT INTO joint_scenario (id, name, lead_department_id) VALUES (71, '公共场所综合查一次', 66);
+INSERT INTO joint_scenario_item (scenario_id, item_id) VALUES (71, 661), (71, 651);
 SELECT min(uscc)::text AS t1 FROM draw_target WHERE draw_id = :d \gset
 
 SELECT grant_public_reader('supervise_test_reader');
@@ -90,7 +93,8 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('sample_agg_combine(bytea,bytea)', 'yes', 'yes', 'yes'),
     ('sample_agg_final(bytea)', 'yes', 'yes', 'yes'),
     ('stratum_k(bigint,numeric,integer)', 'yes', 'yes', 'yes'),
-    ('match_compute(bytea,uscc[],bigint[],uscc[],bigint[],uscc[],bigint[],integer,text)', 'yes', 'yes', 'yes'),
+    ('match_compute(bytea,uscc[],bigint[],boolean[],date[],date,boolean,uscc[],bigint[],uscc[],bigint[],integer,text)', 'yes', 'yes', 'yes'),
+    ('match_role(boolean,date,date,boolean)', 'yes', 'yes', 'yes'),
     ('limit_lock_key(integer,text,text)', 'yes', 'yes', 'yes'),
     ('visit_group(date,date)', 'yes', 'yes', 'yes'), ('visit_summary(date,date,bigint,bigint)', 'yes', 'yes', 'yes'),
     ('sample_regions()', 'yes', 'yes', 'yes'), ('sample_hash(bigint,integer,integer)', 'yes', 'yes', 'yes'),
@@ -193,7 +197,11 @@ INSERT INTO matrix (fn, reader, officer, admin, probe) VALUES
     ('verify_draw(bigint)', 'denied', 'hidden', 'yes',
      format('SELECT supervise.verify_draw(%s)', :d)),
     ('merge_tasks(bigint[],text)', 'denied', 'hidden', 'yes',
-     'SELECT supervise.merge_tasks(ARRAY[33, 21]::bigint[]) IS NOT NULL');
+     'SELECT supervise.merge_tasks(ARRAY[33, 21]::bigint[]) IS NOT NULL'),
+    ('scenario_ids_of(bigint[])', 'no', 'hidden', 'yes',
+     'SELECT 71 = ANY (supervise.scenario_ids_of(ARRAY[66]::bigint[]))'),
+    ('scenario_task(bigint,text,date,date,bigint,text,numeric,integer,bigint,integer,text)', 'no', 'denied', 'yes',
+     $$SELECT supervise.scenario_task(71, 'probe', current_date, current_date) IS NOT NULL$$);
 
 CREATE TEMP VIEW fns AS
 SELECT p.oid, p.oid::regprocedure::text AS fn, p.prosecdef, p.prorettype = 'trigger'::regtype AS is_trigger

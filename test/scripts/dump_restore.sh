@@ -66,7 +66,8 @@ publication_sql="SELECT p::text FROM supervise.publication p ORDER BY id"
 snapshot $src >"$work/src.txt"
 psql -X -At -d $src -c "$audit_sql" >"$work/src_audit.txt"
 psql -X -At -d $src -c "$publication_sql" >"$work/src_publication.txt"
-for t in subject plan task draw_record draw_target assignment inspector check_item inspection disposal publication subject_reject audit_log; do
+for t in subject plan task draw_record draw_target assignment inspector check_item inspection disposal publication subject_reject audit_log \
+         joint_scenario joint_scenario_item; do
   n=$(psql -X -At -d $src -c "SELECT count(*) FROM supervise.$t")
   [ "$n" -gt 0 ] || { echo "not ok - the fill left $t empty, the comparison would prove little"; fail=1; }
 done
