@@ -3341,6 +3341,15 @@ DECLARE
     d       record;
     sname   text;
 BEGIN
+    -- a change that keeps the task and leaves a subject that was not drawn (a code change
+    -- cascading from subject to a row loaded before the rule) moves nothing out of the draw
+    IF TG_OP = 'UPDATE' AND NEW.task_id = OLD.task_id
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.task t
+                         JOIN @extschema@.draw_record r ON r.task_id IN (t.id, t.merged_into) AND r.cancelled_at IS NULL
+                         JOIN @extschema@.draw_target dt ON dt.draw_id = r.id
+                        WHERE t.id = OLD.task_id AND dt.uscc OPERATOR(@extschema@.=) OLD.uscc) THEN
+        RETURN NEW;
+    END IF;
     -- the live draw of the task, or of the joint task it was merged into (its visits are those of
     -- the joint task's targets)
     SELECT r.id, r.task_id, r.target_count
@@ -3367,7 +3376,10 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.inspection_bound_to_draw() IS
     'trigger on inspection: an inspection under a task with a live draw (or merged into a joint task with one) is of one of that draw''s targets; otherwise refused (23514) naming the subject and the draw. Clue tasks and tasks without a draw are not bound. Not fired by a restore (ENABLE ORIGIN); v_unbound_inspections lists rows that break the rule';
-CREATE TRIGGER inspection_bound_to_draw BEFORE INSERT OR UPDATE OF task_id, uscc ON @extschema@.inspection
+-- (named to fire after limits_check_inspection: triggers fire in name order, and that one first
+-- takes the limit locks a draw or cancel of the task takes, so this one reads the draw as it is
+-- once a concurrent cancel or redraw has committed)
+CREATE TRIGGER subject_bound_to_draw BEFORE INSERT OR UPDATE OF task_id, uscc ON @extschema@.inspection
     FOR EACH ROW EXECUTE FUNCTION @extschema@.inspection_bound_to_draw();
 
 CREATE VIEW @extschema@.v_unbound_inspections WITH (security_invoker) AS

@@ -5,7 +5,7 @@
 -- result, not by another department; published disposals without their document numbers.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(68);
+SELECT plan(69);
 SET LOCAL search_path = supervise, public;
 
 CREATE ROLE supervise_test_market;       -- officer of 1
@@ -71,7 +71,9 @@ RESET session_replication_role;
 SELECT results_eq($$SELECT task_id, draw_id, uscc::text FROM v_unbound_inspections$$,
                   format($$VALUES (1::bigint, %s::bigint, %L::text)$$, :d1, :'undrawn'),
                   'a row loaded without the trigger (restore, older data) is listed in v_unbound_inspections');
-DELETE FROM inspection WHERE task_id = 1 AND uscc = :'undrawn';
+SELECT lives_ok(format($$UPDATE subject SET uscc = uscc_build('91', '350102', 'MA999999') WHERE uscc = %L$$, :'undrawn'),
+                'a subject''s new code cascades to such a row too (it moves nothing out of the draw)');
+DELETE FROM inspection WHERE task_id = 1 AND uscc = uscc_build('91', '350102', 'MA999999');
 
 -- a joint task: its sources are bound to its draw, and visits record results through it
 SELECT merge_tasks(ARRAY[4, 5]::bigint[]) AS j \gset
