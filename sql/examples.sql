@@ -405,6 +405,58 @@ SELECT task_id, department_name, inspected_on, result_name, problem_found, resul
   FROM v_visit_results r JOIN visit v ON v.id = r.visit_id
  WHERE v.uscc = '91350203MAHK9QPPXN' ORDER BY task_id, department_id;
 
+-- example: supervise.record_item_result(bigint, bigint, text, text, text)
+-- the comprehensive checklist (综合检查单) records a result and a measure for every item checked:
+-- each department its own items, on its own inspection
+SELECT i.department_id, ci.code, record_item_result(i.id, ci.id, i.result_code,
+           CASE WHEN rc.problem_found THEN 'rectify' ELSE 'none' END,
+           CASE WHEN rc.problem_found THEN '食品经营许可证未在经营场所显著位置悬挂' END) AS recorded
+  FROM inspection i
+  JOIN result_code rc ON rc.code = i.result_code
+  JOIN task_item ti ON ti.task_id = i.task_id
+  JOIN check_item ci ON ci.id = ti.item_id AND ci.department_id = i.department_id
+ WHERE i.uscc = '91350203MAHK9QPPXN' ORDER BY i.task_id, i.department_id, ci.code;
+-- a measure that does not follow from the result is refused
+SELECT record_item_result(i.id, ti.item_id, 'no_problem', 'case')
+  FROM inspection i JOIN task_item ti ON ti.task_id = i.task_id
+  JOIN check_item ci ON ci.id = ti.item_id AND ci.department_id = i.department_id
+ WHERE i.uscc = '91350203MAHK9QPPXN' ORDER BY i.id, ti.item_id LIMIT 1;
+-- the checklist of the visit now shows each item's result and measure
+SELECT c.department_name, c.item_code, c.item_name, c.result_name, c.measure_name
+  FROM v_visit_checklist c JOIN visit v ON v.id = c.visit_id
+ WHERE v.uscc = '91350203MAHK9QPPXN' ORDER BY c.department_id, c.item_code;
+
+-- example: supervise.v_unbound_inspections
+-- an inspection under a drawn task is of a drawn target (a subject not drawn is refused): nothing
+-- here breaks the rule; rows that do (loaded before the rule, or restored) would be listed
+SELECT count(*) AS unbound FROM v_unbound_inspections;
+-- (an id given, so that the refused row takes no number from the sequence)
+INSERT INTO inspection (id, task_id, uscc, department_id, inspected_on)
+SELECT 1000, 4, s.uscc, 66, '2025-06-10' FROM subject s
+ WHERE NOT EXISTS (SELECT 1 FROM draw_target t JOIN draw_record r ON r.id = t.draw_id
+                    WHERE r.task_id = 4 AND r.cancelled_at IS NULL AND t.uscc = s.uscc)
+ ORDER BY s.uscc LIMIT 1;
+
+-- example: supervise.result_notice(bigint)
+-- the result notice (检查结果告知书) of the market department's check: subject, department, task,
+-- each item with its result and measure, legal basis, the subject's rights
+SELECT jsonb_pretty(result_notice(i.id))
+  FROM inspection i WHERE i.uscc = '91350203MAHK9QPPXN' AND i.department_id = 66 ORDER BY i.task_id LIMIT 1;
+
+-- example: supervise.v_unserved_notices
+-- results whose notice has not been served, oldest first
+SELECT department_id, count(*) AS unserved, min(result_on) AS oldest_result
+  FROM v_unserved_notices GROUP BY 1 ORDER BY 1;
+
+-- example: supervise.record_notice_served(bigint, date, text)
+-- the notices are handed over (直接送达) two days after the results; a notice is served once
+SELECT i.id, record_notice_served(i.id, i.result_on + 2, 'direct')
+  FROM inspection i WHERE i.uscc = '91350203MAHK9QPPXN' ORDER BY i.id;
+SELECT record_notice_served(i.id, i.result_on + 3, 'mail')
+  FROM inspection i WHERE i.uscc = '91350203MAHK9QPPXN' ORDER BY i.id LIMIT 1;
+SELECT result_notice(i.id) -> 'served' AS served
+  FROM inspection i WHERE i.uscc = '91350203MAHK9QPPXN' ORDER BY i.id LIMIT 1;
+
 -- example: supervise.v_visit_report
 -- per department and month: visits planned and done, and entries into businesses saved
 SELECT department_name, month, visits_planned, visits_done, visits_led, task_subject_pairs, entries_saved
@@ -590,6 +642,14 @@ SELECT department_name, result_name, count(*) AS results, min(published_on), max
   FROM public_results GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT uscc, subject_name, department_name, result_name, result_on, published_on
   FROM public_results WHERE uscc = '91350203MAHK9QPPXN' ORDER BY department_id;
+RESET ROLE;
+
+-- example: supervise.public_disposals
+-- published disposals (处理结果), without their document numbers
+SELECT count(mark_published('disposal', id, decided_on + 5)) AS published FROM disposal WHERE id <= 3;
+SET ROLE disclosure_site;
+SELECT uscc, subject_name, department_name, kind_name, decided_on, published_on
+  FROM public_disposals ORDER BY disposal_id;
 RESET ROLE;
 
 -- example: supervise.revoke_public_reader(regrole)

@@ -128,6 +128,12 @@ SELECT visit_id, department_name, result_name, result_on FROM v_visit_results
 INSERT INTO disposal (inspection_id, kind, decided_on, document_no)
 SELECT id, 'order', result_on + 2, '思市监责改〔2026〕' || row_number() OVER (ORDER BY id) || '号'
   FROM inspection WHERE result_code = 'corrected' AND department_id = :market_id;
+\echo '   each item checked gets its result and measure, and the subject a result notice (检查结果告知书):'
+SELECT count(record_item_result(i.id, ti.item_id, i.result_code, CASE WHEN rc.problem_found THEN 'rectify' ELSE 'none' END))
+       AS item_results
+  FROM inspection i JOIN result_code rc ON rc.code = i.result_code JOIN task_item ti ON ti.task_id = i.task_id
+  JOIN check_item ci ON ci.id = ti.item_id AND ci.department_id = i.department_id;
+SELECT jsonb_pretty(result_notice(min(id))) AS result_notice FROM inspection WHERE result_code = 'corrected';
 \echo '   the once-a-year rule refuses a second check of the same kind outside a draw:'
 DO $$
 DECLARE u uscc; t bigint; d bigint;

@@ -127,6 +127,27 @@ CREATE INDEX disposal_inspection_idx ON @extschema@.disposal (inspection_id);
 COMMENT ON TABLE @extschema@.disposal IS
     'administrative decisions after a check: order (责令), compulsion (行政强制), penalty (行政处罚); published within 7 working days';
 
+-- The result of each item checked (the 综合检查单 lists content, item, result and measure): one row
+-- per inspection and item of its task held by the inspecting department; written with
+-- record_item_result (src/sql/97_results.sql, which also keeps the item rule).
+CREATE TABLE @extschema@.inspection_item (
+    inspection_id   bigint NOT NULL REFERENCES @extschema@.inspection ON DELETE CASCADE,
+    item_id         bigint NOT NULL REFERENCES @extschema@.check_item,
+    result_code     text NOT NULL REFERENCES @extschema@.result_code,
+    measure         text NOT NULL DEFAULT 'none',
+    note            text,
+    recorded_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    recorded_by     name NOT NULL DEFAULT @extschema@.acting_role(),
+    PRIMARY KEY (inspection_id, item_id),
+    CONSTRAINT "inspection_item measure is none rectify case or transfer"
+        CHECK (measure IN ('none', 'rectify', 'case', 'transfer'))
+);
+CREATE INDEX inspection_item_item_idx ON @extschema@.inspection_item (item_id);
+COMMENT ON TABLE @extschema@.inspection_item IS
+    'the result of each check item of an inspection (检查结果, per item of the 综合检查单) and the measure taken; the item is one of the inspection''s task held by the inspecting department. Write it with record_item_result';
+COMMENT ON COLUMN @extschema@.inspection_item.measure IS
+    'what follows from the item''s result (处置措施): none (无需处置), rectify (责令改正), case (立案调查: a case opened), transfer (移送: handed to the competent department)';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.plan', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.plan_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.task', '');
@@ -137,3 +158,4 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.inspection', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.inspection_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.disposal', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.disposal_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.inspection_item', '');

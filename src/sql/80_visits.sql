@@ -365,7 +365,11 @@ CREATE VIEW @extschema@.v_visit_checklist AS
 SELECT v.id AS visit_id, ci.department_id, ci.id AS item_id, ci.name AS item_name,
        dep.name AS department_name, ci.code AS item_code, ci.category, ci.legal_basis, ci.key_supervision,
        (ci.department_id OPERATOR(pg_catalog.=) s.lead_department_id) AS lead_department,
-       it.task_ids, v.uscc, s.window_start, s.window_end
+       it.task_ids, v.uscc, s.window_start, s.window_end,
+       r.inspection_id, r.result_code, rc.name_zh AS result_name, r.measure,
+       CASE r.measure WHEN 'none' THEN '无需处置' WHEN 'rectify' THEN '责令改正'
+                      WHEN 'case' THEN '立案调查' WHEN 'transfer' THEN '移送' END AS measure_name,
+       r.note AS result_note
   FROM @extschema@.visit v
   JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
   CROSS JOIN LATERAL (
@@ -375,9 +379,21 @@ SELECT v.id AS visit_id, ci.department_id, ci.id AS item_id, ci.name AS item_nam
          GROUP BY ti.item_id) it
   JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) it.item_id
   JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) ci.department_id
+  -- the item's result, recorded on the department's inspection of the subject for one of the
+  -- visit's tasks that hold the item (the first such task)
+  LEFT JOIN LATERAL (
+        SELECT i.id AS inspection_id, ii.result_code, ii.measure, ii.note
+          FROM pg_catalog.unnest(it.task_ids) u(task_id)
+          JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
+                                       AND i.uscc OPERATOR(@extschema@.=) v.uscc
+                                       AND i.department_id OPERATOR(pg_catalog.=) ci.department_id
+          JOIN @extschema@.inspection_item ii ON ii.inspection_id OPERATOR(pg_catalog.=) i.id
+                                             AND ii.item_id OPERATOR(pg_catalog.=) ci.id
+         ORDER BY u.task_id LIMIT 1) r ON true
+  LEFT JOIN @extschema@.result_code rc ON rc.code OPERATOR(pg_catalog.=) r.result_code
  ORDER BY v.id, ci.department_id, ci.code, ci.id;
 COMMENT ON VIEW @extschema@.v_visit_checklist IS
-    'the comprehensive checklist (综合检查单) of each visit: every department''s items with legal basis and category, ordered by visit, department, item code; task_ids are the visit''s tasks that hold the item';
+    'the comprehensive checklist (综合检查单) of each visit: every department''s items - the check content (检查内容: item_name and legal_basis), the item (监管事项), its result (检查结果) and measure (处置措施) once recorded with record_item_result (NULL until then) - ordered by visit, department, item code; task_ids are the visit''s tasks that hold the item';
 
 -- ---- results against a visit, seen by every department (结果互认) --------------------------
 

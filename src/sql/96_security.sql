@@ -394,8 +394,8 @@ COMMENT ON TABLE @extschema@.audit_log IS
 COMMENT ON COLUMN @extschema@.audit_log.at IS 'clock time of the change (several changes of one transaction share txid)';
 COMMENT ON COLUMN @extschema@.audit_log.actor IS 'the role acting (SET ROLE role, else the session user), see acting_role()';
 COMMENT ON COLUMN @extschema@.audit_log.session_actor IS 'the session (login) user';
-COMMENT ON COLUMN @extschema@.audit_log.action IS 'create, update, delete, approve (approved_on set), result (a result recorded or changed), publish, draw, cancel_draw, match, direct_assign, override, grant, revoke';
-COMMENT ON COLUMN @extschema@.audit_log.object_kind IS 'the table changed (plan, task, task_item, task_stratum, inspection, disposal, draw_record, assignment, limit_override), a publication kind for publish, or role for grants';
+COMMENT ON COLUMN @extschema@.audit_log.action IS 'create, update, delete, approve (approved_on set), result (a result recorded or changed, also an item''s), serve_notice (a result notice served), publish, draw, cancel_draw, match, direct_assign, override, grant, revoke';
+COMMENT ON COLUMN @extschema@.audit_log.object_kind IS 'the table changed (plan, task, task_item, task_stratum, inspection, inspection_item, notice_service (both: object_id is the inspection), disposal, draw_record, assignment, limit_override), a publication kind for publish, or role for grants';
 COMMENT ON COLUMN @extschema@.audit_log.detail IS 'create/delete: the row; update: {column: {"old": ..., "new": ...}} for changed columns only; draw populations are left out (they are kept in draw_record)';
 -- pg_dump and restore: the entries are dumped with their ids, and the sequence. The audit triggers
 -- do not fire for restored rows (98_restore.sql), so a restore adds no entry of its own and the
@@ -482,6 +482,13 @@ BEGIN
     WHEN 'disposal' THEN
         SELECT i.department_id INTO dept FROM @extschema@.inspection i
          WHERE i.id = (cur ->> 'inspection_id')::bigint;
+    WHEN 'inspection_item', 'notice_service' THEN
+        -- the object is the inspection; an item's result is a result, a notice served is serve_notice
+        oid_ := (cur ->> 'inspection_id')::bigint;
+        SELECT i.department_id INTO dept FROM @extschema@.inspection i WHERE i.id = oid_;
+        IF TG_OP <> 'DELETE' THEN
+            act := CASE TG_TABLE_NAME WHEN 'inspection_item' THEN 'result' ELSE 'serve_notice' END;
+        END IF;
     WHEN 'publication' THEN
         -- items are derived from their sources (audited there); publishing is the act
         IF TG_OP <> 'UPDATE' OR NOT det ? 'published_on' THEN
@@ -521,7 +528,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.audit_row() IS
-    'trigger: writes one audit_log entry per changed row (create, update with the changed columns, delete, and the domain acts approve, result, publish, draw, cancel_draw, direct_assign, override); SECURITY DEFINER so writers need no access to audit_log';
+    'trigger: writes one audit_log entry per changed row (create, update with the changed columns, delete, and the domain acts approve, result, serve_notice, publish, draw, cancel_draw, direct_assign, override); SECURITY DEFINER so writers need no access to audit_log';
 
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.plan
     FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
@@ -595,10 +602,10 @@ CREATE FUNCTION @extschema@.public_view_names() RETURNS text[]
     RETURN ARRAY(SELECT pg_catalog.format('%I.%I', '@extschema@', c.relname) FROM pg_catalog.pg_class c
                   WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
                     AND c.relkind OPERATOR(pg_catalog.=) 'v'
-                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results}')
+                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_disposals}')
                   ORDER BY c.relname);
 COMMENT ON FUNCTION @extschema@.public_view_names() IS
-    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results), schema-qualified';
+    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals), schema-qualified';
 
 -- Recompute a role's privileges in this schema from access_role / officer_department.
 CREATE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
@@ -644,6 +651,11 @@ BEGIN
         EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
                         @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
         EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
+        -- results per item and served notices of own departments' inspections (row-level security;
+        -- notices are served with record_notice_served), and the views that read them as the caller
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.inspection_item TO %s', r);
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.notice_service TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_unserved_notices, @extschema@.v_unbound_inspections TO %s', r);
         EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
         EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);

@@ -113,6 +113,10 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('visit_lead_department(bigint[])', 'rls', 'rls', 'rls'), ('visit_plan(integer)', 'rls', 'rls', 'rls'),
     ('plan_visits(integer)', 'rls', 'rls', 'rls'),
     ('record_visit_result(bigint,bigint,text,date,date,text)', 'rls', 'rls', 'rls'),
+    ('inspection_for_act(bigint,text)', 'rls', 'rls', 'rls'),
+    ('record_item_result(bigint,bigint,text,text,text)', 'rls', 'rls', 'rls'),
+    ('record_notice_served(bigint,date,text)', 'rls', 'rls', 'rls'),
+    ('result_notice(bigint)', 'rls', 'rls', 'rls'),
     -- trigger functions
     ('calendar_invalidate()', 'trigger', 'trigger', 'trigger'), ('shipped_row_guard()', 'trigger', 'trigger', 'trigger'),
     ('task_check_plan()', 'trigger', 'trigger', 'trigger'), ('draw_record_guard()', 'trigger', 'trigger', 'trigger'),
@@ -126,6 +130,8 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('draw_record_publication()', 'trigger', 'trigger', 'trigger'), ('task_check_filing()', 'trigger', 'trigger', 'trigger'),
     ('draw_record_refuse_merged()', 'trigger', 'trigger', 'trigger'), ('visit_follow_uscc()', 'trigger', 'trigger', 'trigger'),
     ('publication_after_change()', 'trigger', 'trigger', 'trigger'),
+    ('inspection_bound_to_draw()', 'trigger', 'trigger', 'trigger'), ('inspection_item_check()', 'trigger', 'trigger', 'trigger'),
+    ('notice_service_check()', 'trigger', 'trigger', 'trigger'),
     ('audit_match()', 'no', 'no', 'no'), ('audit_row()', 'no', 'no', 'no'), ('audit_log_refuse()', 'no', 'no', 'no'),
     -- internals: nobody calls them but the extension's own functions
     ('draw_targets_insert(bigint,uscc[],text[],integer[])', 'no', 'no', 'no'),

@@ -76,12 +76,13 @@ DO $$ BEGIN PERFORM supervise.cancel_draw(1, 'wrong directory'); END $$;
 INSERT INTO draw_record (id, task_id, algorithm, seed, seed_source, population_size, population_digest,
                          allocation, target_count, population) VALUES
     (2, 1, 'sha256-v1', seed_from('second'), 'given', 6, sha256('p'), '[]', 2, '\x00'),
-    (3, 2, 'sha256-v1', seed_from('joint'), 'given', 6, sha256('p'), '[]', 1, '\x00'),
+    (3, 2, 'sha256-v1', seed_from('joint'), 'given', 6, sha256('p'), '[]', 2, '\x00'),
     (4, 3, 'sha256-v1', seed_from('b'), 'given', 6, sha256('p'), '[]', 1, '\x00');
 INSERT INTO draw_target (draw_id, uscc, stratum, rank)
 SELECT 1, uscc, 'all', n FROM s WHERE n IN (5, 6)
 UNION ALL SELECT 2, uscc, 'all', n FROM s WHERE n IN (1, 3)
 UNION ALL SELECT 3, uscc, 'all', 1 FROM s WHERE n = 2
+UNION ALL SELECT 3, uscc, 'all', 2 FROM s WHERE n = 6
 UNION ALL SELECT 4, uscc, 'all', 1 FROM s WHERE n = 3;
 INSERT INTO assignment (draw_id, uscc, inspector_id, department_id)
 SELECT 3, uscc, i, d FROM s, (VALUES (101, 1), (102, 1), (201, 2)) v(i, d) WHERE n = 2;
@@ -131,7 +132,7 @@ SELECT row_eq($$SELECT subject_name, withheld, result_name FROM supervise.public
 SELECT set_eq($$SELECT task_id, draw_id, uscc, seed_hex FROM supervise.public_targets$$,
               $$SELECT 1::bigint AS t, 2::bigint AS d, s.uscc::text AS u, encode(seed_from('second'), 'hex') AS h FROM s WHERE n IN (1, 3)
                 UNION ALL
-                SELECT 2, 3, s.uscc::text, encode(seed_from('joint'), 'hex') FROM s WHERE n = 2$$,
+                SELECT 2, 3, s.uscc::text, encode(seed_from('joint'), 'hex') FROM s WHERE n IN (2, 6)$$,
               'public reader: targets of live, published draws with their seed (not the cancelled draw, not B''s unpublished list)');
 SELECT throws_ok('SELECT * FROM supervise.plan', '42501', NULL, 'public reader cannot read the plan table');
 SELECT throws_ok('SELECT * FROM supervise.inspector', '42501', NULL, 'public reader cannot read inspectors');

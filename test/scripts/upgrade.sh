@@ -33,7 +33,10 @@ for old in "${versions[@]}"; do
   psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'ALTER EXTENSION supervise UPDATE'
   got=$(psql -X -At -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'supervise'")
   if [ "$got" = "$current" ]; then echo "ok - $old updates to $current"; else echo "not ok - $old updated to $got, not $current"; fail=1; fi
-  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f test/fixtures/function_results.sql >"$work/after.txt"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f test/fixtures/function_results.sql >"$work/after_all.txt"
+  # views the old version did not have have no result to compare with
+  awk 'NR == FNR { if ($1 == "view") had[$2] = 1; next } !($1 == "view" && !($2 in had))' \
+      "$work/before.txt" "$work/after_all.txt" >"$work/after.txt"
   if [ "$(wc -l <"$work/before.txt")" -lt 40 ]; then
     echo "not ok - the function results of $old are too few to mean anything ($(wc -l <"$work/before.txt") lines)"; fail=1
   elif diff -u "$work/before.txt" "$work/after.txt"; then
