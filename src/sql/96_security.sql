@@ -595,10 +595,10 @@ CREATE FUNCTION @extschema@.public_view_names() RETURNS text[]
     RETURN ARRAY(SELECT pg_catalog.format('%I.%I', '@extschema@', c.relname) FROM pg_catalog.pg_class c
                   WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
                     AND c.relkind OPERATOR(pg_catalog.=) 'v'
-                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results}')
+                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_dishonesty_list}')
                   ORDER BY c.relname);
 COMMENT ON FUNCTION @extschema@.public_view_names() IS
-    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results), schema-qualified';
+    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_dishonesty_list), schema-qualified';
 
 -- Recompute a role's privileges in this schema from access_role / officer_department.
 CREATE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
@@ -650,6 +650,16 @@ BEGIN
         EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
                         @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+        -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
+        -- own departments' listings and removals under row-level security, own figures
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE (removed_on, removal_reason, removed_by, confidential)
+                        ON @extschema@.dishonesty_entry TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
+                        @extschema@.v_department_year TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date) TO %s', r);
     END IF;
 
     IF 'admin' = ANY (acc) THEN
@@ -665,6 +675,9 @@ BEGIN
                         @extschema@.load_subjects(regclass, boolean),
                         @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
                         @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date),
                         @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
                         @extschema@.grant_department_officer(regrole, bigint[]),
                         @extschema@.revoke_department_officer(regrole, bigint[]),
