@@ -175,8 +175,8 @@ SELECT list_dishonest(:'listed_uscc', :market_id, '责令改正逾期不改正�
                       '思市监列严〔2026〕1号') AS entry \gset
 SELECT mark_published('listing', :entry, '2026-11-06');
 \echo '   the subject''s record from every department, in date order:'
-SELECT on_date, kind, d.name AS department, summary
-  FROM v_subject_record r JOIN department d ON d.id = r.department_id WHERE r.uscc = :'listed_uscc';
+SELECT on_date, kind, (SELECT d.name FROM department d WHERE d.id = r.department_id) AS department, summary
+  FROM v_subject_record r WHERE r.uscc = :'listed_uscc';
 \echo '   the public list (公示):'
 SELECT uscc, subject_name, department_name, reason, listed_on, published_on FROM public_dishonesty_list;
 

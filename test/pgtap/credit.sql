@@ -3,7 +3,7 @@
 -- Department 1 (market) and 2 (health) of 思明区; 3 of 湖里区. Dates lie in 2024 and 2025, never "today".
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(69);
+SELECT plan(70);
 -- pgTAP keeps its state in temp tables of the session user; the roles below use them too
 DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -132,6 +132,9 @@ RESET ROLE;
 SELECT is((SELECT removed_on FROM dishonesty_entry WHERE id = :e1), NULL::date, 'the refused removals changed nothing');
 SELECT throws_ok(format($$DELETE FROM dishonesty_entry WHERE id = %s$$, :e1), '55000', NULL, 'an entry is never deleted, even by the owner');
 SELECT throws_ok($$TRUNCATE dishonesty_entry$$, '55000', NULL, 'nor truncated');
+SET LOCAL session_replication_role = replica;
+SELECT throws_ok(format($$DELETE FROM dishonesty_entry WHERE id = %s$$, :e1), '55000', NULL, 'nor deleted in replica mode');
+RESET session_replication_role;
 SELECT throws_ok(format($$UPDATE dishonesty_entry SET reason = '改了' WHERE id = %s$$, :e1), '55000', NULL, 'what a listing decided is not changed');
 SET LOCAL ROLE supervise_test_market;
 SELECT lives_ok(format($$SELECT delist_dishonest(%s, '信用修复：已改正并公示', '2025-08-01')$$, :e1), 'the market officer removes its entry with a reason');
