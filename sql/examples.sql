@@ -621,6 +621,10 @@ DELETE FROM dishonesty_entry WHERE id = 1;
 SELECT * FROM coverage_cycle(3, '2025-06-01');
 SELECT * FROM coverage_cycle(1, '2025-06-01');
 
+-- example: supervise.coverage_cycles(integer, date, date)
+-- the cycles from one day's to another's, as v_key_item_coverage lists an item's
+SELECT * FROM coverage_cycles(3, '2019-05-01', '2025-06-01');
+
 -- example: supervise.v_key_item_coverage
 -- the item becomes a key item (重点检查事项) to reach every active subject of the department's region
 -- within 3 years; how far the 2024-2026 cycle got

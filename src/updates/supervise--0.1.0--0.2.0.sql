@@ -3071,7 +3071,7 @@ COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
     'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first)';
 
 -- ---- the credit record and the year's account (97_credit.sql): key items' coverage cycle, listing
--- ---- and delisting as publication kinds, the public dishonesty list, officers' grants ----
+-- and delisting as publication kinds, the public dishonesty list, officers' grants ----
 ALTER TABLE @extschema@.check_item ADD COLUMN coverage_years integer;
 ALTER TABLE @extschema@.check_item ADD CONSTRAINT "a coverage cycle is 1 to 10 years, on a key item" CHECK (
     coverage_years IS NULL OR (coverage_years BETWEEN 1 AND 10 AND key_supervision));
@@ -3667,23 +3667,36 @@ $$;
 COMMENT ON FUNCTION @extschema@.coverage_cycle(integer, date) IS
     'the coverage cycle (执法全覆盖的周期) of coverage_years calendar years that holds on_date; cycles count from 1 January 2000 (coverage_years 3: 2024-01-01 to 2026-12-31). NULL before 2000 or for fewer than 1 year';
 
+-- The cycles from the one holding first_day to the one holding last_day (ROWS 2: a view that lists
+-- an item's cycles is planned for a few, not a thousand, evaluations of its counts).
+CREATE FUNCTION @extschema@.coverage_cycles(coverage_years integer, first_day date, last_day date)
+    RETURNS TABLE (cycle_start date, cycle_end date)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ROWS 2
+    SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT c.cycle_start, c.cycle_end
+      FROM @extschema@.coverage_cycle(coverage_years, first_day) f,
+           pg_catalog.generate_series(f.cycle_start, last_day, pg_catalog.make_interval(years => coverage_years)) g(s),
+           @extschema@.coverage_cycle(coverage_years, g.s::date) c
+     ORDER BY c.cycle_start
+$$;
+COMMENT ON FUNCTION @extschema@.coverage_cycles(integer, date, date) IS
+    'the coverage cycles of coverage_years calendar years (coverage_cycle) from the one holding first_day to the one holding last_day, in order; none when last_day is before first_day''s cycle';
+
 CREATE VIEW @extschema@.v_key_item_coverage WITH (security_barrier) AS
 SELECT ci.id AS item_id, ci.department_id, c.cycle_start, c.cycle_end,
        n.in_scope, n.covered, n.in_scope - n.covered AS uncovered
   FROM @extschema@.check_item ci
   JOIN @extschema@.department d ON d.id = ci.department_id
-  CROSS JOIN LATERAL (
-      SELECT (@extschema@.coverage_cycle(ci.coverage_years,
-                  least(CURRENT_DATE,
-                        coalesce((SELECT min(i.inspected_on)
-                                    FROM @extschema@.task_item ti
-                                    JOIN @extschema@.inspection i ON i.task_id = ti.task_id
-                                   WHERE ti.item_id = ci.id AND i.department_id = ci.department_id),
-                                 CURRENT_DATE)))).cycle_start AS first_start) f
-  CROSS JOIN LATERAL pg_catalog.generate_series(f.first_start, CURRENT_DATE,
-                                                pg_catalog.make_interval(years => ci.coverage_years)) g(s)
-  CROSS JOIN LATERAL @extschema@.coverage_cycle(ci.coverage_years, g.s::date) c
-  CROSS JOIN LATERAL (
+  CROSS JOIN LATERAL @extschema@.coverage_cycles(ci.coverage_years,
+        least(CURRENT_DATE,
+              coalesce((SELECT min(i.inspected_on)
+                          FROM @extschema@.task_item ti
+                          JOIN @extschema@.inspection i ON i.task_id = ti.task_id
+                         WHERE ti.item_id = ci.id AND i.department_id = ci.department_id),
+                       CURRENT_DATE)),
+        CURRENT_DATE) c
+  CROSS JOIN LATERAL (      -- (OFFSET 0: each count once, not once per output column that uses it)
       SELECT (SELECT count(*) FROM @extschema@.subject s
                WHERE s.status = 'active' AND starts_with(s.region, d.region)) AS in_scope,
              (SELECT count(DISTINCT i.uscc)
@@ -3692,7 +3705,8 @@ SELECT ci.id AS item_id, ci.department_id, c.cycle_start, c.cycle_end,
                 JOIN @extschema@.subject s ON s.uscc = i.uscc
                WHERE ti.item_id = ci.id AND i.department_id = ci.department_id
                  AND i.inspected_on BETWEEN c.cycle_start AND c.cycle_end
-                 AND s.status = 'active' AND starts_with(s.region, d.region)) AS covered) n
+                 AND s.status = 'active' AND starts_with(s.region, d.region)) AS covered
+      OFFSET 0) n
  WHERE ci.coverage_years IS NOT NULL
    AND (ci.department_id = ANY ((SELECT @extschema@.acting_department_ids())::bigint[])
         OR (SELECT @extschema@.acting_with_all_rights()));

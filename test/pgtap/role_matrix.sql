@@ -155,7 +155,7 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('grant_admin(regrole)', 'no', 'no', 'yes'), ('revoke_admin(regrole)', 'no', 'no', 'yes'),
     ('mark_published(text,bigint,date)', 'no', 'rls', 'rls'),
     -- the credit record (97_credit.sql)
-    ('coverage_cycle(integer,date)', 'yes', 'yes', 'yes'),
+    ('coverage_cycle(integer,date)', 'yes', 'yes', 'yes'), ('coverage_cycles(integer,date,date)', 'yes', 'yes', 'yes'),
     ('dishonesty_require_department(bigint,text)', 'rls', 'rls', 'rls'),
     ('dishonesty_entry_guard()', 'no', 'no', 'no');
 
