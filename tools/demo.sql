@@ -173,7 +173,7 @@ SELECT coalesce((SELECT i.uscc FROM disposal x JOIN inspection i ON i.id = x.ins
                 (SELECT i.uscc FROM inspection i ORDER BY i.id LIMIT 1)) AS listed_uscc \gset
 SELECT list_dishonest(:'listed_uscc', :market_id, '责令改正逾期不改正，情节严重（演示）', '2026-11-02',
                       '思市监列严〔2026〕1号') AS entry \gset
-SELECT mark_published('listing', :entry, '2026-11-06');
+SELECT count(*) AS listings_published FROM (SELECT mark_published('listing', :entry, '2026-11-06')) s;
 \echo '   the subject''s record from every department, in date order:'
 SELECT on_date, kind, (SELECT d.name FROM department d WHERE d.id = r.department_id) AS department, summary
   FROM v_subject_record r WHERE r.uscc = :'listed_uscc';
