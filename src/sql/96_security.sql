@@ -652,8 +652,9 @@ BEGIN
                         @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
         -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
         -- own departments' listings and removals under row-level security, own figures
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE (removed_on, removal_reason, removed_by, confidential)
-                        ON @extschema@.dishonesty_entry TO %s', r);
+        -- (not id, listed_by, removed_by: the sequence, the column default and the guard set them)
+        EXECUTE format('GRANT SELECT, INSERT (uscc, department_id, reason, basis, listed_on, confidential),
+                        UPDATE (removed_on, removal_reason, confidential) ON @extschema@.dishonesty_entry TO %s', r);
         EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
         EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
                         @extschema@.v_department_year TO %s', r);

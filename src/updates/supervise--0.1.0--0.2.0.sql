@@ -3295,8 +3295,9 @@ BEGIN
                         @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
         -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
         -- own departments' listings and removals under row-level security, own figures
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE (removed_on, removal_reason, removed_by, confidential)
-                        ON @extschema@.dishonesty_entry TO %s', r);
+        -- (not id, listed_by, removed_by: the sequence, the column default and the guard set them)
+        EXECUTE format('GRANT SELECT, INSERT (uscc, department_id, reason, basis, listed_on, confidential),
+                        UPDATE (removed_on, removal_reason, confidential) ON @extschema@.dishonesty_entry TO %s', r);
         EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
         EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
                         @extschema@.v_department_year TO %s', r);
@@ -3395,18 +3396,29 @@ BEGIN
                   DETAIL = 'The subject, department, reason, basis and day of a listing are a record (全程留痕).',
                   HINT = 'Remove the entry with supervise.delist_dishonest(entry_id, removal_reason) and list the subject again.';
     END IF;
-    IF OLD.removed_on IS NOT NULL
-       AND (NEW.removed_on, NEW.removal_reason, NEW.removed_by) IS DISTINCT FROM (OLD.removed_on, OLD.removal_reason, OLD.removed_by) THEN
-        RAISE EXCEPTION 'dishonesty entry % was removed on % and its removal cannot be changed', OLD.id, OLD.removed_on
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('Removal reason: %s', OLD.removal_reason),
-                  HINT = 'List the subject again with supervise.list_dishonest if it belongs on the list.';
+    IF OLD.removed_on IS NOT NULL THEN
+        IF (NEW.removed_on, NEW.removal_reason, NEW.removed_by) IS DISTINCT FROM (OLD.removed_on, OLD.removal_reason, OLD.removed_by) THEN
+            RAISE EXCEPTION 'dishonesty entry % was removed on % and its removal cannot be changed', OLD.id, OLD.removed_on
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('Removal reason: %s', OLD.removal_reason),
+                      HINT = 'List the subject again with supervise.list_dishonest if it belongs on the list.';
+        END IF;
+    ELSIF NEW.removed_on IS NOT NULL THEN
+        -- a removal is recorded (by delist_dishonest, or an UPDATE under row-level security):
+        -- not for a future day, and by whoever records it
+        IF NEW.removed_on > CURRENT_DATE THEN
+            RAISE EXCEPTION 'removal date % of dishonesty entry % is in the future', NEW.removed_on, OLD.id
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        NEW.removed_by := @extschema@.acting_role();
+    ELSE
+        NEW.removed_by := NULL;
     END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.dishonesty_entry_guard() IS
-    'trigger on dishonesty_entry: refuses DELETE and TRUNCATE, a change of what a listing decided, and a change or withdrawal of a recorded removal';
+    'trigger on dishonesty_entry: refuses DELETE and TRUNCATE, a change of what a listing decided, a change or withdrawal of a recorded removal, and a removal dated in the future; records who removes (removed_by)';
 CREATE TRIGGER dishonesty_entry_guard BEFORE UPDATE OR DELETE ON @extschema@.dishonesty_entry
     FOR EACH ROW EXECUTE FUNCTION @extschema@.dishonesty_entry_guard();
 CREATE TRIGGER dishonesty_entry_no_truncate BEFORE TRUNCATE ON @extschema@.dishonesty_entry
@@ -3551,9 +3563,9 @@ BEGIN
                 CASE WHEN removed_on > CURRENT_DATE THEN 'in the future' ELSE 'before its listing on ' || e.listed_on END
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- (dishonesty_entry_guard records removed_by)
     UPDATE @extschema@.dishonesty_entry x
-       SET removed_on = delist_dishonest.removed_on, removal_reason = delist_dishonest.removal_reason,
-           removed_by = @extschema@.acting_role()
+       SET removed_on = delist_dishonest.removed_on, removal_reason = delist_dishonest.removal_reason
      WHERE x.id OPERATOR(pg_catalog.=) entry_id;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN

@@ -3,7 +3,7 @@
 -- Department 1 (market) and 2 (health) of 思明区; 3 of 湖里区. Dates lie in 2024 and 2025, never "today".
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(70);
+SELECT plan(73);
 -- pgTAP keeps its state in temp tables of the session user; the roles below use them too
 DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -128,6 +128,14 @@ SELECT throws_ok(format($$SELECT delist_dishonest(%s, '信用修复', '2025-08-0
                  'an officer of another department cannot remove the market department''s entry');
 SELECT lives_ok(format($$UPDATE dishonesty_entry SET removed_on = '2025-08-01', removal_reason = 'x' WHERE id = %s$$, :e1),
                 'nor change it directly: row-level security gives its UPDATE no row');
+RESET ROLE;
+SET LOCAL ROLE supervise_test_market;
+SELECT throws_ok(format($$UPDATE dishonesty_entry SET removed_on = current_date + 1, removal_reason = '信用修复' WHERE id = %s$$, :e1),
+                 '22023', NULL, 'a direct UPDATE of its own department cannot date a removal in the future');
+SELECT throws_ok(format($$UPDATE dishonesty_entry SET removed_by = 'someone' WHERE id = %s$$, :e1), '42501', NULL,
+                 'nor write who removed it');
+SELECT throws_ok($$INSERT INTO dishonesty_entry (uscc, department_id, reason, listed_on, listed_by)
+                   VALUES (pg_temp.u(2), 1, 'x', '2025-05-01', 'someone')$$, '42501', NULL, 'nor who listed');
 RESET ROLE;
 SELECT is((SELECT removed_on FROM dishonesty_entry WHERE id = :e1), NULL::date, 'the refused removals changed nothing');
 SELECT throws_ok(format($$DELETE FROM dishonesty_entry WHERE id = %s$$, :e1), '55000', NULL, 'an entry is never deleted, even by the owner');
