@@ -3782,7 +3782,7 @@ COMMENT ON FUNCTION @extschema@.uncovered_subjects(bigint, date) IS
 CREATE VIEW @extschema@.v_department_year WITH (security_barrier) AS
 SELECT d.id AS department_id, y.year,
        t.tasks, t.drawn, i.inspected,
-       CASE WHEN t.drawn > 0 THEN round(t.drawn_checked::numeric / t.drawn, 4) END AS completion_rate,
+       CASE WHEN t.drawn > 0 THEN round(i.drawn_checked::numeric / t.drawn, 4) END AS completion_rate,
        CASE WHEN i.inspected > 0 THEN round(i.joint::numeric / i.inspected, 4) END AS joint_share,
        v.visits_saved, p.publications_due, p.published_on_time, p.overdue
   FROM @extschema@.department d
@@ -3797,11 +3797,7 @@ SELECT d.id AS department_id, y.year,
   CROSS JOIN LATERAL (SELECT make_date(y.year, 1, 1) AS y0, make_date(y.year + 1, 1, 1) AS y1) b
   CROSS JOIN LATERAL (
       SELECT count(*) AS tasks, coalesce(sum(dr.target_count), 0) AS drawn,
-             coalesce(sum((SELECT count(*) FROM @extschema@.draw_target dt
-                            WHERE dt.draw_id = dr.id
-                              AND EXISTS (SELECT 1 FROM @extschema@.inspection ii
-                                           WHERE ii.task_id = x.id AND ii.uscc = dt.uscc
-                                             AND ii.inspected_on IS NOT NULL))), 0) AS drawn_checked
+             coalesce(array_agg(x.id) FILTER (WHERE dr.id IS NOT NULL), '{}') AS drawn_ids
         FROM @extschema@.task x
         LEFT JOIN @extschema@.draw_record dr ON dr.task_id = x.id AND dr.cancelled_at IS NULL
        WHERE x.department_id = d.id AND x.period_start >= b.y0 AND x.period_start < b.y1
@@ -3814,9 +3810,13 @@ SELECT d.id AS department_id, y.year,
                       AND EXISTS (SELECT 1 FROM @extschema@.task_item t2
                                     JOIN @extschema@.check_item c2 ON c2.id = t2.item_id
                                    WHERE t2.task_id = ti.task_id AND c2.department_id <> d.id)) AS ids) j
+  -- its checks of the year, in one index-only scan: all, those under a joint task, and those under
+  -- a drawn task (one per task and subject; where inspections are bound to their task's draw, each
+  -- is of a drawn target)
   CROSS JOIN LATERAL (
       SELECT count(*) AS inspected,
-             count(*) FILTER (WHERE x.task_id = ANY (j.ids)) AS joint
+             count(*) FILTER (WHERE x.task_id = ANY (j.ids)) AS joint,
+             count(*) FILTER (WHERE x.task_id = ANY (t.drawn_ids)) AS drawn_checked
         FROM @extschema@.inspection x
        WHERE x.department_id = d.id AND x.inspected_on >= b.y0 AND x.inspected_on < b.y1) i
   CROSS JOIN LATERAL (
@@ -3833,8 +3833,8 @@ SELECT d.id AS department_id, y.year,
  WHERE d.id = ANY ((SELECT @extschema@.acting_department_ids())::bigint[])
     OR (SELECT @extschema@.acting_with_all_rights());
 COMMENT ON VIEW @extschema@.v_department_year IS
-    'a department''s year for its annual assessment (纳入年度绩效考核): tasks it initiated with a period starting in the year (merged tasks count as their joint task), drawn (targets of their live draws), inspected (its checks with inspected_on in the year), completion_rate (drawn targets checked / drawn), joint_share (its checks under a task with items of several departments / inspected), visits_saved (entries saved by the joint visits it leads that year, as v_visit_report counts them), publications_due (its publication items due in the year), published_on_time, overdue (not published, past due). Own departments for officers, all for admins';
-COMMENT ON COLUMN @extschema@.v_department_year.completion_rate IS 'drawn targets of the year''s tasks with an inspection (inspected_on set) / drawn, 4 decimals; NULL when nothing was drawn';
+    'a department''s year for its annual assessment (纳入年度绩效考核): tasks it initiated with a period starting in the year (merged tasks count as their joint task), drawn (targets of their live draws), inspected (its checks with inspected_on in the year), completion_rate (its checks in the year under those drawn tasks / drawn), joint_share (its checks under a task with items of several departments / inspected), visits_saved (entries saved by the joint visits it leads that year, as v_visit_report counts them), publications_due (its publication items due in the year), published_on_time, overdue (not published, past due). Own departments for officers, all for admins';
+COMMENT ON COLUMN @extschema@.v_department_year.completion_rate IS 'drawn targets of the year''s tasks the department checked in the year (its inspections under those tasks, inspected_on in the year) / drawn, 4 decimals; NULL when nothing was drawn';
 COMMENT ON COLUMN @extschema@.v_department_year.joint_share IS 'share of the year''s checks made under a joint task (items of two or more departments), 4 decimals; NULL without checks';
 
 REVOKE EXECUTE ON FUNCTION
