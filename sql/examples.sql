@@ -652,6 +652,69 @@ SELECT uscc, subject_name, department_name, kind_name, decided_on, published_on
   FROM public_disposals ORDER BY disposal_id;
 RESET ROLE;
 
+-- setup: the credit record's examples follow the subject of the first disposal, its department and
+-- the department's item it was checked for
+SELECT i.uscc AS rec_uscc, i.department_id AS rec_dept, ti.item_id AS rec_item
+  FROM disposal x JOIN inspection i ON i.id = x.inspection_id
+  JOIN task_item ti ON ti.task_id = i.task_id JOIN check_item ci ON ci.id = ti.item_id AND ci.department_id = i.department_id
+ ORDER BY x.id, ti.item_id LIMIT 1 \gset
+
+-- example: supervise.list_dishonest(supervise.uscc, bigint, text, date, text, text)
+-- the department puts the subject on its list of seriously dishonest subjects (列入违法失信名单); the
+-- listing is due for publication; a second listing while the first is current is refused
+SELECT list_dishonest(:'rec_uscc', :rec_dept, '责令改正逾期未改正，情节严重', '2025-09-15', '思市监列严〔2025〕3号') AS entry_id;
+SELECT kind, object_id, event_on, due_on, status FROM v_publication_schedule WHERE kind = 'listing';
+SELECT list_dishonest(:'rec_uscc', :rec_dept, '又一次', '2025-09-16');
+
+-- example: supervise.public_dishonesty_list
+-- the published current list (违法失信名单公示), as the disclosure site reads it
+SELECT mark_published('listing', 1, '2025-09-19');
+SET ROLE disclosure_site;
+SELECT uscc, subject_name, department_name, reason, basis, listed_on, published_on FROM public_dishonesty_list;
+RESET ROLE;
+
+-- example: supervise.v_subject_record
+-- the subject's credit record (信用记录归集): checks, results, disposals and list entries of every
+-- department, in date order, found through an index for one code
+SELECT on_date, kind, object_id, department_id, summary FROM v_subject_record WHERE uscc = :'rec_uscc';
+
+-- example: supervise.delist_dishonest(bigint, text, date)
+-- removal (移出, 信用修复) needs a reason; the entry stays, the removal is due for publication, and
+-- nobody deletes an entry
+SELECT delist_dishonest(1, ' ', '2025-12-01');
+SELECT delist_dishonest(1, '信用修复：已改正并公示期满', '2025-12-01');
+SELECT kind, on_date, summary FROM v_subject_record WHERE uscc = :'rec_uscc' AND kind IN ('listing', 'delisting');
+SELECT kind, object_id, event_on, due_on FROM v_publication_schedule WHERE kind = 'delisting';
+DELETE FROM dishonesty_entry WHERE id = 1;
+
+-- example: supervise.coverage_cycle(integer, date)
+-- coverage cycles (执法全覆盖的周期) are whole years counted from 2000
+SELECT * FROM coverage_cycle(3, '2025-06-01');
+SELECT * FROM coverage_cycle(1, '2025-06-01');
+
+-- example: supervise.coverage_cycles(integer, date, date)
+-- the cycles from one day's to another's, as v_key_item_coverage lists an item's
+SELECT * FROM coverage_cycles(3, '2019-05-01', '2025-06-01');
+
+-- example: supervise.v_key_item_coverage
+-- the item becomes a key item (重点检查事项) to reach every active subject of the department's region
+-- within 3 years; how far the 2024-2026 cycle got
+UPDATE check_item SET key_supervision = true, coverage_years = 3 WHERE id = :rec_item;
+SELECT item_id, department_id, cycle_start, cycle_end, in_scope, covered, uncovered
+  FROM v_key_item_coverage WHERE item_id = :rec_item;
+
+-- example: supervise.uncovered_subjects(bigint, date)
+-- the subjects the key item has not reached in the cycle, to build a directory a task draws them from
+SELECT credit_class, count(*) FROM uncovered_subjects(:rec_item, '2025-12-31') GROUP BY 1 ORDER BY 1;
+INSERT INTO directory (department_id, name, description)
+VALUES (:rec_dept, '重点事项未覆盖对象（2024-2026周期）', 'uncovered_subjects on 2025-12-31') RETURNING id AS cover_dir \gset
+INSERT INTO directory_member (directory_id, uscc) SELECT :cover_dir, uscc FROM uncovered_subjects(:rec_item, '2025-12-31');
+SELECT count(*) AS members FROM directory_member WHERE directory_id = :cover_dir;
+
+-- example: supervise.v_department_year
+-- the department's year for its annual assessment (纳入年度绩效考核)
+SELECT * FROM v_department_year WHERE department_id = :rec_dept AND year = 2025;
+
 -- example: supervise.revoke_public_reader(regrole)
 -- the role loses its access to the public views
 SELECT revoke_public_reader('disclosure_site');

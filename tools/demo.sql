@@ -186,5 +186,34 @@ SELECT uscc AS 统一社会信用代码, subject_name AS 名称, department_name
 \echo '   anything else is refused:'
 DO $$ BEGIN PERFORM count(*) FROM supervise.inspector; EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'refused: %', SQLERRM; END $$;
 RESET ROLE;
+
+\echo
+\echo '== 11. The credit record (信用记录归集) and the list of seriously dishonest subjects (违法失信名单)'
+SELECT coalesce((SELECT i.uscc FROM disposal x JOIN inspection i ON i.id = x.inspection_id ORDER BY x.id LIMIT 1),
+                (SELECT i.uscc FROM inspection i ORDER BY i.id LIMIT 1)) AS listed_uscc \gset
+SELECT list_dishonest(:'listed_uscc', :market_id, '责令改正逾期不改正，情节严重（演示）', '2026-11-02',
+                      '思市监列严〔2026〕1号') AS entry \gset
+SELECT count(*) AS listings_published FROM (SELECT mark_published('listing', :entry, '2026-11-06')) s;
+\echo '   the subject''s record from every department, in date order:'
+SELECT on_date, kind, (SELECT d.name FROM department d WHERE d.id = r.department_id) AS department, summary
+  FROM v_subject_record r WHERE r.uscc = :'listed_uscc';
+\echo '   the public list (公示):'
+SELECT uscc, subject_name, department_name, reason, listed_on, published_on FROM public_dishonesty_list;
+
+\echo
+\echo '== 12. A key item (重点检查事项) with a 3-year coverage cycle, and the department''s year (绩效考核)'
+UPDATE check_item SET key_supervision = true, coverage_years = 3
+ WHERE department_id = :market_id AND code = 'SC-01' RETURNING id AS key_item \gset
+SELECT item_id, cycle_start, cycle_end, in_scope, covered, uncovered FROM v_key_item_coverage WHERE item_id = :key_item;
+\echo '   the uncovered subjects become a dedicated directory for a task that reaches them:'
+INSERT INTO directory (department_id, name, description)
+VALUES (:market_id, '食品经营重点事项未覆盖对象（2024-2026周期）', 'uncovered_subjects(' || :key_item || ', 2026-12-01)')
+RETURNING id AS cover_dir \gset
+INSERT INTO directory_member (directory_id, uscc) SELECT :cover_dir, u.uscc FROM uncovered_subjects(:key_item, '2026-12-01') u;
+SELECT count(*) AS directory_members FROM directory_member WHERE directory_id = :cover_dir;
+SELECT d.name AS department, y.year, y.tasks, y.drawn, y.inspected, y.completion_rate, y.joint_share,
+       y.visits_saved, y.publications_due, y.published_on_time, y.overdue
+  FROM v_department_year y JOIN department d ON d.id = y.department_id
+ WHERE y.department_id IN (:market_id, :health_id) AND y.year = 2026 ORDER BY d.name;
 \echo
 \echo '== done: a year of plans, draws, visits, results and publications; see README.md for more'

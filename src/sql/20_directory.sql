@@ -113,15 +113,20 @@ CREATE TABLE @extschema@.check_item (
     limit_exempt    boolean NOT NULL DEFAULT false,
     exempt_reason   text,
     active          boolean NOT NULL DEFAULT true,
+    coverage_years  integer,
     CONSTRAINT "check item code is unique within its department" UNIQUE (department_id, code),
     CONSTRAINT "check item category is not blank" CHECK (btrim(category) <> ''),
     CONSTRAINT "an exempt check item names its exemption" CHECK (
         (limit_exempt AND exempt_reason IN ('commitment', 'environment', 'work_safety', 'campaign', 'law'))
-        OR (NOT limit_exempt AND exempt_reason IS NULL))
+        OR (NOT limit_exempt AND exempt_reason IS NULL)),
+    CONSTRAINT "a coverage cycle is 1 to 10 years, on a key item" CHECK (
+        coverage_years IS NULL OR (coverage_years BETWEEN 1 AND 10 AND key_supervision))
 );
 COMMENT ON TABLE @extschema@.check_item IS
     'spot-check item list (随机抽查事项清单): per department, each item with its legal basis; key_supervision marks the key list (重点执法清单) that gets full coverage over a cycle';
 COMMENT ON COLUMN @extschema@.check_item.category IS 'the "same kind of check" (同类检查) key of the once-a-year rule';
+COMMENT ON COLUMN @extschema@.check_item.coverage_years IS
+    'a key item (重点检查事项) with a coverage cycle (执法全覆盖的周期): every active subject of the department''s region is checked for it within this many calendar years (cycles count from 2000: see coverage_cycle); NULL = no cycle. v_key_item_coverage and uncovered_subjects report it';
 COMMENT ON COLUMN @extschema@.check_item.limit_exempt IS
     'not limited by the once-a-year and superior-first rules; exempt_reason says why: commitment (告知承诺), environment, work_safety, campaign (state/provincial special campaign), law (a law provides otherwise)';
 

@@ -2,8 +2,9 @@
 -- The publication schedule (一公开, 谁检查谁公示); doc/calendar.md.
 --
 -- One item per (kind, object): plan (plan.id), task (task.id), target_list (task.id: the list
--- of drawn targets of a task), result (inspection.id), disposal (disposal.id). Items are made
--- and kept up to date by triggers on plan, task, inspection and disposal; the draw code adds
+-- of drawn targets of a task), result (inspection.id), disposal (disposal.id), listing and
+-- delisting (dishonesty_entry.id: 97_credit.sql). Items are made and kept up to date by triggers
+-- on plan, task, inspection, disposal and dishonesty_entry; the draw code adds
 -- the target list with publication_upsert('target_list', task_id, department_id, drawn_on).
 --
 --   occurred_on  the day of the event itself: approval, draw, result formed, decision made;
@@ -31,8 +32,8 @@ CREATE TABLE @extschema@.publication (
     provisional     boolean NOT NULL DEFAULT false,
     published_on    date,
     created_at      timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT "publication kind is plan task target_list result or disposal"
-        CHECK (kind IN ('plan', 'task', 'target_list', 'result', 'disposal')),
+    CONSTRAINT "publication kind is plan task target_list result disposal listing or delisting"
+        CHECK (kind IN ('plan', 'task', 'target_list', 'result', 'disposal', 'listing', 'delisting')),
     CONSTRAINT "one publication item per kind and object" UNIQUE (kind, object_id),
     CONSTRAINT "publication event_on is not before occurred_on" CHECK (event_on >= occurred_on),
     CONSTRAINT "publication is not published before its event" CHECK (published_on >= event_on)
@@ -41,7 +42,7 @@ CREATE INDEX publication_task_idx ON @extschema@.publication (task_id);
 CREATE INDEX publication_open_idx ON @extschema@.publication (due_on) WHERE published_on IS NULL;
 COMMENT ON TABLE @extschema@.publication IS
     'the publication schedule (一公开): one item per approved plan, approved task, drawn target list, check result and disposal, with its due date';
-COMMENT ON COLUMN @extschema@.publication.object_id IS 'plan.id, task.id (kinds task and target_list), inspection.id (result) or disposal.id';
+COMMENT ON COLUMN @extschema@.publication.object_id IS 'plan.id, task.id (kinds task and target_list), inspection.id (result), disposal.id, or dishonesty_entry.id (kinds listing and delisting)';
 COMMENT ON COLUMN @extschema@.publication.occurred_on IS 'the day of the event: approval, draw, result formed, decision made';
 COMMENT ON COLUMN @extschema@.publication.event_on IS 'the day the publication period counts from: occurred_on, or for a surprise task not before its period_end, or for a temporary task''s task item the day its list was drawn';
 COMMENT ON COLUMN @extschema@.publication.provisional IS 'due_on reaches a year whose holiday notice is not loaded: counted Monday-Friday for now, recomputed when the year is loaded';
@@ -105,15 +106,23 @@ BEGIN
           JOIN @extschema@.inspection i ON i.id OPERATOR(pg_catalog.=) d.inspection_id
           JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
          WHERE d.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'listing' THEN
+        RETURN QUERY
+        SELECT e.id, e.department_id, NULL::bigint, e.listed_on, e.listed_on
+          FROM @extschema@.dishonesty_entry e WHERE e.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'delisting' THEN
+        RETURN QUERY
+        SELECT e.id, e.department_id, NULL::bigint, e.removed_on, e.removed_on
+          FROM @extschema@.dishonesty_entry e WHERE e.id OPERATOR(pg_catalog.=) ANY (ids);
     ELSE
         RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
+                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal, listing, delisting.';
     END CASE;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.publication_source(text, bigint[]) IS
-    'internal: what the publication items of the given objects should be, from plan, task, inspection, disposal (event_on NULL = no item)';
+    'internal: what the publication items of the given objects should be, from plan, task, inspection, disposal, dishonesty_entry (event_on NULL = no item)';
 
 -- Bring the items of the given objects in line with their sources.
 CREATE FUNCTION @extschema@.publication_sync(kind text, ids bigint[]) RETURNS void
@@ -290,12 +299,15 @@ BEGIN
         END IF;
     WHEN 'disposal' THEN
         PERFORM @extschema@.publication_sync('disposal', ids);
+    WHEN 'dishonesty_entry' THEN
+        PERFORM @extschema@.publication_sync('listing', ids);
+        PERFORM @extschema@.publication_sync('delisting', ids);
     END CASE;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.publication_after_change() IS
-    'statement trigger on plan, task, inspection, disposal: syncs the publication items of the changed rows';
+    'statement trigger on plan, task, inspection, disposal, dishonesty_entry: syncs the publication items of the changed rows';
 
 CREATE TRIGGER publication_ins AFTER INSERT ON @extschema@.plan
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.publication_after_change();
@@ -377,10 +389,10 @@ BEGIN
         RAISE EXCEPTION 'kind, object_id and published_on must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal') THEN
+    IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal', 'listing', 'delisting') THEN
         RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal.';
+                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal, listing, delisting.';
     END IF;
     SELECT * INTO p FROM @extschema@.publication q
      WHERE q.kind OPERATOR(pg_catalog.=) mark_published.kind
@@ -389,7 +401,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no publication item for % %', kind, object_id
             USING ERRCODE = 'undefined_object',
-                  HINT = 'Items are made when a plan or task is approved, a target list drawn, a result formed or a disposal decided; a temporary task''s item comes with its target list.';
+                  HINT = 'Items are made when a plan or task is approved, a target list drawn, a result formed, a disposal decided or a subject listed or removed (list_dishonest, delist_dishonest); a temporary task''s item comes with its target list.';
     END IF;
     IF published_on < p.event_on THEN
         RAISE EXCEPTION 'publication date % of % % is before its event on %', published_on, kind, object_id, p.event_on

@@ -602,10 +602,10 @@ CREATE FUNCTION @extschema@.public_view_names() RETURNS text[]
     RETURN ARRAY(SELECT pg_catalog.format('%I.%I', '@extschema@', c.relname) FROM pg_catalog.pg_class c
                   WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
                     AND c.relkind OPERATOR(pg_catalog.=) 'v'
-                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_disposals}')
+                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_disposals,public_dishonesty_list}')
                   ORDER BY c.relname);
 COMMENT ON FUNCTION @extschema@.public_view_names() IS
-    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals), schema-qualified';
+    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals, public_dishonesty_list), schema-qualified';
 
 -- Recompute a role's privileges in this schema from access_role / officer_department.
 CREATE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
@@ -667,6 +667,17 @@ BEGIN
         -- the joint task of one it leads (scenario_task runs as the owner and checks the lead)
         EXECUTE format('GRANT SELECT ON @extschema@.joint_scenario, @extschema@.joint_scenario_item TO %s', r);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) TO %s', r);
+        -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
+        -- own departments' listings and removals under row-level security, own figures
+        -- (not id, listed_by, removed_by: the sequence, the column default and the guard set them)
+        EXECUTE format('GRANT SELECT, INSERT (uscc, department_id, reason, basis, listed_on, confidential),
+                        UPDATE (removed_on, removal_reason, confidential) ON @extschema@.dishonesty_entry TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
+                        @extschema@.v_department_year TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date) TO %s', r);
     END IF;
 
     IF 'admin' = ANY (acc) THEN
@@ -683,6 +694,9 @@ BEGIN
                         @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
                         @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
                         @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text),
+                        @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date),
                         @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
                         @extschema@.grant_department_officer(regrole, bigint[]),
                         @extschema@.revoke_department_officer(regrole, bigint[]),

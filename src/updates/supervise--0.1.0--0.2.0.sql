@@ -4252,3 +4252,904 @@ ALTER TABLE @extschema@.inspection_item ENABLE ALWAYS TRIGGER restore_copy, ENAB
 CREATE TRIGGER restore_copy BEFORE INSERT ON @extschema@.notice_service FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy();
 CREATE TRIGGER restore_copy_end AFTER INSERT ON @extschema@.notice_service FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end();
 ALTER TABLE @extschema@.notice_service ENABLE ALWAYS TRIGGER restore_copy, ENABLE ALWAYS TRIGGER restore_copy_end;
+
+-- ---- the credit record and the year's account (97_credit.sql): key items' coverage cycle, listing
+-- and delisting as publication kinds, the public dishonesty list, officers' grants ----
+ALTER TABLE @extschema@.check_item ADD COLUMN coverage_years integer;
+ALTER TABLE @extschema@.check_item ADD CONSTRAINT "a coverage cycle is 1 to 10 years, on a key item" CHECK (
+    coverage_years IS NULL OR (coverage_years BETWEEN 1 AND 10 AND key_supervision));
+COMMENT ON COLUMN @extschema@.check_item.coverage_years IS
+    'a key item (重点检查事项) with a coverage cycle (执法全覆盖的周期): every active subject of the department''s region is checked for it within this many calendar years (cycles count from 2000: see coverage_cycle); NULL = no cycle. v_key_item_coverage and uncovered_subjects report it';
+
+ALTER TABLE @extschema@.publication DROP CONSTRAINT "publication kind is plan task target_list result or disposal";
+ALTER TABLE @extschema@.publication ADD CONSTRAINT "publication kind is plan task target_list result disposal listing or delisting"
+    CHECK (kind IN ('plan', 'task', 'target_list', 'result', 'disposal', 'listing', 'delisting'));
+COMMENT ON COLUMN @extschema@.publication.object_id IS 'plan.id, task.id (kinds task and target_list), inspection.id (result), disposal.id, or dishonesty_entry.id (kinds listing and delisting)';
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_source(kind text, ids bigint[])
+    RETURNS TABLE (object_id bigint, department_id bigint, task_id bigint, occurred_on date, event_on date)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    CASE kind
+    WHEN 'plan' THEN
+        RETURN QUERY
+        SELECT p.id, p.department_id, NULL::bigint, p.approved_on, p.approved_on
+          FROM @extschema@.plan p WHERE p.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'task' THEN
+        RETURN QUERY
+        SELECT t.id, t.department_id, t.id, b.base,
+               CASE WHEN b.base IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(b.base, t.period_end)
+                    ELSE b.base END
+          FROM @extschema@.task t
+          CROSS JOIN LATERAL (
+              SELECT CASE WHEN t.approved_on IS NULL THEN NULL
+                          WHEN t.kind OPERATOR(pg_catalog.=) 'temporary' THEN
+                              (SELECT l.occurred_on FROM @extschema@.publication l
+                                WHERE l.kind OPERATOR(pg_catalog.=) 'target_list'
+                                  AND l.object_id OPERATOR(pg_catalog.=) t.id)
+                          ELSE t.approved_on END AS base) b
+         WHERE t.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'target_list' THEN
+        RETURN QUERY
+        SELECT l.object_id, l.department_id, t.id, l.occurred_on,
+               CASE WHEN t.surprise THEN greatest(l.occurred_on, t.period_end) ELSE l.occurred_on END
+          FROM @extschema@.publication l
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) l.object_id
+         WHERE l.kind OPERATOR(pg_catalog.=) 'target_list' AND l.object_id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'result' THEN
+        RETURN QUERY
+        SELECT i.id, i.department_id, i.task_id, i.result_on,
+               CASE WHEN i.result_on IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(i.result_on, t.period_end)
+                    ELSE i.result_on END
+          FROM @extschema@.inspection i
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE i.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'disposal' THEN
+        RETURN QUERY
+        SELECT d.id, i.department_id, i.task_id, d.decided_on,
+               CASE WHEN t.surprise THEN greatest(d.decided_on, t.period_end) ELSE d.decided_on END
+          FROM @extschema@.disposal d
+          JOIN @extschema@.inspection i ON i.id OPERATOR(pg_catalog.=) d.inspection_id
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE d.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'listing' THEN
+        RETURN QUERY
+        SELECT e.id, e.department_id, NULL::bigint, e.listed_on, e.listed_on
+          FROM @extschema@.dishonesty_entry e WHERE e.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'delisting' THEN
+        RETURN QUERY
+        SELECT e.id, e.department_id, NULL::bigint, e.removed_on, e.removed_on
+          FROM @extschema@.dishonesty_entry e WHERE e.id OPERATOR(pg_catalog.=) ANY (ids);
+    ELSE
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal, listing, delisting.';
+    END CASE;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.publication_source(text, bigint[]) IS
+    'internal: what the publication items of the given objects should be, from plan, task, inspection, disposal, dishonesty_entry (event_on NULL = no item)';
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_after_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    -- the ids of the changed rows, old and new (transition tables)
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(n.id) INTO ids FROM new_rows n;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(o.id) INTO ids FROM old_rows o;
+    ELSE
+        SELECT array_agg(n.id) INTO ids FROM new_rows n;
+    END IF;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    CASE TG_TABLE_NAME
+    WHEN 'plan' THEN
+        PERFORM @extschema@.publication_sync('plan', ids);
+    WHEN 'task' THEN
+        PERFORM @extschema@.publication_sync_tasks(ids);
+    WHEN 'inspection' THEN
+        PERFORM @extschema@.publication_sync('result', ids);
+        IF TG_OP = 'UPDATE' THEN
+            PERFORM @extschema@.publication_sync('disposal',
+                ARRAY(SELECT d.id FROM @extschema@.disposal d WHERE d.inspection_id OPERATOR(pg_catalog.=) ANY (ids)));
+        END IF;
+    WHEN 'disposal' THEN
+        PERFORM @extschema@.publication_sync('disposal', ids);
+    WHEN 'dishonesty_entry' THEN
+        PERFORM @extschema@.publication_sync('listing', ids);
+        PERFORM @extschema@.publication_sync('delisting', ids);
+    END CASE;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.publication_after_change() IS
+    'statement trigger on plan, task, inspection, disposal, dishonesty_entry: syncs the publication items of the changed rows';
+
+CREATE OR REPLACE FUNCTION @extschema@.mark_published(kind text, object_id bigint, published_on date) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p @extschema@.publication;
+BEGIN
+    IF kind IS NULL OR object_id IS NULL OR published_on IS NULL THEN
+        RAISE EXCEPTION 'kind, object_id and published_on must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal', 'listing', 'delisting') THEN
+        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal, listing, delisting.';
+    END IF;
+    SELECT * INTO p FROM @extschema@.publication q
+     WHERE q.kind OPERATOR(pg_catalog.=) mark_published.kind
+       AND q.object_id OPERATOR(pg_catalog.=) mark_published.object_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no publication item for % %', kind, object_id
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Items are made when a plan or task is approved, a target list drawn, a result formed, a disposal decided or a subject listed or removed (list_dishonest, delist_dishonest); a temporary task''s item comes with its target list.';
+    END IF;
+    IF published_on < p.event_on THEN
+        RAISE EXCEPTION 'publication date % of % % is before its event on %', published_on, kind, object_id, p.event_on
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = CASE WHEN p.event_on > p.occurred_on
+                                THEN format('The item belongs to a surprise check (突击检查) ending on %s, or to a temporary task published with its list; nothing is published before then.', p.event_on)
+                                ELSE format('The event happened on %s.', p.occurred_on) END;
+    END IF;
+    -- (publication_published_guard refuses a date in the future)
+    UPDATE @extschema@.publication q SET published_on = mark_published.published_on
+     WHERE q.id OPERATOR(pg_catalog.=) p.id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.public_view_names() RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ARRAY(SELECT pg_catalog.format('%I.%I', '@extschema@', c.relname) FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+                    AND c.relkind OPERATOR(pg_catalog.=) 'v'
+                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_dishonesty_list}')
+                  ORDER BY c.relname);
+
+COMMENT ON FUNCTION @extschema@.public_view_names() IS
+    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_dishonesty_list), schema-qualified';
+
+CREATE OR REPLACE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r       text := role::text;     -- quoted as needed by regrole's output
+    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
+    acc     text[];
+BEGIN
+    -- start from nothing (PUBLIC's defaults are not touched)
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', r);
+    SELECT array_agg(a.access) INTO acc FROM @extschema@.access_role a WHERE a.role_name = rname;
+    IF acc IS NULL THEN
+        RETURN;
+    END IF;
+
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', r);
+    EXECUTE format('GRANT SELECT ON %s TO %s', array_to_string(@extschema@.public_view_names(), ', '), r);
+
+    IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]) TO %s', r);
+    END IF;
+
+    IF 'officer' = ANY (acc) THEN
+        -- the shared directories and rules
+        EXECUTE format('GRANT SELECT ON @extschema@.department, @extschema@.subject, @extschema@.directory,
+                        @extschema@.directory_member, @extschema@.check_item, @extschema@.result_code,
+                        @extschema@.calendar_year, @extschema@.calendar_day, @extschema@.publication_rule,
+                        @extschema@.task_filing_rule TO %s', r);
+        -- own departments' work, under row-level security
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
+                        @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
+                        @extschema@.disposal TO %s', r);
+        -- joint tasks of its own departments' tasks (merge_tasks)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
+                        @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
+        EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
+        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
+        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+        -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
+        -- own departments' listings and removals under row-level security, own figures
+        -- (not id, listed_by, removed_by: the sequence, the column default and the guard set them)
+        EXECUTE format('GRANT SELECT, INSERT (uscc, department_id, reason, basis, listed_on, confidential),
+                        UPDATE (removed_on, removal_reason, confidential) ON @extschema@.dishonesty_entry TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
+                        @extschema@.v_department_year TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date) TO %s', r);
+    END IF;
+
+    IF 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO %s', r);
+        -- the trail is written by triggers only
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON @extschema@.audit_log, @extschema@.access_role,
+                        @extschema@.officer_department FROM %s', r);
+        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date),
+                        @extschema@.publication_recompute(),
+                        @extschema@.load_calendar(integer, jsonb, text, boolean),
+                        @extschema@.set_calendar_day(date, text, text, text),
+                        @extschema@.load_subjects(regclass, boolean),
+                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date),
+                        @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
+                        @extschema@.grant_department_officer(regrole, bigint[]),
+                        @extschema@.revoke_department_officer(regrole, bigint[]),
+                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole) TO %s', r);
+    END IF;
+END
+$$;
+
+-- ---- indexes for one subject's record and one department's year ----
+CREATE INDEX inspection_department_day_idx ON @extschema@.inspection (department_id, inspected_on) INCLUDE (task_id);
+CREATE INDEX task_department_start_idx ON @extschema@.task (department_id, period_start);
+CREATE INDEX publication_department_due_idx ON @extschema@.publication (department_id, due_on) INCLUDE (published_on);
+
+-- ---- the list of seriously dishonest subjects (违法失信名单) ----
+
+CREATE TABLE @extschema@.dishonesty_entry (
+    id              bigserial PRIMARY KEY,
+    uscc            @extschema@.uscc NOT NULL REFERENCES @extschema@.subject ON UPDATE CASCADE,
+    department_id   bigint NOT NULL REFERENCES @extschema@.department,
+    reason          text NOT NULL,
+    basis           text,
+    listed_on       date NOT NULL,
+    listed_by       name NOT NULL DEFAULT @extschema@.acting_role(),
+    removed_on      date,
+    removal_reason  text,
+    removed_by      name,
+    confidential    text,
+    CONSTRAINT "dishonesty entry reason is not blank" CHECK (btrim(reason) <> ''),
+    CONSTRAINT "a removal has a day and a reason" CHECK (
+        (removed_on IS NULL AND removal_reason IS NULL)
+        OR (removed_on IS NOT NULL AND coalesce(btrim(removal_reason), '') <> '')),
+    CONSTRAINT "dishonesty entry is not removed before it was listed" CHECK (removed_on >= listed_on),
+    CONSTRAINT "dishonesty entry confidential is state_secret trade_secret or personal_privacy"
+        CHECK (confidential IN ('state_secret', 'trade_secret', 'personal_privacy'))
+);
+CREATE UNIQUE INDEX dishonesty_entry_one_current_listing ON @extschema@.dishonesty_entry (uscc, department_id)
+    WHERE removed_on IS NULL;
+CREATE INDEX dishonesty_entry_uscc_idx ON @extschema@.dishonesty_entry (uscc);
+COMMENT ON TABLE @extschema@.dishonesty_entry IS
+    'the list of seriously dishonest subjects (违法失信名单) kept by each department: listed with list_dishonest, removed (移出, 信用修复) with delist_dishonest and a reason, never deleted; a subject is on a department''s list at most once at a time. Listing and removal are published (publication kinds listing and delisting); public_dishonesty_list shows the current published entries';
+COMMENT ON COLUMN @extschema@.dishonesty_entry.department_id IS 'the department that decided the listing (作出列入决定的部门); only it removes the entry';
+COMMENT ON COLUMN @extschema@.dishonesty_entry.reason IS 'why the subject is listed (列入事由)';
+COMMENT ON COLUMN @extschema@.dishonesty_entry.basis IS 'the legal basis and decision document of the listing (列入依据、决定书文号)';
+COMMENT ON COLUMN @extschema@.dishonesty_entry.listed_on IS 'the day the listing was decided; the listing item is due from it';
+COMMENT ON COLUMN @extschema@.dishonesty_entry.removed_on IS 'the day the removal (移出) was decided; NULL while the subject is on the list';
+COMMENT ON COLUMN @extschema@.dishonesty_entry.removal_reason IS 'why it was removed (e.g. 信用修复, the listing period ended, the decision was revoked); required with removed_on';
+COMMENT ON COLUMN @extschema@.dishonesty_entry.confidential IS
+    'NULL = public; state_secret (国家秘密): never in public_dishonesty_list, and in v_subject_record only for its department; trade_secret / personal_privacy: listed publicly with the subject''s name, reason and basis withheld';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.dishonesty_entry', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.dishonesty_entry_id_seq', '');
+
+-- An entry is a record: no one deletes or truncates it (also in replica mode), what was decided
+-- (subject, department, reason, basis, day, who) is not changed, and a removal, once recorded,
+-- is not changed or taken back. A corrected subject code (subject.uscc ON UPDATE CASCADE) is
+-- carried in. A mistaken entry is removed with a reason, and listed again if need be.
+CREATE FUNCTION @extschema@.dishonesty_entry_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+        RAISE EXCEPTION 'entries of the dishonesty list are never deleted: % on %.% is not allowed', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = '全程留痕: a listing stays recorded after its removal.',
+                  HINT = 'Remove the subject from the list with supervise.delist_dishonest(entry_id, removal_reason).';
+    END IF;
+    IF (NEW.id, NEW.department_id, NEW.reason, NEW.basis, NEW.listed_on, NEW.listed_by)
+       IS DISTINCT FROM (OLD.id, OLD.department_id, OLD.reason, OLD.basis, OLD.listed_on, OLD.listed_by)
+       OR (NEW.uscc OPERATOR(@extschema@.<>) OLD.uscc AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<=) 1) THEN
+        RAISE EXCEPTION 'dishonesty entry % cannot be changed', OLD.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The subject, department, reason, basis and day of a listing are a record (全程留痕).',
+                  HINT = 'Remove the entry with supervise.delist_dishonest(entry_id, removal_reason) and list the subject again.';
+    END IF;
+    IF OLD.removed_on IS NOT NULL THEN
+        IF (NEW.removed_on, NEW.removal_reason, NEW.removed_by) IS DISTINCT FROM (OLD.removed_on, OLD.removal_reason, OLD.removed_by) THEN
+            RAISE EXCEPTION 'dishonesty entry % was removed on % and its removal cannot be changed', OLD.id, OLD.removed_on
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('Removal reason: %s', OLD.removal_reason),
+                      HINT = 'List the subject again with supervise.list_dishonest if it belongs on the list.';
+        END IF;
+    ELSIF NEW.removed_on IS NOT NULL THEN
+        -- a removal is recorded (by delist_dishonest, or an UPDATE under row-level security):
+        -- not for a future day, and by whoever records it
+        IF NEW.removed_on > CURRENT_DATE THEN
+            RAISE EXCEPTION 'removal date % of dishonesty entry % is in the future', NEW.removed_on, OLD.id
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        NEW.removed_by := @extschema@.acting_role();
+    ELSE
+        NEW.removed_by := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dishonesty_entry_guard() IS
+    'trigger on dishonesty_entry: refuses DELETE and TRUNCATE, a change of what a listing decided, a change or withdrawal of a recorded removal, and a removal dated in the future; records who removes (removed_by)';
+CREATE TRIGGER dishonesty_entry_guard BEFORE UPDATE OR DELETE ON @extschema@.dishonesty_entry
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.dishonesty_entry_guard();
+CREATE TRIGGER dishonesty_entry_no_truncate BEFORE TRUNCATE ON @extschema@.dishonesty_entry
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.dishonesty_entry_guard();
+-- fire also with session_replication_role = replica (a restore only inserts)
+ALTER TABLE @extschema@.dishonesty_entry ENABLE ALWAYS TRIGGER dishonesty_entry_guard;
+ALTER TABLE @extschema@.dishonesty_entry ENABLE ALWAYS TRIGGER dishonesty_entry_no_truncate;
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.dishonesty_entry
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+CREATE TRIGGER publication_ins AFTER INSERT ON @extschema@.dishonesty_entry
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.publication_after_change();
+CREATE TRIGGER publication_upd AFTER UPDATE ON @extschema@.dishonesty_entry
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.publication_after_change();
+
+-- every officer reads every department's list (联合惩戒: each department acts on the others'
+-- listings); a department lists and removes its own entries
+ALTER TABLE @extschema@.dishonesty_entry ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads every department's list" ON @extschema@.dishonesty_entry FOR SELECT
+    USING (true);
+CREATE POLICY "officer: lists for own departments" ON @extschema@.dishonesty_entry FOR INSERT
+    WITH CHECK (department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]));
+CREATE POLICY "officer: removes own departments' entries" ON @extschema@.dishonesty_entry FOR UPDATE
+    USING (department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]))
+    WITH CHECK (department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]));
+CREATE POLICY "admin: all dishonesty entries" ON @extschema@.dishonesty_entry
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+-- Publication deadlines of listing and removal. No seed notice gives them: these amounts are the
+-- project's defaults, to be set by each locality (UPDATE supervise.publication_rule).
+INSERT INTO @extschema@.publication_rule (event, amount, unit, basis, shipped) VALUES
+    ('listing',   10, 'workday', '列入违法失信名单后公示: project default, not from a notice; set the locality''s amount', true),
+    ('delisting', 10, 'workday', '移出违法失信名单后公示: project default, not from a notice; set the locality''s amount', true);
+
+-- May the acting role write entries of this department? As row-level security decides it: the
+-- owner and superusers (not subject to it), admins, and officers of the department.
+CREATE FUNCTION @extschema@.dishonesty_require_department(department_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.row_security_active('@extschema@.dishonesty_entry'::regclass)
+       AND NOT (department_id OPERATOR(pg_catalog.=) ANY (@extschema@.my_department_ids()) OR @extschema@.is_admin()) THEN
+        RAISE EXCEPTION 'permission denied to % for department %', act, department_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A department lists and removes its own entries (违法失信名单): an officer of that department (supervise.grant_department_officer) or an admin does it.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dishonesty_require_department(bigint, text) IS
+    'internal: raises 42501 unless the acting role may write dishonesty entries of the department under row-level security (an officer of it, an admin, the owner); called by list_dishonest and delist_dishonest';
+
+CREATE FUNCTION @extschema@.list_dishonest(subject @extschema@.uscc, department_id bigint, reason text,
+        listed_on date DEFAULT CURRENT_DATE, basis text DEFAULT NULL, confidential text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    cur     @extschema@.dishonesty_entry;
+    new_id  bigint;
+BEGIN
+    IF subject IS NULL OR department_id IS NULL OR reason IS NULL OR listed_on IS NULL THEN
+        RAISE EXCEPTION 'subject, department_id, reason and listed_on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'A listing (列入违法失信名单) names the subject, the deciding department, the reason and the day.';
+    END IF;
+    IF btrim(reason) = '' THEN
+        RAISE EXCEPTION 'the reason for listing subject % is blank', subject
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give the reason (列入事由), e.g. the serious violation found.';
+    END IF;
+    IF listed_on > CURRENT_DATE THEN
+        RAISE EXCEPTION 'listing date % is in the future', listed_on
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Record the listing on the day it is decided.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id OPERATOR(pg_catalog.=) list_dishonest.department_id) THEN
+        RAISE EXCEPTION 'department % does not exist', department_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) list_dishonest.subject) THEN
+        RAISE EXCEPTION 'subject "%" is not in the subject directory', subject
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Load the subject first (supervise.load_subjects).';
+    END IF;
+    PERFORM @extschema@.dishonesty_require_department(department_id, 'list subjects');
+    SELECT * INTO cur FROM @extschema@.dishonesty_entry e
+     WHERE e.uscc OPERATOR(@extschema@.=) list_dishonest.subject
+       AND e.department_id OPERATOR(pg_catalog.=) list_dishonest.department_id
+       AND e.removed_on IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION 'subject % is already on the list of department % (entry %, listed on %)',
+                subject, department_id, cur.id, cur.listed_on
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = pg_catalog.format('Reason: %s', cur.reason),
+                  HINT = 'A subject is on a department''s list once at a time; remove the current entry first (supervise.delist_dishonest).';
+    END IF;
+    INSERT INTO @extschema@.dishonesty_entry (uscc, department_id, reason, basis, listed_on, confidential)
+    VALUES (subject, department_id, reason, basis, listed_on, confidential)
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text) IS
+    'lists a subject on the department''s list of seriously dishonest subjects (列入违法失信名单) with reason, basis (legal basis, decision document) and day, and returns the entry id; the listing becomes a publication item (kind listing). Refused: NULLs, a blank reason, a future day, an unknown subject or department, a department the caller does not act for (42501), a subject already on that department''s list (23505). Runs with the caller''s rights';
+
+CREATE FUNCTION @extschema@.delist_dishonest(entry_id bigint, removal_reason text, removed_on date DEFAULT CURRENT_DATE)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    e   @extschema@.dishonesty_entry;
+    n   integer;
+BEGIN
+    IF entry_id IS NULL OR removed_on IS NULL THEN
+        RAISE EXCEPTION 'entry_id and removed_on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF removal_reason IS NULL OR btrim(removal_reason) = '' THEN
+        RAISE EXCEPTION 'dishonesty entry % is removed only with a reason', entry_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give the reason for the removal (移出事由), e.g. 信用修复 or the end of the listing period.';
+    END IF;
+    -- (read first without a lock: row-level security lets a FOR UPDATE see only the rows the
+    -- caller may change, and another department's officer is told why it may not)
+    SELECT * INTO e FROM @extschema@.dishonesty_entry x WHERE x.id OPERATOR(pg_catalog.=) entry_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dishonesty entry % does not exist', entry_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.dishonesty_require_department(e.department_id, 'remove entries');
+    SELECT * INTO e FROM @extschema@.dishonesty_entry x WHERE x.id OPERATOR(pg_catalog.=) entry_id FOR UPDATE;
+    IF e.removed_on IS NOT NULL THEN
+        RAISE EXCEPTION 'dishonesty entry % was already removed on %', entry_id, e.removed_on
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Removal reason: %s', e.removal_reason);
+    END IF;
+    IF removed_on < e.listed_on OR removed_on > CURRENT_DATE THEN
+        RAISE EXCEPTION 'removal date % of dishonesty entry % is %', removed_on, entry_id,
+                CASE WHEN removed_on > CURRENT_DATE THEN 'in the future' ELSE 'before its listing on ' || e.listed_on END
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- (dishonesty_entry_guard records removed_by)
+    UPDATE @extschema@.dishonesty_entry x
+       SET removed_on = delist_dishonest.removed_on, removal_reason = delist_dishonest.removal_reason
+     WHERE x.id OPERATOR(pg_catalog.=) entry_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        RAISE EXCEPTION 'permission denied to remove dishonesty entry %', entry_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.delist_dishonest(bigint, text, date) IS
+    'removes a subject from a department''s list (移出违法失信名单, 信用修复) on a day, with a reason (required); the entry is kept and the removal becomes a publication item (kind delisting). Refused: a blank reason, NULLs, an unknown entry, one already removed (55000), a day before the listing or in the future, another department''s entry (42501). Runs with the caller''s rights';
+
+CREATE VIEW @extschema@.public_dishonesty_list WITH (security_barrier) AS
+SELECT e.id                                                 AS entry_id,
+       e.uscc::text                                         AS uscc,
+       CASE WHEN e.confidential IS NULL THEN s.name END    AS subject_name,
+       e.department_id,
+       d.name                                               AS department_name,
+       CASE WHEN e.confidential IS NULL THEN e.reason END  AS reason,
+       CASE WHEN e.confidential IS NULL THEN e.basis END   AS basis,
+       e.listed_on,
+       pub.published_on,
+       e.confidential                                       AS withheld
+  FROM @extschema@.dishonesty_entry e
+  JOIN @extschema@.subject s ON s.uscc = e.uscc
+  JOIN @extschema@.department d ON d.id = e.department_id
+  JOIN @extschema@.publication pub ON pub.kind = 'listing' AND pub.object_id = e.id
+ WHERE e.removed_on IS NULL
+   AND pub.published_on <= CURRENT_DATE
+   AND e.confidential IS DISTINCT FROM 'state_secret';
+COMMENT ON VIEW @extschema@.public_dishonesty_list IS
+    'disclosure site: the current list of seriously dishonest subjects (违法失信名单), published entries not removed. Hidden: unpublished listings, removed entries, state secrets. subject_name, reason and basis are NULL when withheld (withheld = trade_secret or personal_privacy)';
+COMMENT ON COLUMN @extschema@.public_dishonesty_list.uscc IS 'the subject''s unified social credit code (统一社会信用代码), 18 characters';
+COMMENT ON COLUMN @extschema@.public_dishonesty_list.withheld IS 'NULL, or why subject_name, reason and basis are withheld: trade_secret (商业秘密) or personal_privacy (个人隐私)';
+
+-- ---- a subject's record from every department (信用记录归集) ----
+-- One branch per kind of entry, each found by the subject's code through an index; the code
+-- given to the view reaches every branch (check with EXPLAIN: an index scan per branch). A new
+-- kind of entry is one more UNION ALL branch with the same columns, on a table with an index on
+-- uscc. kind_order puts a day's entries in the order they happen.
+CREATE VIEW @extschema@.v_subject_record WITH (security_barrier) AS
+SELECT r.uscc, r.kind, r.object_id, r.department_id, r.on_date, r.summary
+  FROM (
+    SELECT i.uscc, 'check'::text AS kind, 1 AS kind_order, i.id AS object_id, i.department_id,
+           i.inspected_on AS on_date,
+           'task ' || t.id || CASE WHEN t.confidential IS NULL THEN ': ' || t.title ELSE '' END AS summary,
+           (i.confidential IS NULL OR i.confidential <> 'state_secret')
+             AND (t.confidential IS NULL OR t.confidential <> 'state_secret')
+             AND (p.confidential IS NULL OR p.confidential <> 'state_secret')
+             AND NOT (t.surprise AND t.period_end >= CURRENT_DATE) AS open
+      FROM @extschema@.inspection i
+      JOIN @extschema@.task t ON t.id = i.task_id
+      LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+     WHERE i.inspected_on IS NOT NULL
+    UNION ALL
+    SELECT i.uscc, 'result', 2, i.id, i.department_id, i.result_on,
+           i.result_code || ' ' || rc.name_zh || ' (task ' || t.id || ')',
+           (i.confidential IS NULL OR i.confidential <> 'state_secret')
+             AND (t.confidential IS NULL OR t.confidential <> 'state_secret')
+             AND (p.confidential IS NULL OR p.confidential <> 'state_secret')
+             AND NOT (t.surprise AND t.period_end >= CURRENT_DATE)
+      FROM @extschema@.inspection i
+      JOIN @extschema@.task t ON t.id = i.task_id
+      LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+      JOIN @extschema@.result_code rc ON rc.code = i.result_code
+    UNION ALL
+    SELECT i.uscc, 'disposal', 3, x.id, i.department_id, x.decided_on,
+           x.kind || coalesce(' ' || x.document_no, '') || ' (inspection ' || i.id || ')',
+           (i.confidential IS NULL OR i.confidential <> 'state_secret')
+             AND (t.confidential IS NULL OR t.confidential <> 'state_secret')
+             AND (p.confidential IS NULL OR p.confidential <> 'state_secret')
+             AND NOT (t.surprise AND t.period_end >= CURRENT_DATE)
+      FROM @extschema@.inspection i
+      JOIN @extschema@.disposal x ON x.inspection_id = i.id
+      JOIN @extschema@.task t ON t.id = i.task_id
+      LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+    UNION ALL
+    SELECT e.uscc, 'listing', 4, e.id, e.department_id, e.listed_on, e.reason,
+           e.confidential IS NULL OR e.confidential <> 'state_secret'
+      FROM @extschema@.dishonesty_entry e
+    UNION ALL
+    SELECT e.uscc, 'delisting', 5, e.id, e.department_id, e.removed_on, e.removal_reason,
+           e.confidential IS NULL OR e.confidential <> 'state_secret'
+      FROM @extschema@.dishonesty_entry e
+     WHERE e.removed_on IS NOT NULL
+  ) r
+ WHERE r.open
+    OR r.department_id = ANY ((SELECT @extschema@.acting_department_ids())::bigint[])
+    OR (SELECT @extschema@.acting_with_all_rights())
+ ORDER BY r.uscc, r.on_date, r.kind_order, r.object_id;
+COMMENT ON VIEW @extschema@.v_subject_record IS
+    'a subject''s credit record (信用记录归集): every check (inspected_on), result, disposal, listing and removal about it from all departments, in date order; query it for one code (an index lookup per kind). For officers and admins; it reads with the owner''s rights: an officer sees every department''s entries except those under a state secret and checks of a surprise task that has not ended, which only their own department (and admins) see';
+COMMENT ON COLUMN @extschema@.v_subject_record.kind IS 'check (inspection.id), result (inspection.id), disposal (disposal.id), listing or delisting (dishonesty_entry.id)';
+COMMENT ON COLUMN @extschema@.v_subject_record.department_id IS 'the department that checked, decided or listed';
+COMMENT ON COLUMN @extschema@.v_subject_record.summary IS 'a short description: the task (its title unless withheld), the result code and name, the disposal kind and document number, the listing or removal reason';
+
+-- ---- key items: full coverage within a cycle (完成执法全覆盖的周期) ----
+
+-- Cycles are whole calendar years counted from 2000: with coverage_years = 3 they are 2000-2002,
+-- ..., 2024-2026, 2027-2029.
+CREATE FUNCTION @extschema@.coverage_cycle(coverage_years integer, on_date date,
+        OUT cycle_start date, OUT cycle_end date)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT pg_catalog.make_date(s, 1, 1), pg_catalog.make_date(s OPERATOR(pg_catalog.+) coverage_years, 1, 1) OPERATOR(pg_catalog.-) 1
+      FROM (SELECT 2000 OPERATOR(pg_catalog.+)
+                   (((extract(year FROM on_date)::integer OPERATOR(pg_catalog.-) 2000) OPERATOR(pg_catalog./) coverage_years)
+                    OPERATOR(pg_catalog.*) coverage_years) AS s
+             WHERE coverage_years OPERATOR(pg_catalog.>=) 1 AND extract(year FROM on_date) OPERATOR(pg_catalog.>=) 2000) y
+$$;
+COMMENT ON FUNCTION @extschema@.coverage_cycle(integer, date) IS
+    'the coverage cycle (执法全覆盖的周期) of coverage_years calendar years that holds on_date; cycles count from 1 January 2000 (coverage_years 3: 2024-01-01 to 2026-12-31). NULL before 2000 or for fewer than 1 year';
+
+-- The cycles from the one holding first_day to the one holding last_day (ROWS 2: a view that lists
+-- an item's cycles is planned for a few, not a thousand, evaluations of its counts).
+CREATE FUNCTION @extschema@.coverage_cycles(coverage_years integer, first_day date, last_day date)
+    RETURNS TABLE (cycle_start date, cycle_end date)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ROWS 2
+    SET search_path = @extschema@, pg_temp
+AS $$
+    SELECT c.cycle_start, c.cycle_end
+      FROM @extschema@.coverage_cycle(coverage_years, first_day) f,
+           pg_catalog.generate_series(f.cycle_start, last_day, pg_catalog.make_interval(years => coverage_years)) g(s),
+           @extschema@.coverage_cycle(coverage_years, g.s::date) c
+     ORDER BY c.cycle_start
+$$;
+COMMENT ON FUNCTION @extschema@.coverage_cycles(integer, date, date) IS
+    'the coverage cycles of coverage_years calendar years (coverage_cycle) from the one holding first_day to the one holding last_day, in order; none when last_day is before first_day''s cycle';
+
+CREATE VIEW @extschema@.v_key_item_coverage WITH (security_barrier) AS
+SELECT ci.id AS item_id, ci.department_id, c.cycle_start, c.cycle_end,
+       n.in_scope, n.covered, n.in_scope - n.covered AS uncovered
+  FROM @extschema@.check_item ci
+  JOIN @extschema@.department d ON d.id = ci.department_id
+  CROSS JOIN LATERAL @extschema@.coverage_cycles(ci.coverage_years,
+        least(CURRENT_DATE,
+              coalesce((SELECT min(i.inspected_on)
+                          FROM @extschema@.task_item ti
+                          JOIN @extschema@.inspection i ON i.task_id = ti.task_id
+                         WHERE ti.item_id = ci.id AND i.department_id = ci.department_id),
+                       CURRENT_DATE)),
+        CURRENT_DATE) c
+  CROSS JOIN LATERAL (      -- (OFFSET 0: each count once, not once per output column that uses it)
+      SELECT (SELECT count(*) FROM @extschema@.subject s
+               WHERE s.status = 'active' AND starts_with(s.region, d.region)) AS in_scope,
+             (SELECT count(DISTINCT i.uscc)
+                FROM @extschema@.task_item ti
+                JOIN @extschema@.inspection i ON i.task_id = ti.task_id
+                JOIN @extschema@.subject s ON s.uscc = i.uscc
+               WHERE ti.item_id = ci.id AND i.department_id = ci.department_id
+                 AND i.inspected_on BETWEEN c.cycle_start AND c.cycle_end
+                 AND s.status = 'active' AND starts_with(s.region, d.region)) AS covered
+      OFFSET 0) n
+ WHERE ci.coverage_years IS NOT NULL
+   AND (ci.department_id = ANY ((SELECT @extschema@.acting_department_ids())::bigint[])
+        OR (SELECT @extschema@.acting_with_all_rights()));
+COMMENT ON VIEW @extschema@.v_key_item_coverage IS
+    'coverage of key items (重点检查事项, check_item.coverage_years): per item and cycle, from the cycle of its first check to the current one: in_scope = active subjects of the item''s department''s region, covered = those checked for the item by that department (an inspection with inspected_on in the cycle, under a task holding the item), uncovered = the rest (uncovered_subjects lists them). Own departments'' items for officers, all for admins; counts the whole directory of the region, so it is not a dashboard query at national scale';
+
+CREATE FUNCTION @extschema@.uncovered_subjects(item_id bigint, on_date date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (uscc @extschema@.uscc, name text, region text, credit_class text, risk_level smallint)
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    ci      @extschema@.check_item;
+    scope   text;
+    cyc     record;
+BEGIN
+    IF item_id IS NULL OR on_date IS NULL THEN
+        RAISE EXCEPTION 'item_id and on_date must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO ci FROM @extschema@.check_item x WHERE x.id OPERATOR(pg_catalog.=) uncovered_subjects.item_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'check item % does not exist', item_id USING ERRCODE = 'undefined_object';
+    END IF;
+    -- the answer counts the department's inspections, which officers of other departments do not see
+    IF pg_catalog.row_security_active('@extschema@.inspection'::regclass)
+       AND NOT (ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.my_department_ids()) OR @extschema@.is_admin()) THEN
+        RAISE EXCEPTION 'permission denied to read the coverage of check item % of department %', item_id, ci.department_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The coverage of a key item is read by officers of its department and admins.';
+    END IF;
+    IF ci.coverage_years IS NULL THEN
+        RAISE EXCEPTION 'check item % "%" has no coverage cycle', item_id, @extschema@.message_value(ci.name)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Set check_item.coverage_years on a key item (key_supervision) to give it one.';
+    END IF;
+    SELECT * INTO cyc FROM @extschema@.coverage_cycle(ci.coverage_years, on_date);
+    IF cyc.cycle_start IS NULL THEN
+        RAISE EXCEPTION 'date % is before the first coverage cycle (2000)', on_date USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT d.region INTO scope FROM @extschema@.department d WHERE d.id OPERATOR(pg_catalog.=) ci.department_id;
+    RETURN QUERY
+    SELECT s.uscc, s.name, s.region, s.credit_class, s.risk_level
+      FROM @extschema@.subject s
+     WHERE s.status OPERATOR(pg_catalog.=) 'active' AND pg_catalog.starts_with(s.region, scope)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
+                         JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) i.task_id
+                        WHERE i.uscc OPERATOR(@extschema@.=) s.uscc
+                          AND ti.item_id OPERATOR(pg_catalog.=) ci.id
+                          AND i.department_id OPERATOR(pg_catalog.=) ci.department_id
+                          AND i.inspected_on BETWEEN cyc.cycle_start AND cyc.cycle_end)
+     ORDER BY s.uscc;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.uncovered_subjects(bigint, date) IS
+    'the subjects a key item has not reached yet in the coverage cycle holding on_date: active subjects of the item''s department''s region without a check for the item by that department in the cycle, by code. Build a directory from them for a task that covers them (doc/credit-record.md). For officers of the item''s department and admins (42501 otherwise); 22023 for an item without coverage_years';
+
+-- ---- a department's year (纳入年度绩效考核, 全流程监测、动态评价) ----
+-- One row per department and year from its first to its last year with a task, an inspection or
+-- a publication item. For one department and year every figure is read through an index
+-- (bench/record.sh measures it against counting the department's inspections of the year).
+CREATE VIEW @extschema@.v_department_year WITH (security_barrier) AS
+SELECT d.id AS department_id, y.year,
+       t.tasks, t.drawn, i.inspected,
+       CASE WHEN t.drawn > 0 THEN round(i.drawn_checked::numeric / t.drawn, 4) END AS completion_rate,
+       CASE WHEN i.inspected > 0 THEN round(i.joint::numeric / i.inspected, 4) END AS joint_share,
+       v.visits_saved, p.publications_due, p.published_on_time, p.overdue
+  FROM @extschema@.department d
+  CROSS JOIN LATERAL (
+      SELECT least((SELECT min(x.period_start) FROM @extschema@.task x WHERE x.department_id = d.id),
+                   (SELECT min(x.inspected_on) FROM @extschema@.inspection x WHERE x.department_id = d.id),
+                   (SELECT min(x.due_on) FROM @extschema@.publication x WHERE x.department_id = d.id)) AS lo,
+             greatest((SELECT max(x.period_start) FROM @extschema@.task x WHERE x.department_id = d.id),
+                      (SELECT max(x.inspected_on) FROM @extschema@.inspection x WHERE x.department_id = d.id),
+                      (SELECT max(x.due_on) FROM @extschema@.publication x WHERE x.department_id = d.id)) AS hi) r
+  CROSS JOIN LATERAL pg_catalog.generate_series(extract(year FROM r.lo)::integer, extract(year FROM r.hi)::integer) y(year)
+  CROSS JOIN LATERAL (SELECT make_date(y.year, 1, 1) AS y0, make_date(y.year + 1, 1, 1) AS y1) b
+  CROSS JOIN LATERAL (
+      SELECT count(*) AS tasks, coalesce(sum(dr.target_count), 0) AS drawn,
+             coalesce(array_agg(x.id) FILTER (WHERE dr.id IS NOT NULL), '{}') AS drawn_ids
+        FROM @extschema@.task x
+        LEFT JOIN @extschema@.draw_record dr ON dr.task_id = x.id AND dr.cancelled_at IS NULL
+       WHERE x.department_id = d.id AND x.period_start >= b.y0 AND x.period_start < b.y1
+         AND x.merged_into IS NULL) t
+  CROSS JOIN LATERAL (      -- the joint tasks the department takes part in
+      SELECT ARRAY(SELECT DISTINCT ti.task_id
+                     FROM @extschema@.check_item ci
+                     JOIN @extschema@.task_item ti ON ti.item_id = ci.id
+                    WHERE ci.department_id = d.id
+                      AND EXISTS (SELECT 1 FROM @extschema@.task_item t2
+                                    JOIN @extschema@.check_item c2 ON c2.id = t2.item_id
+                                   WHERE t2.task_id = ti.task_id AND c2.department_id <> d.id)) AS ids) j
+  -- its checks of the year, in one index-only scan: all, those under a joint task, and those under
+  -- a drawn task (one per task and subject; where inspections are bound to their task's draw, each
+  -- is of a drawn target)
+  CROSS JOIN LATERAL (
+      SELECT count(*) AS inspected,
+             count(*) FILTER (WHERE x.task_id = ANY (j.ids)) AS joint,
+             count(*) FILTER (WHERE x.task_id = ANY (t.drawn_ids)) AS drawn_checked
+        FROM @extschema@.inspection x
+       WHERE x.department_id = d.id AND x.inspected_on >= b.y0 AND x.inspected_on < b.y1) i
+  CROSS JOIN LATERAL (
+      SELECT coalesce(sum(pg_catalog.cardinality(s.task_ids) - 1), 0) AS visits_saved
+        FROM @extschema@.visit_task_set s
+        JOIN @extschema@.visit vv ON vv.task_set_id = s.id
+       WHERE s.lead_department_id = d.id AND s.year = y.year) v
+  CROSS JOIN LATERAL (
+      SELECT count(*) AS publications_due,
+             count(*) FILTER (WHERE x.published_on <= x.due_on) AS published_on_time,
+             count(*) FILTER (WHERE x.published_on IS NULL AND x.due_on < CURRENT_DATE) AS overdue
+        FROM @extschema@.publication x
+       WHERE x.department_id = d.id AND x.due_on >= b.y0 AND x.due_on < b.y1) p
+ WHERE d.id = ANY ((SELECT @extschema@.acting_department_ids())::bigint[])
+    OR (SELECT @extschema@.acting_with_all_rights());
+COMMENT ON VIEW @extschema@.v_department_year IS
+    'a department''s year for its annual assessment (纳入年度绩效考核): tasks it initiated with a period starting in the year (merged tasks count as their joint task), drawn (targets of their live draws), inspected (its checks with inspected_on in the year), completion_rate (its checks in the year under those drawn tasks / drawn), joint_share (its checks under a task with items of several departments / inspected), visits_saved (entries saved by the joint visits it leads that year, as v_visit_report counts them), publications_due (its publication items due in the year), published_on_time, overdue (not published, past due). Own departments for officers, all for admins';
+COMMENT ON COLUMN @extschema@.v_department_year.completion_rate IS 'drawn targets of the year''s tasks the department checked in the year (its inspections under those tasks, inspected_on in the year) / drawn, 4 decimals; NULL when nothing was drawn';
+COMMENT ON COLUMN @extschema@.v_department_year.joint_share IS 'share of the year''s checks made under a joint task (items of two or more departments), 4 decimals; NULL without checks';
+
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+    @extschema@.delist_dishonest(bigint, text, date),
+    @extschema@.uncovered_subjects(bigint, date),
+    @extschema@.dishonesty_entry_guard()
+  FROM PUBLIC;
+
+-- restore triggers of the new dumped table (98_restore.sql gives them to every dumped table)
+CREATE TRIGGER restore_copy BEFORE INSERT ON @extschema@.dishonesty_entry FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy();
+CREATE TRIGGER restore_copy_end AFTER INSERT ON @extschema@.dishonesty_entry FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end();
+ALTER TABLE @extschema@.dishonesty_entry ENABLE ALWAYS TRIGGER restore_copy, ENABLE ALWAYS TRIGGER restore_copy_end;
+-- roles given access before the update get the new objects of their kind of access
+DO $$
+DECLARE
+    r regrole;
+BEGIN
+    FOR r IN SELECT DISTINCT ro.oid::regrole FROM @extschema@.access_role a
+               JOIN pg_catalog.pg_roles ro ON ro.rolname OPERATOR(pg_catalog.=) a.role_name
+    LOOP
+        PERFORM @extschema@.apply_access(r);
+    END LOOP;
+END
+$$;
+
+-- ---- apply_access and public_view_names: the grants and public views of every step above ----
+CREATE OR REPLACE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r       text := role::text;     -- quoted as needed by regrole's output
+    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
+    acc     text[];
+BEGIN
+    -- start from nothing (PUBLIC's defaults are not touched)
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', r);
+    SELECT array_agg(a.access) INTO acc FROM @extschema@.access_role a WHERE a.role_name = rname;
+    IF acc IS NULL THEN
+        RETURN;
+    END IF;
+
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', r);
+    EXECUTE format('GRANT SELECT ON %s TO %s', array_to_string(@extschema@.public_view_names(), ', '), r);
+
+    IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]),
+                        @extschema@.scenario_ids_of(bigint[]) TO %s', r);
+    END IF;
+
+    IF 'officer' = ANY (acc) THEN
+        -- the shared directories and rules
+        EXECUTE format('GRANT SELECT ON @extschema@.department, @extschema@.subject, @extschema@.directory,
+                        @extschema@.directory_member, @extschema@.check_item, @extschema@.result_code,
+                        @extschema@.calendar_year, @extschema@.calendar_day, @extschema@.publication_rule,
+                        @extschema@.task_filing_rule TO %s', r);
+        -- own departments' work, under row-level security
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
+                        @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
+                        @extschema@.disposal TO %s', r);
+        -- joint tasks of its own departments' tasks (merge_tasks)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
+                        @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
+        -- results per item and served notices of own departments' inspections (row-level security;
+        -- notices are served with record_notice_served), and the views that read them as the caller
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.inspection_item TO %s', r);
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.notice_service TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_unserved_notices, @extschema@.v_unbound_inspections TO %s', r);
+        EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
+        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
+        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+        -- the joint-check scenarios its departments lead or take part in (row-level security), and
+        -- the joint task of one it leads (scenario_task runs as the owner and checks the lead)
+        EXECUTE format('GRANT SELECT ON @extschema@.joint_scenario, @extschema@.joint_scenario_item TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) TO %s', r);
+        -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
+        -- own departments' listings and removals under row-level security, own figures
+        -- (not id, listed_by, removed_by: the sequence, the column default and the guard set them)
+        EXECUTE format('GRANT SELECT, INSERT (uscc, department_id, reason, basis, listed_on, confidential),
+                        UPDATE (removed_on, removal_reason, confidential) ON @extschema@.dishonesty_entry TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
+                        @extschema@.v_department_year TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date) TO %s', r);
+    END IF;
+
+    IF 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO %s', r);
+        -- the trail is written by triggers only
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON @extschema@.audit_log, @extschema@.access_role,
+                        @extschema@.officer_department FROM %s', r);
+        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date),
+                        @extschema@.publication_recompute(),
+                        @extschema@.load_calendar(integer, jsonb, text, boolean),
+                        @extschema@.set_calendar_day(date, text, text, text),
+                        @extschema@.load_subjects(regclass, boolean),
+                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text),
+                        @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date),
+                        @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
+                        @extschema@.grant_department_officer(regrole, bigint[]),
+                        @extschema@.revoke_department_officer(regrole, bigint[]),
+                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole) TO %s', r);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.apply_access(regrole) IS
+    'internal: revokes every privilege the role holds in this schema and grants again what its rows in access_role and officer_department give it';
+
+CREATE OR REPLACE FUNCTION @extschema@.public_view_names() RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ARRAY(SELECT pg_catalog.format('%I.%I', '@extschema@', c.relname) FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+                    AND c.relkind OPERATOR(pg_catalog.=) 'v'
+                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_disposals,public_dishonesty_list}')
+                  ORDER BY c.relname);
+COMMENT ON FUNCTION @extschema@.public_view_names() IS
+    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals, public_dishonesty_list), schema-qualified';

@@ -25,8 +25,9 @@ SELECT set_eq($$SELECT c.relname || '.' || t.tgname FROM pg_trigger t JOIN pg_cl
                    AND t.tgfoid <> 'supervise.calendar_invalidate()'::regprocedure$$,
               ARRAY['draw_record.draw_record_guard', 'draw_record.draw_record_no_truncate',
                     'draw_target.draw_target_guard', 'draw_target.draw_target_no_truncate',
-                    'audit_log.audit_log_no_update_delete', 'audit_log.audit_log_no_truncate'],
-              'the guards of the draws and of the audit trail are ENABLE ALWAYS (besides the restore triggers and the shipped-row and calendar triggers that act on restored rows)');
+                    'audit_log.audit_log_no_update_delete', 'audit_log.audit_log_no_truncate',
+                    'dishonesty_entry.dishonesty_entry_guard', 'dishonesty_entry.dishonesty_entry_no_truncate'],
+              'the guards of the draws, of the audit trail and of the dishonesty list are ENABLE ALWAYS (besides the restore triggers and the shipped-row and calendar triggers that act on restored rows)');
 
 SET LOCAL session_replication_role = replica;
 SELECT throws_ok(format('DELETE FROM supervise.draw_target WHERE draw_id = %s', :d), '55000', NULL,

@@ -55,6 +55,9 @@ SELECT draw(31, seed_from('role matrix')) AS d \gset
 INSERT INTO joint_scenario (id, name, lead_department_id) VALUES (71, '公共场所综合查一次', 66);
 INSERT INTO joint_scenario_item (scenario_id, item_id) VALUES (71, 661), (71, 651);
 SELECT min(uscc)::text AS t1 FROM draw_target WHERE draw_id = :d \gset
+-- 66's listing and key item with a coverage cycle (the credit record's probes)
+UPDATE check_item SET key_supervision = true, coverage_years = 3 WHERE id = 661;
+SELECT list_dishonest(uscc_build('91', '350203', 'MA000003'), 66, '严重违法失信（角色矩阵）') AS e66 \gset
 
 SELECT grant_public_reader('supervise_test_reader');
 SELECT grant_department_officer('supervise_test_health', ARRAY[65]);
@@ -160,7 +163,11 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('grant_department_officer(regrole,bigint[])', 'no', 'no', 'yes'),
     ('revoke_department_officer(regrole,bigint[])', 'no', 'no', 'yes'),
     ('grant_admin(regrole)', 'no', 'no', 'yes'), ('revoke_admin(regrole)', 'no', 'no', 'yes'),
-    ('mark_published(text,bigint,date)', 'no', 'rls', 'rls');
+    ('mark_published(text,bigint,date)', 'no', 'rls', 'rls'),
+    -- the credit record (97_credit.sql)
+    ('coverage_cycle(integer,date)', 'yes', 'yes', 'yes'), ('coverage_cycles(integer,date,date)', 'yes', 'yes', 'yes'),
+    ('dishonesty_require_department(bigint,text)', 'rls', 'rls', 'rls'),
+    ('dishonesty_entry_guard()', 'no', 'no', 'no');
 
 -- the probed functions: what each role sees of task 31 (66's), its draw and its subjects
 INSERT INTO matrix (fn, reader, officer, admin, probe) VALUES
@@ -207,7 +214,14 @@ INSERT INTO matrix (fn, reader, officer, admin, probe) VALUES
     ('scenario_ids_of(bigint[])', 'no', 'hidden', 'yes',
      'SELECT 71 = ANY (supervise.scenario_ids_of(ARRAY[66]::bigint[]))'),
     ('scenario_task(bigint,text,date,date,bigint,text,numeric,integer,bigint,integer,text)', 'no', 'denied', 'yes',
-     $$SELECT supervise.scenario_task(71, 'probe', current_date, current_date) IS NOT NULL$$);
+     $$SELECT supervise.scenario_task(71, 'probe', current_date, current_date) IS NOT NULL$$),
+    -- the credit record: run with the caller's rights, refuse another department's list and item
+    ('list_dishonest(uscc,bigint,text,date,text,text)', 'no', 'denied', 'yes',
+     $$SELECT supervise.list_dishonest(supervise.uscc_build('91', '350203', 'MA000004'), 66, 'probe') IS NOT NULL$$),
+    ('delist_dishonest(bigint,text,date)', 'no', 'denied', 'yes',
+     format($$SELECT supervise.delist_dishonest(%s, 'probe')::text = ''$$, :e66)),
+    ('uncovered_subjects(bigint,date)', 'no', 'denied', 'yes',
+     'SELECT count(*) > 0 FROM supervise.uncovered_subjects(661)');
 
 CREATE TEMP VIEW fns AS
 SELECT p.oid, p.oid::regprocedure::text AS fn, p.prosecdef, p.prorettype = 'trigger'::regtype AS is_trigger
