@@ -25,11 +25,13 @@
 #include "postgres.h"
 #include "pg_compat.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -1108,6 +1110,55 @@ write_changes(YearPlan *p)
 	run_ids(p, "DELETE FROM %s.visit_task_set s WHERE s.id OPERATOR(pg_catalog.=) ANY ($1)", sets, ch.ndrop_sets);
 }
 
+/*
+ * Summarises the block ranges of visit's BRIN indexes (on uscc, on task_set_id) that have none yet
+ * (the ranges the new visits filled), so that a subject's visits and a task set's visits are found
+ * by the indexes at once rather than after autovacuum (until a range is summarised, every lookup
+ * reads all of its pages). It reads only the new ranges' pages, which plan_visits has just written.
+ * Done as the table's owner (the SQL function brin_summarize_new_values is the owner's), like
+ * autovacuum does it.
+ */
+static void
+summarise_visits(YearPlan *p)
+{
+	Oid			relid = get_relname_relid("visit", p->nspid);
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec;
+	Relation	rel;
+	List	   *brins = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return;
+	rel = table_open(relid, NoLock);	/* locked (EXCLUSIVE) by plan_visits */
+	owner = rel->rd_rel->relowner;
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		Oid			idx = lfirst_oid(lc);
+		Relation	irel = index_open(idx, AccessShareLock);
+
+		if (irel->rd_rel->relam == BRIN_AM_OID)
+			brins = lappend_oid(brins, idx);
+		index_close(irel, AccessShareLock);
+	}
+	table_close(rel, NoLock);
+	if (brins == NIL)
+		return;
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		foreach(lc, brins)
+			DirectFunctionCall1(brin_summarize_new_values, ObjectIdGetDatum(lfirst_oid(lc)));
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+}
+
 /* ---- entry points -------------------------------------------------------------------------------- */
 
 static void
@@ -1166,6 +1217,7 @@ plan_visits(PG_FUNCTION_ARGS)
 	PopActiveSnapshot();
 	p.read_only = false;
 	write_changes(&p);
+	summarise_visits(&p);
 	result = (int64) p.nvisits + (int64) p.npinned;
 	SPI_finish();
 	MemoryContextDelete(p.cxt);
