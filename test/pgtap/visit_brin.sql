@@ -1,6 +1,6 @@
 -- a subject's visits through the BRIN index on visit.uscc (operator class uscc_minmax_ops): the
 -- index gives exactly the rows a sequential scan gives, for every subject, and the planner uses it;
--- plan_visits leaves no block range of either BRIN index on visit unsummarised, and a task set's
+-- plan_visits leaves no block range of the BRIN index on uscc unsummarised, and a task set's
 -- visits through visit_task_set_brin are those a sequential scan finds
 BEGIN;
 CREATE EXTENSION supervise;
@@ -29,8 +29,8 @@ SELECT ok((SELECT pg_relation_size('supervise.visit') / 8192) > 16, 'the visits 
 -- (brin_summarize_new_values returns how many ranges it had to summarise)
 SELECT is(brin_summarize_new_values('supervise.visit_uscc_brin'), 0,
           'plan_visits summarised every block range it filled of the BRIN index on uscc');
-SELECT is(brin_summarize_new_values('supervise.visit_task_set_brin'), 0,
-          'plan_visits summarised every block range it filled of the BRIN index on task_set_id');
+SELECT ok(brin_summarize_new_values('supervise.visit_task_set_brin') > 0,
+          'the BRIN index on task_set_id is left to autovacuum (summarised now for the lookups below)');
 SELECT brin_summarize_new_values('supervise.visit_uscc_brin') >= 0 AS summarised \gset
 ANALYZE visit;
 CREATE TEMP TABLE by_seqscan AS SELECT s.uscc, array_agg(v.id ORDER BY v.id) AS ids
