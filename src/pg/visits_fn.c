@@ -1114,10 +1114,9 @@ write_changes(YearPlan *p)
  * Summarises the block ranges of visit's BRIN index on uscc that have none yet (the ranges the new
  * visits filled), so that one subject's visits are found by the index at once rather than after
  * autovacuum (until a range is summarised, every lookup reads all of its pages). It reads only the
- * new ranges' pages, which plan_visits has just written (about a fourteenth of its time). The BRIN
- * index on task_set_id is left to autosummarize: a department's dashboard can wait for autovacuum,
- * and summarising it too would cost as much again. Done as the table's owner (the SQL function
- * brin_summarize_new_values is the owner's), like autovacuum does it.
+ * new ranges' pages, which plan_visits has just written (about a twentieth of its time). Done as
+ * the table's owner (the SQL function brin_summarize_new_values is the owner's), like autovacuum
+ * does it.
  */
 static void
 summarise_visits(YearPlan *p)

@@ -226,19 +226,13 @@ CREATE TABLE @extschema@.visit (
     planned_at          timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE @extschema@.visit IS
-    'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share days; made by plan_visits(). What the visit is made of is its task set (visit_task_set); v_joint_visits shows both. Indexed by id (btree), uscc (BRIN: visits are written in code order) and task_set_id (BRIN, multi-minmax: a code begins with its region, so the visits of one county''s task sets lie together); task_set_id is not a foreign key: every btree entry or check per row adds a third or more to the time plan_visits takes to write a year (doc/joint-checks.md); plan_visits, the only writer, removes a set only when no visit uses it';
+    'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share days; made by plan_visits(). What the visit is made of is its task set (visit_task_set); v_joint_visits shows both. Indexed by id (btree) and uscc (BRIN: visits are written in code order); task_set_id is not a foreign key: every btree entry or check per row adds a third or more to the time plan_visits takes to write a year (doc/joint-checks.md); plan_visits, the only writer, removes a set only when no visit uses it';
 -- A subject's visits are found through a BRIN index: plan_visits writes a year's new visits in code
 -- order, so each block range holds a narrow range of codes. It costs almost nothing to keep up
 -- (a btree on uscc adds about a third to plan_visits). plan_visits summarises the ranges it filled
 -- before it returns, so a lookup right after it reads one range, not every unsummarised one
 -- (autosummarize has autovacuum summarise ranges filled by any other writer).
 CREATE INDEX visit_uscc_brin ON @extschema@.visit USING brin (uscc) WITH (pages_per_range = 16, autosummarize = on);
--- A task set's visits (a department's dashboard: v_visit_report) through a BRIN index too: a code
--- begins with the region of its registration authority, so the visits of one county's tasks lie in
--- few block ranges; multi-minmax keeps a range that holds a few sets' visits narrow. autovacuum
--- summarises its new ranges (plan_visits does not: that would add a sixth to its time).
-CREATE INDEX visit_task_set_brin ON @extschema@.visit USING brin (task_set_id int8_minmax_multi_ops)
-    WITH (pages_per_range = 4, autosummarize = on);
 COMMENT ON COLUMN @extschema@.visit.task_set_id IS 'the visit''s tasks, draws, window and lead department (visit_task_set.id)';
 COMMENT ON COLUMN @extschema@.visit.planned_at IS 'when plan_visits() first made the visit (a visit made again keeps it)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit', '');

@@ -3223,14 +3223,6 @@ SELECT dep.id AS department_id, dep.name AS department_name, x.month,
           FROM counts c
          GROUP BY c.department_id, c.month) x
   JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) x.department_id;
--- A task set's visits (a department's dashboard: v_visit_report) through a BRIN index too: a code
--- begins with the region of its registration authority, so the visits of one county's tasks lie in
--- few block ranges; multi-minmax keeps a range that holds a few sets' visits narrow. autovacuum
--- summarises its new ranges (plan_visits does not: that would add a sixth to its time).
-CREATE INDEX visit_task_set_brin ON @extschema@.visit USING brin (task_set_id int8_minmax_multi_ops)
-    WITH (pages_per_range = 4, autosummarize = on);
-COMMENT ON TABLE @extschema@.visit IS
-    'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share days; made by plan_visits(). What the visit is made of is its task set (visit_task_set); v_joint_visits shows both. Indexed by id (btree), uscc (BRIN: visits are written in code order) and task_set_id (BRIN, multi-minmax: a code begins with its region, so the visits of one county''s task sets lie together); task_set_id is not a foreign key: every btree entry or check per row adds a third or more to the time plan_visits takes to write a year (doc/joint-checks.md); plan_visits, the only writer, removes a set only when no visit uses it';
 -- plan_visits summarises the BRIN ranges it filled (C)
 COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
     'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs, and summarises the block ranges it filled of the BRIN index on visit.uscc, so a subject''s visits are found at once';
