@@ -71,6 +71,9 @@ CREATE TABLE @extschema@.directory_member (
     PRIMARY KEY (directory_id, uscc)
 );
 CREATE INDEX directory_member_uscc_idx ON @extschema@.directory_member (uscc);
+-- one statistics entry per directory (up to 1,000), so that the planner knows how small a task's
+-- directory is (a draw over 100 members is not planned as if it held the average directory)
+ALTER TABLE @extschema@.directory_member ALTER COLUMN directory_id SET STATISTICS 1000;
 COMMENT ON TABLE @extschema@.directory_member IS 'the subjects of a directory';
 
 CREATE TABLE @extschema@.inspector (

@@ -41,17 +41,18 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.limit_override', '');
 CREATE INDEX inspection_task_idx ON @extschema@.inspection (task_id);
 
 -- ---- what a task's checks count for ----------------------------------------------------------------
+-- The departments of each task's items are grouped once for all tasks (not per task), so reading
+-- the scope costs a pass over the task items, whether a query wants one subject's checks or a year's.
 CREATE VIEW @extschema@.v_limit_scope AS
 SELECT DISTINCT t.id AS task_id, t.period_start, ci.category, ci.department_id AS item_department_id,
        d.departments AS task_departments
   FROM @extschema@.task t
   JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) t.id
   JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
-  CROSS JOIN LATERAL (
-      SELECT pg_catalog.array_agg(DISTINCT ci2.department_id) AS departments
-        FROM @extschema@.task_item ti2
-        JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
-       WHERE ti2.task_id OPERATOR(pg_catalog.=) t.id) d
+  JOIN (SELECT ti2.task_id, pg_catalog.array_agg(DISTINCT ci2.department_id) AS departments
+          FROM @extschema@.task_item ti2
+          JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
+         GROUP BY ti2.task_id) d ON d.task_id OPERATOR(pg_catalog.=) t.id
  WHERE t.kind OPERATOR(pg_catalog.<>) 'clue' AND NOT ci.limit_exempt;
 COMMENT ON VIEW @extschema@.v_limit_scope IS
     'limits: the (category, item department) pairs a task is limited by and counts for: its non-exempt items; clue tasks and exempt items have no row. task_departments = departments of all its items';
@@ -335,18 +336,30 @@ BEGIN
                 WHERE m.directory_id OPERATOR(pg_catalog.=) %s
                   AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
     END IF;
-    IF p.limited THEN
+    IF p.limited AND dir IS NULL THEN
+        -- every active subject is a candidate: the year's checks of the categories, in one scan
         excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
  WHERE c.year OPERATOR(pg_catalog.=) %s
    AND c.task_id OPERATOR(pg_catalog.<>) %s
    AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
         OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
             p.year, p.task_id, p.categories, p.superiors);
+    ELSIF p.limited THEN
+        -- the candidates are the directory's members: the same rule for those codes only, found
+        -- by the indexes on the code, so the cost follows the directory, not the year's checks
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))
+   AND c.uscc OPERATOR(@extschema@.=) ANY (ARRAY(SELECT m.uscc FROM @extschema@.directory_member m
+                                                WHERE m.directory_id OPERATOR(pg_catalog.=) %s))$q$,
+            p.year, p.task_id, p.categories, p.superiors, dir);
     END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.eligibility_parts(bigint) IS
-    'internal: the eligible population of a task as two queries, with the task''s directory, year, categories and superiors written in: candidates (uscc, credit_class, weight), the active subjects of its directory (all active subjects when it has none), and excluded (uscc), the subjects the limits on repeated checks exclude (the rule of exclusion_reason; NULL when the task is not limited). The one place eligibility is decided: eligibility_query() joins them, draw() hands them to population_collect()';
+    'internal: the eligible population of a task as two queries, with the task''s directory, year, categories and superiors written in: candidates (uscc, credit_class, weight), the active subjects of its directory (all active subjects when it has none), and excluded (uscc), the subjects the limits on repeated checks exclude (the rule of exclusion_reason; of a task with a directory only its members, found by code; NULL when the task is not limited). The one place eligibility is decided: eligibility_query() joins them, draw() hands them to population_collect()';
 
 CREATE FUNCTION @extschema@.eligibility_query(task_id bigint) RETURNS text
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -434,15 +447,16 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    -- (the task is a parameter, so the draw's own targets are left out before the join)
-    SELECT u.uscc, x.* INTO c
-      FROM pg_catalog.unnest(codes) u(uscc)
-      JOIN @extschema@.v_limited_checks x ON x.uscc OPERATOR(@extschema@.=) u.uscc
-     WHERE x.year OPERATOR(pg_catalog.=) p.year
+    -- (the task is a parameter, so the draw's own targets are left out; the codes are found by
+    -- the indexes on the code, so the check costs what the draw took, not the year's checks)
+    SELECT x.uscc, x.* INTO c
+      FROM @extschema@.v_limited_checks x
+     WHERE x.uscc OPERATOR(@extschema@.=) ANY (codes)
+       AND x.year OPERATOR(pg_catalog.=) p.year
        AND x.task_id OPERATOR(pg_catalog.<>) t
        AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
             OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
-     ORDER BY u.uscc, x.checked_on, x.source_id
+     ORDER BY x.uscc, x.checked_on, x.source_id
      LIMIT 1;
     IF FOUND THEN
         IF NOT @extschema@.may_see_task(c.task_id) THEN

@@ -40,6 +40,8 @@ CREATE TABLE @extschema@.publication (
 );
 CREATE INDEX publication_task_idx ON @extschema@.publication (task_id);
 CREATE INDEX publication_open_idx ON @extschema@.publication (due_on) WHERE published_on IS NULL;
+-- a department's schedule of a year (v_publication_schedule WHERE department_id = ... AND event_on ...)
+CREATE INDEX publication_department_idx ON @extschema@.publication (department_id, event_on);
 COMMENT ON TABLE @extschema@.publication IS
     'the publication schedule (一公开): one item per approved plan, approved task, drawn target list, check result and disposal, with its due date';
 COMMENT ON COLUMN @extschema@.publication.object_id IS 'plan.id, task.id (kinds task and target_list), inspection.id (result), disposal.id, or dishonesty_entry.id (kinds listing and delisting)';

@@ -229,8 +229,9 @@ COMMENT ON TABLE @extschema@.visit IS
     'visits (联合检查, 进一次门、查多项事): one entry into a subject by every department of a set of its drawn tasks whose periods share days; made by plan_visits(). What the visit is made of is its task set (visit_task_set); v_joint_visits shows both. Indexed by id (btree) and uscc (BRIN: visits are written in code order); task_set_id is not a foreign key: every btree entry or check per row adds a third or more to the time plan_visits takes to write a year (doc/joint-checks.md); plan_visits, the only writer, removes a set only when no visit uses it';
 -- A subject's visits are found through a BRIN index: plan_visits writes a year's new visits in code
 -- order, so each block range holds a narrow range of codes. It costs almost nothing to keep up
--- (a btree on uscc adds about a third to plan_visits), and autosummarize has autovacuum summarise
--- each filled range; until then a lookup also reads the unsummarised ranges.
+-- (a btree on uscc adds about a third to plan_visits). plan_visits summarises the ranges it filled
+-- before it returns, so a lookup right after it reads one range, not every unsummarised one
+-- (autosummarize has autovacuum summarise ranges filled by any other writer).
 CREATE INDEX visit_uscc_brin ON @extschema@.visit USING brin (uscc) WITH (pages_per_range = 16, autosummarize = on);
 COMMENT ON COLUMN @extschema@.visit.task_set_id IS 'the visit''s tasks, draws, window and lead department (visit_task_set.id)';
 COMMENT ON COLUMN @extschema@.visit.planned_at IS 'when plan_visits() first made the visit (a visit made again keeps it)';
@@ -322,7 +323,7 @@ CREATE FUNCTION @extschema@.plan_visits(year integer) RETURNS integer
     LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
     SET search_path = @extschema@, pg_temp;
 COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
-    'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs';
+    'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs, and summarises the block ranges it filled of the BRIN index on visit.uscc, so a subject''s visits are found at once';
 
 -- ---- what a visit is: subject, departments, items, inspectors; the comprehensive checklist ----
 
@@ -504,36 +505,43 @@ COMMENT ON FUNCTION @extschema@.record_visit_result(bigint, bigint, text, date, 
 
 -- ---- report for reporting tools ------------------------------------------------------------
 
+-- Written so that a filter on department_id and month reaches every part (a department's
+-- dashboard reads that department's items, inspections and task sets, not every department's):
+-- both kinds of rows are grouped once, by the columns filtered on.
 CREATE VIEW @extschema@.v_visit_report AS
-WITH part AS (
-    SELECT v.id AS visit_id, pg_catalog.date_trunc('month', s.window_start)::date AS month, td.department_id,
-           bool_and(i.result_code IS NOT NULL) AS done
-      FROM @extschema@.visit v
-      JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+WITH took_part AS (
+    -- the (task set, task, department) triples first, then their visits
+    SELECT DISTINCT s.id AS task_set_id, pg_catalog.date_trunc('month', s.window_start)::date AS month,
+           u.task_id, td.department_id
+      FROM @extschema@.visit_task_set s
       CROSS JOIN LATERAL pg_catalog.unnest(s.task_ids) u(task_id)
       JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
-      LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) u.task_id
+), part AS (
+    SELECT v.id AS visit_id, tp.month, tp.department_id,
+           bool_and(i.result_code IS NOT NULL) AS done
+      FROM took_part tp
+      JOIN @extschema@.visit v ON v.task_set_id OPERATOR(pg_catalog.=) tp.task_set_id
+      LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) tp.task_id
                                         AND i.uscc OPERATOR(@extschema@.=) v.uscc
-                                        AND i.department_id OPERATOR(pg_catalog.=) td.department_id
-     GROUP BY v.id, month, td.department_id
-), took_part AS (
-    SELECT p.department_id, p.month, count(*) AS planned, count(*) FILTER (WHERE p.done) AS done
-      FROM part p GROUP BY p.department_id, p.month
-), led AS (
-    SELECT s.lead_department_id AS department_id, pg_catalog.date_trunc('month', s.window_start)::date AS month,
-           count(*) AS led, sum(pg_catalog.cardinality(s.task_ids)) AS pairs
+                                        AND i.department_id OPERATOR(pg_catalog.=) tp.department_id
+     GROUP BY v.id, tp.month, tp.department_id
+), counts AS (
+    SELECT p.department_id, p.month, 1 AS planned, CASE WHEN p.done THEN 1 ELSE 0 END AS done,
+           0 AS led, 0 AS pairs
+      FROM part p
+    UNION ALL
+    SELECT s.lead_department_id, pg_catalog.date_trunc('month', s.window_start)::date,
+           0, 0, 1, pg_catalog.cardinality(s.task_ids)
       FROM @extschema@.visit v JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
-     GROUP BY 1, 2
 )
 SELECT dep.id AS department_id, dep.name AS department_name, x.month,
-       coalesce(t.planned, 0) AS visits_planned,
-       coalesce(t.done, 0) AS visits_done,
-       coalesce(l.led, 0) AS visits_led,
-       coalesce(l.pairs, 0) AS task_subject_pairs,
-       coalesce(l.pairs OPERATOR(pg_catalog.-) l.led, 0) AS entries_saved
-  FROM (SELECT department_id, month FROM took_part UNION SELECT department_id, month FROM led) x
-  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) x.department_id
-  LEFT JOIN took_part t ON t.department_id OPERATOR(pg_catalog.=) x.department_id AND t.month OPERATOR(pg_catalog.=) x.month
-  LEFT JOIN led l ON l.department_id OPERATOR(pg_catalog.=) x.department_id AND l.month OPERATOR(pg_catalog.=) x.month;
+       x.visits_planned, x.visits_done, x.visits_led, x.task_subject_pairs,
+       x.task_subject_pairs OPERATOR(pg_catalog.-) x.visits_led AS entries_saved
+  FROM (SELECT c.department_id, c.month,
+               pg_catalog.sum(c.planned)::bigint AS visits_planned, pg_catalog.sum(c.done)::bigint AS visits_done,
+               pg_catalog.sum(c.led)::bigint AS visits_led, pg_catalog.sum(c.pairs)::bigint AS task_subject_pairs
+          FROM counts c
+         GROUP BY c.department_id, c.month) x
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) x.department_id;
 COMMENT ON VIEW @extschema@.v_visit_report IS
     'per department and month of the visit window''s start: visits_planned (visits with the department''s items), visits_done (of those, with all the department''s results recorded), visits_led, and for the visits it leads the task-subject pairs and the separate entries into enterprises saved by visiting once (task_subject_pairs - visits_led; counted on the lead department only, so the column sums to the total saved)';

@@ -5153,3 +5153,160 @@ CREATE OR REPLACE FUNCTION @extschema@.public_view_names() RETURNS text[]
                   ORDER BY c.relname);
 COMMENT ON FUNCTION @extschema@.public_view_names() IS
     'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals, public_dishonesty_list), schema-qualified';
+
+-- Interactive speed at province scale: v_limit_scope groups the task items' departments once, not
+-- per task; eligibility_parts() restricts a directory task's excluded codes to its members and
+-- limits_check_drawn() to the drawn codes, both found by the indexes on the code, so a small
+-- task's eligibility costs what the task concerns, not the year's checks
+ALTER TABLE @extschema@.directory_member ALTER COLUMN directory_id SET STATISTICS 1000;
+CREATE OR REPLACE VIEW @extschema@.v_limit_scope AS
+SELECT DISTINCT t.id AS task_id, t.period_start, ci.category, ci.department_id AS item_department_id,
+       d.departments AS task_departments
+  FROM @extschema@.task t
+  JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) t.id
+  JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+  JOIN (SELECT ti2.task_id, pg_catalog.array_agg(DISTINCT ci2.department_id) AS departments
+          FROM @extschema@.task_item ti2
+          JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
+         GROUP BY ti2.task_id) d ON d.task_id OPERATOR(pg_catalog.=) t.id
+ WHERE t.kind OPERATOR(pg_catalog.<>) 'clue' AND NOT ci.limit_exempt;
+CREATE OR REPLACE FUNCTION @extschema@.eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    dir bigint;
+BEGIN
+    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', eligibility_parts.task_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_parts.task_id);
+    candidates := $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
+  FROM @extschema@.subject s
+ WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$;
+    IF dir IS NOT NULL THEN
+        candidates := candidates || pg_catalog.format($q$
+   AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
+                WHERE m.directory_id OPERATOR(pg_catalog.=) %s
+                  AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
+    END IF;
+    IF p.limited AND dir IS NULL THEN
+        -- every active subject is a candidate: the year's checks of the categories, in one scan
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
+            p.year, p.task_id, p.categories, p.superiors);
+    ELSIF p.limited THEN
+        -- the candidates are the directory's members: the same rule for those codes only, found
+        -- by the indexes on the code, so the cost follows the directory, not the year's checks
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))
+   AND c.uscc OPERATOR(@extschema@.=) ANY (ARRAY(SELECT m.uscc FROM @extschema@.directory_member m
+                                                WHERE m.directory_id OPERATOR(pg_catalog.=) %s))$q$,
+            p.year, p.task_id, p.categories, p.superiors, dir);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.eligibility_parts(bigint) IS
+    'internal: the eligible population of a task as two queries, with the task''s directory, year, categories and superiors written in: candidates (uscc, credit_class, weight), the active subjects of its directory (all active subjects when it has none), and excluded (uscc), the subjects the limits on repeated checks exclude (the rule of exclusion_reason; of a task with a directory only its members, found by code; NULL when the task is not limited). The one place eligibility is decided: eligibility_query() joins them, draw() hands them to population_collect()';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_drawn(draw_id bigint, codes @extschema@.uscc[]) RETURNS void
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    p record;
+    c record;
+BEGIN
+    SELECT dr.task_id INTO t FROM @extschema@.draw_record dr WHERE dr.id OPERATOR(pg_catalog.=) limits_check_drawn.draw_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.limit_lock(t);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(t) x WHERE x.limited;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- (the task is a parameter, so the draw's own targets are left out; the codes are found by
+    -- the indexes on the code, so the check costs what the draw took, not the year's checks)
+    SELECT x.uscc, x.* INTO c
+      FROM @extschema@.v_limited_checks x
+     WHERE x.uscc OPERATOR(@extschema@.=) ANY (codes)
+       AND x.year OPERATOR(pg_catalog.=) p.year
+       AND x.task_id OPERATOR(pg_catalog.<>) t
+       AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     ORDER BY x.uscc, x.checked_on, x.source_id
+     LIMIT 1;
+    IF FOUND THEN
+        IF NOT @extschema@.may_see_task(c.task_id) THEN
+            RAISE LOG 'draw % of task % takes subject "%", which the limits on repeated checks exclude: earlier check %',
+                draw_id, t, c.uscc,
+                @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '")';
+        END IF;
+        RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
+                draw_id, t, c.uscc
+            USING ERRCODE = 'exclusion_violation',
+                  DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(
+                               CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                                    ELSE 'superior_checked_this_year' END,
+                               c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
+                  HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) IS
+    'internal: refuses new targets (codes) of a draw that the limits on repeated checks exclude, naming the earlier check; takes the limit locks of the drawn task first. Run by the trigger limits_check_targets and by draw()''s bulk write of its targets';
+
+-- a department's rows found by index: its inspections and publication items of a year; its
+-- v_visit_report rows computed from its own items, inspections and task sets
+CREATE INDEX inspection_department_idx ON @extschema@.inspection (department_id, inspected_on);
+CREATE INDEX publication_department_idx ON @extschema@.publication (department_id, event_on);
+CREATE OR REPLACE VIEW @extschema@.v_visit_report AS
+WITH took_part AS (
+    -- the (task set, task, department) triples first, then their visits
+    SELECT DISTINCT s.id AS task_set_id, pg_catalog.date_trunc('month', s.window_start)::date AS month,
+           u.task_id, td.department_id
+      FROM @extschema@.visit_task_set s
+      CROSS JOIN LATERAL pg_catalog.unnest(s.task_ids) u(task_id)
+      JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
+), part AS (
+    SELECT v.id AS visit_id, tp.month, tp.department_id,
+           bool_and(i.result_code IS NOT NULL) AS done
+      FROM took_part tp
+      JOIN @extschema@.visit v ON v.task_set_id OPERATOR(pg_catalog.=) tp.task_set_id
+      LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) tp.task_id
+                                        AND i.uscc OPERATOR(@extschema@.=) v.uscc
+                                        AND i.department_id OPERATOR(pg_catalog.=) tp.department_id
+     GROUP BY v.id, tp.month, tp.department_id
+), counts AS (
+    SELECT p.department_id, p.month, 1 AS planned, CASE WHEN p.done THEN 1 ELSE 0 END AS done,
+           0 AS led, 0 AS pairs
+      FROM part p
+    UNION ALL
+    SELECT s.lead_department_id, pg_catalog.date_trunc('month', s.window_start)::date,
+           0, 0, 1, pg_catalog.cardinality(s.task_ids)
+      FROM @extschema@.visit v JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+)
+SELECT dep.id AS department_id, dep.name AS department_name, x.month,
+       x.visits_planned, x.visits_done, x.visits_led, x.task_subject_pairs,
+       x.task_subject_pairs OPERATOR(pg_catalog.-) x.visits_led AS entries_saved
+  FROM (SELECT c.department_id, c.month,
+               pg_catalog.sum(c.planned)::bigint AS visits_planned, pg_catalog.sum(c.done)::bigint AS visits_done,
+               pg_catalog.sum(c.led)::bigint AS visits_led, pg_catalog.sum(c.pairs)::bigint AS task_subject_pairs
+          FROM counts c
+         GROUP BY c.department_id, c.month) x
+  JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) x.department_id;
+-- plan_visits summarises the BRIN ranges it filled (C)
+COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
+    'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs, and summarises the block ranges it filled of the BRIN index on visit.uscc, so a subject''s visits are found at once';
