@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The Chinese documents (README.zh-CN.md, doc/zh-CN/*.md) match their English originals: the same
+# headings per level in order, the same code blocks byte for byte, the same backticked identifiers
+# (tools/check_translations.py says the rule). Then a self-check: the checker must fail on copies
+# altered in each way it guards (a heading removed, a code block changed, an identifier dropped,
+# a code block removed, a heading's level changed) and pass on an unaltered copy.
+# Needs no database.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+fail=0
+
+if python3 tools/check_translations.py; then echo "ok - the Chinese documents match the English ones"
+else echo "not ok - the Chinese documents differ from the English ones (above: what to add where)"; fail=1; fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+en=doc/draw-algorithm.md
+zh=doc/zh-CN/draw-algorithm.md
+
+# expect NAME STATUS PATTERN: run the checker on $tmp/en.md and $tmp/zh.md
+expect() {
+  local name=$1 want=$2 pattern=$3 out rc=0
+  out=$(python3 tools/check_translations.py "$tmp/en.md" "$tmp/zh.md" 2>&1) || rc=$?
+  if [ "$rc" = "$want" ] && grep -q -- "$pattern" <<<"$out"; then echo "ok - self-check: $name"
+  else echo "not ok - self-check: $name (exit $rc, wanted $want and a line matching '$pattern'):"; echo "$out"; fail=1; fi
+}
+fresh() { cp "$en" "$tmp/en.md"; cp "$zh" "$tmp/zh.md"; }
+
+fresh
+expect "an unaltered copy passes" 0 "^ok - "
+
+fresh   # the first level-2 heading of the translation removed
+python3 - "$tmp/zh.md" <<'EOF'
+import re, sys
+p = sys.argv[1]; s = open(p, encoding="utf-8").read()
+s = re.sub(r"(?m)^## .*\n", "", s, count=1)
+open(p, "w", encoding="utf-8").write(s)
+EOF
+expect "a heading removed" 1 "add a level-2 heading (## ...) translating"
+
+fresh   # a heading's level changed
+python3 - "$tmp/zh.md" <<'EOF'
+import re, sys
+p = sys.argv[1]; s = open(p, encoding="utf-8").read()
+s = re.sub(r"(?m)^## ", "### ", s, count=1)
+open(p, "w", encoding="utf-8").write(s)
+EOF
+expect "a heading's level changed" 1 "level-3 heading .* has no level-3 counterpart"
+
+fresh   # one byte of a code block changed (the domain string of the draw's block)
+sed -i '0,/"supervise\/draw\/v1" (17 bytes)/s//"supervise\/draw\/v2" (17 bytes)/' "$tmp/zh.md"
+expect "a code block changed" 1 "code block differs from .* at its line 1"
+
+fresh   # a whole code block removed (the population digest's line formats)
+python3 - "$tmp/zh.md" <<'EOF'
+import sys
+p = sys.argv[1]; lines = open(p, encoding="utf-8").read().split("\n")
+i = next(k for k, l in enumerate(lines) if l.startswith("    <uscc>,<stratum>\\n"))
+del lines[i:i + 2]
+open(p, "w", encoding="utf-8").write("\n".join(lines))
+EOF
+expect "a code block removed" 1 "add the code block of .* after this line, unchanged"
+
+fresh   # a function name dropped: every `rfc3797_select(...)` spelled out in Chinese instead
+sed -i 's/`rfc3797_select([^`]*)`/RFC 选取函数/g' "$tmp/zh.md"
+expect "a function name dropped" 1 '`rfc3797_select` is missing; mention it in the section'
+
+fresh   # a new English section not yet translated: the checker names what to add
+printf '\n## 10. A new section\n\nSee `new_function(x)` and `tools/new_tool.sh`.\n\n```sql\nSELECT 1;\n```\n' >>"$tmp/en.md"
+expect "an untranslated English section" 1 '`new_function` is missing'
+expect "an untranslated English section (its code)" 1 "add the code block of .*en.md:"
+
+exit $fail
