@@ -54,7 +54,7 @@ PAIRS = [
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-BACKTICK = re.compile(r"(`+)(.+?)\1")
+BACKTICK = re.compile(r"(`+)((?:(?!\n\s*\n)[^`])+?)\1")
 CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_*][A-Za-z0-9_]*)*$")
 EXT = re.compile(r"\.(?:sh|py|sql|md|c|h|html|csv|png|json|spec|control|txt)$")
@@ -67,7 +67,7 @@ def parse(path):
     """
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
-    headings, blocks, idents = [], [], {}
+    headings, blocks, idents, text = [], [], {}, []
     i, n = 0, len(lines)
     prev_blank, in_list = True, False
     while i < n:
@@ -108,11 +108,22 @@ def parse(path):
         if h:
             headings.append((i + 1, len(h.group(1)), h.group(2)))
             in_list = False
-        for b in BACKTICK.finditer(line):
-            ident = identifier(b.group(2).strip())
-            if ident and ident not in idents:
-                idents[ident] = i + 1
+        text.append((i + 1, line))
         i += 1
+    # backticked spans may wrap onto the next line of a paragraph (never across a blank line)
+    joined, starts = "", []
+    last = None
+    for ln, line in text:
+        sep = "\n" if last is not None and ln == last + 1 else "\n\n"
+        joined += (sep if joined else "")
+        starts.append((len(joined), ln))
+        joined += line
+        last = ln
+    for b in BACKTICK.finditer(joined):
+        ident = identifier(re.sub(r"\s*\n\s*", " ", b.group(2)).strip())
+        if ident and ident not in idents:
+            pos = b.start()
+            idents[ident] = max(ln for off, ln in starts if off <= pos)
     return headings, blocks, idents
 
 
