@@ -11,9 +11,12 @@ Pairs (paths relative to the repository root):
 For each pair the two files must have:
 
 1. Headings: the same sequence of heading levels (ATX headings "#".."######" outside code
-   blocks). Heading texts are translated, so only the levels and their order are compared; a
-   difference names the English heading (text and line) that has no counterpart, and the Chinese
-   line after which to add it, or the Chinese heading to remove.
+   blocks). Heading texts are translated, so they are not compared as text; the headings are
+   matched in order, a level only with the same level, preferring the pairs whose sections share
+   the most content (backticked identifiers, code blocks, ASCII words and numbers of the heading
+   such as "4." or `sha256-v1`). So a section added to the English in the middle is reported as
+   that section: the English heading (text and line) to translate and the Chinese heading before
+   which to add it; a Chinese heading without a counterpart is reported to be removed.
 2. Code blocks: the same code blocks, byte for byte, in the same order. A code block is a fenced
    block (``` or ~~~, the fence lines included, also when indented under a list item) or an
    indented block (lines indented by 4 or more spaces that follow a blank line and are not inside
@@ -31,7 +34,9 @@ For each pair the two files must have:
    SQLSTATEs) are not compared: they are often values that a translation may quote differently.
    The sets are compared, not counts: an identifier must appear at least once in each file.
 
-Differences are printed as "FILE:LINE: what to do", and the exit status is 1 when there is any
+Each missing code block or identifier is placed in the Chinese section matched to the English
+section holding it (or in "the section still to be added" for an English heading without a
+counterpart). Differences are printed as "FILE:LINE: what to do", and the exit status is 1 when there is any
 (2 when a file is missing). Usage:
     tools/check_translations.py [--root DIR] [EN.md ZH.md ...]
 With no file arguments the pairs above are checked under --root (default: the repository).
@@ -63,11 +68,12 @@ EXT = re.compile(r"\.(?:sh|py|sql|md|c|h|html|csv|png|json|spec|control|txt)$")
 def parse(path):
     """Return (headings, blocks, idents) of a Markdown file.
 
-    headings: [(line, level, text)], blocks: [(line, text)], idents: {ident: first line}.
+    headings: [(line, level, text)], blocks: [(first line, last line, text)],
+    idents: {ident: first line}, occurrences: [(line, ident)], and the number of lines.
     """
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
-    headings, blocks, idents, text = [], [], {}, []
+    headings, blocks, idents, text, occ = [], [], {}, [], []
     i, n = 0, len(lines)
     prev_blank, in_list = True, False
     while i < n:
@@ -83,7 +89,7 @@ def parse(path):
                         s[len(indent):].strip(fence[0]).strip() == "":
                     break
                 i += 1
-            blocks.append((start + 1, "\n".join(lines[start:i + 1])))
+            blocks.append((start + 1, min(i + 1, n), "\n".join(lines[start:i + 1])))
             i += 1
             prev_blank = False
             continue
@@ -92,7 +98,7 @@ def parse(path):
             while i < n and (lines[i].startswith("    ") or
                              (not lines[i].strip() and i + 1 < n and lines[i + 1].startswith("    "))):
                 i += 1
-            blocks.append((start + 1, "\n".join(lines[start:i])))
+            blocks.append((start + 1, i, "\n".join(lines[start:i])))
             prev_blank = False
             continue
         if not line.strip():
@@ -121,10 +127,11 @@ def parse(path):
         last = ln
     for b in BACKTICK.finditer(joined):
         ident = identifier(re.sub(r"\s*\n\s*", " ", b.group(2)).strip())
-        if ident and ident not in idents:
-            pos = b.start()
-            idents[ident] = max(ln for off, ln in starts if off <= pos)
-    return headings, blocks, idents
+        if ident:
+            ln = max(ln for off, ln in starts if off <= b.start())
+            occ.append((ln, ident))
+            idents.setdefault(ident, ln)
+    return headings, blocks, idents, occ, n
 
 
 def identifier(span):
@@ -144,45 +151,114 @@ def short(text, width=60):
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+def tokens(text):
+    """ASCII words and numbers of a heading, which translations keep (1., SQL, `sha256-v1`)."""
+    return {"h:" + w.lower() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.-]*", text)}
+
+
+def align(en, zh):
+    """Match English headings to Chinese ones: same level, in order, most shared content.
+
+    en, zh: [(level, token set)]. Returns {English index: Chinese index}. A dynamic programme
+    over both sequences (like a diff), scoring a pair 1 + the Jaccard index of its sections'
+    tokens (identifiers, code blocks, heading words), so a heading added or removed in the
+    middle is found where its content says, not at the end of a run of equal levels.
+    """
+    n, m = len(en), len(zh)
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            v = max(best[i + 1][j], best[i][j + 1])
+            if en[i][0] == zh[j][0]:
+                a, b = en[i][1], zh[j][1]
+                v = max(v, 1 + (len(a & b) / len(a | b) if a | b else 0) + best[i + 1][j + 1])
+            best[i][j] = v
+    pairs, i, j = {}, 0, 0
+    while i < n and j < m:
+        if en[i][0] == zh[j][0]:
+            a, b = en[i][1], zh[j][1]
+            if abs(best[i][j] - (1 + (len(a & b) / len(a | b) if a | b else 0) + best[i + 1][j + 1])) < 1e-9:
+                pairs[i] = j
+                i, j = i + 1, j + 1
+                continue
+        if best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
 def compare(en_path, zh_path, en_name, zh_name):
     """Return a list of messages for one pair."""
     out = []
-    en_h, en_b, en_i = parse(en_path)
-    zh_h, zh_b, zh_i = parse(zh_path)
+    en_h, en_b, en_i, en_occ, en_n = parse(en_path)
+    zh_h, zh_b, zh_i, zh_occ, zh_n = parse(zh_path)
 
-    def zh_after(items, j):
-        # the Chinese line after which an item missing at position j belongs
-        return items[j - 1][0] if j > 0 else 0
+    def section(heads, ln):
+        # index of the heading whose section holds line ln (-1: before the first heading)
+        return sum(1 for h in heads if h[0] <= ln) - 1
 
-    # 1. headings: levels in order
-    a = [lvl for _, lvl, _ in en_h]
-    b = [lvl for _, lvl, _ in zh_h]
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
+    def sections(heads, blocks, occ):
+        toks = [tokens(t) for _, _, t in heads]
+        for ln, ident in occ:
+            k = section(heads, ln)
+            if k >= 0:
+                toks[k].add("i:" + ident)
+        for ln, _, t in blocks:
+            k = section(heads, ln)
+            if k >= 0:
+                toks[k].add("c:" + t)
+        return [(lvl, tk) for (_, lvl, _), tk in zip(heads, toks)]
+
+    pairs = align(sections(en_h, en_b, en_occ), sections(zh_h, zh_b, zh_occ))
+
+    def where(ln):
+        # where in the Chinese file the content of English line ln belongs
+        k = section(en_h, ln)
+        if k < 0:
+            return 1, "before the first heading"
+        if k in pairs:
+            zl, _, zt = zh_h[pairs[k]]
+            return zl, "in the section \"%s\" (line %d)" % (zt, zl)
+        return insert_line(k), "in the section still to be added for %s:%d \"%s\"" % (en_name, en_h[k][0], en_h[k][2])
+
+    def insert_line(k):
+        # the Chinese line before which the counterpart of English heading k belongs
+        nxt = [pairs[x] for x in pairs if x > k]
+        return zh_h[min(nxt)][0] if nxt else zh_n
+
+    # 1. headings: levels in order, matched by content
+    for k, (ln, lvl, text) in enumerate(en_h):
+        if k in pairs:
             continue
-        if op in ("delete", "replace"):
-            for k in range(i1, i2):
-                ln, lvl, text = en_h[k]
-                out.append("%s:%d: add a level-%d heading (%s ...) translating %s:%d \"%s\""
-                           % (zh_name, zh_after(zh_h, j1), lvl, "#" * lvl, en_name, ln, text))
-        if op in ("insert", "replace"):
-            for k in range(j1, j2):
-                ln, lvl, text = zh_h[k]
-                out.append("%s:%d: level-%d heading \"%s\" has no level-%d counterpart in %s at this place; "
-                           "remove it or change its level" % (zh_name, ln, lvl, text, lvl, en_name))
+        prev = [pairs[x] for x in pairs if x < k]
+        nxt = [pairs[x] for x in pairs if x > k]
+        if nxt:
+            zl, _, zt = zh_h[min(nxt)]
+            place = "before the heading \"%s\"" % zt
+        else:
+            zl, place = zh_n, "at the end"
+        if prev and not nxt:
+            place = "after the section \"%s\" (line %d), at the end" % (zh_h[max(prev)][2], zh_h[max(prev)][0])
+        out.append("%s:%d: add a level-%d heading (%s ...) %s, translating %s:%d \"%s\""
+                   % (zh_name, zl, lvl, "#" * lvl, place, en_name, ln, text))
+    matched = set(pairs.values())
+    for k, (ln, lvl, text) in enumerate(zh_h):
+        if k not in matched:
+            out.append("%s:%d: level-%d heading \"%s\" has no level-%d counterpart at this place in %s; "
+                       "remove it or give it the English heading's level" % (zh_name, ln, lvl, text, lvl, en_name))
 
     # 2. code blocks: byte-identical, in order
-    a = [t for _, t in en_b]
-    b = [t for _, t in zh_b]
+    a = [t for _, _, t in en_b]
+    b = [t for _, _, t in zh_b]
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             continue
         if op == "replace" and i2 - i1 == j2 - j1:
             for k in range(i2 - i1):
-                eln, et = en_b[i1 + k]
-                zln, zt = zh_b[j1 + k]
+                eln, _, et = en_b[i1 + k]
+                zln, _, zt = zh_b[j1 + k]
                 el, zl = et.split("\n"), zt.split("\n")
                 d = next((x for x in range(max(len(el), len(zl)))
                           if x >= len(el) or x >= len(zl) or el[x] != zl[x]), 0)
@@ -194,27 +270,23 @@ def compare(en_path, zh_path, en_name, zh_name):
             continue
         if op in ("delete", "replace"):
             for k in range(i1, i2):
-                eln, et = en_b[k]
-                out.append("%s:%d: add the code block of %s:%d (starting \"%s\") after this line, unchanged"
-                           % (zh_name, zh_after(zh_b, j1), en_name, eln, short(et)))
+                eln, _, et = en_b[k]
+                zl, place = where(eln)
+                if j1 > 0 and section(zh_h, zh_b[j1 - 1][0]) == section(zh_h, zl if zl else -1):
+                    zl, place = zh_b[j1 - 1][1], place + ", after the code block ending at line %d" % zh_b[j1 - 1][1]
+                out.append("%s:%d: add the code block of %s:%d (starting \"%s\") %s, unchanged"
+                           % (zh_name, zl, en_name, eln, short(et), place))
         if op in ("insert", "replace"):
             for k in range(j1, j2):
-                zln, zt = zh_b[k]
+                zln, _, zt = zh_b[k]
                 out.append("%s:%d: code block (starting \"%s\") is not in %s; remove it or make it match"
                            % (zh_name, zln, short(zt), en_name))
 
     # 3. identifiers: same set
-    def section(ln):
-        # the Chinese line of the heading whose section holds English line ln (same index)
-        k = sum(1 for h in en_h if h[0] <= ln) - 1
-        if k < 0 or k >= len(zh_h):
-            return 1, "the top"
-        return zh_h[k][0], "the section \"%s\"" % zh_h[k][2]
-
     for ident in sorted(set(en_i) - set(zh_i), key=lambda x: en_i[x]):
-        zln, where = section(en_i[ident])
-        out.append("%s:%d: `%s` is missing; mention it in %s, as %s:%d does"
-                   % (zh_name, zln, ident, where, en_name, en_i[ident]))
+        zl, place = where(en_i[ident])
+        out.append("%s:%d: `%s` is missing; mention it %s, as %s:%d does"
+                   % (zh_name, zl, ident, place, en_name, en_i[ident]))
     for ident in sorted(set(zh_i) - set(en_i), key=lambda x: zh_i[x]):
         out.append("%s:%d: `%s` is not in %s; remove it or add it to the English"
                    % (zh_name, zh_i[ident], ident, en_name))

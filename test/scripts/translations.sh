@@ -36,7 +36,7 @@ p = sys.argv[1]; s = open(p, encoding="utf-8").read()
 s = re.sub(r"(?m)^## .*\n", "", s, count=1)
 open(p, "w", encoding="utf-8").write(s)
 EOF
-expect "a heading removed" 1 "add a level-2 heading (## ...) translating"
+expect "a heading removed" 1 "add a level-2 heading (## ...) before the heading .*, translating .*en.md:[0-9]* \"1. What is published for each draw\""
 
 fresh   # a heading's level changed
 python3 - "$tmp/zh.md" <<'EOF'
@@ -59,7 +59,7 @@ i = next(k for k, l in enumerate(lines) if l.startswith("    <uscc>,<stratum>\\n
 del lines[i:i + 2]
 open(p, "w", encoding="utf-8").write("\n".join(lines))
 EOF
-expect "a code block removed" 1 "add the code block of .* after this line, unchanged"
+expect "a code block removed" 1 "add the code block of .*en.md:[0-9]* .* in the section .*, unchanged"
 
 fresh   # a function name dropped: every `rfc3797_select(...)` spelled out in Chinese instead
 sed -i 's/`rfc3797_select([^`]*)`/RFC 选取函数/g' "$tmp/zh.md"
@@ -69,5 +69,18 @@ fresh   # a new English section not yet translated: the checker names what to ad
 printf '\n## 10. A new section\n\nSee `new_function(x)` and `tools/new_tool.sh`.\n\n```sql\nSELECT 1;\n```\n' >>"$tmp/en.md"
 expect "an untranslated English section" 1 '`new_function` is missing'
 expect "an untranslated English section (its code)" 1 "add the code block of .*en.md:"
+
+# a section added in the middle of the English README (as a new feature's is): the checker names
+# the heading to add, where, and what the new section must mention
+cp README.md "$tmp/en.md"; cp README.zh-CN.md "$tmp/zh.md"
+python3 - "$tmp/en.md" <<'EOF'
+import sys
+p = sys.argv[1]; s = open(p, encoding="utf-8").read()
+assert "\n## Limits on repeated checks\n" in s
+s = s.replace("\n## Limits on repeated checks\n", "\n## A new feature\n\n`new_feature(task_id)` does it.\n\n## Limits on repeated checks\n", 1)
+open(p, "w", encoding="utf-8").write(s)
+EOF
+expect "a README section added in the middle" 1 'add a level-2 heading (## ...) before the heading "重复检查的限制", translating .*"A new feature"'
+expect "a README section added in the middle (its names)" 1 '`new_feature` is missing; mention it in the section still to be added for .*"A new feature"'
 
 exit $fail
