@@ -262,11 +262,18 @@ def compare(en_path, zh_path, en_name, zh_name):
                 el, zl = et.split("\n"), zt.split("\n")
                 d = next((x for x in range(max(len(el), len(zl)))
                           if x >= len(el) or x >= len(zl) or el[x] != zl[x]), 0)
-                out.append("%s:%d: code block differs from %s:%d at its line %d: English \"%s\", here \"%s\"; "
+                e = el[d] if d < len(el) else None
+                z = zl[d] if d < len(zl) else None
+                col = next((x for x in range(min(len(e or ""), len(z or "")))
+                            if e[x] != z[x]), min(len(e or ""), len(z or "")))
+                lo = max(0, col - 30)
+
+                def cut(t):
+                    return "(end of block)" if t is None else \
+                        ("…" if lo else "") + short(t[lo:], 60)
+                out.append("%s:%d: code block differs from %s:%d at its line %d, column %d: English \"%s\", here \"%s\"; "
                            "copy the English block unchanged"
-                           % (zh_name, zln + d, en_name, eln, d + 1,
-                              short(el[d]) if d < len(el) else "(end of block)",
-                              short(zl[d]) if d < len(zl) else "(end of block)"))
+                           % (zh_name, zln + d, en_name, eln, d + 1, col + 1, cut(e), cut(z)))
             continue
         if op in ("delete", "replace"):
             for k in range(i1, i2):

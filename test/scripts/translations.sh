@@ -83,4 +83,17 @@ EOF
 expect "a README section added in the middle" 1 'add a level-2 heading (## ...) before the heading "重复检查的限制", translating .*"A new feature"'
 expect "a README section added in the middle (its names)" 1 '`new_feature` is missing; mention it in the section still to be added for .*"A new feature"'
 
+# the worked sha256-v1 example of doc/draw-algorithm.md (and its Chinese copy, the same block) is
+# what tools/verify_draw.py computes: the seed from its text, the two targets and the digest
+seed=$(printf '%s' '2026年3月16日 公证摇号 福彩3D 2026068期 471' | sha256sum | cut -c1-64)
+{ echo uscc,stratum,weight; printf '%s,all,\n' 91350100M000100Y43 91110000600037341L 91620105L015101280 \
+  9144030071526726XG 91310230MA1K314J7C; } >"$tmp/example.csv"
+got=$(python3 tools/verify_draw.py --population "$tmp/example.csv" --seed "$seed" --allocation all=2 2>&1) || true
+if grep -q "= $seed\$" doc/draw-algorithm.md &&
+   grep -q "population digest    $(sed -n 's/^population_digest,//p' <<<"$got")\$" doc/draw-algorithm.md &&
+   grep -q "$(sed -n 's/^all,1,//p' <<<"$got")   [0-9a-f]\{16\} *1\$" doc/draw-algorithm.md &&
+   grep -q "$(sed -n 's/^all,2,//p' <<<"$got")   [0-9a-f]\{16\} *2\$" doc/draw-algorithm.md; then
+  echo "ok - the worked example of doc/draw-algorithm.md is what tools/verify_draw.py computes"
+else echo "not ok - the worked example of doc/draw-algorithm.md differs from tools/verify_draw.py:"; echo "$got"; fail=1; fi
+
 exit $fail
