@@ -11,6 +11,7 @@ trap 'dropdb --if-exists $db >/dev/null 2>&1 || true' EXIT
 psql -X -q -v ON_ERROR_STOP=1 -d $db <<'SQL'
 CREATE EXTENSION supervise;
 SET search_path = supervise, public;
+SET supervise.today = '2026-03-01';  -- the check window: the task's period lies ahead
 INSERT INTO department (id, code, name, system, level, region) VALUES (1, 'M', 'market', 'market', 4, '350203');
 INSERT INTO subject (uscc, name, region, industry, credit_class, risk_level, status)
 SELECT uscc::uscc, name, region, industry, credit_class, risk_level::smallint, status FROM sample_subjects(200000, 9);
