@@ -41,8 +41,8 @@ VACUUM (ANALYZE, FREEZE) subject;
 INSERT INTO check_item (id, department_id, code, name, category) VALUES (1, 1, 'I', 'item', 'cat');
 INSERT INTO plan (id, department_id, year, title, approved_on) VALUES (1, 1, extract(year FROM current_date)::int, 'p', current_date);
 INSERT INTO task (id, plan_id, department_id, title, period_start, period_end, approved_on, sample_size) VALUES
-  (1, 1, 1, 'four strata', date_trunc('year', current_date), date_trunc('year', current_date), current_date, NULL),
-  (2, 1, 1, 'matching', date_trunc('year', current_date), date_trunc('year', current_date), current_date, $targets);
+  (1, 1, 1, 'four strata', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, NULL),
+  (2, 1, 1, 'matching', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, $targets);
 INSERT INTO task_item VALUES (1, 1), (2, 1);
 INSERT INTO task_stratum VALUES (1, 'A', 0.01), (1, 'B', 0.03), (1, 'C', 0.05), (1, 'D', 0.1);
 INSERT INTO inspector (department_id, name, badge_no) SELECT 1, 'inspector ' || g, 'B-' || g FROM generate_series(1, $inspectors) g;

@@ -27,13 +27,13 @@ INSERT INTO check_item (department_id, code, name, category) VALUES (:dep, 'F-01
 INSERT INTO plan (department_id, year, title, approved_on)
 VALUES (:dep, extract(year FROM current_date)::int, 'annual plan', current_date) RETURNING id AS plan \gset
 INSERT INTO task (plan_id, department_id, title, period_start, period_end, approved_on, sample_size)
-VALUES (:plan, :dep, 'earlier food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '11 months', current_date, 500)
+VALUES (:plan, :dep, 'earlier food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, 500)
 RETURNING id AS t0 \gset
 INSERT INTO task (plan_id, department_id, title, period_start, period_end, approved_on)
-VALUES (:plan, :dep, 'graded food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '11 months', current_date)
+VALUES (:plan, :dep, 'graded food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date)
 RETURNING id AS t1 \gset
 INSERT INTO task (plan_id, department_id, title, period_start, period_end, approved_on, sample_size)
-VALUES (:plan, :dep, 'weighted food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '11 months', current_date, 300)
+VALUES (:plan, :dep, 'weighted food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, 300)
 RETURNING id AS t2 \gset
 INSERT INTO task_item VALUES (:t0, :item), (:t1, :item), (:t2, :item);
 INSERT INTO task_stratum VALUES (:t1, 'A', 0.03), (:t1, 'B', 0.07), (:t1, 'C', 0.1);

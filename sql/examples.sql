@@ -19,6 +19,8 @@ CREATE DATABASE supervise_examples TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'
 \c supervise_examples
 CREATE EXTENSION supervise;
 SET search_path = supervise, public;
+-- the data are of a past year: the check window of draw() takes that year's day as today
+SET supervise.today = '2025-01-01';
 SET datestyle = ISO, YMD;
 SET timezone = 'Asia/Shanghai';
 \set SHOW_CONTEXT never
@@ -773,6 +775,13 @@ SELECT require_task_visible(5);
 SELECT count(*) FROM eligible_population(6);
 RESET ROLE;
 
+-- example: supervise.require_department_access(bigint, text)
+-- the check the clue and transfer functions make first: silent when allowed, else an error
+SET ROLE siming_market_officer;
+SELECT require_department_access(66, 'record clues');
+SELECT require_department_access(65, 'accept transfers');
+RESET ROLE;
+
 -- example: supervise.acting_with_all_rights()
 -- asked inside the functions that run as the owner, about the caller: an admin, the owner, a
 -- superuser
@@ -886,6 +895,60 @@ SELECT t.department_id AS initiator, t.kind, t.period_start, t.period_end, t.ins
  GROUP BY t.id;
 RESET ROLE;
 SELECT revoke_department_officer('siming_market_officer', NULL);
+-- setup: after the check. 2025 as it stood on 1 August: the summer's tasks over, the annual-report
+-- task under way
+SET supervise.today = '2025-08-01';
+
+-- example: supervise.today()
+-- the day the check window of draw() and task progress take as today: current_date, or the day a
+-- superuser sets in supervise.today (these examples replay 2025)
+SELECT today(), current_setting('supervise.today') AS setting;
+
+-- example: supervise.v_task_progress
+-- 在任务期内完成检查: per task and department taking part, the drawn targets checked and left
+SELECT task_id, department_id, drawn, inspected, with_result, unchecked, period_end, status
+  FROM v_task_progress WHERE drawn > 0 ORDER BY task_id, department_id;
+
+-- example: supervise.v_unchecked_targets
+-- the drawn targets a department has not checked yet
+SELECT task_id, draw_id, department_id, period_end, count(*) AS targets
+  FROM v_unchecked_targets GROUP BY 1, 2, 3, 4 ORDER BY 1, 3;
+
+-- example: supervise.record_clue(bigint, supervise.uscc, text, text, date)
+-- a complaint (投诉举报) about a business, received by the market department (66)
+SELECT record_clue(66, '91350203MAHK9QPPXN', 'complaint', '消费者投诉：销售超过保质期的食品', '2025-08-04') AS clue_id;
+
+-- example: supervise.clue_task(bigint, text, date, date, bigint[])
+-- a clue is checked directly (the draw is for 非线索性 checks): a clue task for its subject, no
+-- draw and never limited; the clue's status follows
+SELECT clue_task(1, '投诉核查：超过保质期的食品', '2025-08-05', '2025-08-29',
+                 ARRAY(SELECT id FROM check_item WHERE department_id = 66 AND code = 'SC-03')) AS clue_task \gset
+SELECT id, kind, department_id, title, period_start, period_end, approved_on FROM task WHERE id = :clue_task;
+SELECT id, source, status, task_id FROM clue;
+
+-- example: supervise.close_clue(bigint, text, date)
+-- checked: the clue is closed with its reason
+INSERT INTO inspection (task_id, uscc, department_id, inspected_on, result_code, result_on)
+VALUES (:clue_task, '91350203MAHK9QPPXN', 66, '2025-08-06', 'corrected', '2025-08-06');
+SELECT close_clue(1, '核查属实，已责令下架并整改', '2025-08-07');
+SELECT id, status, closed_on, close_reason FROM clue WHERE id = 1;
+
+-- example: supervise.transfer_case(bigint, text, bigint, bigint, date)
+-- 另案查处 / 移送: a problem outside the items or the department's remit goes to the department it
+-- belongs to, from a clue or from an inspection; a transferred clue's status follows
+SELECT record_clue(66, (SELECT uscc FROM directory_member WHERE directory_id = 10 ORDER BY uscc LIMIT 1), 'hotline',
+                   '12345：美容美发店使用未经消毒的器械', '2025-08-11') AS clue2 \gset
+SELECT transfer_case(65, '属公共场所卫生监管职责，依法移送卫生健康部门', clue_id => :clue2, transferred_on => '2025-08-12') AS transfer_id;
+SELECT transfer_case(65, '检查中发现店内公共用品未消毒，另案查处',
+                     inspection_id => (SELECT id FROM inspection WHERE task_id = :clue_task), transferred_on => '2025-08-07') AS transfer_id;
+SELECT id, from_department_id, to_department_id, uscc, inspection_id, clue_id, reason, transferred_on, accepted_on
+  FROM case_transfer ORDER BY id;
+SELECT id, status FROM clue ORDER BY id;
+
+-- example: supervise.accept_transfer(bigint, date)
+-- the receiving department records that it took the case on (受理)
+SELECT accept_transfer(1, '2025-08-13');
+SELECT id, to_department_id, transferred_on, accepted_on FROM case_transfer ORDER BY id;
 
 -- cleanup: back to the regression database; the example database and roles go
 \c :regress_db

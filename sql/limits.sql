@@ -2,6 +2,8 @@
 -- clue tasks, cancelled draws, joint tasks, inactive subjects, overrides and the reports.
 -- One transaction, rolled back; savepoints keep it going past the expected errors.
 SET search_path = supervise, public;
+-- the data are of a past year: the check window of draw() takes that year's day as today
+SET supervise.today = '2025-12-01';
 SET timezone = 'Asia/Shanghai';
 BEGIN;
 INSERT INTO department (id, code, name, system, level, region) VALUES

@@ -9,6 +9,9 @@
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
 
 #include "message.h"
 #include "misuse.h"
@@ -50,6 +53,47 @@ message_value_fn(PG_FUNCTION_ARGS)
 
 void		_PG_init(void);
 
+/*
+ * supervise.today: the date the extension takes as today where a rule depends on the day (the
+ * check window of a draw, the status of a task's progress); empty = current_date. Only a
+ * superuser sets it (PGC_SUSET): a test or a demo replays a year on any day, an officer cannot
+ * move the clock to draw a task whose period has ended.
+ */
+static char *today_setting = NULL;
+
+/* the setting is an ISO date, YYYY-MM-DD, that exists */
+static bool
+check_today(char **newval, void **extra, GucSource source)
+{
+	int			y,
+				m,
+				d;
+	char		rest;
+	int			y2,
+				m2,
+				d2;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (sscanf(*newval, "%4d-%2d-%2d%c", &y, &m, &d, &rest) != 3
+		|| y < 1 || m < 1 || m > 12 || d < 1 || d > 31
+		|| (j2date(date2j(y, m, d), &y2, &m2, &d2), y2 != y || m2 != m || d2 != d))
+	{
+		GUC_check_errdetail("supervise.today is a date written YYYY-MM-DD, or empty for current_date.");
+		return false;
+	}
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(supervise_today);
+Datum
+supervise_today(PG_FUNCTION_ARGS)
+{
+	if (today_setting != NULL && today_setting[0] != '\0')
+		PG_RETURN_DATUM(DirectFunctionCall1(date_in, CStringGetDatum(today_setting)));
+	PG_RETURN_DATEADT(GetSQLCurrentDate());
+}
+
 /* a misused core function (misuse.h) fails the statement as an internal error */
 static void
 raise_core_misuse(const char *where, const char *what)
@@ -61,4 +105,8 @@ void
 _PG_init(void)
 {
 	core_set_misuse_handler(raise_core_misuse);
+	DefineCustomStringVariable("supervise.today",
+							   "The date supervise takes as today (empty: current_date).",
+							   "Only a superuser sets it: tests and demos replay a year on any day.",
+							   &today_setting, "", PGC_SUSET, 0, check_today, NULL, NULL);
 }

@@ -489,6 +489,14 @@ COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, b
     'internal: the compact population of a draw over a relation: its rows (uscc, credit_class or "all", weight or none) by population_agg, less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
 REVOKE EXECUTE ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) FROM PUBLIC;
 
+-- The date the rules that depend on the day take as today: current_date, or the superuser
+-- setting supervise.today (tests and demos replay a year on any day; src/pg/supervise.c).
+CREATE FUNCTION @extschema@.today() RETURNS date
+    AS 'MODULE_PATHNAME', 'supervise_today'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.today() IS
+    'the date taken as today by the check window of draw() and by v_task_progress: current_date, unless a superuser set supervise.today (YYYY-MM-DD) to replay a year on another day';
+
 CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea, population regclass, algorithm text DEFAULT 'sha256-v1')
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -538,6 +546,14 @@ BEGIN
         RAISE EXCEPTION 'task % is not approved', task_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'A task is drawn after approval: set supervise.task.approved_on first.';
+    END IF;
+    -- the check window: the targets are checked within the task's period (在任务期内完成检查),
+    -- so a task whose period has ended is not drawn any more
+    IF t.period_end < @extschema@.today() THEN
+        RAISE EXCEPTION 'task % cannot be drawn: its period ended on %', task_id, pg_catalog.to_char(t.period_end, 'YYYY-MM-DD')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The task''s period is %s to %s; today is %s.', pg_catalog.to_char(t.period_start, 'YYYY-MM-DD'), pg_catalog.to_char(t.period_end, 'YYYY-MM-DD'), pg_catalog.to_char(@extschema@.today(), 'YYYY-MM-DD')),
+                  HINT = 'The targets of a draw are checked within the task''s period. Extend the period (UPDATE supervise.task SET period_end = ...) or draw a new task.';
     END IF;
     -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
     IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN

@@ -678,6 +678,14 @@ BEGIN
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
                         @extschema@.delist_dishonest(bigint, text, date),
                         @extschema@.uncovered_subjects(bigint, date) TO %s', r);
+        -- after the check: progress, clues and transfers (src/sql/97_clues.sql), read under
+        -- row-level security and written through functions that check the department
+        EXECUTE format('GRANT SELECT ON @extschema@.v_task_progress, @extschema@.v_unchecked_targets,
+                        @extschema@.clue, @extschema@.case_transfer TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date),
+                        @extschema@.clue_task(bigint, text, date, date, bigint[]), @extschema@.close_clue(bigint, text, date),
+                        @extschema@.transfer_case(bigint, text, bigint, bigint, date),
+                        @extschema@.accept_transfer(bigint, date) TO %s', r);
     END IF;
 
     IF 'admin' = ANY (acc) THEN
@@ -700,7 +708,11 @@ BEGIN
                         @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
                         @extschema@.grant_department_officer(regrole, bigint[]),
                         @extschema@.revoke_department_officer(regrole, bigint[]),
-                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole) TO %s', r);
+                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole),
+                        @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date),
+                        @extschema@.clue_task(bigint, text, date, date, bigint[]), @extschema@.close_clue(bigint, text, date),
+                        @extschema@.transfer_case(bigint, text, bigint, bigint, date),
+                        @extschema@.accept_transfer(bigint, date) TO %s', r);
     END IF;
 END
 $$;

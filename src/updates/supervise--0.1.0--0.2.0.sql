@@ -5044,115 +5044,6 @@ BEGIN
 END
 $$;
 
--- ---- apply_access and public_view_names: the grants and public views of every step above ----
-CREATE OR REPLACE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
-    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    r       text := role::text;     -- quoted as needed by regrole's output
-    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
-    acc     text[];
-BEGIN
-    -- start from nothing (PUBLIC's defaults are not touched)
-    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', r);
-    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM %s', r);
-    EXECUTE format('REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM %s', r);
-    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', r);
-    SELECT array_agg(a.access) INTO acc FROM @extschema@.access_role a WHERE a.role_name = rname;
-    IF acc IS NULL THEN
-        RETURN;
-    END IF;
-
-    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', r);
-    EXECUTE format('GRANT SELECT ON %s TO %s', array_to_string(@extschema@.public_view_names(), ', '), r);
-
-    IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
-        EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]),
-                        @extschema@.scenario_ids_of(bigint[]) TO %s', r);
-    END IF;
-
-    IF 'officer' = ANY (acc) THEN
-        -- the shared directories and rules
-        EXECUTE format('GRANT SELECT ON @extschema@.department, @extschema@.subject, @extschema@.directory,
-                        @extschema@.directory_member, @extschema@.check_item, @extschema@.result_code,
-                        @extschema@.calendar_year, @extschema@.calendar_day, @extschema@.publication_rule,
-                        @extschema@.task_filing_rule TO %s', r);
-        -- own departments' work, under row-level security
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
-                        @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
-                        @extschema@.disposal TO %s', r);
-        -- joint tasks of its own departments' tasks (merge_tasks)
-        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
-        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
-                        @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
-        EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
-        -- results per item and served notices of own departments' inspections (row-level security;
-        -- notices are served with record_notice_served), and the views that read them as the caller
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.inspection_item TO %s', r);
-        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.notice_service TO %s', r);
-        EXECUTE format('GRANT SELECT ON @extschema@.v_unserved_notices, @extschema@.v_unbound_inspections TO %s', r);
-        EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
-        EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
-        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
-        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
-                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
-        -- the joint-check scenarios its departments lead or take part in (row-level security), and
-        -- the joint task of one it leads (scenario_task runs as the owner and checks the lead)
-        EXECUTE format('GRANT SELECT ON @extschema@.joint_scenario, @extschema@.joint_scenario_item TO %s', r);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) TO %s', r);
-        -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
-        -- own departments' listings and removals under row-level security, own figures
-        -- (not id, listed_by, removed_by: the sequence, the column default and the guard set them)
-        EXECUTE format('GRANT SELECT, INSERT (uscc, department_id, reason, basis, listed_on, confidential),
-                        UPDATE (removed_on, removal_reason, confidential) ON @extschema@.dishonesty_entry TO %s', r);
-        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
-        EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
-                        @extschema@.v_department_year TO %s', r);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
-                        @extschema@.delist_dishonest(bigint, text, date),
-                        @extschema@.uncovered_subjects(bigint, date) TO %s', r);
-    END IF;
-
-    IF 'admin' = ANY (acc) THEN
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO %s', r);
-        -- the trail is written by triggers only
-        EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON @extschema@.audit_log, @extschema@.access_role,
-                        @extschema@.officer_department FROM %s', r);
-        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO %s', r);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date),
-                        @extschema@.publication_recompute(),
-                        @extschema@.load_calendar(integer, jsonb, text, boolean),
-                        @extschema@.set_calendar_day(date, text, text, text),
-                        @extschema@.load_subjects(regclass, boolean),
-                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
-                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
-                        @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text),
-                        @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
-                        @extschema@.delist_dishonest(bigint, text, date),
-                        @extschema@.uncovered_subjects(bigint, date),
-                        @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
-                        @extschema@.grant_department_officer(regrole, bigint[]),
-                        @extschema@.revoke_department_officer(regrole, bigint[]),
-                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole) TO %s', r);
-    END IF;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.apply_access(regrole) IS
-    'internal: revokes every privilege the role holds in this schema and grants again what its rows in access_role and officer_department give it';
-
-CREATE OR REPLACE FUNCTION @extschema@.public_view_names() RETURNS text[]
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN ARRAY(SELECT pg_catalog.format('%I.%I', '@extschema@', c.relname) FROM pg_catalog.pg_class c
-                  WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
-                    AND c.relkind OPERATOR(pg_catalog.=) 'v'
-                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_disposals,public_dishonesty_list}')
-                  ORDER BY c.relname);
-COMMENT ON FUNCTION @extschema@.public_view_names() IS
-    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals, public_dishonesty_list), schema-qualified';
 
 -- Interactive speed at province scale: v_limit_scope groups the task items' departments once, not
 -- per task; eligibility_parts() restricts a directory task's excluded codes to its members and
@@ -5310,3 +5201,769 @@ SELECT dep.id AS department_id, dep.name AS department_name, x.month,
 -- plan_visits summarises the BRIN ranges it filled (C)
 COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
     'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs, and summarises the block ranges it filled of the BRIN index on visit.uscc, so a subject''s visits are found at once';
+
+-- After the check: the check window of draw() (supervise.today, today()), task progress, clues
+-- and case transfers (src/sql/50_draw.sql, 96_security.sql, 97_clues.sql). Roles made officers
+-- or admins before the update get the new views and functions when their access is recomputed.
+CREATE FUNCTION @extschema@.today() RETURNS date
+    AS 'MODULE_PATHNAME', 'supervise_today'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.today() IS
+    'the date taken as today by the check window of draw() and by v_task_progress: current_date, unless a superuser set supervise.today (YYYY-MM-DD) to replay a year on another day';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw(task_id bigint, seed bytea, population regclass, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+    -- the population (megabytes) goes into queries as a parameter: a custom plan would copy it as
+    -- a constant into every plan it makes (0.8 s a query at 10M subjects in the 12-byte format)
+    SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    t           record;
+    has_strata  boolean;
+    weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
+    pop         bytea;
+    alloc       jsonb;
+    strata      text[];
+    ks          integer[];
+    sel         record;
+    parts       record;
+    live        bigint;
+    new_id      bigint;
+    source      text := 'given';
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
+        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
+    END IF;
+    IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
+        RAISE EXCEPTION 'seed must be 32 bytes, not %', octet_length(seed)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
+    END IF;
+
+    PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
+    -- the task row is locked, so two draws of one task queue up and the second sees the first
+    SELECT tk.*, p.year AS plan_year INTO t
+      FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
+     WHERE tk.id = draw.task_id
+       FOR NO KEY UPDATE OF tk;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', task_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF t.approved_on IS NULL THEN
+        RAISE EXCEPTION 'task % is not approved', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A task is drawn after approval: set supervise.task.approved_on first.';
+    END IF;
+    -- the check window: the targets are checked within the task's period (在任务期内完成检查),
+    -- so a task whose period has ended is not drawn any more
+    IF t.period_end < @extschema@.today() THEN
+        RAISE EXCEPTION 'task % cannot be drawn: its period ended on %', task_id, pg_catalog.to_char(t.period_end, 'YYYY-MM-DD')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('The task''s period is %s to %s; today is %s.', pg_catalog.to_char(t.period_start, 'YYYY-MM-DD'), pg_catalog.to_char(t.period_end, 'YYYY-MM-DD'), pg_catalog.to_char(@extschema@.today(), 'YYYY-MM-DD')),
+                  HINT = 'The targets of a draw are checked within the task''s period. Extend the period (UPDATE supervise.task SET period_end = ...) or draw a new task.';
+    END IF;
+    -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
+    IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
+        RAISE EXCEPTION 'task % lies in the year %, but its plan % is for the year %',
+                task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Put the task in a plan of its own year.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.task_item i WHERE i.task_id = draw.task_id) THEN
+        RAISE EXCEPTION 'task % has no check items', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Add the task''s items to supervise.task_item before drawing.';
+    END IF;
+    has_strata := EXISTS (SELECT 1 FROM supervise.task_stratum s WHERE s.task_id = draw.task_id);
+    IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
+        RAISE EXCEPTION 'task % has no sample_ratio, sample_size or strata', task_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Set sample_ratio or sample_size, or add per credit class ratios to supervise.task_stratum.';
+    END IF;
+    SELECT d.id INTO live FROM supervise.draw_record d
+     WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already drawn (draw %)', task_id, live
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('A task is drawn once. To draw again, cancel the draw with a reason: SELECT supervise.cancel_draw(%s, ''...'').', live);
+    END IF;
+
+    IF seed IS NULL THEN
+        seed := supervise.random_seed();
+        source := 'random';
+    END IF;
+
+    -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
+    -- new snapshot in READ COMMITTED) the eligibility queries, read in C
+    PERFORM @extschema@.limit_lock(draw.task_id);
+    IF population IS NULL THEN
+        SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
+        pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
+    ELSE
+        pop := @extschema@.relation_population(draw.task_id, population, has_strata, weighted);
+    END IF;
+
+    -- the allocation: per credit class with a ratio, or one stratum "all"
+    IF has_strata THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'stratum', c.stratum, 'n', c.n, 'ratio', c.ratio,
+                   'k', supervise.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
+          INTO alloc
+          FROM (SELECT coalesce(ts.credit_class, ps.stratum) AS stratum, coalesce(ps.n, 0) AS n, ts.ratio
+                  FROM (SELECT * FROM supervise.task_stratum x WHERE x.task_id = draw.task_id) ts
+                  FULL JOIN supervise.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
+    ELSE
+        SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'stratum', 'all', 'n', coalesce(ps.n, 0), 'ratio', t.sample_ratio, 'size', t.sample_size,
+                   'k', supervise.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
+          INTO alloc
+          FROM (SELECT 1) one LEFT JOIN supervise.population_strata(pop) ps ON true;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum' ORDER BY a->>'stratum'), '{}'),
+           coalesce(pg_catalog.array_agg((a->>'k')::integer ORDER BY a->>'stratum'), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(alloc) a;
+    IF algorithm = 'rfc3797' AND EXISTS (SELECT 1 FROM pg_catalog.unnest(ks) x WHERE x > 65536) THEN
+        RAISE EXCEPTION 'an rfc3797 draw takes at most 65536 targets per stratum'
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = pg_catalog.format('The allocation is %s.', alloc),
+                  HINT = 'Use the sha256-v1 algorithm for larger draws.';
+    END IF;
+
+    sel := supervise.draw_select(pop, seed, algorithm, strata, ks);
+
+    INSERT INTO supervise.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
+                                       allocation, target_count, population)
+    VALUES (draw.task_id, algorithm, seed, source,
+            (SELECT coalesce(sum(ps.n), 0) FROM supervise.population_strata(pop) ps),
+            sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
+    RETURNING id INTO new_id;
+    -- the targets, in bulk (with the foreign key and limits checks once for all of them)
+    PERFORM @extschema@.draw_targets_insert(new_id, coalesce(sel.uscc, '{}'), coalesce(sel.stratum, '{}'), coalesce(sel.rank, '{}'));
+
+    -- (the trigger draw_record_publication adds the target list to the publication schedule)
+    RETURN new_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r       text := role::text;     -- quoted as needed by regrole's output
+    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
+    acc     text[];
+BEGIN
+    -- start from nothing (PUBLIC's defaults are not touched)
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', r);
+    SELECT array_agg(a.access) INTO acc FROM @extschema@.access_role a WHERE a.role_name = rname;
+    IF acc IS NULL THEN
+        RETURN;
+    END IF;
+
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', r);
+    EXECUTE format('GRANT SELECT ON %s TO %s', array_to_string(@extschema@.public_view_names(), ', '), r);
+
+    IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]) TO %s', r);
+    END IF;
+
+    IF 'officer' = ANY (acc) THEN
+        -- the shared directories and rules
+        EXECUTE format('GRANT SELECT ON @extschema@.department, @extschema@.subject, @extschema@.directory,
+                        @extschema@.directory_member, @extschema@.check_item, @extschema@.result_code,
+                        @extschema@.calendar_year, @extschema@.calendar_day, @extschema@.publication_rule,
+                        @extschema@.task_filing_rule TO %s', r);
+        -- own departments' work, under row-level security
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
+                        @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
+                        @extschema@.disposal TO %s', r);
+        -- joint tasks of its own departments' tasks (merge_tasks)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
+                        @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
+        EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
+        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
+        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+        -- after the check: progress, clues and transfers (src/sql/97_clues.sql), read under
+        -- row-level security and written through functions that check the department
+        EXECUTE format('GRANT SELECT ON @extschema@.v_task_progress, @extschema@.v_unchecked_targets,
+                        @extschema@.clue, @extschema@.case_transfer TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date),
+                        @extschema@.clue_task(bigint, text, date, date, bigint[]), @extschema@.close_clue(bigint, text, date),
+                        @extschema@.transfer_case(bigint, text, bigint, bigint, date),
+                        @extschema@.accept_transfer(bigint, date) TO %s', r);
+    END IF;
+
+    IF 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO %s', r);
+        -- the trail is written by triggers only
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON @extschema@.audit_log, @extschema@.access_role,
+                        @extschema@.officer_department FROM %s', r);
+        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date),
+                        @extschema@.publication_recompute(),
+                        @extschema@.load_calendar(integer, jsonb, text, boolean),
+                        @extschema@.set_calendar_day(date, text, text, text),
+                        @extschema@.load_subjects(regclass, boolean),
+                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
+                        @extschema@.grant_department_officer(regrole, bigint[]),
+                        @extschema@.revoke_department_officer(regrole, bigint[]),
+                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole),
+                        @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date),
+                        @extschema@.clue_task(bigint, text, date, date, bigint[]), @extschema@.close_clue(bigint, text, date),
+                        @extschema@.transfer_case(bigint, text, bigint, bigint, date),
+                        @extschema@.accept_transfer(bigint, date) TO %s', r);
+    END IF;
+END
+$$;
+
+
+-- ---- task progress ----
+-- One row per task and department taking part (the initiator and every department with an item:
+-- each department of a joint task checks the drawn targets for its own items). drawn: targets of
+-- the live draw; inspected: those the department has inspected (inspected_on set) under the task;
+-- with_result: those with a result; unchecked: drawn less inspected. A task without a live draw
+-- (a clue task, or not drawn yet) has drawn 0 and counts the subjects inspected. status: done
+-- when no target is left unchecked and something was drawn or inspected; overdue when the period
+-- ended (before today()) with targets unchecked; open otherwise. A task merged into a joint task
+-- is checked through the joint task and is not listed. Read with the caller's rights
+-- (security_invoker), so an officer sees the rows of the tasks and results it may see.
+CREATE VIEW @extschema@.v_task_progress WITH (security_invoker = true) AS
+WITH parts AS (
+    SELECT t.id AS task_id, t.department_id, t.period_end FROM @extschema@.task t
+    UNION
+    SELECT t.id, ci.department_id, t.period_end
+      FROM @extschema@.task t
+      JOIN @extschema@.task_item ti ON ti.task_id = t.id
+      JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+),
+counts AS (
+    SELECT p.task_id, p.department_id, p.period_end, r.id AS draw_id,
+           (SELECT count(*) FROM @extschema@.draw_target dt WHERE dt.draw_id = r.id) AS drawn,
+           (SELECT count(DISTINCT i.uscc) FROM @extschema@.inspection i
+             WHERE i.task_id = p.task_id AND i.department_id = p.department_id AND i.inspected_on IS NOT NULL
+               AND (r.id IS NULL OR EXISTS (SELECT 1 FROM @extschema@.draw_target dt
+                                             WHERE dt.draw_id = r.id AND dt.uscc = i.uscc))) AS inspected,
+           (SELECT count(DISTINCT i.uscc) FROM @extschema@.inspection i
+             WHERE i.task_id = p.task_id AND i.department_id = p.department_id AND i.result_code IS NOT NULL
+               AND (r.id IS NULL OR EXISTS (SELECT 1 FROM @extschema@.draw_target dt
+                                             WHERE dt.draw_id = r.id AND dt.uscc = i.uscc))) AS with_result
+      FROM parts p
+      LEFT JOIN @extschema@.draw_record r ON r.task_id = p.task_id AND r.cancelled_at IS NULL
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.task_merge m WHERE m.source_task_id = p.task_id)
+)
+SELECT c.task_id, c.department_id, c.drawn, c.inspected, c.with_result,
+       greatest(c.drawn - c.inspected, 0) AS unchecked, c.period_end,
+       CASE WHEN c.drawn > c.inspected AND c.period_end < @extschema@.today() THEN 'overdue'
+            WHEN c.drawn <= c.inspected AND (c.drawn > 0 OR c.inspected > 0) THEN 'done'
+            ELSE 'open' END AS status
+  FROM counts c;
+COMMENT ON VIEW @extschema@.v_task_progress IS
+    'per task and department taking part (initiator and every department with an item of a joint task): drawn (targets of the live draw), inspected and with_result (of those, by the department), unchecked, period_end and status: done (none unchecked, something drawn or inspected), overdue (period ended before today() with targets unchecked) or open. Tasks merged into a joint task are left out; read with the caller''s rights';
+
+-- The drawn targets a department has not inspected yet, per task (the list behind unchecked).
+CREATE VIEW @extschema@.v_unchecked_targets WITH (security_invoker = true) AS
+SELECT p.task_id, r.id AS draw_id, dt.uscc, p.department_id, p.period_end
+  FROM @extschema@.v_task_progress p
+  JOIN @extschema@.draw_record r ON r.task_id = p.task_id AND r.cancelled_at IS NULL
+  JOIN @extschema@.draw_target dt ON dt.draw_id = r.id
+ WHERE NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
+                    WHERE i.task_id = p.task_id AND i.department_id = p.department_id
+                      AND i.uscc = dt.uscc AND i.inspected_on IS NOT NULL);
+COMMENT ON VIEW @extschema@.v_unchecked_targets IS
+    'the targets of a task''s live draw that a department taking part has not inspected yet (the rows counted as unchecked in v_task_progress); read with the caller''s rights';
+
+-- ---- clues ----
+
+CREATE TABLE @extschema@.clue (
+    id              bigserial PRIMARY KEY,
+    department_id   bigint NOT NULL REFERENCES @extschema@.department,
+    uscc            @extschema@.uscc NOT NULL REFERENCES @extschema@.subject ON UPDATE CASCADE,
+    source          text NOT NULL,
+    received_on     date NOT NULL,
+    summary         text NOT NULL,
+    status          text NOT NULL DEFAULT 'open',
+    task_id         bigint REFERENCES @extschema@.task,
+    closed_on       date,
+    close_reason    text,
+    recorded_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    recorded_by     name NOT NULL DEFAULT @extschema@.acting_role(),
+    CONSTRAINT "clue source is complaint hotline transfer monitoring or other"
+        CHECK (source IN ('complaint', 'hotline', 'transfer', 'monitoring', 'other')),
+    CONSTRAINT "clue status is open task transferred or closed"
+        CHECK (status IN ('open', 'task', 'transferred', 'closed')),
+    CONSTRAINT "clue summary is not blank" CHECK (btrim(summary) <> ''),
+    CONSTRAINT "an open clue has no task" CHECK (status <> 'open' OR task_id IS NULL),
+    CONSTRAINT "a clue in status task has a task" CHECK (status <> 'task' OR task_id IS NOT NULL),
+    CONSTRAINT "a closed clue has a day and a reason"
+        CHECK ((status = 'closed') = (closed_on IS NOT NULL) AND (status <> 'closed' OR btrim(close_reason) <> '')),
+    CONSTRAINT "a clue is closed on or after it was received" CHECK (closed_on >= received_on)
+);
+CREATE INDEX clue_uscc_idx ON @extschema@.clue (uscc);
+CREATE INDEX clue_department_idx ON @extschema@.clue (department_id);
+CREATE UNIQUE INDEX clue_task_idx ON @extschema@.clue (task_id);
+COMMENT ON TABLE @extschema@.clue IS
+    'clues (线索) about a subject received by a department: source complaint (投诉举报), hotline (12345), transfer (转办 from another body), monitoring (监测) or other. status follows what is done with it: open; task (clue_task made a clue task, task_id); transferred (transfer_case handed it to another department); closed (close_clue, with the day and reason). Written through record_clue, clue_task, transfer_case and close_clue';
+COMMENT ON COLUMN @extschema@.clue.task_id IS 'the clue task made for it by clue_task (kept when the clue is transferred or closed afterwards)';
+
+-- ---- case transfers ----
+
+CREATE TABLE @extschema@.case_transfer (
+    id                  bigserial PRIMARY KEY,
+    from_department_id  bigint NOT NULL REFERENCES @extschema@.department,
+    to_department_id    bigint NOT NULL REFERENCES @extschema@.department,
+    uscc                @extschema@.uscc NOT NULL REFERENCES @extschema@.subject ON UPDATE CASCADE,
+    inspection_id       bigint REFERENCES @extschema@.inspection,
+    clue_id             bigint REFERENCES @extschema@.clue,
+    reason              text NOT NULL,
+    transferred_on      date NOT NULL,
+    accepted_on         date,
+    transferred_by      name NOT NULL DEFAULT @extschema@.acting_role(),
+    accepted_by         name,
+    CONSTRAINT "a case is transferred to another department" CHECK (from_department_id <> to_department_id),
+    CONSTRAINT "a transfer comes from one inspection or one clue" CHECK (num_nonnulls(inspection_id, clue_id) = 1),
+    CONSTRAINT "a transfer gives its reason" CHECK (btrim(reason) <> ''),
+    CONSTRAINT "a transfer is accepted on or after it was made" CHECK (accepted_on >= transferred_on),
+    CONSTRAINT "an accepted transfer names who accepted it" CHECK ((accepted_on IS NULL) = (accepted_by IS NULL))
+);
+CREATE INDEX case_transfer_from_idx ON @extschema@.case_transfer (from_department_id);
+CREATE INDEX case_transfer_to_idx ON @extschema@.case_transfer (to_department_id);
+CREATE INDEX case_transfer_inspection_idx ON @extschema@.case_transfer (inspection_id);
+CREATE INDEX case_transfer_clue_idx ON @extschema@.case_transfer (clue_id);
+COMMENT ON TABLE @extschema@.case_transfer IS
+    'a problem found in an inspection, or a clue, that lies outside the items checked or the department''s remit, handed to another department (另案查处 / 移送, 分办、转办) with the reason and day; the receiving department records acceptance (accept_transfer). Written through transfer_case and accept_transfer';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.clue', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.clue_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_transfer', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_transfer_id_seq', '');
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.clue
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.case_transfer
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();
+
+-- Who may act for a department (the functions run as the owner): a superuser, a member of the
+-- owner's role or an admin, or an officer of that department.
+CREATE FUNCTION @extschema@.require_department_access(department_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT (@extschema@.acting_with_all_rights()
+            OR require_department_access.department_id = ANY (@extschema@.acting_department_ids())) THEN
+        RAISE EXCEPTION 'permission denied to % for department %', act, department_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Role %s is not an officer of department %s.', @extschema@.acting_role(), department_id),
+                  HINT = 'Clues and case transfers are handled by officers of the department concerned (supervise.grant_department_officer) or an admin.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_department_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> for department <id>") unless the acting role is a superuser, a member of the extension owner''s role, an admin or an officer of the department; called by record_clue, clue_task, close_clue, transfer_case and accept_transfer';
+
+CREATE FUNCTION @extschema@.record_clue(department_id bigint, uscc @extschema@.uscc, source text, summary text,
+                                        received_on date DEFAULT CURRENT_DATE) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    new_id bigint;
+BEGIN
+    IF department_id IS NULL OR uscc IS NULL OR source IS NULL OR summary IS NULL OR received_on IS NULL THEN
+        RAISE EXCEPTION 'department_id, uscc, source, summary and received_on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.department d WHERE d.id = record_clue.department_id) THEN
+        RAISE EXCEPTION 'department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM @extschema@.require_department_access(record_clue.department_id, 'record clues');
+    IF NOT EXISTS (SELECT 1 FROM supervise.subject s WHERE s.uscc = record_clue.uscc) THEN
+        RAISE EXCEPTION 'subject % does not exist', uscc
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'A clue is about a subject of supervise.subject; load it first (supervise.load_subjects).';
+    END IF;
+    IF source NOT IN ('complaint', 'hotline', 'transfer', 'monitoring', 'other') THEN
+        RAISE EXCEPTION 'unknown clue source: "%"', @extschema@.message_value(source)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The sources are complaint, hotline, transfer, monitoring and other.';
+    END IF;
+    IF btrim(summary) = '' THEN
+        RAISE EXCEPTION 'a clue needs a summary' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO supervise.clue (department_id, uscc, source, received_on, summary)
+    VALUES (record_clue.department_id, record_clue.uscc, record_clue.source, record_clue.received_on, record_clue.summary)
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date) IS
+    'records a clue (线索) received by a department about a subject (source complaint, hotline, transfer, monitoring or other), status open; returns its id. By an officer of the department or an admin';
+
+CREATE FUNCTION @extschema@.clue_task(clue_id bigint, title text DEFAULT NULL, period_start date DEFAULT NULL,
+                                      period_end date DEFAULT NULL, item_ids bigint[] DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    c       record;
+    s       date;
+    e       date;
+    bad     text;
+    new_id  bigint;
+BEGIN
+    IF clue_id IS NULL THEN
+        RAISE EXCEPTION 'clue_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO c FROM supervise.clue x WHERE x.id = clue_task.clue_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_department_access(c.department_id, 'make clue tasks');
+    IF c.status <> 'open' THEN
+        RAISE EXCEPTION 'clue % is %, not open', clue_id, c.status
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = CASE WHEN c.task_id IS NOT NULL THEN pg_catalog.format('Its task is %s.', c.task_id) END,
+                  HINT = 'A clue task is made once, for an open clue.';
+    END IF;
+    s := coalesce(period_start, greatest(c.received_on, @extschema@.today()));
+    e := coalesce(period_end, least(s + 29, (pg_catalog.date_trunc('year', s) + interval '1 year - 1 day')::date));
+    SELECT string_agg(coalesce(u.id::text, 'NULL'), ', ' ORDER BY u.id) INTO bad
+      FROM pg_catalog.unnest(item_ids) u(id)
+     WHERE NOT EXISTS (SELECT 1 FROM supervise.check_item ci WHERE ci.id = u.id AND ci.department_id = c.department_id);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'check item % is not an item of department %', bad, c.department_id
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'A clue task checks items of the clue''s department.';
+    END IF;
+    INSERT INTO supervise.task (department_id, kind, title, period_start, period_end, approved_on)
+    VALUES (c.department_id, 'clue', coalesce(title, pg_catalog.format('线索核查：%s', c.summary)), s, e, s)
+    RETURNING id INTO new_id;
+    INSERT INTO supervise.task_item (task_id, item_id)
+    SELECT DISTINCT new_id, u.id FROM pg_catalog.unnest(item_ids) u(id);
+    UPDATE supervise.clue x SET status = 'task', task_id = new_id WHERE x.id = clue_task.clue_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clue_task(bigint, text, date, date, bigint[]) IS
+    'makes a clue task (kind clue: no draw, never limited) of the clue''s department for its subject, approved, with the given items of that department; period by default from the later of the day received and today(), 30 days long within its year; the clue''s status becomes task. Refused for a clue that is not open';
+
+CREATE FUNCTION @extschema@.close_clue(clue_id bigint, reason text, closed_on date DEFAULT CURRENT_DATE) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    IF clue_id IS NULL OR closed_on IS NULL THEN
+        RAISE EXCEPTION 'clue_id and closed_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a clue is closed only with a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why: checked and no problem found, not within the remit, not verifiable, ...';
+    END IF;
+    SELECT * INTO c FROM supervise.clue x WHERE x.id = close_clue.clue_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_department_access(c.department_id, 'close clues');
+    IF c.status NOT IN ('open', 'task') THEN
+        RAISE EXCEPTION 'clue % is %', clue_id, c.status
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'An open clue, or one with a clue task, is closed; a transferred clue is the receiving department''s.';
+    END IF;
+    IF closed_on < c.received_on THEN
+        RAISE EXCEPTION 'clue % cannot be closed on %, before it was received on %', clue_id,
+                pg_catalog.to_char(closed_on, 'YYYY-MM-DD'), pg_catalog.to_char(c.received_on, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE supervise.clue x SET status = 'closed', closed_on = close_clue.closed_on, close_reason = reason
+     WHERE x.id = close_clue.clue_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.close_clue(bigint, text, date) IS
+    'closes an open clue, or one with a clue task, with the day and reason (kept); status closed. By an officer of its department or an admin';
+
+CREATE FUNCTION @extschema@.transfer_case(to_department_id bigint, reason text, inspection_id bigint DEFAULT NULL,
+                                          clue_id bigint DEFAULT NULL, transferred_on date DEFAULT CURRENT_DATE)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    from_dep    bigint;
+    subj        @extschema@.uscc;
+    since       date;
+    c           record;
+    new_id      bigint;
+BEGIN
+    IF to_department_id IS NULL OR transferred_on IS NULL THEN
+        RAISE EXCEPTION 'to_department_id and transferred_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF num_nonnulls(inspection_id, clue_id) <> 1 THEN
+        RAISE EXCEPTION 'a case is transferred from one inspection or one clue'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass inspection_id => ... or clue_id => ..., not both.';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'a case is transferred only with a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say what the problem is and why it is the other department''s.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervise.department d WHERE d.id = transfer_case.to_department_id) THEN
+        RAISE EXCEPTION 'department % does not exist', to_department_id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF inspection_id IS NOT NULL THEN
+        SELECT i.department_id, i.uscc, coalesce(i.inspected_on, i.result_on) INTO from_dep, subj, since
+          FROM supervise.inspection i WHERE i.id = transfer_case.inspection_id FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'inspection % does not exist', inspection_id USING ERRCODE = 'undefined_object';
+        END IF;
+    ELSE
+        SELECT * INTO c FROM supervise.clue x WHERE x.id = transfer_case.clue_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
+        END IF;
+        from_dep := c.department_id;
+        subj := c.uscc;
+        since := c.received_on;
+    END IF;
+    PERFORM @extschema@.require_department_access(from_dep, 'transfer cases');
+    IF from_dep = to_department_id THEN
+        RAISE EXCEPTION 'a case cannot be transferred to its own department %', from_dep
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A transfer hands a problem to another department; the department''s own follow-up is a clue task (supervise.clue_task).';
+    END IF;
+    IF clue_id IS NOT NULL THEN
+        IF c.status NOT IN ('open', 'task') THEN
+            RAISE EXCEPTION 'clue % is %', clue_id, c.status
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'An open clue, or one with a clue task, is transferred.';
+        END IF;
+    END IF;
+    IF transferred_on < since THEN
+        RAISE EXCEPTION 'a case cannot be transferred on %, before %', pg_catalog.to_char(transferred_on, 'YYYY-MM-DD'),
+                pg_catalog.to_char(since, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = CASE WHEN clue_id IS NOT NULL THEN 'The clue was received then.' ELSE 'The inspection was made then.' END;
+    END IF;
+    INSERT INTO supervise.case_transfer (from_department_id, to_department_id, uscc, inspection_id, clue_id, reason, transferred_on)
+    VALUES (from_dep, transfer_case.to_department_id, subj, transfer_case.inspection_id, transfer_case.clue_id,
+            transfer_case.reason, transfer_case.transferred_on)
+    RETURNING id INTO new_id;
+    IF clue_id IS NOT NULL THEN
+        UPDATE supervise.clue x SET status = 'transferred' WHERE x.id = transfer_case.clue_id;
+    END IF;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.transfer_case(bigint, text, bigint, bigint, date) IS
+    'hands a problem to another department (另案查处 / 移送) from one inspection or one clue (exactly one of inspection_id, clue_id), with the reason and day; the sending department is the inspection''s or clue''s, and the caller must act for it; the subject comes with it. A transferred clue gets status transferred. Refused to the same department (22023). Returns the transfer''s id';
+
+CREATE FUNCTION @extschema@.accept_transfer(transfer_id bigint, accepted_on date DEFAULT CURRENT_DATE) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    x record;
+BEGIN
+    IF transfer_id IS NULL OR accepted_on IS NULL THEN
+        RAISE EXCEPTION 'transfer_id and accepted_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO x FROM supervise.case_transfer t WHERE t.id = accept_transfer.transfer_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case transfer % does not exist', transfer_id USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_department_access(x.to_department_id, 'accept transfers');
+    IF x.accepted_on IS NOT NULL THEN
+        RAISE EXCEPTION 'case transfer % is already accepted', transfer_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('It was accepted on %s by %s.', pg_catalog.to_char(x.accepted_on, 'YYYY-MM-DD'), x.accepted_by);
+    END IF;
+    IF accepted_on < x.transferred_on THEN
+        RAISE EXCEPTION 'case transfer % cannot be accepted on %, before it was made on %', transfer_id,
+                pg_catalog.to_char(accepted_on, 'YYYY-MM-DD'), pg_catalog.to_char(x.transferred_on, 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE supervise.case_transfer t SET accepted_on = accept_transfer.accepted_on, accepted_by = @extschema@.acting_role()
+     WHERE t.id = accept_transfer.transfer_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.accept_transfer(bigint, date) IS
+    'the receiving department records that it accepted a case transfer (受理), on a day not before the transfer; once. By an officer of the receiving department or an admin';
+
+-- ---- row-level security: a department's clues; transfers seen by both departments ----
+ALTER TABLE @extschema@.clue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads own departments' clues" ON @extschema@.clue FOR SELECT
+    USING (department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]));
+CREATE POLICY "admin: all clues" ON @extschema@.clue
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+ALTER TABLE @extschema@.case_transfer ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "officer: reads transfers from and to own departments" ON @extschema@.case_transfer FOR SELECT
+    USING (from_department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[])
+           OR to_department_id = ANY ((SELECT @extschema@.my_department_ids())::bigint[]));
+CREATE POLICY "admin: all case transfers" ON @extschema@.case_transfer
+    USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
+
+-- written only through the functions above, which check who acts (officers get SELECT and
+-- EXECUTE from apply_access)
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date),
+    @extschema@.clue_task(bigint, text, date, date, bigint[]),
+    @extschema@.close_clue(bigint, text, date),
+    @extschema@.transfer_case(bigint, text, bigint, bigint, date),
+    @extschema@.accept_transfer(bigint, date)
+  FROM PUBLIC;
+
+-- the restore triggers 98_restore.sql gives every dumped table
+CREATE TRIGGER restore_copy BEFORE INSERT ON @extschema@.case_transfer FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy();
+CREATE TRIGGER restore_copy_end AFTER INSERT ON @extschema@.case_transfer FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end();
+ALTER TABLE @extschema@.case_transfer ENABLE ALWAYS TRIGGER restore_copy, ENABLE ALWAYS TRIGGER restore_copy_end;
+CREATE TRIGGER restore_copy BEFORE INSERT ON @extschema@.clue FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy();
+CREATE TRIGGER restore_copy_end AFTER INSERT ON @extschema@.clue FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.restore_copy_end();
+ALTER TABLE @extschema@.clue ENABLE ALWAYS TRIGGER restore_copy, ENABLE ALWAYS TRIGGER restore_copy_end;
+
+-- ---- apply_access and public_view_names: the grants and public views of every step above ----
+CREATE OR REPLACE FUNCTION @extschema@.apply_access(role regrole) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r       text := role::text;     -- quoted as needed by regrole's output
+    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
+    acc     text[];
+BEGIN
+    -- start from nothing (PUBLIC's defaults are not touched)
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON ALL ROUTINES IN SCHEMA @extschema@ FROM %s', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', r);
+    SELECT array_agg(a.access) INTO acc FROM @extschema@.access_role a WHERE a.role_name = rname;
+    IF acc IS NULL THEN
+        RETURN;
+    END IF;
+
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', r);
+    EXECUTE format('GRANT SELECT ON %s TO %s', array_to_string(@extschema@.public_view_names(), ', '), r);
+
+    IF 'officer' = ANY (acc) OR 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT ON @extschema@.access_role, @extschema@.officer_department TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.participating_task_ids(bigint[]),
+                        @extschema@.scenario_ids_of(bigint[]) TO %s', r);
+    END IF;
+
+    IF 'officer' = ANY (acc) THEN
+        -- the shared directories and rules
+        EXECUTE format('GRANT SELECT ON @extschema@.department, @extschema@.subject, @extschema@.directory,
+                        @extschema@.directory_member, @extschema@.check_item, @extschema@.result_code,
+                        @extschema@.calendar_year, @extschema@.calendar_day, @extschema@.publication_rule,
+                        @extschema@.task_filing_rule TO %s', r);
+        -- own departments' work, under row-level security
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.plan, @extschema@.task,
+                        @extschema@.task_item, @extschema@.task_stratum, @extschema@.inspection,
+                        @extschema@.disposal TO %s', r);
+        -- joint tasks of its own departments' tasks (merge_tasks)
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.task_merge TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.plan_id_seq, @extschema@.task_id_seq,
+                        @extschema@.inspection_id_seq, @extschema@.disposal_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.inspector, @extschema@.inspector_conflict TO %s', r);
+        -- results per item and served notices of own departments' inspections (row-level security;
+        -- notices are served with record_notice_served), and the views that read them as the caller
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.inspection_item TO %s', r);
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.notice_service TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_unserved_notices, @extschema@.v_unbound_inspections TO %s', r);
+        EXECUTE format('GRANT SELECT, UPDATE (published_on) ON @extschema@.publication TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_publication_schedule, @extschema@.v_overdue_publications TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date) TO %s', r);
+        -- draws of own tasks: the draw functions run as the owner and check may_act_on_task()
+        EXECUTE format('GRANT SELECT ON @extschema@.draw_record, @extschema@.draw_target, @extschema@.assignment TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) TO %s', r);
+        -- the joint-check scenarios its departments lead or take part in (row-level security), and
+        -- the joint task of one it leads (scenario_task runs as the owner and checks the lead)
+        EXECUTE format('GRANT SELECT ON @extschema@.joint_scenario, @extschema@.joint_scenario_item TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) TO %s', r);
+        -- the credit record (97_credit.sql): every department's list and record of a subject (信用记录归集),
+        -- own departments' listings and removals under row-level security, own figures
+        -- (not id, listed_by, removed_by: the sequence, the column default and the guard set them)
+        EXECUTE format('GRANT SELECT, INSERT (uscc, department_id, reason, basis, listed_on, confidential),
+                        UPDATE (removed_on, removal_reason, confidential) ON @extschema@.dishonesty_entry TO %s', r);
+        EXECUTE format('GRANT USAGE ON SEQUENCE @extschema@.dishonesty_entry_id_seq TO %s', r);
+        EXECUTE format('GRANT SELECT ON @extschema@.v_subject_record, @extschema@.v_key_item_coverage,
+                        @extschema@.v_department_year TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date) TO %s', r);
+        -- after the check: progress, clues and transfers (src/sql/97_clues.sql), read under
+        -- row-level security and written through functions that check the department
+        EXECUTE format('GRANT SELECT ON @extschema@.v_task_progress, @extschema@.v_unchecked_targets,
+                        @extschema@.clue, @extschema@.case_transfer TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date),
+                        @extschema@.clue_task(bigint, text, date, date, bigint[]), @extschema@.close_clue(bigint, text, date),
+                        @extschema@.transfer_case(bigint, text, bigint, bigint, date),
+                        @extschema@.accept_transfer(bigint, date) TO %s', r);
+    END IF;
+
+    IF 'admin' = ANY (acc) THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO %s', r);
+        -- the trail is written by triggers only
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON @extschema@.audit_log, @extschema@.access_role,
+                        @extschema@.officer_department FROM %s', r);
+        EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO %s', r);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.mark_published(text, bigint, date),
+                        @extschema@.publication_recompute(),
+                        @extschema@.load_calendar(integer, jsonb, text, boolean),
+                        @extschema@.set_calendar_day(date, text, text, text),
+                        @extschema@.load_subjects(regclass, boolean),
+                        @extschema@.draw(bigint, bytea, text), @extschema@.cancel_draw(bigint, text),
+                        @extschema@.match_inspectors(bigint), @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text),
+                        @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text),
+                        @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text),
+                        @extschema@.delist_dishonest(bigint, text, date),
+                        @extschema@.uncovered_subjects(bigint, date),
+                        @extschema@.grant_public_reader(regrole), @extschema@.revoke_public_reader(regrole),
+                        @extschema@.grant_department_officer(regrole, bigint[]),
+                        @extschema@.revoke_department_officer(regrole, bigint[]),
+                        @extschema@.grant_admin(regrole), @extschema@.revoke_admin(regrole),
+                        @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date),
+                        @extschema@.clue_task(bigint, text, date, date, bigint[]), @extschema@.close_clue(bigint, text, date),
+                        @extschema@.transfer_case(bigint, text, bigint, bigint, date),
+                        @extschema@.accept_transfer(bigint, date) TO %s', r);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.apply_access(regrole) IS
+    'internal: revokes every privilege the role holds in this schema and grants again what its rows in access_role and officer_department give it';
+
+CREATE OR REPLACE FUNCTION @extschema@.public_view_names() RETURNS text[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ARRAY(SELECT pg_catalog.format('%I.%I', '@extschema@', c.relname) FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+                    AND c.relkind OPERATOR(pg_catalog.=) 'v'
+                    AND c.relname OPERATOR(pg_catalog.=) ANY ('{public_plans,public_tasks,public_targets,public_results,public_disposals,public_dishonesty_list}')
+                  ORDER BY c.relname);
+COMMENT ON FUNCTION @extschema@.public_view_names() IS
+    'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals, public_dishonesty_list), schema-qualified';

@@ -50,7 +50,7 @@ SELECT pg_temp.code(g), 's' || g, '440300', (ARRAY['A', 'B', 'C', 'D'])[1 + g % 
 INSERT INTO check_item (id, department_id, code, name, category) VALUES (8001, 801, 'X', 'x', 'x');
 INSERT INTO plan (id, department_id, year, title, approved_on) VALUES (8100, 801, extract(year FROM current_date)::int, 'p', current_date);
 INSERT INTO task (id, plan_id, department_id, title, period_start, period_end, approved_on) VALUES
-    (8200, 8100, 801, 't', date_trunc('year', current_date), date_trunc('year', current_date), current_date);
+    (8200, 8100, 801, 't', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date);
 INSERT INTO task_item VALUES (8200, 8001);
 INSERT INTO task_stratum VALUES (8200, 'A', 0.01), (8200, 'B', 0.02), (8200, 'C', 0.05), (8200, 'D', 0.2);
 SELECT draw(8200, seed_from('pgtap')) AS d \gset

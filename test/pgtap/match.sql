@@ -25,8 +25,8 @@ SELECT 9200 + g, 902, 'culture ' || g, 'C-' || g FROM generate_series(1, 3) g;
 INSERT INTO inspector (id, department_id, name, badge_no) VALUES (9301, 903, 'env 1', 'E-1');
 INSERT INTO plan (id, department_id, year, title, approved_on) VALUES (9400, 901, extract(year FROM current_date)::int, 'p', current_date);
 INSERT INTO task (id, plan_id, department_id, title, period_start, period_end, approved_on, sample_size) VALUES
-    (9500, 9400, 901, 'joint', date_trunc('year', current_date), date_trunc('year', current_date), current_date, 20),
-    (9501, 9400, 901, 'with ecology', date_trunc('year', current_date), date_trunc('year', current_date), current_date, 5);
+    (9500, 9400, 901, 'joint', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, 20),
+    (9501, 9400, 901, 'with ecology', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, 5);
 INSERT INTO task_item VALUES (9500, 9001), (9500, 9002), (9501, 9001), (9501, 9003);
 SELECT draw(9500, seed_from('match test')) AS d \gset
 -- every target conflicts with culture inspector 9201 except three; market inspector 9101 with one target

@@ -9,6 +9,8 @@ DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
 END $$;
 SET LOCAL search_path = supervise, public;
+-- the data are of a past year: the check window of draw() takes that year's day as today
+SET supervise.today = '2020-01-06';
 
 CREATE ROLE supervise_test_officer_a;
 CREATE ROLE supervise_test_officer_b;

@@ -12,6 +12,8 @@ DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
 END $$;
 SET LOCAL search_path = supervise, public;
+-- the data are of a past year: the check window of draw() takes that year's day as today
+SET supervise.today = '2024-03-03';
 
 -- ---- bad arguments (first: generate_sample wants an empty database) ----
 SELECT throws_ok($$SELECT * FROM generate_sample(100, seed => NULL)$$, '22004',

@@ -59,6 +59,12 @@ SELECT min(uscc)::text AS t1 FROM draw_target WHERE draw_id = :d \gset
 UPDATE check_item SET key_supervision = true, coverage_years = 3 WHERE id = 661;
 SELECT list_dishonest(uscc_build('91', '350203', 'MA000003'), 66, '严重违法失信（角色矩阵）') AS e66 \gset
 
+-- after the check: a clue of 66's, and a case 65 transferred to 66 (the health officer cannot
+-- accept it for 66)
+SELECT record_clue(66, uscc_build('91', '350203', 'MA000002'), 'complaint', '投诉：过期食品') AS c66 \gset
+SELECT record_clue(65, uscc_build('91', '350203', 'MA000003'), 'hotline', '12345：卫生问题') AS c65 \gset
+SELECT transfer_case(66, '涉及食品经营，移送市场监管', clue_id => :c65) AS x65 \gset
+
 SELECT grant_public_reader('supervise_test_reader');
 SELECT grant_department_officer('supervise_test_health', ARRAY[65]);
 SELECT grant_admin('supervise_test_admin');
@@ -79,7 +85,7 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('uscc_cmp(uscc,uscc)', 'yes', 'yes', 'yes'), ('uscc_sortsupport(internal)', 'yes', 'yes', 'yes'),
     ('uscc_hash(uscc)', 'yes', 'yes', 'yes'), ('uscc_hash_extended(uscc,bigint)', 'yes', 'yes', 'yes'),
     ('uscc_build(text,text,text)', 'yes', 'yes', 'yes'),
-    ('acting_role()', 'yes', 'yes', 'yes'),
+    ('acting_role()', 'yes', 'yes', 'yes'), ('today()', 'yes', 'yes', 'yes'),
     ('seed_from(text)', 'yes', 'yes', 'yes'), ('random_seed()', 'yes', 'yes', 'yes'),
     ('draw_digest(text,bytea)', 'yes', 'yes', 'yes'),
     ('population_agg_sfunc(bytea,uscc,text,double precision)', 'yes', 'yes', 'yes'),
@@ -221,7 +227,20 @@ INSERT INTO matrix (fn, reader, officer, admin, probe) VALUES
     ('delist_dishonest(bigint,text,date)', 'no', 'denied', 'yes',
      format($$SELECT supervise.delist_dishonest(%s, 'probe')::text = ''$$, :e66)),
     ('uncovered_subjects(bigint,date)', 'no', 'denied', 'yes',
-     'SELECT count(*) > 0 FROM supervise.uncovered_subjects(661)');
+     'SELECT count(*) > 0 FROM supervise.uncovered_subjects(661)'),
+    -- after the check: clues and transfers of 66 (the transfer 65 made to 66 is accepted by 66 only)
+    ('require_department_access(bigint,text)', 'denied', 'denied', 'yes',
+     $$SELECT supervise.require_department_access(66, 'probe')::text = ''$$),
+    ('record_clue(bigint,uscc,text,text,date)', 'no', 'denied', 'yes',
+     format($$SELECT supervise.record_clue(66, %L, 'other', 'probe') IS NOT NULL$$, :'t1')),
+    ('clue_task(bigint,text,date,date,bigint[])', 'no', 'denied', 'yes',
+     format('SELECT supervise.clue_task(%s) IS NOT NULL', :c66)),
+    ('close_clue(bigint,text,date)', 'no', 'denied', 'yes',
+     format($$SELECT supervise.close_clue(%s, 'probe')::text = ''$$, :c66)),
+    ('transfer_case(bigint,text,bigint,bigint,date)', 'no', 'denied', 'yes',
+     format($$SELECT supervise.transfer_case(65, 'probe', clue_id => %s) IS NOT NULL$$, :c66)),
+    ('accept_transfer(bigint,date)', 'no', 'denied', 'yes',
+     format($$SELECT supervise.accept_transfer(%s)::text = ''$$, :x65));
 
 CREATE TEMP VIEW fns AS
 SELECT p.oid, p.oid::regprocedure::text AS fn, p.prosecdef, p.prorettype = 'trigger'::regtype AS is_trigger

@@ -91,8 +91,8 @@ SELECT uscc, 'subject ' || n, '350100', 'I', credit_class, weight::smallint,
 INSERT INTO check_item (id, department_id, code, name, category) VALUES (1, 1, 'F-01', 'food safety', 'food');
 INSERT INTO plan (id, department_id, year, title, approved_on) VALUES (1, 1, extract(year FROM current_date)::int, 'plan', current_date);
 INSERT INTO task (id, plan_id, department_id, title, period_start, period_end, approved_on, sample_size) VALUES
-  (1, 1, 1, 'earlier food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '11 months', current_date, 400),
-  (2, 1, 1, 'national food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '11 months', current_date, NULL);
+  (1, 1, 1, 'earlier food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, 400),
+  (2, 1, 1, 'national food checks', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, NULL);
 INSERT INTO task_item VALUES (1, 1), (2, 1);
 INSERT INTO task_stratum VALUES (2, 'A', 0.01), (2, 'B', 0.02), (2, 'C', 0.05), (2, 'D', 0.1);
 -- a live draw of the same category this year: its 400 targets are excluded from task 2

@@ -15,9 +15,12 @@ INSERT INTO department (id, code, name, system, level, region) VALUES (1, 'M', '
 INSERT INTO subject (uscc, name, region, industry, credit_class, risk_level, status)
 SELECT uscc::uscc, name, region, industry, credit_class, risk_level::smallint, status FROM sample_subjects(200000, 9);
 INSERT INTO check_item (id, department_id, code, name, category) VALUES (1, 1, 'SC-01', 'registration', 'registration');
-INSERT INTO plan (id, department_id, year, title, approved_on) VALUES (1, 1, 2026, 'plan', '2026-02-01');
+-- a task of this year (the draws run in other sessions, on today's date: within its period)
+INSERT INTO plan (id, department_id, year, title, approved_on)
+VALUES (1, 1, extract(year FROM current_date)::integer, 'plan', date_trunc('year', current_date));
 INSERT INTO task (id, plan_id, department_id, title, period_start, period_end, approved_on, sample_ratio)
-VALUES (1, 1, 1, 'big draw', '2026-04-01', '2026-06-30', '2026-03-01', 0.2);
+VALUES (1, 1, 1, 'big draw', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day',
+        date_trunc('year', current_date), 0.2);
 INSERT INTO task_item VALUES (1, 1);
 -- test only: hold the draw after its targets are written
 CREATE FUNCTION public.hold_draw() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -11,6 +11,7 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
 q -c 'CREATE EXTENSION supervise' -c 'SELECT count(*) FROM supervise.generate_sample(300, 3)' >/dev/null
 q <<'SQL' >/dev/null
 SET search_path = supervise;
+SET supervise.today = '2026-01-10';  -- the check window: the task's period lies ahead
 INSERT INTO plan (department_id, year, title, approved_on)
 SELECT department_id, 2026, 'own', '2026-01-10' FROM directory ORDER BY id LIMIT 1;
 INSERT INTO task (plan_id, department_id, title, period_start, period_end, approved_on, sample_ratio)

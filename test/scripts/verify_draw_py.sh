@@ -29,9 +29,9 @@ SELECT mkcode(g * 7919), 's' || g, '330100', (ARRAY['A','B','C','D'])[1 + (g * 3
 INSERT INTO check_item (id, department_id, code, name, category) VALUES (1, 1, 'I', 'item', 'cat');
 INSERT INTO plan (id, department_id, year, title, approved_on) VALUES (1, 1, extract(year FROM current_date)::int, 'p', current_date);
 INSERT INTO task (id, plan_id, department_id, title, period_start, period_end, approved_on, sample_ratio) VALUES
-  (1, 1, 1, 'stratified', date_trunc('year', current_date), date_trunc('year', current_date), current_date, NULL),
-  (2, 1, 1, 'weighted', date_trunc('year', current_date), date_trunc('year', current_date), current_date, 0.013),
-  (3, 1, 1, 'rfc3797', date_trunc('year', current_date), date_trunc('year', current_date), current_date, 0.02);
+  (1, 1, 1, 'stratified', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, NULL),
+  (2, 1, 1, 'weighted', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, 0.013),
+  (3, 1, 1, 'rfc3797', date_trunc('year', current_date), date_trunc('year', current_date) + interval '1 year - 1 day', current_date, 0.02);
 INSERT INTO task_item VALUES (1, 1), (2, 1), (3, 1);
 INSERT INTO task_stratum VALUES (1, 'A', 0.01), (1, 'B', 0.03), (1, 'C', 0.07), (1, 'D', 0.2);
 SELECT draw(1, seed_from('verify_draw.py stratified'));
