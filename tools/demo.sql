@@ -91,7 +91,7 @@ VALUES ('餐饮服务综合查一次', :market_id, '餐饮服务单位：食品�
 INSERT INTO joint_scenario_item (scenario_id, item_id)
 SELECT :scenario, id FROM check_item
  WHERE (department_id = :market_id AND code = 'SC-03') OR (department_id = :health_id AND code = 'HC-01');
-SELECT scenario_task(:scenario, '餐饮服务综合查一次（秋季）', '2026-10-12', '2026-11-20', plan_id => :market_plan,
+SELECT scenario_task(:scenario, '餐饮服务综合查一次（秋季）', make_date(:y, 10, 12), make_date(:y, 11, 20), plan_id => :market_plan,
                      sample_size => 30, inspector_scope => 'subordinate') AS scenario_task \gset
 SELECT t.id, t.title, t.period_start, t.period_end, d.name AS initiator, t.inspector_scope,
        (SELECT string_agg(DISTINCT dd.name, '、') FROM task_item ti JOIN check_item ci ON ci.id = ti.item_id
@@ -246,9 +246,9 @@ RESET ROLE;
 \echo '== 11. The credit record (信用记录归集) and the list of seriously dishonest subjects (违法失信名单)'
 SELECT coalesce((SELECT i.uscc FROM disposal x JOIN inspection i ON i.id = x.inspection_id ORDER BY x.id LIMIT 1),
                 (SELECT i.uscc FROM inspection i ORDER BY i.id LIMIT 1)) AS listed_uscc \gset
-SELECT list_dishonest(:'listed_uscc', :market_id, '责令改正逾期不改正，情节严重（演示）', '2026-11-02',
-                      '思市监列严〔2026〕1号') AS entry \gset
-SELECT count(*) AS listings_published FROM (SELECT mark_published('listing', :entry, '2026-11-06')) s;
+SELECT list_dishonest(:'listed_uscc', :market_id, '责令改正逾期不改正，情节严重（演示）', make_date(:y, 11, 2),
+                      format('思市监列严〔%s〕1号', :y)) AS entry \gset
+SELECT count(*) AS listings_published FROM (SELECT mark_published('listing', :entry, make_date(:y, 11, 6))) s;
 \echo '   the subject''s record from every department, in date order:'
 SELECT on_date, kind, (SELECT d.name FROM department d WHERE d.id = r.department_id) AS department, summary
   FROM v_subject_record r WHERE r.uscc = :'listed_uscc';
@@ -262,13 +262,15 @@ UPDATE check_item SET key_supervision = true, coverage_years = 3
 SELECT item_id, cycle_start, cycle_end, in_scope, covered, uncovered FROM v_key_item_coverage WHERE item_id = :key_item;
 \echo '   the uncovered subjects become a dedicated directory for a task that reaches them:'
 INSERT INTO directory (department_id, name, description)
-VALUES (:market_id, '食品经营重点事项未覆盖对象（2024-2026周期）', 'uncovered_subjects(' || :key_item || ', 2026-12-01)')
+VALUES (:market_id, format('食品经营重点事项未覆盖对象（%s周期）', (SELECT c.cycle_start || '—' || c.cycle_end FROM v_key_item_coverage c
+          WHERE c.item_id = :key_item ORDER BY c.cycle_start DESC LIMIT 1)),
+        format('uncovered_subjects(%s, %s)', :key_item, make_date(:y, 12, 1)))
 RETURNING id AS cover_dir \gset
-INSERT INTO directory_member (directory_id, uscc) SELECT :cover_dir, u.uscc FROM uncovered_subjects(:key_item, '2026-12-01') u;
+INSERT INTO directory_member (directory_id, uscc) SELECT :cover_dir, u.uscc FROM uncovered_subjects(:key_item, make_date(:y, 12, 1)) u;
 SELECT count(*) AS directory_members FROM directory_member WHERE directory_id = :cover_dir;
 SELECT d.name AS department, y.year, y.tasks, y.drawn, y.inspected, y.completion_rate, y.joint_share,
        y.visits_saved, y.publications_due, y.published_on_time, y.overdue
   FROM v_department_year y JOIN department d ON d.id = y.department_id
- WHERE y.department_id IN (:market_id, :health_id) AND y.year = 2026 ORDER BY d.name;
+ WHERE y.department_id IN (:market_id, :health_id) AND y.year = :y ORDER BY d.name;
 \echo
 \echo '== done: a year of plans, draws, visits, results and publications; see README.md for more'

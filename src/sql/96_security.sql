@@ -489,6 +489,28 @@ BEGIN
         IF TG_OP <> 'DELETE' THEN
             act := CASE TG_TABLE_NAME WHEN 'inspection_item' THEN 'result' ELSE 'serve_notice' END;
         END IF;
+    WHEN 'joint_scenario' THEN
+        dept := (cur ->> 'lead_department_id')::bigint;
+    WHEN 'joint_scenario_item' THEN
+        -- the object is the scenario, kept by its lead department
+        oid_ := (cur ->> 'scenario_id')::bigint;
+        SELECT s.lead_department_id INTO dept FROM @extschema@.joint_scenario s WHERE s.id = oid_;
+    WHEN 'case_transfer' THEN
+        -- the sending department hands a case on (transfer); the receiving one accepts it
+        dept := (cur ->> 'from_department_id')::bigint;
+        IF TG_OP = 'INSERT' THEN
+            act := 'transfer';
+        ELSIF TG_OP = 'UPDATE' AND det ? 'accepted_on' AND new_row ->> 'accepted_on' IS NOT NULL THEN
+            act := 'accept_transfer';
+            dept := (cur ->> 'to_department_id')::bigint;
+        END IF;
+    WHEN 'dishonesty_entry' THEN
+        -- a listing (列入) and its removal (移出)
+        IF TG_OP = 'INSERT' THEN
+            act := 'list';
+        ELSIF TG_OP = 'UPDATE' AND det ? 'removed_on' AND new_row ->> 'removed_on' IS NOT NULL THEN
+            act := 'delist';
+        END IF;
     WHEN 'publication' THEN
         -- items are derived from their sources (audited there); publishing is the act
         IF TG_OP <> 'UPDATE' OR NOT det ? 'published_on' THEN
@@ -528,7 +550,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.audit_row() IS
-    'trigger: writes one audit_log entry per changed row (create, update with the changed columns, delete, and the domain acts approve, result, serve_notice, publish, draw, cancel_draw, direct_assign, override); SECURITY DEFINER so writers need no access to audit_log';
+    'trigger: writes one audit_log entry per changed row (create, update with the changed columns, delete, and the domain acts approve, result, serve_notice, transfer, accept_transfer, list, delist, publish, draw, cancel_draw, direct_assign, override; the department is the row''s, its task''s or inspection''s, a scenario''s lead, a transfer''s sender or, for its acceptance, its receiver); SECURITY DEFINER so writers need no access to audit_log';
 
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON @extschema@.plan
     FOR EACH ROW EXECUTE FUNCTION @extschema@.audit_row();

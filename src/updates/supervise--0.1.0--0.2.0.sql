@@ -5967,3 +5967,130 @@ CREATE OR REPLACE FUNCTION @extschema@.public_view_names() RETURNS text[]
                   ORDER BY c.relname);
 COMMENT ON FUNCTION @extschema@.public_view_names() IS
     'the public views of the disclosure site (public_plans, public_tasks, public_targets, public_results, public_disposals, public_dishonesty_list), schema-qualified';
+
+-- ---- the audit trail: scenarios under their lead department, transfers and their acceptance, listings and removals ----
+CREATE OR REPLACE FUNCTION @extschema@.audit_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    old_row     jsonb;
+    new_row     jsonb;
+    cur         jsonb;
+    act         text;
+    kind        text := TG_TABLE_NAME;
+    oid_        bigint;
+    dept        bigint;
+    det         jsonb;
+BEGIN
+    IF TG_TABLE_NAME = 'draw_record' THEN
+        -- the population (megabytes for a large draw) stays out of the trail, and is not even
+        -- converted: its digest and size are in the entry
+        IF TG_OP <> 'INSERT' THEN OLD.population := NULL; END IF;
+        IF TG_OP <> 'DELETE' THEN NEW.population := NULL; END IF;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - 'population'; END IF;
+    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - 'population'; END IF;
+    cur := coalesce(new_row, old_row);
+    IF TG_OP = 'INSERT' THEN
+        act := 'create'; det := new_row;
+    ELSIF TG_OP = 'DELETE' THEN
+        act := 'delete'; det := old_row;
+    ELSE
+        SELECT jsonb_object_agg(n.key, jsonb_build_object('old', old_row -> n.key, 'new', n.value))
+          INTO det
+          FROM jsonb_each(new_row) n
+         WHERE n.value IS DISTINCT FROM (old_row -> n.key);
+        IF det IS NULL THEN
+            RETURN NULL;            -- nothing changed
+        END IF;
+        act := 'update';
+    END IF;
+
+    oid_ := (cur ->> 'id')::bigint;
+    dept := (cur ->> 'department_id')::bigint;
+    CASE TG_TABLE_NAME
+    WHEN 'plan', 'task' THEN
+        IF TG_OP = 'UPDATE' AND det ? 'approved_on' AND new_row ->> 'approved_on' IS NOT NULL THEN
+            act := 'approve';
+        END IF;
+    WHEN 'task_item', 'task_stratum' THEN
+        oid_ := (cur ->> 'task_id')::bigint;
+        SELECT t.department_id INTO dept FROM @extschema@.task t WHERE t.id = oid_;
+    WHEN 'inspection' THEN
+        IF new_row ->> 'result_code' IS NOT NULL
+           AND (TG_OP = 'INSERT' OR det ? 'result_code' OR det ? 'result_on') THEN
+            act := 'result';
+        END IF;
+    WHEN 'disposal' THEN
+        SELECT i.department_id INTO dept FROM @extschema@.inspection i
+         WHERE i.id = (cur ->> 'inspection_id')::bigint;
+    WHEN 'inspection_item', 'notice_service' THEN
+        -- the object is the inspection; an item's result is a result, a notice served is serve_notice
+        oid_ := (cur ->> 'inspection_id')::bigint;
+        SELECT i.department_id INTO dept FROM @extschema@.inspection i WHERE i.id = oid_;
+        IF TG_OP <> 'DELETE' THEN
+            act := CASE TG_TABLE_NAME WHEN 'inspection_item' THEN 'result' ELSE 'serve_notice' END;
+        END IF;
+    WHEN 'joint_scenario' THEN
+        dept := (cur ->> 'lead_department_id')::bigint;
+    WHEN 'joint_scenario_item' THEN
+        -- the object is the scenario, kept by its lead department
+        oid_ := (cur ->> 'scenario_id')::bigint;
+        SELECT s.lead_department_id INTO dept FROM @extschema@.joint_scenario s WHERE s.id = oid_;
+    WHEN 'case_transfer' THEN
+        -- the sending department hands a case on (transfer); the receiving one accepts it
+        dept := (cur ->> 'from_department_id')::bigint;
+        IF TG_OP = 'INSERT' THEN
+            act := 'transfer';
+        ELSIF TG_OP = 'UPDATE' AND det ? 'accepted_on' AND new_row ->> 'accepted_on' IS NOT NULL THEN
+            act := 'accept_transfer';
+            dept := (cur ->> 'to_department_id')::bigint;
+        END IF;
+    WHEN 'dishonesty_entry' THEN
+        -- a listing (列入) and its removal (移出)
+        IF TG_OP = 'INSERT' THEN
+            act := 'list';
+        ELSIF TG_OP = 'UPDATE' AND det ? 'removed_on' AND new_row ->> 'removed_on' IS NOT NULL THEN
+            act := 'delist';
+        END IF;
+    WHEN 'publication' THEN
+        -- items are derived from their sources (audited there); publishing is the act
+        IF TG_OP <> 'UPDATE' OR NOT det ? 'published_on' THEN
+            RETURN NULL;
+        END IF;
+        act := 'publish';
+        kind := new_row ->> 'kind';
+        oid_ := (new_row ->> 'object_id')::bigint;
+        det := jsonb_build_object('published_on', det -> 'published_on', 'due_on', new_row -> 'due_on',
+                                  'event_on', new_row -> 'event_on', 'publication_id', new_row -> 'id');
+    WHEN 'draw_record' THEN
+        SELECT t.department_id INTO dept FROM @extschema@.task t WHERE t.id = (cur ->> 'task_id')::bigint;
+        IF TG_OP = 'INSERT' THEN
+            act := 'draw';
+        ELSIF TG_OP = 'UPDATE' AND det ? 'cancelled_at' AND new_row ->> 'cancelled_at' IS NOT NULL THEN
+            act := 'cancel_draw';
+        END IF;
+    WHEN 'assignment' THEN
+        -- only direct assignments come here (row trigger WHEN direct); matches are per statement
+        act := 'direct_assign';
+        oid_ := (cur ->> 'draw_id')::bigint;
+    WHEN 'limit_override' THEN
+        -- no id of its own: the object is the task (like its items); the department is the one
+        -- the override lets check again. Granting is the act; its use by an inspection (the
+        -- limits trigger sets overridden_check and used_at) is an update, withdrawing a delete.
+        oid_ := (cur ->> 'task_id')::bigint;
+        IF TG_OP = 'INSERT' THEN
+            act := 'override';
+        END IF;
+    ELSE
+        NULL;
+    END CASE;
+
+    INSERT INTO @extschema@.audit_log (actor, action, object_kind, object_id, department_id, detail)
+    VALUES (@extschema@.acting_role(), act, kind, oid_, dept, det);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.audit_row() IS
+    'trigger: writes one audit_log entry per changed row (create, update with the changed columns, delete, and the domain acts approve, result, serve_notice, transfer, accept_transfer, list, delist, publish, draw, cancel_draw, direct_assign, override; the department is the row''s, its task''s or inspection''s, a scenario''s lead, a transfer''s sender or, for its acceptance, its receiver); SECURITY DEFINER so writers need no access to audit_log';

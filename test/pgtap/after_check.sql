@@ -4,7 +4,7 @@
 -- market department that takes no part. The year is 2026 and supervise.today sets the day.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(61);
+SELECT plan(62);
 SET LOCAL search_path = supervise, public;
 
 CREATE ROLE supervise_test_market;       -- officer of 66
@@ -184,6 +184,9 @@ SELECT results_eq(format('SELECT from_department_id, uscc::text, inspection_id I
 RESET ROLE;
 SELECT is((SELECT count(*) FROM audit_log WHERE object_kind IN ('clue', 'case_transfer')), 8::bigint,
           'clues and transfers are in the audit trail (3 clue rows, 2 transfers, their updates)');
+SELECT results_eq(format($$SELECT action, department_id FROM audit_log WHERE object_kind = 'case_transfer' AND object_id = %s ORDER BY id$$, :x1),
+                  $$VALUES ('transfer'::text, 66::bigint), ('accept_transfer', 65)$$,
+                  'a transfer is audited for the sender, its acceptance for the receiver');
 
 SELECT * FROM finish();
 ROLLBACK;

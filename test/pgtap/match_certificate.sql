@@ -43,6 +43,7 @@ INSERT INTO task (id, plan_id, department_id, title, period_start, period_end, a
     (8912, 8900, 801, 'both levels', :'d0', :'d0'::date + 30, current_date, 20, 'subordinate');
 INSERT INTO task_item VALUES (8910, 8001), (8910, 8002), (8911, 8001), (8911, 8002), (8912, 8001), (8912, 8003);
 
+SET LOCAL supervise.today = :'d0';   -- (the check window: the tasks' first day)
 -- ---- the columns ----
 SELECT throws_ok($$INSERT INTO inspector (department_id, name, badge_no, qualified_until) VALUES (801, 'x', NULL, '2030-01-01')$$,
                  '23514', NULL, 'staff without a certificate have no qualified_until');

@@ -32,6 +32,7 @@ INSERT INTO task (id, plan_id, department_id, kind, title, period_start, period_
     (5, 2, 2, 'planned', '公共场所卫生专项', '2025-07-15', '2025-09-30', '2025-02-10', 4, NULL);
 INSERT INTO task_item VALUES (1, 11), (1, 12), (2, 11), (3, 13), (4, 14), (5, 21);
 ALTER SEQUENCE task_id_seq RESTART 100;
+SET LOCAL supervise.today = '2025-03-03';   -- (the check window: a day of the task's period)
 SELECT draw(1, seed_from('results')) AS d1 \gset
 SELECT min(uscc)::text AS drawn FROM draw_target WHERE draw_id = :d1 \gset
 SELECT max(uscc)::text AS drawn2 FROM draw_target WHERE draw_id = :d1 \gset
@@ -77,6 +78,7 @@ DELETE FROM inspection WHERE task_id = 1 AND uscc = uscc_build('91', '350102', '
 
 -- a joint task: its sources are bound to its draw, and visits record results through it
 SELECT merge_tasks(ARRAY[4, 5]::bigint[]) AS j \gset
+SET LOCAL supervise.today = '2025-07-15';
 SELECT draw(:j, seed_from('results joint')) AS dj \gset
 SELECT min(uscc)::text AS jdrawn FROM draw_target WHERE draw_id = :dj \gset
 SELECT min(s.uscc)::text AS jundrawn FROM subject s

@@ -3,7 +3,7 @@
 -- (协同单位); who may make it, what it refuses, and that the joint task draws and matches as any.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(35);
+SELECT plan(36);
 DO $$ BEGIN
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -59,6 +59,12 @@ SELECT throws_ok($$INSERT INTO joint_scenario (name, lead_department_id) VALUES 
                  'a lead department names a scenario once');
 SELECT is((SELECT count(*) FROM audit_log WHERE object_kind IN ('joint_scenario', 'joint_scenario_item') AND action = 'create'),
           11::bigint, 'the list is audited');
+SELECT results_eq($$SELECT object_kind, object_id, department_id, count(*) FROM audit_log
+                     WHERE object_kind IN ('joint_scenario', 'joint_scenario_item') GROUP BY 1, 2, 3 ORDER BY 1, 2$$,
+                  $$VALUES ('joint_scenario'::text, 1::bigint, 1::bigint, 1::bigint), ('joint_scenario', 2, 1, 1), ('joint_scenario', 3, 1, 1),
+                           ('joint_scenario', 4, 2, 1), ('joint_scenario_item', 1, 1, 3), ('joint_scenario_item', 2, 1, 2),
+                           ('joint_scenario_item', 4, 2, 2)$$,
+                  'a scenario and its items are audited under the scenario, for its lead department');
 
 -- who reads the list: the lead and partner departments' officers, each its own scenarios
 SET ROLE supervise_test_partner;
@@ -131,6 +137,7 @@ SELECT is((SELECT kind FROM task WHERE id = :t2), 'special', 'an admin may make 
 
 -- it draws and matches as any joint task: both departments' inspectors on every target
 UPDATE task SET approved_on = '2020-03-20' WHERE id = :t;
+SET LOCAL supervise.today = '2020-04-01';   -- (the check window: the task's first day)
 SET ROLE supervise_test_lead;
 SELECT supervise.draw(:t, supervise.seed_from('scenario')) AS d \gset
 SELECT is(supervise.match_inspectors(:d), 6 * 2 * 2, 'the lead''s officer draws it and matches both departments'' inspectors');
