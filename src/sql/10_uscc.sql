@@ -1,5 +1,5 @@
 -- =====================================================================================
--- Type supervise.uscc: the unified social credit code (统一社会信用代码, GB 32100-2015).
+-- Type @extschema@.uscc: the unified social credit code (统一社会信用代码, GB 32100-2015).
 -- 12 bytes packed, ordered like its text; C in src/core/uscc.c and src/pg/uscc_type.c.
 -- =====================================================================================
 

@@ -47,7 +47,7 @@ CREATE TABLE @extschema@.subject (
 );
 CREATE INDEX subject_active_class_idx ON @extschema@.subject (credit_class) WHERE status = 'active';
 COMMENT ON TABLE @extschema@.subject IS
-    'subject directory (检查对象名录库): every market subject by its unified social credit code; load in bulk with supervise.load_subjects()';
+    'subject directory (检查对象名录库): every market subject by its unified social credit code; load in bulk with @extschema@.load_subjects()';
 COMMENT ON COLUMN @extschema@.subject.region IS '6-digit region code where the subject is supervised (defaults to the code''s registration region when loaded)';
 COMMENT ON COLUMN @extschema@.subject.credit_class IS 'credit and risk class of the market regulator (信用风险分类): A low risk, B general, C elevated, D high';
 COMMENT ON COLUMN @extschema@.subject.risk_level IS 'industry or product risk grade: 1 low, 2 general, 3 elevated, 4 high';

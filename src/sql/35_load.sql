@@ -1,8 +1,8 @@
 -- =====================================================================================
 -- Bulk loading of the subject directory that loses nothing:
---   \copy supervise.subject_staging (uscc, name, region, industry, credit_class, risk_level, status)
+--   \copy @extschema@.subject_staging (uscc, name, region, industry, credit_class, risk_level, status)
 --         FROM 'subjects.csv' WITH (FORMAT csv, HEADER)
---   SELECT * FROM supervise.load_subjects();
+--   SELECT * FROM @extschema@.load_subjects();
 -- Valid rows are upserted on the code; every invalid row goes to subject_reject with its raw
 -- text and the reason; the counts are returned and kept in load_batch.
 -- =====================================================================================
@@ -18,7 +18,7 @@ CREATE UNLOGGED TABLE @extschema@.subject_staging (
     status          text
 );
 COMMENT ON TABLE @extschema@.subject_staging IS
-    'staging for supervise.load_subjects(): COPY raw text rows here (all columns text, nothing is rejected by COPY), then call load_subjects(); unlogged and emptied by each load';
+    'staging for @extschema@.load_subjects(): COPY raw text rows here (all columns text, nothing is rejected by COPY), then call load_subjects(); unlogged and emptied by each load';
 COMMENT ON COLUMN @extschema@.subject_staging.line IS 'order of arrival (filled by the default); reported in rejects and used to pick the last of duplicate codes';
 
 CREATE TABLE @extschema@.load_batch (
@@ -77,7 +77,7 @@ BEGIN
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'cannot load subjects from table "%": it lacks the column(s) %', source, missing
             USING ERRCODE = 'undefined_column',
-                  HINT = 'Stage rows in supervise.subject_staging, or in a table created (LIKE supervise.subject_staging INCLUDING DEFAULTS).';
+                  HINT = 'Stage rows in @extschema@.subject_staging, or in a table created (LIKE @extschema@.subject_staging INCLUDING DEFAULTS).';
     END IF;
     -- one load at a time per source; rows COPYed after this point wait for the next load
     EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', source);
@@ -173,7 +173,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.load_subjects(regclass, boolean) IS
-    'loads the subject directory from a staging table (default supervise.subject_staging, or any table made LIKE it): upserts valid rows on the code, puts every invalid row with its raw text and reason in subject_reject, records and returns the counts; empties the source unless empty_source is false';
+    'loads the subject directory from a staging table (default @extschema@.subject_staging, or any table made LIKE it): upserts valid rows on the code, puts every invalid row with its raw text and reason in subject_reject, records and returns the counts; empties the source unless empty_source is false';
 
 REVOKE ALL ON TABLE @extschema@.subject_staging, @extschema@.subject_reject, @extschema@.load_batch FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.load_subjects(regclass, boolean) FROM PUBLIC;

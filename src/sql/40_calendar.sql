@@ -20,7 +20,7 @@ CREATE TABLE @extschema@.calendar_year (
     CONSTRAINT "calendar year is between 1900 and 9999" CHECK (year BETWEEN 1900 AND 9999)
 );
 COMMENT ON TABLE @extschema@.calendar_year IS
-    'years whose holiday notice is loaded: every day of these years has a known working-day status; load more with supervise.load_calendar()';
+    'years whose holiday notice is loaded: every day of these years has a known working-day status; load more with @extschema@.load_calendar()';
 COMMENT ON COLUMN @extschema@.calendar_year.source IS 'the notice the year comes from, e.g. 国务院办公厅关于2027年部分节假日安排的通知';
 COMMENT ON COLUMN @extschema@.calendar_year.shipped IS 'the row was installed by the extension (it can be changed, not deleted)';
 COMMENT ON COLUMN @extschema@.calendar_year.modified IS 'a shipped row changed since installation; pg_dump keeps rows that are not shipped or modified';
@@ -45,10 +45,10 @@ COMMENT ON COLUMN @extschema@.calendar_day.year IS 'the calendar year of the day
 -- ---- shipped rows: changeable, not deletable, restore-safe (see 15_shipped.sql) ----
 CREATE TRIGGER calendar_year_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.calendar_year
     FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('year',
-        'Reload the year with supervise.load_calendar(year, days, replace => true).');
+        'Reload the year with @extschema@.load_calendar(year, days, replace => true).');
 CREATE TRIGGER calendar_day_guard BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.calendar_day
     FOR EACH ROW EXECUTE FUNCTION @extschema@.shipped_row_guard('day',
-        'Correct a day with supervise.set_calendar_day(day, kind), or reload a year with supervise.load_calendar(year, days, replace => true).');
+        'Correct a day with @extschema@.set_calendar_day(day, kind), or reload a year with @extschema@.load_calendar(year, days, replace => true).');
 -- (ENABLE ALWAYS: it also acts on a restore's rows, which run as replica; see 98_restore.sql)
 ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_guard;
 ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_guard;
@@ -143,7 +143,7 @@ BEGIN
        AND NOT replace THEN
         RAISE EXCEPTION 'holiday calendar for year % is already loaded', y
             USING ERRCODE = 'unique_violation',
-                  HINT = 'Pass replace => true to replace the whole year, or correct one day with supervise.set_calendar_day(day, kind).';
+                  HINT = 'Pass replace => true to replace the whole year, or correct one day with @extschema@.set_calendar_day(day, kind).';
     END IF;
 
     -- validate everything before changing anything
@@ -227,7 +227,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y) THEN
         RAISE EXCEPTION 'holiday calendar for year % is not loaded', y
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = format('Load the %s holiday notice with supervise.load_calendar(%s, ...) first.', y, y);
+                  HINT = format('Load the %s holiday notice with @extschema@.load_calendar(%s, ...) first.', y, y);
     END IF;
     INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
         VALUES (d, set_calendar_day.kind, set_calendar_day.holiday, set_calendar_day.source, false)
@@ -278,7 +278,7 @@ BEGIN
         RAISE EXCEPTION 'unknown publication event "%"', @extschema@.message_value(publication_rule_for.event)
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Known events: ' || (SELECT string_agg(pr.event, ', ' ORDER BY pr.event) FROM @extschema@.publication_rule pr) || '.',
-                  HINT = 'Add a row to supervise.publication_rule for a new event.';
+                  HINT = 'Add a row to @extschema@.publication_rule for a new event.';
     END IF;
     RETURN r;
 END
@@ -300,7 +300,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.publication_deadline(text, date) IS
-    'last day to publish an event (plan, task, target_list, result, disposal) that happened on event_date, by supervise.publication_rule; error naming the year when the calendar is not loaded';
+    'last day to publish an event (plan, task, target_list, result, disposal) that happened on event_date, by @extschema@.publication_rule; error naming the year when the calendar is not loaded';
 
 CREATE FUNCTION @extschema@.publication_due(event text, event_date date, OUT due_on date, OUT provisional boolean)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE

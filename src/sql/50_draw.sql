@@ -211,7 +211,7 @@ BEGIN
             RAISE EXCEPTION 'a draw is cancelled only with a reason'
                 USING ERRCODE = 'invalid_parameter_value',
                       DETAIL = pg_catalog.format('Draw %s was not cancelled.', OLD.id),
-                      HINT = 'Cancel it with supervise.cancel_draw(draw_id, reason); the reason is kept with the draw.';
+                      HINT = 'Cancel it with @extschema@.cancel_draw(draw_id, reason); the reason is kept with the draw.';
         END IF;
         IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.<>) 'replica' THEN
             NEW.cancelled_at := pg_catalog.now();
@@ -222,7 +222,7 @@ BEGIN
     RAISE EXCEPTION 'draw records cannot be changed or deleted'
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = pg_catalog.format('%s on draw %s was refused.', TG_OP, OLD.id),
-              HINT = 'A draw is kept as it was made. Cancel it with supervise.cancel_draw(draw_id, reason).';
+              HINT = 'A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason).';
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
@@ -238,7 +238,7 @@ BEGIN
     RAISE EXCEPTION '% cannot be changed or deleted', TG_TABLE_NAME
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = pg_catalog.format('%s on %s was refused.', TG_OP, TG_TABLE_NAME),
-              HINT = 'A draw is kept as it was made. Cancel it with supervise.cancel_draw(draw_id, reason) and draw again.';
+              HINT = 'A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason) and draw again.';
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw_kept_guard() IS 'trigger (ENABLE ALWAYS): refuses UPDATE, DELETE and TRUNCATE on kept draw data';
@@ -310,7 +310,7 @@ BEGIN
         RAISE EXCEPTION 'task % has a live draw (draw %): % cannot be changed', live.task_id, live.id, changed
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.',
-                  HINT = format('Cancel the draw with a reason first: SELECT supervise.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
+                  HINT = format('Cancel the draw with a reason first: SELECT @extschema@.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
     END IF;
     RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END
@@ -418,7 +418,7 @@ DECLARE
     excl    bytea;
     pop     bytea;
 BEGIN
-    IF EXISTS (SELECT 1 FROM supervise.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
+    IF EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
         RAISE EXCEPTION 'task % draws from its directory, not from a relation', task_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.';
@@ -441,7 +441,7 @@ BEGIN
                         WHERE a.attrelid = population AND a.attname = col.name AND a.attnum > 0 AND NOT a.attisdropped) THEN
             RAISE EXCEPTION 'relation % has no column "%"', population, col.name
                 USING ERRCODE = 'undefined_column',
-                      HINT = 'A draw population relation has the columns uscc supervise.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.';
+                      HINT = 'A draw population relation has the columns uscc @extschema@.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.';
         END IF;
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                         WHERE a.attrelid = population AND a.attname = col.name AND a.atttypid = col.type) THEN
@@ -530,13 +530,13 @@ BEGIN
     IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
         RAISE EXCEPTION 'seed must be 32 bytes, not %', octet_length(seed)
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use supervise.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
+                  HINT = 'Use @extschema@.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
     END IF;
 
     PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
     -- the task row is locked, so two draws of one task queue up and the second sees the first
     SELECT tk.*, p.year AS plan_year INTO t
-      FROM supervise.task tk LEFT JOIN supervise.plan p ON p.id = tk.plan_id
+      FROM @extschema@.task tk LEFT JOIN @extschema@.plan p ON p.id = tk.plan_id
      WHERE tk.id = draw.task_id
        FOR NO KEY UPDATE OF tk;
     IF NOT FOUND THEN
@@ -545,7 +545,7 @@ BEGIN
     IF t.approved_on IS NULL THEN
         RAISE EXCEPTION 'task % is not approved', task_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'A task is drawn after approval: set supervise.task.approved_on first.';
+                  HINT = 'A task is drawn after approval: set @extschema@.task.approved_on first.';
     END IF;
     -- the check window: the targets are checked within the task's period (在任务期内完成检查),
     -- so a task whose period has ended is not drawn any more
@@ -553,7 +553,7 @@ BEGIN
         RAISE EXCEPTION 'task % cannot be drawn: its period ended on %', task_id, pg_catalog.to_char(t.period_end, 'YYYY-MM-DD')
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = pg_catalog.format('The task''s period is %s to %s; today is %s.', pg_catalog.to_char(t.period_start, 'YYYY-MM-DD'), pg_catalog.to_char(t.period_end, 'YYYY-MM-DD'), pg_catalog.to_char(@extschema@.today(), 'YYYY-MM-DD')),
-                  HINT = 'The targets of a draw are checked within the task''s period. Extend the period (UPDATE supervise.task SET period_end = ...) or draw a new task.';
+                  HINT = 'The targets of a draw are checked within the task''s period. Extend the period (UPDATE @extschema@.task SET period_end = ...) or draw a new task.';
     END IF;
     -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
     IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
@@ -562,27 +562,27 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Put the task in a plan of its own year.';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM supervise.task_item i WHERE i.task_id = draw.task_id) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task_item i WHERE i.task_id = draw.task_id) THEN
         RAISE EXCEPTION 'task % has no check items', task_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Add the task''s items to supervise.task_item before drawing.';
+                  HINT = 'Add the task''s items to @extschema@.task_item before drawing.';
     END IF;
-    has_strata := EXISTS (SELECT 1 FROM supervise.task_stratum s WHERE s.task_id = draw.task_id);
+    has_strata := EXISTS (SELECT 1 FROM @extschema@.task_stratum s WHERE s.task_id = draw.task_id);
     IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
         RAISE EXCEPTION 'task % has no sample_ratio, sample_size or strata', task_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Set sample_ratio or sample_size, or add per credit class ratios to supervise.task_stratum.';
+                  HINT = 'Set sample_ratio or sample_size, or add per credit class ratios to @extschema@.task_stratum.';
     END IF;
-    SELECT d.id INTO live FROM supervise.draw_record d
+    SELECT d.id INTO live FROM @extschema@.draw_record d
      WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
     IF FOUND THEN
         RAISE EXCEPTION 'task % is already drawn (draw %)', task_id, live
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('A task is drawn once. To draw again, cancel the draw with a reason: SELECT supervise.cancel_draw(%s, ''...'').', live);
+                  HINT = pg_catalog.format('A task is drawn once. To draw again, cancel the draw with a reason: SELECT @extschema@.cancel_draw(%s, ''...'').', live);
     END IF;
 
     IF seed IS NULL THEN
-        seed := supervise.random_seed();
+        seed := @extschema@.random_seed();
         source := 'random';
     END IF;
 
@@ -600,17 +600,17 @@ BEGIN
     IF has_strata THEN
         SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                    'stratum', c.stratum, 'n', c.n, 'ratio', c.ratio,
-                   'k', supervise.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
+                   'k', @extschema@.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
           INTO alloc
           FROM (SELECT coalesce(ts.credit_class, ps.stratum) AS stratum, coalesce(ps.n, 0) AS n, ts.ratio
-                  FROM (SELECT * FROM supervise.task_stratum x WHERE x.task_id = draw.task_id) ts
-                  FULL JOIN supervise.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
+                  FROM (SELECT * FROM @extschema@.task_stratum x WHERE x.task_id = draw.task_id) ts
+                  FULL JOIN @extschema@.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
     ELSE
         SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                    'stratum', 'all', 'n', coalesce(ps.n, 0), 'ratio', t.sample_ratio, 'size', t.sample_size,
-                   'k', supervise.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
+                   'k', @extschema@.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
           INTO alloc
-          FROM (SELECT 1) one LEFT JOIN supervise.population_strata(pop) ps ON true;
+          FROM (SELECT 1) one LEFT JOIN @extschema@.population_strata(pop) ps ON true;
     END IF;
     SELECT coalesce(pg_catalog.array_agg(a->>'stratum' ORDER BY a->>'stratum'), '{}'),
            coalesce(pg_catalog.array_agg((a->>'k')::integer ORDER BY a->>'stratum'), '{}')
@@ -623,12 +623,12 @@ BEGIN
                   HINT = 'Use the sha256-v1 algorithm for larger draws.';
     END IF;
 
-    sel := supervise.draw_select(pop, seed, algorithm, strata, ks);
+    sel := @extschema@.draw_select(pop, seed, algorithm, strata, ks);
 
-    INSERT INTO supervise.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
+    INSERT INTO @extschema@.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
                                        allocation, target_count, population)
     VALUES (draw.task_id, algorithm, seed, source,
-            (SELECT coalesce(sum(ps.n), 0) FROM supervise.population_strata(pop) ps),
+            (SELECT coalesce(sum(ps.n), 0) FROM @extschema@.population_strata(pop) ps),
             sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
     RETURNING id INTO new_id;
     -- the targets, in bulk (with the foreign key and limits checks once for all of them)
@@ -639,7 +639,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
-    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc supervise.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: population_agg then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
+    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc @extschema@.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: population_agg then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
 
 CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
     RETURNS bigint
@@ -661,7 +661,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say why the draw is cancelled; the reason is kept with it.';
     END IF;
-    SELECT r.id, r.task_id, r.cancelled_at, r.cancel_reason INTO d FROM supervise.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
+    SELECT r.id, r.task_id, r.cancelled_at, r.cancel_reason INTO d FROM @extschema@.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
@@ -671,7 +671,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = pg_catalog.format('The reason given was: %s', @extschema@.message_value(d.cancel_reason));
     END IF;
-    UPDATE supervise.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
+    UPDATE @extschema@.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
      WHERE r.id = cancel_draw.draw_id;
     -- (the trigger draw_record_publication takes the unpublished list off the schedule)
 END
@@ -687,11 +687,11 @@ AS $$
 DECLARE
     pop bytea;
 BEGIN
-    SELECT r.population INTO pop FROM supervise.draw_record r WHERE r.id = draw_population.draw_id;
+    SELECT r.population INTO pop FROM @extschema@.draw_record r WHERE r.id = draw_population.draw_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
-    RETURN QUERY SELECT p.uscc, p.stratum, p.weight FROM supervise.population_rows(pop) p;
+    RETURN QUERY SELECT p.uscc, p.stratum, p.weight FROM @extschema@.population_rows(pop) p;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw_population(bigint) IS
@@ -708,28 +708,28 @@ DECLARE
     sel     record;
     n_pop   bigint;
 BEGIN
-    SELECT * INTO r FROM supervise.draw_record d WHERE d.id = verify_draw.draw_id;
+    SELECT * INTO r FROM @extschema@.draw_record d WHERE d.id = verify_draw.draw_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
     END IF;
     -- the allocation agrees with the recorded population and the rule for k
     IF EXISTS (SELECT 1
                  FROM pg_catalog.jsonb_array_elements(r.allocation) a
-                 FULL JOIN supervise.population_strata(r.population) ps ON ps.stratum = a->>'stratum'
+                 FULL JOIN @extschema@.population_strata(r.population) ps ON ps.stratum = a->>'stratum'
                 WHERE a IS NULL
                    OR coalesce(ps.n, 0) <> (a->>'n')::bigint
                    OR (a->>'k')::integer IS DISTINCT FROM
-                      supervise.stratum_k(coalesce(ps.n, 0), (a->>'ratio')::numeric, (a->>'size')::integer)) THEN
+                      @extschema@.stratum_k(coalesce(ps.n, 0), (a->>'ratio')::numeric, (a->>'size')::integer)) THEN
         RETURN false;
     END IF;
-    SELECT coalesce(sum(ps.n), 0) INTO n_pop FROM supervise.population_strata(r.population) ps;
+    SELECT coalesce(sum(ps.n), 0) INTO n_pop FROM @extschema@.population_strata(r.population) ps;
     IF n_pop <> r.population_size THEN
         RETURN false;
     END IF;
     SELECT coalesce(pg_catalog.array_agg(a->>'stratum'), '{}'), coalesce(pg_catalog.array_agg((a->>'k')::integer), '{}')
       INTO strata, ks
       FROM pg_catalog.jsonb_array_elements(r.allocation) a;
-    sel := supervise.draw_select(r.population, r.seed, r.algorithm, strata, ks);
+    sel := @extschema@.draw_select(r.population, r.seed, r.algorithm, strata, ks);
     IF sel.population_digest <> r.population_digest
        OR coalesce(pg_catalog.cardinality(sel.uscc), 0) <> r.target_count THEN
         RETURN false;
@@ -738,9 +738,9 @@ BEGIN
     RETURN NOT EXISTS (
         (SELECT u.uscc, u.stratum, u.rank FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank)
          EXCEPT ALL
-         SELECT t.uscc, t.stratum, t.rank FROM supervise.draw_target t WHERE t.draw_id = verify_draw.draw_id)
+         SELECT t.uscc, t.stratum, t.rank FROM @extschema@.draw_target t WHERE t.draw_id = verify_draw.draw_id)
         UNION ALL
-        (SELECT t.uscc, t.stratum, t.rank FROM supervise.draw_target t WHERE t.draw_id = verify_draw.draw_id
+        (SELECT t.uscc, t.stratum, t.rank FROM @extschema@.draw_target t WHERE t.draw_id = verify_draw.draw_id
          EXCEPT ALL
          SELECT u.uscc, u.stratum, u.rank FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank)));
 END

@@ -57,7 +57,7 @@ DECLARE
     inspectors bigint[];
 BEGIN
     SELECT r.id, r.seed, r.cancelled_at, t.id AS task_id, t.inspectors_per_target, t.period_start, t.inspector_scope INTO d
-      FROM supervise.draw_record r JOIN supervise.task t ON t.id = r.task_id
+      FROM @extschema@.draw_record r JOIN @extschema@.task t ON t.id = r.task_id
      WHERE r.id = match_inspectors.draw_id
        FOR UPDATE OF r;
     IF NOT FOUND THEN
@@ -69,33 +69,33 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Match the inspectors of the task''s live draw.';
     END IF;
-    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = match_inspectors.draw_id AND NOT a.direct) THEN
+    IF EXISTS (SELECT 1 FROM @extschema@.assignment a WHERE a.draw_id = match_inspectors.draw_id AND NOT a.direct) THEN
         RAISE EXCEPTION 'inspectors of draw % are already matched', draw_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Matching is done once per draw. Assign an inspector by hand, with a reason, with supervise.assign_inspector(draw_id, uscc, inspector_id, reason).';
+                  HINT = 'Matching is done once per draw. Assign an inspector by hand, with a reason, with @extschema@.assign_inspector(draw_id, uscc, inspector_id, reason).';
     END IF;
 
     -- lowest level first: with scope subordinate a department's own items take its own
     -- inspectors before a superior department of the task draws on them
     FOR dep IN
         SELECT DISTINCT dp.id, dp.code, dp.name, dp.level, dp.allow_uncertified_second
-          FROM supervise.task_item ti
-          JOIN supervise.check_item ci ON ci.id = ti.item_id
-          JOIN supervise.department dp ON dp.id = ci.department_id
+          FROM @extschema@.task_item ti
+          JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+          JOIN @extschema@.department dp ON dp.id = ci.department_id
          WHERE ti.task_id = d.task_id
          ORDER BY dp.level DESC, dp.id
     LOOP
         -- whose inspectors: the department's, and with scope subordinate its subordinates' (本级或下级)
-        pool := ARRAY(SELECT x.id FROM supervise.department x
+        pool := ARRAY(SELECT x.id FROM @extschema@.department x
                        WHERE x.id = dep.id
-                          OR (d.inspector_scope = 'subordinate' AND supervise.is_superior(dep.id, x.id))
+                          OR (d.inspector_scope = 'subordinate' AND @extschema@.is_superior(dep.id, x.id))
                        ORDER BY x.id);
         -- every active one of them; the core decides by the certificate who may be matched
         SELECT coalesce(pg_catalog.array_agg(i.id ORDER BY i.id), '{}'),
                coalesce(pg_catalog.array_agg(i.badge_no IS NOT NULL ORDER BY i.id), '{}'),
                coalesce(pg_catalog.array_agg(i.qualified_until ORDER BY i.id), '{}')
           INTO ids, certified, until
-          FROM supervise.inspector i WHERE i.department_id = ANY (pool) AND i.active;
+          FROM @extschema@.inspector i WHERE i.department_id = ANY (pool) AND i.active;
         -- the matches, in bulk (with the foreign keys' checks and the audit entry once for all).
         -- Not to be matched to a target: an inspector with a conflict, and (scope subordinate)
         -- one already on it for another department of the task.
@@ -103,22 +103,22 @@ BEGIN
           INTO codes, inspectors
           FROM (SELECT coalesce(pg_catalog.array_agg(x.uscc), '{}') AS uscc, coalesce(pg_catalog.array_agg(x.inspector_id), '{}') AS inspector_id
                   FROM (SELECT c.uscc, c.inspector_id
-                          FROM supervise.inspector_conflict c
-                          JOIN supervise.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc
+                          FROM @extschema@.inspector_conflict c
+                          JOIN @extschema@.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc
                          WHERE c.inspector_id = ANY (ids)
                         UNION ALL
-                        SELECT a.uscc, a.inspector_id FROM supervise.assignment a
+                        SELECT a.uscc, a.inspector_id FROM @extschema@.assignment a
                          WHERE d.inspector_scope = 'subordinate' AND a.draw_id = match_inspectors.draw_id
                            AND a.department_id <> dep.id AND a.inspector_id = ANY (ids)) x) excl,
-               supervise.match_compute(
+               @extschema@.match_compute(
                  d.seed,
-                 (SELECT coalesce(pg_catalog.array_agg(t.uscc), '{}') FROM supervise.draw_target t
+                 (SELECT coalesce(pg_catalog.array_agg(t.uscc), '{}') FROM @extschema@.draw_target t
                    WHERE t.draw_id = match_inspectors.draw_id),
                  ids, certified, until, d.period_start, dep.allow_uncertified_second,
                  excl.uscc, excl.inspector_id,
-                 (SELECT coalesce(pg_catalog.array_agg(a.uscc), '{}') FROM supervise.assignment a
+                 (SELECT coalesce(pg_catalog.array_agg(a.uscc), '{}') FROM @extschema@.assignment a
                    WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
-                 (SELECT coalesce(pg_catalog.array_agg(a.inspector_id), '{}') FROM supervise.assignment a
+                 (SELECT coalesce(pg_catalog.array_agg(a.inspector_id), '{}') FROM @extschema@.assignment a
                    WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
                  d.inspectors_per_target,
                  pg_catalog.format('%s (%s)', dep.code, dep.name)) m;
@@ -149,7 +149,7 @@ BEGIN
     END IF;
     -- FOR UPDATE, as match_inspectors: a match in progress finishes first, and its rows are seen below
     SELECT r.id, r.task_id, r.cancelled_at, t.period_start, t.inspector_scope, t.inspectors_per_target INTO d
-      FROM supervise.draw_record r JOIN supervise.task t ON t.id = r.task_id
+      FROM @extschema@.draw_record r JOIN @extschema@.task t ON t.id = r.task_id
      WHERE r.id = assign_inspector.draw_id FOR UPDATE OF r;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
@@ -158,11 +158,11 @@ BEGIN
     IF d.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM supervise.draw_target t WHERE t.draw_id = assign_inspector.draw_id AND t.uscc = assign_inspector.uscc) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.draw_target t WHERE t.draw_id = assign_inspector.draw_id AND t.uscc = assign_inspector.uscc) THEN
         RAISE EXCEPTION '% is not a target of draw %', uscc, draw_id USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT x.id, x.department_id, x.active, x.badge_no IS NOT NULL AS certified, x.qualified_until INTO i
-      FROM supervise.inspector x WHERE x.id = assign_inspector.inspector_id;
+      FROM @extschema@.inspector x WHERE x.id = assign_inspector.inspector_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'inspector % does not exist', inspector_id USING ERRCODE = 'undefined_object';
     END IF;
@@ -172,11 +172,11 @@ BEGIN
     -- the department the inspector goes for: its own when it has items in the task, else (scope
     -- subordinate) the nearest superior department that has
     SELECT dp.id, dp.allow_uncertified_second INTO dep
-      FROM supervise.department dp
-     WHERE EXISTS (SELECT 1 FROM supervise.task_item ti JOIN supervise.check_item ci ON ci.id = ti.item_id
+      FROM @extschema@.department dp
+     WHERE EXISTS (SELECT 1 FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
                     WHERE ti.task_id = d.task_id AND ci.department_id = dp.id)
        AND (dp.id = i.department_id
-            OR (d.inspector_scope = 'subordinate' AND supervise.is_superior(dp.id, i.department_id)))
+            OR (d.inspector_scope = 'subordinate' AND @extschema@.is_superior(dp.id, i.department_id)))
      ORDER BY dp.id = i.department_id DESC, dp.level DESC, dp.id
      LIMIT 1;
     IF NOT FOUND AND d.inspector_scope = 'own' THEN
@@ -198,31 +198,31 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Staff without a certificate go only beside a certified inspector, where the department allows it (department.allow_uncertified_second).';
     ELSIF role = 'second'
-          AND NOT EXISTS (SELECT 1 FROM supervise.assignment a JOIN supervise.inspector x ON x.id = a.inspector_id
+          AND NOT EXISTS (SELECT 1 FROM @extschema@.assignment a JOIN @extschema@.inspector x ON x.id = a.inspector_id
                            WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id
                              AND @extschema@.match_role(x.badge_no IS NOT NULL, x.qualified_until, d.period_start, dep.allow_uncertified_second) = 'any')
-          AND (SELECT count(*) FROM supervise.assignment a
+          AND (SELECT count(*) FROM @extschema@.assignment a
                 WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id) + 1
               >= d.inspectors_per_target THEN
         RAISE EXCEPTION 'inspector % has no enforcement certificate and would take the last place of % without a certified inspector', inspector_id, uscc
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Assign a certified inspector of the department to the target first.';
     END IF;
-    IF EXISTS (SELECT 1 FROM supervise.inspector_conflict c WHERE c.inspector_id = assign_inspector.inspector_id AND c.uscc = assign_inspector.uscc) THEN
+    IF EXISTS (SELECT 1 FROM @extschema@.inspector_conflict c WHERE c.inspector_id = assign_inspector.inspector_id AND c.uscc = assign_inspector.uscc) THEN
         RAISE EXCEPTION 'inspector % has a conflict of interest with %', inspector_id, uscc
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'An inspector with a conflict (回避) is never assigned, not even by hand.';
     END IF;
-    IF EXISTS (SELECT 1 FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+    IF EXISTS (SELECT 1 FROM @extschema@.assignment a WHERE a.draw_id = assign_inspector.draw_id
                   AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
         RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
             USING ERRCODE = 'unique_violation',
                   DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
                                         ELSE pg_catalog.format('Matched by match_inspectors (%s at %s).', a.assigned_by, a.assigned_at) END
-                              FROM supervise.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                              FROM @extschema@.assignment a WHERE a.draw_id = assign_inspector.draw_id
                                AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);
     END IF;
-    INSERT INTO supervise.assignment (draw_id, uscc, inspector_id, department_id, direct, reason)
+    INSERT INTO @extschema@.assignment (draw_id, uscc, inspector_id, department_id, direct, reason)
     VALUES (assign_inspector.draw_id, assign_inspector.uscc, assign_inspector.inspector_id, dep.id, true, reason);
 END
 $$;

@@ -265,7 +265,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'subject "%" is not in the subject directory', exclusion_reason.subject
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Load it with supervise.load_subjects() first.';
+                  HINT = 'Load it with @extschema@.load_subjects() first.';
     END IF;
     IF st OPERATOR(pg_catalog.<>) 'active' THEN
         RETURN 'inactive';
@@ -471,7 +471,7 @@ BEGIN
                                CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
                                     ELSE 'superior_checked_this_year' END,
                                c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
-                  HINT = 'Draw from supervise.eligible_population(), which leaves such subjects out.';
+                  HINT = 'Draw from @extschema@.eligible_population(), which leaves such subjects out.';
     END IF;
 END
 $$;
@@ -577,7 +577,7 @@ BEGIN
                 USING ERRCODE = 'exclusion_violation',
                       DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(c.reason, c.category, c.source,
                                    c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
-                      HINT = pg_catalog.format('If a law provides for a second check, grant an override first: INSERT INTO supervise.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').',
+                      HINT = pg_catalog.format('If a law provides for a second check, grant an override first: INSERT INTO @extschema@.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').',
                                                NEW.task_id, NEW.uscc, NEW.department_id);
         END IF;
     END IF;

@@ -432,7 +432,7 @@ BEGIN
         RAISE EXCEPTION '% % was published on % and cannot be unpublished', OLD.kind, OLD.object_id, OLD.published_on
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'A publication that happened stays recorded (全程留痕).',
-                  HINT = 'To correct the date, publish it again with supervise.mark_published(kind, object_id, published_on).';
+                  HINT = 'To correct the date, publish it again with @extschema@.mark_published(kind, object_id, published_on).';
     END IF;
     IF NEW.published_on > CURRENT_DATE THEN
         RAISE EXCEPTION 'publication date % is in the future', NEW.published_on

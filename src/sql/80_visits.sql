@@ -486,7 +486,7 @@ BEGIN
     IF FOUND THEN
         RAISE EXCEPTION 'visit % is out of date: draw % of task % was cancelled', v.id, stale.id, stale.task_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('Run supervise.plan_visits(%s) again.', v.year);
+                  HINT = pg_catalog.format('Run @extschema@.plan_visits(%s) again.', v.year);
     END IF;
 
     INSERT INTO @extschema@.inspection AS i (task_id, uscc, department_id, inspected_on, result_code, result_on, note)

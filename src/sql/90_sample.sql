@@ -1,7 +1,7 @@
 -- =====================================================================================
 -- Sample data: a realistic province (Fujian, 福建省), deterministic from a seed, from 1,000 to
 -- 10,000,000 subjects. For demos, tests and benchmarks; never needed in production.
---   SELECT * FROM supervise.generate_sample(100000, seed => 7);
+--   SELECT * FROM @extschema@.generate_sample(100000, seed => 7);
 -- =====================================================================================
 
 -- Real county-level regions of five Fujian cities, with a weight ~ number of market subjects.

@@ -18,7 +18,7 @@
 -- any subject's (they are public registration data); this database holds no operator's personal
 -- name. Where a name would reveal a person, mark the inspection personal_privacy.
 --
--- Publication: a row appears only when its item in supervise.publication is published
+-- Publication: a row appears only when its item in @extschema@.publication is published
 -- (published_on <= current_date): plan → item 'plan', task → 'task', target → 'target_list' of
 -- its task, result → 'result'.
 -- Surprise checks (突击检查): a task with surprise = true whose period_end >= current_date hides its
@@ -210,10 +210,10 @@ BEGIN
            t.title, t.confidential, t.surprise, t.period_end, p.confidential AS plan_confidential,
            pub.published_on
       INTO r
-      FROM supervise.draw_record d
-      JOIN supervise.task t ON t.id = d.task_id
-      LEFT JOIN supervise.plan p ON p.id = t.plan_id
-      LEFT JOIN supervise.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
+      FROM @extschema@.draw_record d
+      JOIN @extschema@.task t ON t.id = d.task_id
+      LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+      LEFT JOIN @extschema@.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
      WHERE d.id = draw_publication.draw_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
@@ -239,7 +239,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = CASE WHEN r.published_on IS NULL THEN 'No publication day is recorded for the list.'
                                 ELSE pg_catalog.format('The list is published on %s.', r.published_on) END,
-                  HINT = pg_catalog.format('Record the day it goes up with supervise.mark_published(''target_list'', %s, date).', r.task_id);
+                  HINT = pg_catalog.format('Record the day it goes up with @extschema@.mark_published(''target_list'', %s, date).', r.task_id);
     END IF;
     -- the files as \copy ... CSV HEADER writes them (a stratum quoted when it holds a comma, quote
     -- or line break): codes in order within strata in byte order
@@ -248,13 +248,13 @@ BEGIN
                   x.uscc::text || ',' || CASE WHEN x.stratum ~ '[",\r\n]' OR x.stratum = '' THEN '"' || pg_catalog.replace(x.stratum, '"', '""') || '"' ELSE x.stratum END || ',' || coalesce(x.weight::text, '') || E'\n',
                   '' ORDER BY x.n), '')
       INTO pop_csv
-      FROM supervise.population_rows(r.population) WITH ORDINALITY AS x(uscc, stratum, weight, n);
+      FROM @extschema@.population_rows(r.population) WITH ORDINALITY AS x(uscc, stratum, weight, n);
     SELECT 'stratum,rank,uscc' || E'\n'
            || coalesce(pg_catalog.string_agg(
                   CASE WHEN dt.stratum ~ '[",\r\n]' OR dt.stratum = '' THEN '"' || pg_catalog.replace(dt.stratum, '"', '""') || '"' ELSE dt.stratum END || ',' || dt.rank || ',' || dt.uscc::text || E'\n',
                   '' ORDER BY dt.stratum COLLATE "C", dt.rank), '')
       INTO tgt_csv
-      FROM supervise.draw_target dt WHERE dt.draw_id = draw_publication.draw_id;
+      FROM @extschema@.draw_target dt WHERE dt.draw_id = draw_publication.draw_id;
     RETURN pg_catalog.jsonb_build_object(
         'draw_id', r.id,
         'task_id', r.task_id,

@@ -159,7 +159,7 @@ BEGIN
     IF NOT @extschema@.may_act_on_task(task_id) THEN
         RAISE EXCEPTION 'permission denied to % task %', act, task_id
             USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (supervise.grant_department_officer) or an admin.';
+                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (@extschema@.grant_department_officer) or an admin.';
     END IF;
 END
 $$;
@@ -177,7 +177,7 @@ BEGIN
     IF NOT @extschema@.may_see_task(task_id) THEN
         RAISE EXCEPTION 'permission denied to read task %', task_id
             USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A task''s eligible population and limits are read by officers of its departments (supervise.grant_department_officer) and admins.';
+                  HINT = 'A task''s eligible population and limits are read by officers of its departments (@extschema@.grant_department_officer) and admins.';
     END IF;
 END
 $$;

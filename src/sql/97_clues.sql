@@ -141,7 +141,7 @@ BEGIN
         RAISE EXCEPTION 'permission denied to % for department %', act, department_id
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = pg_catalog.format('Role %s is not an officer of department %s.', @extschema@.acting_role(), department_id),
-                  HINT = 'Clues and case transfers are handled by officers of the department concerned (supervise.grant_department_officer) or an admin.';
+                  HINT = 'Clues and case transfers are handled by officers of the department concerned (@extschema@.grant_department_officer) or an admin.';
     END IF;
 END
 $$;
@@ -160,14 +160,14 @@ BEGIN
         RAISE EXCEPTION 'department_id, uscc, source, summary and received_on must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM supervise.department d WHERE d.id = record_clue.department_id) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = record_clue.department_id) THEN
         RAISE EXCEPTION 'department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
     END IF;
     PERFORM @extschema@.require_department_access(record_clue.department_id, 'record clues');
-    IF NOT EXISTS (SELECT 1 FROM supervise.subject s WHERE s.uscc = record_clue.uscc) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.subject s WHERE s.uscc = record_clue.uscc) THEN
         RAISE EXCEPTION 'subject % does not exist', uscc
             USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'A clue is about a subject of supervise.subject; load it first (supervise.load_subjects).';
+                  HINT = 'A clue is about a subject of @extschema@.subject; load it first (@extschema@.load_subjects).';
     END IF;
     IF source NOT IN ('complaint', 'hotline', 'transfer', 'monitoring', 'other') THEN
         RAISE EXCEPTION 'unknown clue source: "%"', @extschema@.message_value(source)
@@ -177,7 +177,7 @@ BEGIN
     IF btrim(summary) = '' THEN
         RAISE EXCEPTION 'a clue needs a summary' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    INSERT INTO supervise.clue (department_id, uscc, source, received_on, summary)
+    INSERT INTO @extschema@.clue (department_id, uscc, source, received_on, summary)
     VALUES (record_clue.department_id, record_clue.uscc, record_clue.source, record_clue.received_on, record_clue.summary)
     RETURNING id INTO new_id;
     RETURN new_id;
@@ -201,7 +201,7 @@ BEGIN
     IF clue_id IS NULL THEN
         RAISE EXCEPTION 'clue_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT * INTO c FROM supervise.clue x WHERE x.id = clue_task.clue_id FOR UPDATE;
+    SELECT * INTO c FROM @extschema@.clue x WHERE x.id = clue_task.clue_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
     END IF;
@@ -216,18 +216,18 @@ BEGIN
     e := coalesce(period_end, least(s + 29, (pg_catalog.date_trunc('year', s) + interval '1 year - 1 day')::date));
     SELECT string_agg(coalesce(u.id::text, 'NULL'), ', ' ORDER BY u.id) INTO bad
       FROM pg_catalog.unnest(item_ids) u(id)
-     WHERE NOT EXISTS (SELECT 1 FROM supervise.check_item ci WHERE ci.id = u.id AND ci.department_id = c.department_id);
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = u.id AND ci.department_id = c.department_id);
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'check item % is not an item of department %', bad, c.department_id
             USING ERRCODE = 'foreign_key_violation',
                   HINT = 'A clue task checks items of the clue''s department.';
     END IF;
-    INSERT INTO supervise.task (department_id, kind, title, period_start, period_end, approved_on)
+    INSERT INTO @extschema@.task (department_id, kind, title, period_start, period_end, approved_on)
     VALUES (c.department_id, 'clue', coalesce(title, pg_catalog.format('线索核查：%s', c.summary)), s, e, s)
     RETURNING id INTO new_id;
-    INSERT INTO supervise.task_item (task_id, item_id)
+    INSERT INTO @extschema@.task_item (task_id, item_id)
     SELECT DISTINCT new_id, u.id FROM pg_catalog.unnest(item_ids) u(id);
-    UPDATE supervise.clue x SET status = 'task', task_id = new_id WHERE x.id = clue_task.clue_id;
+    UPDATE @extschema@.clue x SET status = 'task', task_id = new_id WHERE x.id = clue_task.clue_id;
     RETURN new_id;
 END
 $$;
@@ -249,7 +249,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say why: checked and no problem found, not within the remit, not verifiable, ...';
     END IF;
-    SELECT * INTO c FROM supervise.clue x WHERE x.id = close_clue.clue_id FOR UPDATE;
+    SELECT * INTO c FROM @extschema@.clue x WHERE x.id = close_clue.clue_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
     END IF;
@@ -264,7 +264,7 @@ BEGIN
                 pg_catalog.to_char(closed_on, 'YYYY-MM-DD'), pg_catalog.to_char(c.received_on, 'YYYY-MM-DD')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    UPDATE supervise.clue x SET status = 'closed', closed_on = close_clue.closed_on, close_reason = reason
+    UPDATE @extschema@.clue x SET status = 'closed', closed_on = close_clue.closed_on, close_reason = reason
      WHERE x.id = close_clue.clue_id;
 END
 $$;
@@ -297,17 +297,17 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say what the problem is and why it is the other department''s.';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM supervise.department d WHERE d.id = transfer_case.to_department_id) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = transfer_case.to_department_id) THEN
         RAISE EXCEPTION 'department % does not exist', to_department_id USING ERRCODE = 'foreign_key_violation';
     END IF;
     IF inspection_id IS NOT NULL THEN
         SELECT i.department_id, i.uscc, coalesce(i.inspected_on, i.result_on) INTO from_dep, subj, since
-          FROM supervise.inspection i WHERE i.id = transfer_case.inspection_id FOR SHARE;
+          FROM @extschema@.inspection i WHERE i.id = transfer_case.inspection_id FOR SHARE;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'inspection % does not exist', inspection_id USING ERRCODE = 'undefined_object';
         END IF;
     ELSE
-        SELECT * INTO c FROM supervise.clue x WHERE x.id = transfer_case.clue_id FOR UPDATE;
+        SELECT * INTO c FROM @extschema@.clue x WHERE x.id = transfer_case.clue_id FOR UPDATE;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
         END IF;
@@ -319,7 +319,7 @@ BEGIN
     IF from_dep = to_department_id THEN
         RAISE EXCEPTION 'a case cannot be transferred to its own department %', from_dep
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A transfer hands a problem to another department; the department''s own follow-up is a clue task (supervise.clue_task).';
+                  HINT = 'A transfer hands a problem to another department; the department''s own follow-up is a clue task (@extschema@.clue_task).';
     END IF;
     IF clue_id IS NOT NULL THEN
         IF c.status NOT IN ('open', 'task') THEN
@@ -334,12 +334,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = CASE WHEN clue_id IS NOT NULL THEN 'The clue was received then.' ELSE 'The inspection was made then.' END;
     END IF;
-    INSERT INTO supervise.case_transfer (from_department_id, to_department_id, uscc, inspection_id, clue_id, reason, transferred_on)
+    INSERT INTO @extschema@.case_transfer (from_department_id, to_department_id, uscc, inspection_id, clue_id, reason, transferred_on)
     VALUES (from_dep, transfer_case.to_department_id, subj, transfer_case.inspection_id, transfer_case.clue_id,
             transfer_case.reason, transfer_case.transferred_on)
     RETURNING id INTO new_id;
     IF clue_id IS NOT NULL THEN
-        UPDATE supervise.clue x SET status = 'transferred' WHERE x.id = transfer_case.clue_id;
+        UPDATE @extschema@.clue x SET status = 'transferred' WHERE x.id = transfer_case.clue_id;
     END IF;
     RETURN new_id;
 END
@@ -357,7 +357,7 @@ BEGIN
     IF transfer_id IS NULL OR accepted_on IS NULL THEN
         RAISE EXCEPTION 'transfer_id and accepted_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT * INTO x FROM supervise.case_transfer t WHERE t.id = accept_transfer.transfer_id FOR UPDATE;
+    SELECT * INTO x FROM @extschema@.case_transfer t WHERE t.id = accept_transfer.transfer_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'case transfer % does not exist', transfer_id USING ERRCODE = 'undefined_object';
     END IF;
@@ -372,7 +372,7 @@ BEGIN
                 pg_catalog.to_char(accepted_on, 'YYYY-MM-DD'), pg_catalog.to_char(x.transferred_on, 'YYYY-MM-DD')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    UPDATE supervise.case_transfer t SET accepted_on = accept_transfer.accepted_on, accepted_by = @extschema@.acting_role()
+    UPDATE @extschema@.case_transfer t SET accepted_on = accept_transfer.accepted_on, accepted_by = @extschema@.acting_role()
      WHERE t.id = accept_transfer.transfer_id;
 END
 $$;

@@ -79,7 +79,7 @@ BEGIN
         RAISE EXCEPTION 'entries of the dishonesty list are never deleted: % on %.% is not allowed', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = '全程留痕: a listing stays recorded after its removal.',
-                  HINT = 'Remove the subject from the list with supervise.delist_dishonest(entry_id, removal_reason).';
+                  HINT = 'Remove the subject from the list with @extschema@.delist_dishonest(entry_id, removal_reason).';
     END IF;
     IF (NEW.id, NEW.department_id, NEW.reason, NEW.basis, NEW.listed_on, NEW.listed_by)
        IS DISTINCT FROM (OLD.id, OLD.department_id, OLD.reason, OLD.basis, OLD.listed_on, OLD.listed_by)
@@ -87,14 +87,14 @@ BEGIN
         RAISE EXCEPTION 'dishonesty entry % cannot be changed', OLD.id
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'The subject, department, reason, basis and day of a listing are a record (全程留痕).',
-                  HINT = 'Remove the entry with supervise.delist_dishonest(entry_id, removal_reason) and list the subject again.';
+                  HINT = 'Remove the entry with @extschema@.delist_dishonest(entry_id, removal_reason) and list the subject again.';
     END IF;
     IF OLD.removed_on IS NOT NULL THEN
         IF (NEW.removed_on, NEW.removal_reason, NEW.removed_by) IS DISTINCT FROM (OLD.removed_on, OLD.removal_reason, OLD.removed_by) THEN
             RAISE EXCEPTION 'dishonesty entry % was removed on % and its removal cannot be changed', OLD.id, OLD.removed_on
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = pg_catalog.format('Removal reason: %s', OLD.removal_reason),
-                      HINT = 'List the subject again with supervise.list_dishonest if it belongs on the list.';
+                      HINT = 'List the subject again with @extschema@.list_dishonest if it belongs on the list.';
         END IF;
     ELSIF NEW.removed_on IS NOT NULL THEN
         -- a removal is recorded (by delist_dishonest, or an UPDATE under row-level security):
@@ -141,7 +141,7 @@ CREATE POLICY "admin: all dishonesty entries" ON @extschema@.dishonesty_entry
     USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
 
 -- Publication deadlines of listing and removal. No seed notice gives them: these amounts are the
--- project's defaults, to be set by each locality (UPDATE supervise.publication_rule).
+-- project's defaults, to be set by each locality (UPDATE @extschema@.publication_rule).
 INSERT INTO @extschema@.publication_rule (event, amount, unit, basis, shipped) VALUES
     ('listing',   10, 'workday', '列入违法失信名单后公示: project default, not from a notice; set the locality''s amount', true),
     ('delisting', 10, 'workday', '移出违法失信名单后公示: project default, not from a notice; set the locality''s amount', true);
@@ -157,7 +157,7 @@ BEGIN
        AND NOT (department_id OPERATOR(pg_catalog.=) ANY (@extschema@.my_department_ids()) OR @extschema@.is_admin()) THEN
         RAISE EXCEPTION 'permission denied to % for department %', act, department_id
             USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A department lists and removes its own entries (违法失信名单): an officer of that department (supervise.grant_department_officer) or an admin does it.';
+                  HINT = 'A department lists and removes its own entries (违法失信名单): an officer of that department (@extschema@.grant_department_officer) or an admin does it.';
     END IF;
 END
 $$;
@@ -196,7 +196,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) list_dishonest.subject) THEN
         RAISE EXCEPTION 'subject "%" is not in the subject directory', subject
             USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'Load the subject first (supervise.load_subjects).';
+                  HINT = 'Load the subject first (@extschema@.load_subjects).';
     END IF;
     PERFORM @extschema@.dishonesty_require_department(department_id, 'list subjects');
     SELECT * INTO cur FROM @extschema@.dishonesty_entry e
@@ -208,7 +208,7 @@ BEGIN
                 subject, department_id, cur.id, cur.listed_on
             USING ERRCODE = 'unique_violation',
                   DETAIL = pg_catalog.format('Reason: %s', cur.reason),
-                  HINT = 'A subject is on a department''s list once at a time; remove the current entry first (supervise.delist_dishonest).';
+                  HINT = 'A subject is on a department''s list once at a time; remove the current entry first (@extschema@.delist_dishonest).';
     END IF;
     INSERT INTO @extschema@.dishonesty_entry (uscc, department_id, reason, basis, listed_on, confidential)
     VALUES (subject, department_id, reason, basis, listed_on, confidential)

@@ -62,7 +62,7 @@ BEGIN
         USING ERRCODE = 'check_violation',
               DETAIL = pg_catalog.format('Task %s is bound to draw %s (of task %s, %s targets); an inspection under it is of one of that draw''s targets.',
                                          NEW.task_id, d.id, d.task_id, d.target_count),
-              HINT = pg_catalog.format('Record the inspections of the drawn targets (supervise.draw_target where draw_id = %s); a check of another subject is made under a clue task (kind clue), which has no draw.', d.id);
+              HINT = pg_catalog.format('Record the inspections of the drawn targets (@extschema@.draw_target where draw_id = %s); a check of another subject is made under a clue task (kind clue), which has no draw.', d.id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.inspection_bound_to_draw() IS
@@ -291,7 +291,7 @@ BEGIN
         RAISE EXCEPTION 'the result notice of inspection % was already served on %', i.id, before.served_on
             USING ERRCODE = 'unique_violation',
                   DETAIL = pg_catalog.format('Served by %s (%s); a notice is served once.', before.served_by, before.method),
-                  HINT = 'A wrong record is removed by an admin (DELETE FROM supervise.notice_service) before it is recorded again.';
+                  HINT = 'A wrong record is removed by an admin (DELETE FROM @extschema@.notice_service) before it is recorded again.';
     END IF;
     INSERT INTO @extschema@.notice_service (inspection_id, served_on, method)
     VALUES (i.id, record_notice_served.served_on, record_notice_served.method);

@@ -100,7 +100,7 @@ BEGIN
     END IF;
     -- FOR SHARE: the scenario is not changed or removed while its task is made
     SELECT x.id, x.name, x.lead_department_id, dp.name AS lead_name INTO s
-      FROM supervise.joint_scenario x JOIN supervise.department dp ON dp.id = x.lead_department_id
+      FROM @extschema@.joint_scenario x JOIN @extschema@.department dp ON dp.id = x.lead_department_id
      WHERE x.id = scenario_task.scenario_id FOR SHARE OF x;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'joint scenario % does not exist', scenario_id USING ERRCODE = 'undefined_object';
@@ -109,11 +109,11 @@ BEGIN
         RAISE EXCEPTION 'permission denied to make a task of joint scenario %', scenario_id
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = pg_catalog.format('The scenario "%s" is led by department %s (%s).', s.name, s.lead_department_id, s.lead_name),
-                  HINT = 'A scenario''s joint task is initiated by its lead department (牵头单位): an officer of that department (supervise.grant_department_officer) or an admin.';
+                  HINT = 'A scenario''s joint task is initiated by its lead department (牵头单位): an officer of that department (@extschema@.grant_department_officer) or an admin.';
     END IF;
 
     SELECT ci.id, ci.code, ci.department_id INTO bad
-      FROM supervise.joint_scenario_item si JOIN supervise.check_item ci ON ci.id = si.item_id
+      FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
      WHERE si.scenario_id = s.id AND NOT ci.active ORDER BY ci.id LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'item % (%) of joint scenario % is not active', bad.id, bad.code, s.id
@@ -122,7 +122,7 @@ BEGIN
     END IF;
     SELECT count(*) AS items, count(DISTINCT ci.department_id) AS departments,
            pg_catalog.string_agg(DISTINCT ci.department_id::text, ', ') AS department_ids INTO bad
-      FROM supervise.joint_scenario_item si JOIN supervise.check_item ci ON ci.id = si.item_id
+      FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
      WHERE si.scenario_id = s.id;
     IF bad.items = 0 THEN
         RAISE EXCEPTION 'joint scenario % has no items', s.id
@@ -136,7 +136,7 @@ BEGIN
     END IF;
 
     IF plan_id IS NOT NULL THEN
-        SELECT x.id, x.department_id INTO p FROM supervise.plan x WHERE x.id = scenario_task.plan_id;
+        SELECT x.id, x.department_id INTO p FROM @extschema@.plan x WHERE x.id = scenario_task.plan_id;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'plan % does not exist', plan_id USING ERRCODE = 'foreign_key_violation';
         END IF;
@@ -148,7 +148,7 @@ BEGIN
     END IF;
 
     -- the task's own constraints and triggers check the rest (period, kind, sampling, scope)
-    INSERT INTO supervise.task (plan_id, department_id, kind, title, period_start, period_end, sample_ratio,
+    INSERT INTO @extschema@.task (plan_id, department_id, kind, title, period_start, period_end, sample_ratio,
                                 sample_size, directory_id, inspectors_per_target, inspector_scope)
     VALUES (scenario_task.plan_id, s.lead_department_id,
             coalesce(scenario_task.kind, CASE WHEN scenario_task.plan_id IS NULL THEN 'special' ELSE 'planned' END),
@@ -156,8 +156,8 @@ BEGIN
             scenario_task.sample_size, scenario_task.directory_id, scenario_task.inspectors_per_target,
             scenario_task.inspector_scope)
     RETURNING id INTO new_id;
-    INSERT INTO supervise.task_item (task_id, item_id)
-    SELECT new_id, si.item_id FROM supervise.joint_scenario_item si
+    INSERT INTO @extschema@.task_item (task_id, item_id)
+    SELECT new_id, si.item_id FROM @extschema@.joint_scenario_item si
      WHERE si.scenario_id = s.id ORDER BY si.item_id;
     RETURN new_id;
 END

@@ -11,7 +11,7 @@
 -- ENABLE ORIGIN triggers (audit, publication, limits, plan checks) do not fire for it. Triggers
 -- that must act on restored rows are ENABLE ALWAYS (the shipped-row guards, the calendar cache
 -- invalidation); an ENABLE ALWAYS trigger that refuses rows can let a restore's through by
--- testing supervise.restoring(). doc/dump-restore.md describes it for the DBA.
+-- testing @extschema@.restoring(). doc/dump-restore.md describes it for the DBA.
 --
 -- This piece comes last: it puts the two statement triggers on every registered table.
 -- =====================================================================================
