@@ -41,24 +41,19 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.limit_override', '');
 CREATE INDEX inspection_task_idx ON @extschema@.inspection (task_id);
 
 -- ---- what a task's checks count for ----------------------------------------------------------------
--- Each task's items are read per task (two lateral subqueries by task_item's primary key), so a
--- query that joins the scope to some checks computes it for their tasks only: one subject's checks
--- cost what the subject's tasks have, a year's checks a pass over the year's tasks.
+-- The departments of each task's items are grouped once for all tasks (not per task), so reading
+-- the scope costs a pass over the task items, whether a query wants one subject's checks or a year's.
 CREATE VIEW @extschema@.v_limit_scope AS
-SELECT t.id AS task_id, t.period_start, s.category, s.item_department_id,
+SELECT DISTINCT t.id AS task_id, t.period_start, ci.category, ci.department_id AS item_department_id,
        d.departments AS task_departments
   FROM @extschema@.task t
- CROSS JOIN LATERAL (
-       SELECT DISTINCT ci.category, ci.department_id AS item_department_id
-         FROM @extschema@.task_item ti
-         JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
-        WHERE ti.task_id OPERATOR(pg_catalog.=) t.id AND NOT ci.limit_exempt) s
- CROSS JOIN LATERAL (
-       SELECT pg_catalog.array_agg(DISTINCT ci2.department_id) AS departments
-         FROM @extschema@.task_item ti2
-         JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
-        WHERE ti2.task_id OPERATOR(pg_catalog.=) t.id) d
- WHERE t.kind OPERATOR(pg_catalog.<>) 'clue';
+  JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) t.id
+  JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+  JOIN (SELECT ti2.task_id, pg_catalog.array_agg(DISTINCT ci2.department_id) AS departments
+          FROM @extschema@.task_item ti2
+          JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
+         GROUP BY ti2.task_id) d ON d.task_id OPERATOR(pg_catalog.=) t.id
+ WHERE t.kind OPERATOR(pg_catalog.<>) 'clue' AND NOT ci.limit_exempt;
 COMMENT ON VIEW @extschema@.v_limit_scope IS
     'limits: the (category, item department) pairs a task is limited by and counts for: its non-exempt items; clue tasks and exempt items have no row. task_departments = departments of all its items';
 

@@ -5310,21 +5310,3 @@ SELECT dep.id AS department_id, dep.name AS department_name, x.month,
 -- plan_visits summarises the BRIN ranges it filled (C)
 COMMENT ON FUNCTION @extschema@.plan_visits(integer) IS
     'plans the year''s visits (联合检查): for every subject, its live drawn targets of tasks whose period starts in the year are grouped into the fewest visits whose tasks share a day (exact, in C); returns the number of visits the year has. Re-running is idempotent and writes only what changed: a visit made again (same subject, tasks and draws) keeps its id, a visit with a recorded inspection is kept as it is and its targets are not regrouped, other visits are remade. Locks visit and visit_task_set (EXCLUSIVE) and inspection (SHARE) while it runs, and summarises the block ranges it filled of the BRIN index on visit.uscc, so a subject''s visits are found at once';
-
--- Interactive speed at province scale: v_limit_scope reads each task's items per task, so one
--- subject's checks (exclusion_reason) compute the scope of their tasks only, not of every task
-CREATE OR REPLACE VIEW @extschema@.v_limit_scope AS
-SELECT t.id AS task_id, t.period_start, s.category, s.item_department_id,
-       d.departments AS task_departments
-  FROM @extschema@.task t
- CROSS JOIN LATERAL (
-       SELECT DISTINCT ci.category, ci.department_id AS item_department_id
-         FROM @extschema@.task_item ti
-         JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
-        WHERE ti.task_id OPERATOR(pg_catalog.=) t.id AND NOT ci.limit_exempt) s
- CROSS JOIN LATERAL (
-       SELECT pg_catalog.array_agg(DISTINCT ci2.department_id) AS departments
-         FROM @extschema@.task_item ti2
-         JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
-        WHERE ti2.task_id OPERATOR(pg_catalog.=) t.id) d
- WHERE t.kind OPERATOR(pg_catalog.<>) 'clue';

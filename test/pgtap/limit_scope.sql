@@ -1,9 +1,10 @@
--- Limits: v_limit_scope, read per task, gives the rows of the rule's scope computed for all tasks
--- at once (every task's non-exempt (category, item department) pairs with the departments of all
--- its items; no row for clue tasks or exempt items), v_limited_checks built on it gives the same
--- checks, and one subject's exclusion_reason() (whose plan reads the scope of that subject's tasks
--- only) agrees with the set-based excluded_subjects() on every subject of a 2,000-subject sample,
--- for single, joint (two departments, an exempt item), all-exempt, clue and superior tasks.
+-- Limits: the scope of the rule as written in v_limit_scope equals the scope computed for all tasks
+-- at once from its definition (every task's non-exempt (category, item department) pairs with the
+-- departments of all its items; no row for clue tasks or exempt items), v_limited_checks built on
+-- it gives the same checks, and one subject's exclusion_reason() agrees with the set-based
+-- excluded_subjects() on every subject of a 2,000-subject sample, for single, joint (two
+-- departments, an exempt item), all-exempt, clue and superior tasks. It holds any rewrite of the
+-- scope for speed to the same answers.
 BEGIN;
 CREATE EXTENSION supervise;
 SELECT plan(6);
