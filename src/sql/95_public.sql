@@ -46,6 +46,18 @@ COMMENT ON COLUMN @extschema@.task.confidential IS
 COMMENT ON COLUMN @extschema@.inspection.confidential IS
     'NULL = public; state_secret (国家秘密): the result is never shown in the public views; trade_secret (商业秘密) / personal_privacy (个人隐私): shown with the subject''s name withheld. The note is never public';
 
+-- What the public views may show of a task, and so of its target list, results and disposals: not
+-- a state secret of the task or its plan (国家秘密), not a surprise check (突击检查) before its
+-- period has ended. The one place the public views decide it (an expression the planner inlines).
+CREATE FUNCTION @extschema@.task_public(task_confidential text, plan_confidential text,
+                                       surprise boolean, period_end date) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN task_confidential IS DISTINCT FROM 'state_secret'
+       AND plan_confidential IS DISTINCT FROM 'state_secret'
+       AND NOT (surprise AND period_end >= CURRENT_DATE);
+COMMENT ON FUNCTION @extschema@.task_public(text, text, boolean, date) IS
+    'internal: whether the public views may show a task (its list, results, disposals): neither it nor its plan is a state secret (国家秘密), and it is not a surprise check (突击检查) whose period has not ended; used by public_tasks, public_targets, public_results and public_disposals';
+
 CREATE VIEW @extschema@.public_plans WITH (security_barrier) AS
 SELECT p.id                                                 AS plan_id,
        p.department_id,
@@ -103,9 +115,7 @@ SELECT t.id                                                 AS task_id,
         FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
        WHERE ti.task_id = t.id) items
  WHERE pub.published_on <= CURRENT_DATE
-   AND t.confidential IS DISTINCT FROM 'state_secret'
-   AND p.confidential IS DISTINCT FROM 'state_secret'
-   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
 COMMENT ON VIEW @extschema@.public_tasks IS
     'disclosure site: published spot-check tasks (抽查任务) with their departments (a joint task lists all: initiator first), period, ratio or size, items. Hidden: unpublished tasks, state secrets, surprise tasks that have not ended. title and items are NULL when withheld';
 COMMENT ON COLUMN @extschema@.public_tasks.department_id IS 'the initiating department (发起部门)';
@@ -140,9 +150,7 @@ SELECT i.id                                                 AS result_id,
   JOIN @extschema@.publication pub ON pub.kind = 'result' AND pub.object_id = i.id
  WHERE pub.published_on <= CURRENT_DATE
    AND i.confidential IS DISTINCT FROM 'state_secret'
-   AND t.confidential IS DISTINCT FROM 'state_secret'
-   AND p.confidential IS DISTINCT FROM 'state_secret'
-   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
 COMMENT ON VIEW @extschema@.public_results IS
     'disclosure site: published check results (检查结果, 谁检查谁公示: by the department that checked). Hidden: unpublished results, state secrets (of the inspection, its task or plan), results of surprise tasks that have not ended. subject_name is NULL when the inspection is marked trade_secret or personal_privacy; task_title is NULL when the task''s title is withheld';
 COMMENT ON COLUMN @extschema@.public_results.result_id IS 'a stable id of the result (the inspection id)';
@@ -176,9 +184,7 @@ SELECT t.id                                                 AS task_id,
   JOIN @extschema@.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
  WHERE r.cancelled_at IS NULL
    AND pub.published_on <= CURRENT_DATE
-   AND t.confidential IS DISTINCT FROM 'state_secret'
-   AND p.confidential IS DISTINCT FROM 'state_secret'
-   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
 COMMENT ON VIEW @extschema@.public_targets IS
     'disclosure site: the published list of drawn targets (抽查对象名单) of each task''s live draw, with what a third party needs to check the draw: algorithm, seed and population digest (hex), population size, stratum and rank. Hidden: unpublished lists, cancelled draws, state secrets, surprise tasks that have not ended';
 COMMENT ON COLUMN @extschema@.public_targets.department_id IS 'the initiating department of the task';

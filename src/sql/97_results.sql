@@ -447,9 +447,7 @@ SELECT x.id                                                 AS disposal_id,
   JOIN @extschema@.publication pub ON pub.kind = 'disposal' AND pub.object_id = x.id
  WHERE pub.published_on <= CURRENT_DATE
    AND i.confidential IS DISTINCT FROM 'state_secret'
-   AND t.confidential IS DISTINCT FROM 'state_secret'
-   AND p.confidential IS DISTINCT FROM 'state_secret'
-   AND NOT (t.surprise AND t.period_end >= CURRENT_DATE);
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
 COMMENT ON VIEW @extschema@.public_disposals IS
     'disclosure site: published disposals (处理结果: 责令, 行政强制, 行政处罚) after checks, by the department that checked. Hidden: unpublished disposals, state secrets (of the inspection, its task or plan), disposals under surprise tasks that have not ended; the document number is never shown. subject_name is NULL when the inspection is marked trade_secret or personal_privacy; task_title is NULL when the task''s title is withheld';
 COMMENT ON COLUMN @extschema@.public_disposals.result_id IS 'the result the disposal follows (public_results.result_id, the inspection id)';

@@ -6094,3 +6094,126 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.audit_row() IS
     'trigger: writes one audit_log entry per changed row (create, update with the changed columns, delete, and the domain acts approve, result, serve_notice, transfer, accept_transfer, list, delist, publish, draw, cancel_draw, direct_assign, override; the department is the row''s, its task''s or inspection''s, a scenario''s lead, a transfer''s sender or, for its acceptance, its receiver); SECURITY DEFINER so writers need no access to audit_log';
+
+-- ---- the public views decide what of a task they show in one function, task_public ----
+CREATE FUNCTION @extschema@.task_public(task_confidential text, plan_confidential text,
+                                       surprise boolean, period_end date) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN task_confidential IS DISTINCT FROM 'state_secret'
+       AND plan_confidential IS DISTINCT FROM 'state_secret'
+       AND NOT (surprise AND period_end >= CURRENT_DATE);
+COMMENT ON FUNCTION @extschema@.task_public(text, text, boolean, date) IS
+    'internal: whether the public views may show a task (its list, results, disposals): neither it nor its plan is a state secret (国家秘密), and it is not a surprise check (突击检查) whose period has not ended; used by public_tasks, public_targets, public_results and public_disposals';
+CREATE OR REPLACE VIEW @extschema@.public_tasks WITH (security_barrier) AS
+SELECT t.id                                                 AS task_id,
+       CASE WHEN p.confidential IS NULL THEN t.plan_id END AS plan_id,
+       t.department_id,
+       d.name                                               AS department_name,
+       deps.department_ids,
+       deps.department_names,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS title,
+       t.kind,
+       t.period_start,
+       t.period_end,
+       t.sample_ratio,
+       t.sample_size,
+       (SELECT pg_catalog.jsonb_object_agg(s.credit_class, s.ratio ORDER BY s.credit_class)
+          FROM @extschema@.task_stratum s WHERE s.task_id = t.id) AS stratum_ratios,
+       CASE WHEN t.confidential IS NULL THEN items.codes END AS item_codes,
+       CASE WHEN t.confidential IS NULL THEN items.names END AS item_names,
+       pub.published_on,
+       t.confidential                                       AS withheld
+  FROM @extschema@.task t
+  JOIN @extschema@.department d ON d.id = t.department_id
+  JOIN @extschema@.publication pub ON pub.kind = 'task' AND pub.object_id = t.id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  CROSS JOIN LATERAL (      -- the initiator first, then the other departments with items, by id
+      SELECT array_agg(x.id ORDER BY x.id <> t.department_id, x.id) AS department_ids,
+             array_agg(x.name ORDER BY x.id <> t.department_id, x.id) AS department_names
+        FROM @extschema@.department x
+       WHERE x.id = t.department_id
+          OR x.id IN (SELECT ci.department_id FROM @extschema@.task_item ti
+                        JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+                       WHERE ti.task_id = t.id)) deps
+  CROSS JOIN LATERAL (
+      SELECT array_agg(ci.code ORDER BY ci.department_id, ci.code) AS codes,
+             array_agg(ci.name ORDER BY ci.department_id, ci.code) AS names
+        FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+       WHERE ti.task_id = t.id) items
+ WHERE pub.published_on <= CURRENT_DATE
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
+CREATE OR REPLACE VIEW @extschema@.public_results WITH (security_barrier) AS
+SELECT i.id                                                 AS result_id,
+       i.uscc::text                                         AS uscc,
+       CASE WHEN i.confidential IS NULL THEN s.name END    AS subject_name,
+       i.task_id,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS task_title,
+       i.department_id,
+       d.name                                               AS department_name,
+       i.result_code,
+       rc.name_zh                                           AS result_name,
+       i.inspected_on,
+       i.result_on,
+       pub.published_on,
+       i.confidential                                       AS withheld
+  FROM @extschema@.inspection i
+  JOIN @extschema@.task t ON t.id = i.task_id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  JOIN @extschema@.subject s ON s.uscc = i.uscc
+  JOIN @extschema@.department d ON d.id = i.department_id
+  JOIN @extschema@.result_code rc ON rc.code = i.result_code
+  JOIN @extschema@.publication pub ON pub.kind = 'result' AND pub.object_id = i.id
+ WHERE pub.published_on <= CURRENT_DATE
+   AND i.confidential IS DISTINCT FROM 'state_secret'
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
+CREATE OR REPLACE VIEW @extschema@.public_targets WITH (security_barrier) AS
+SELECT t.id                                                 AS task_id,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS task_title,
+       t.department_id,
+       d.name                                               AS department_name,
+       dt.uscc::text                                        AS uscc,
+       s.name                                               AS subject_name,
+       dt.stratum,
+       dt.rank,
+       r.id                                                 AS draw_id,
+       (r.drawn_at AT TIME ZONE 'Asia/Shanghai')::date      AS drawn_on,
+       r.algorithm,
+       pg_catalog.encode(r.seed, 'hex')                     AS seed_hex,
+       pg_catalog.encode(r.population_digest, 'hex')        AS population_digest_hex,
+       r.population_size,
+       pub.published_on,
+       t.confidential                                       AS withheld
+  FROM @extschema@.draw_record r
+  JOIN @extschema@.task t ON t.id = r.task_id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  JOIN @extschema@.department d ON d.id = t.department_id
+  JOIN @extschema@.draw_target dt ON dt.draw_id = r.id
+  JOIN @extschema@.subject s ON s.uscc = dt.uscc
+  JOIN @extschema@.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
+ WHERE r.cancelled_at IS NULL
+   AND pub.published_on <= CURRENT_DATE
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
+CREATE OR REPLACE VIEW @extschema@.public_disposals WITH (security_barrier) AS
+SELECT x.id                                                 AS disposal_id,
+       i.id                                                 AS result_id,
+       i.uscc::text                                         AS uscc,
+       CASE WHEN i.confidential IS NULL THEN s.name END    AS subject_name,
+       i.task_id,
+       CASE WHEN t.confidential IS NULL THEN t.title END   AS task_title,
+       i.department_id,
+       d.name                                               AS department_name,
+       x.kind,
+       CASE x.kind WHEN 'order' THEN '责令' WHEN 'compulsion' THEN '行政强制' WHEN 'penalty' THEN '行政处罚' END AS kind_name,
+       x.decided_on,
+       pub.published_on,
+       i.confidential                                       AS withheld
+  FROM @extschema@.disposal x
+  JOIN @extschema@.inspection i ON i.id = x.inspection_id
+  JOIN @extschema@.task t ON t.id = i.task_id
+  LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+  JOIN @extschema@.subject s ON s.uscc = i.uscc
+  JOIN @extschema@.department d ON d.id = i.department_id
+  JOIN @extschema@.publication pub ON pub.kind = 'disposal' AND pub.object_id = x.id
+ WHERE pub.published_on <= CURRENT_DATE
+   AND i.confidential IS DISTINCT FROM 'state_secret'
+   AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end);
