@@ -116,6 +116,7 @@ CREATE INDEX case_transfer_from_idx ON @extschema@.case_transfer (from_departmen
 CREATE INDEX case_transfer_to_idx ON @extschema@.case_transfer (to_department_id);
 CREATE INDEX case_transfer_inspection_idx ON @extschema@.case_transfer (inspection_id);
 CREATE INDEX case_transfer_clue_idx ON @extschema@.case_transfer (clue_id);
+CREATE INDEX case_transfer_uscc_idx ON @extschema@.case_transfer (uscc);   -- a subject's record (v_subject_record)
 COMMENT ON TABLE @extschema@.case_transfer IS
     'a problem found in an inspection, or a clue, that lies outside the items checked or the department''s remit, handed to another department (另案查处 / 移送, 分办、转办) with the reason and day; the receiving department records acceptance (accept_transfer). Written through transfer_case and accept_transfer';
 

@@ -304,10 +304,8 @@ SELECT r.uscc, r.kind, r.object_id, r.department_id, r.on_date, r.summary
     SELECT i.uscc, 'check'::text AS kind, 1 AS kind_order, i.id AS object_id, i.department_id,
            i.inspected_on AS on_date,
            'task ' || t.id || CASE WHEN t.confidential IS NULL THEN ': ' || t.title ELSE '' END AS summary,
-           (i.confidential IS NULL OR i.confidential <> 'state_secret')
-             AND (t.confidential IS NULL OR t.confidential <> 'state_secret')
-             AND (p.confidential IS NULL OR p.confidential <> 'state_secret')
-             AND NOT (t.surprise AND t.period_end >= CURRENT_DATE) AS open
+           i.confidential IS DISTINCT FROM 'state_secret'
+             AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end) AS open
       FROM @extschema@.inspection i
       JOIN @extschema@.task t ON t.id = i.task_id
       LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
@@ -315,10 +313,8 @@ SELECT r.uscc, r.kind, r.object_id, r.department_id, r.on_date, r.summary
     UNION ALL
     SELECT i.uscc, 'result', 2, i.id, i.department_id, i.result_on,
            i.result_code || ' ' || rc.name_zh || ' (task ' || t.id || ')',
-           (i.confidential IS NULL OR i.confidential <> 'state_secret')
-             AND (t.confidential IS NULL OR t.confidential <> 'state_secret')
-             AND (p.confidential IS NULL OR p.confidential <> 'state_secret')
-             AND NOT (t.surprise AND t.period_end >= CURRENT_DATE)
+           i.confidential IS DISTINCT FROM 'state_secret'
+             AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end)
       FROM @extschema@.inspection i
       JOIN @extschema@.task t ON t.id = i.task_id
       LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
@@ -326,10 +322,8 @@ SELECT r.uscc, r.kind, r.object_id, r.department_id, r.on_date, r.summary
     UNION ALL
     SELECT i.uscc, 'disposal', 3, x.id, i.department_id, x.decided_on,
            x.kind || coalesce(' ' || x.document_no, '') || ' (inspection ' || i.id || ')',
-           (i.confidential IS NULL OR i.confidential <> 'state_secret')
-             AND (t.confidential IS NULL OR t.confidential <> 'state_secret')
-             AND (p.confidential IS NULL OR p.confidential <> 'state_secret')
-             AND NOT (t.surprise AND t.period_end >= CURRENT_DATE)
+           i.confidential IS DISTINCT FROM 'state_secret'
+             AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end)
       FROM @extschema@.inspection i
       JOIN @extschema@.disposal x ON x.inspection_id = i.id
       JOIN @extschema@.task t ON t.id = i.task_id
@@ -343,16 +337,28 @@ SELECT r.uscc, r.kind, r.object_id, r.department_id, r.on_date, r.summary
            e.confidential IS NULL OR e.confidential <> 'state_secret'
       FROM @extschema@.dishonesty_entry e
      WHERE e.removed_on IS NOT NULL
+    UNION ALL
+    -- a case handed to another department (移送), from an inspection or a clue: open unless its
+    -- inspection is not (a state secret, a surprise check that has not ended)
+    SELECT c.uscc, 'transfer', 6, c.id, c.from_department_id, c.transferred_on,
+           'to department ' || c.to_department_id || ': ' || c.reason,
+           c.inspection_id IS NULL
+             OR (i.confidential IS DISTINCT FROM 'state_secret'
+                 AND @extschema@.task_public(t.confidential, p.confidential, t.surprise, t.period_end))
+      FROM @extschema@.case_transfer c
+      LEFT JOIN @extschema@.inspection i ON i.id = c.inspection_id
+      LEFT JOIN @extschema@.task t ON t.id = i.task_id
+      LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
   ) r
  WHERE r.open
     OR r.department_id = ANY ((SELECT @extschema@.acting_department_ids())::bigint[])
     OR (SELECT @extschema@.acting_with_all_rights())
  ORDER BY r.uscc, r.on_date, r.kind_order, r.object_id;
 COMMENT ON VIEW @extschema@.v_subject_record IS
-    'a subject''s credit record (信用记录归集): every check (inspected_on), result, disposal, listing and removal about it from all departments, in date order; query it for one code (an index lookup per kind). For officers and admins; it reads with the owner''s rights: an officer sees every department''s entries except those under a state secret and checks of a surprise task that has not ended, which only their own department (and admins) see';
-COMMENT ON COLUMN @extschema@.v_subject_record.kind IS 'check (inspection.id), result (inspection.id), disposal (disposal.id), listing or delisting (dishonesty_entry.id)';
-COMMENT ON COLUMN @extschema@.v_subject_record.department_id IS 'the department that checked, decided or listed';
-COMMENT ON COLUMN @extschema@.v_subject_record.summary IS 'a short description: the task (its title unless withheld), the result code and name, the disposal kind and document number, the listing or removal reason';
+    'a subject''s credit record (信用记录归集): every check (inspected_on), result, disposal, listing, removal and case transfer (移送) about it from all departments, in date order; query it for one code (an index lookup per kind). For officers and admins; it reads with the owner''s rights: an officer sees every department''s entries except those under a state secret and checks of a surprise task that has not ended, which only their own department (and admins) see';
+COMMENT ON COLUMN @extschema@.v_subject_record.kind IS 'check (inspection.id), result (inspection.id), disposal (disposal.id), listing or delisting (dishonesty_entry.id), transfer (case_transfer.id)';
+COMMENT ON COLUMN @extschema@.v_subject_record.department_id IS 'the department that checked, decided, listed or handed the case on';
+COMMENT ON COLUMN @extschema@.v_subject_record.summary IS 'a short description: the task (its title unless withheld), the result code and name, the disposal kind and document number, the listing or removal reason, the receiving department and reason of a transfer';
 
 -- ---- key items: full coverage within a cycle (完成执法全覆盖的周期) ----
 

@@ -4,7 +4,7 @@
 -- market department that takes no part. The year is 2026 and supervise.today sets the day.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(62);
+SELECT plan(63);
 SET LOCAL search_path = supervise, public;
 
 CREATE ROLE supervise_test_market;       -- officer of 66
@@ -187,6 +187,10 @@ SELECT is((SELECT count(*) FROM audit_log WHERE object_kind IN ('clue', 'case_tr
 SELECT results_eq(format($$SELECT action, department_id FROM audit_log WHERE object_kind = 'case_transfer' AND object_id = %s ORDER BY id$$, :x1),
                   $$VALUES ('transfer'::text, 66::bigint), ('accept_transfer', 65)$$,
                   'a transfer is audited for the sender, its acceptance for the receiver');
+SELECT results_eq(format($$SELECT kind, department_id, summary FROM v_subject_record WHERE uscc = %L AND kind = 'transfer'$$,
+                         (SELECT uscc::text FROM s WHERE n = 21)),
+                  $$VALUES ('transfer'::text, 66::bigint, 'to department 65: 游泳池水质属卫生健康部门职责，依法移送'::text)$$,
+                  'a transfer is in the subject''s credit record');
 
 SELECT * FROM finish();
 ROLLBACK;
