@@ -446,7 +446,10 @@ COMMENT ON FUNCTION @extschema@.publication_published_guard() IS
 CREATE TRIGGER publication_published_guard BEFORE UPDATE OF published_on ON @extschema@.publication
     FOR EACH ROW EXECUTE FUNCTION @extschema@.publication_published_guard();
 
-CREATE VIEW @extschema@.v_publication_schedule AS
+-- The schedule views read publication with the caller's rights (security_invoker), so its
+-- row-level security (src/sql/96_security.sql) applies to them: a view running as its owner
+-- would show every department's items.
+CREATE VIEW @extschema@.v_publication_schedule WITH (security_invoker = true) AS
 SELECT p.kind, p.object_id, p.department_id, p.event_on, p.due_on, p.published_on,
        CASE WHEN p.published_on IS NOT NULL THEN
                 CASE WHEN p.published_on OPERATOR(pg_catalog.<=) p.due_on THEN 'on_time' ELSE 'late' END
@@ -457,7 +460,7 @@ SELECT p.kind, p.object_id, p.department_id, p.event_on, p.due_on, p.published_o
 COMMENT ON VIEW @extschema@.v_publication_schedule IS
     'the publication schedule with status against current_date: pending (not published, not yet due), on_time, late (published after due_on), overdue (not published, past due_on)';
 
-CREATE VIEW @extschema@.v_overdue_publications AS
+CREATE VIEW @extschema@.v_overdue_publications WITH (security_invoker = true) AS
 SELECT s.kind, s.object_id, s.department_id, s.event_on, s.due_on, s.provisional,
        CURRENT_DATE OPERATOR(pg_catalog.-) s.due_on AS days_overdue,
        s.task_id, s.publication_id

@@ -368,10 +368,6 @@ CREATE POLICY "officer: assigns in draws of tasks it initiated" ON @extschema@.a
 CREATE POLICY "admin: all assignments" ON @extschema@.assignment
     USING ((SELECT @extschema@.is_admin())) WITH CHECK ((SELECT @extschema@.is_admin()));
 
--- The schedule views read publication with the caller's rights, so RLS applies to them
--- (a view runs as its owner by default, which would show every department's items).
-ALTER VIEW @extschema@.v_publication_schedule SET (security_invoker = true);
-ALTER VIEW @extschema@.v_overdue_publications SET (security_invoker = true);
 
 
 -- ---- the audit trail (全程留痕): append-only ----

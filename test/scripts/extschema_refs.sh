@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# The install pieces name the extension's schema one way: @extschema@ (the schema is fixed, so a
-# fresh install and an updated one get the same text). A hard-coded "supervise." in src/sql fails
-# here, naming the line; supervise.today, a setting and not a schema-qualified name, is allowed.
+# Two rules of the install pieces (src/sql), checked as text:
+#   - the extension's schema is named one way, @extschema@ (the schema is fixed, so a fresh install
+#     and an updated one get the same text); supervise.today, a setting, is not a schema name;
+#   - an object is defined once, with its final labels, in the piece of its capability: no piece
+#     redefines or relabels a function or view (CREATE OR REPLACE, ALTER FUNCTION, ALTER VIEW).
+# Each offending line is printed with its file and number.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+fail=0
 if grep -nP '\bsupervise\.(?!today\b|c\b)[a-z_]' src/sql/*.sql; then
-  echo "not ok - src/sql names the schema as supervise. above: write @extschema@. instead"
-  exit 1
+  echo "not ok - src/sql names the schema as supervise. above: write @extschema@. instead"; fail=1
+else
+  echo "ok - src/sql names the extension's schema as @extschema@ everywhere"
 fi
-echo "ok - src/sql names the extension's schema as @extschema@ everywhere"
+if grep -nE '^\s*(CREATE OR REPLACE|ALTER FUNCTION|ALTER VIEW|ALTER AGGREGATE)\b' src/sql/*.sql; then
+  echo "not ok - a piece redefines or relabels an object above: give it its final definition where it is created"; fail=1
+else
+  echo "ok - no piece redefines or relabels a function or view"
+fi
+exit $fail
