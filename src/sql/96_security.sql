@@ -99,6 +99,14 @@ $$;
 COMMENT ON FUNCTION @extschema@.acting_department_ids() IS
     'the departments the acting role (acting_role()) is an officer of, directly or through a group role; my_department_ids() for the functions that run as the owner';
 
+-- Whether the acting role may act for a department: the one test the functions that run as the
+-- owner make before they act for one (policies and views ask the same two functions once per query)
+CREATE FUNCTION @extschema@.acts_for_department(department_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN @extschema@.acting_with_all_rights() OR department_id = ANY (@extschema@.acting_department_ids());
+COMMENT ON FUNCTION @extschema@.acts_for_department(bigint) IS
+    'internal: true when the acting role has all rights (acting_with_all_rights) or is an officer of the department (acting_department_ids); asked by record_clue, clue_task, close_clue, transfer_case, accept_transfer, record_item_result, record_notice_served and scenario_task';
+
 -- Tasks with an item of one of the departments (joint tasks they take part in). SECURITY
 -- DEFINER: task_item's own policy reads task, so task's policy cannot read task_item under RLS
 -- (that would recurse). Answers only for departments the acting role works for (all for admins).

@@ -137,8 +137,7 @@ CREATE FUNCTION @extschema@.require_department_access(department_id bigint, act 
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    IF NOT (@extschema@.acting_with_all_rights()
-            OR require_department_access.department_id = ANY (@extschema@.acting_department_ids())) THEN
+    IF NOT @extschema@.acts_for_department(require_department_access.department_id) THEN
         RAISE EXCEPTION 'permission denied to % for department %', act, department_id
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = pg_catalog.format('Role %s is not an officer of department %s.', @extschema@.acting_role(), department_id),

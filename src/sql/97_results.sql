@@ -151,8 +151,7 @@ BEGIN
         RAISE EXCEPTION 'inspection % does not exist', inspection_for_act.inspection_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF act IS NOT NULL AND NOT (@extschema@.acting_with_all_rights()
-                                OR i.department_id = ANY (@extschema@.acting_department_ids())) THEN
+    IF act IS NOT NULL AND NOT @extschema@.acts_for_department(i.department_id) THEN
         RAISE EXCEPTION 'permission denied to % of inspection %', act, i.id
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = pg_catalog.format('Inspection %s is the check of department %s (%s); the department that checked acts on it (谁检查谁负责).',

@@ -105,7 +105,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'joint scenario % does not exist', scenario_id USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT (@extschema@.acting_with_all_rights() OR s.lead_department_id = ANY (@extschema@.acting_department_ids())) THEN
+    IF NOT @extschema@.acts_for_department(s.lead_department_id) THEN
         RAISE EXCEPTION 'permission denied to make a task of joint scenario %', scenario_id
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = pg_catalog.format('The scenario "%s" is led by department %s (%s).', s.name, s.lead_department_id, s.lead_name),

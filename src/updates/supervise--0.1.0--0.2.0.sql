@@ -6281,3 +6281,144 @@ COMMENT ON VIEW @extschema@.v_subject_record IS
 COMMENT ON COLUMN @extschema@.v_subject_record.kind IS 'check (inspection.id), result (inspection.id), disposal (disposal.id), listing or delisting (dishonesty_entry.id), transfer (case_transfer.id)';
 COMMENT ON COLUMN @extschema@.v_subject_record.department_id IS 'the department that checked, decided, listed or handed the case on';
 COMMENT ON COLUMN @extschema@.v_subject_record.summary IS 'a short description: the task (its title unless withheld), the result code and name, the disposal kind and document number, the listing or removal reason, the receiving department and reason of a transfer';
+
+-- ---- one test of whether the acting role may act for a department: acts_for_department ----
+CREATE FUNCTION @extschema@.acts_for_department(department_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN @extschema@.acting_with_all_rights() OR department_id = ANY (@extschema@.acting_department_ids());
+COMMENT ON FUNCTION @extschema@.acts_for_department(bigint) IS
+    'internal: true when the acting role has all rights (acting_with_all_rights) or is an officer of the department (acting_department_ids); asked by record_clue, clue_task, close_clue, transfer_case, accept_transfer, record_item_result, record_notice_served and scenario_task';
+
+-- ---- require_department_access, inspection_for_act and scenario_task ask acts_for_department ----
+CREATE OR REPLACE FUNCTION @extschema@.require_department_access(department_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@.acts_for_department(require_department_access.department_id) THEN
+        RAISE EXCEPTION 'permission denied to % for department %', act, department_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Role %s is not an officer of department %s.', @extschema@.acting_role(), department_id),
+                  HINT = 'Clues and case transfers are handled by officers of the department concerned (@extschema@.grant_department_officer) or an admin.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_department_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> for department <id>") unless the acting role is a superuser, a member of the extension owner''s role, an admin or an officer of the department; called by record_clue, clue_task, close_clue, transfer_case and accept_transfer';
+
+CREATE OR REPLACE FUNCTION @extschema@.inspection_for_act(inspection_id bigint, act text) RETURNS @extschema@.inspection
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    i   @extschema@.inspection;
+BEGIN
+    IF inspection_for_act.inspection_id IS NULL THEN
+        RAISE EXCEPTION 'inspection_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT x.* INTO i FROM @extschema@.inspection x WHERE x.id = inspection_for_act.inspection_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'inspection % does not exist', inspection_for_act.inspection_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF act IS NOT NULL AND NOT @extschema@.acts_for_department(i.department_id) THEN
+        RAISE EXCEPTION 'permission denied to % of inspection %', act, i.id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Inspection %s is the check of department %s (%s); the department that checked acts on it (谁检查谁负责).',
+                                             i.id, i.department_id,
+                                             (SELECT d.name FROM @extschema@.department d WHERE d.id = i.department_id)),
+                  HINT = 'An officer of that department, or an admin, does it.';
+    END IF;
+    RETURN i;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.inspection_for_act(bigint, text) IS
+    'internal: the inspection as the caller reads it; 22004 for NULL, 22023 when it does not exist or cannot be seen, and with act given 42501 unless the acting role is an officer of its department or has all rights';
+
+CREATE OR REPLACE FUNCTION @extschema@.scenario_task(scenario_id bigint, title text, period_start date, period_end date,
+        plan_id bigint DEFAULT NULL, kind text DEFAULT NULL, sample_ratio numeric DEFAULT NULL,
+        sample_size integer DEFAULT NULL, directory_id bigint DEFAULT NULL,
+        inspectors_per_target integer DEFAULT 2, inspector_scope text DEFAULT 'own')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    s       record;
+    bad     record;
+    p       record;
+    new_id  bigint;
+BEGIN
+    IF scenario_id IS NULL OR title IS NULL OR period_start IS NULL OR period_end IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL',
+                CASE WHEN scenario_id IS NULL THEN 'scenario_id' WHEN title IS NULL THEN 'title'
+                     WHEN period_start IS NULL THEN 'period_start' ELSE 'period_end' END
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- FOR SHARE: the scenario is not changed or removed while its task is made
+    SELECT x.id, x.name, x.lead_department_id, dp.name AS lead_name INTO s
+      FROM @extschema@.joint_scenario x JOIN @extschema@.department dp ON dp.id = x.lead_department_id
+     WHERE x.id = scenario_task.scenario_id FOR SHARE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'joint scenario % does not exist', scenario_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT @extschema@.acts_for_department(s.lead_department_id) THEN
+        RAISE EXCEPTION 'permission denied to make a task of joint scenario %', scenario_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('The scenario "%s" is led by department %s (%s).', s.name, s.lead_department_id, s.lead_name),
+                  HINT = 'A scenario''s joint task is initiated by its lead department (牵头单位): an officer of that department (@extschema@.grant_department_officer) or an admin.';
+    END IF;
+
+    SELECT ci.id, ci.code, ci.department_id INTO bad
+      FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
+     WHERE si.scenario_id = s.id AND NOT ci.active ORDER BY ci.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'item % (%) of joint scenario % is not active', bad.id, bad.code, s.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Remove it from the scenario (joint_scenario_item), or make it active again.';
+    END IF;
+    SELECT count(*) AS items, count(DISTINCT ci.department_id) AS departments,
+           pg_catalog.string_agg(DISTINCT ci.department_id::text, ', ') AS department_ids INTO bad
+      FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
+     WHERE si.scenario_id = s.id;
+    IF bad.items = 0 THEN
+        RAISE EXCEPTION 'joint scenario % has no items', s.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.';
+    ELSIF bad.departments < 2 THEN
+        RAISE EXCEPTION 'joint scenario % has items of only one department', s.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Its %s items are of department %s.', bad.items, bad.department_ids),
+                  HINT = 'A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.';
+    END IF;
+
+    IF plan_id IS NOT NULL THEN
+        SELECT x.id, x.department_id INTO p FROM @extschema@.plan x WHERE x.id = scenario_task.plan_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'plan % does not exist', plan_id USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        IF p.department_id <> s.lead_department_id THEN
+            RAISE EXCEPTION 'plan % is department %''s, not the lead department %''s', plan_id, p.department_id, s.lead_department_id
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A scenario''s joint task goes into a plan of its lead department.';
+        END IF;
+    END IF;
+
+    -- the task's own constraints and triggers check the rest (period, kind, sampling, scope)
+    INSERT INTO @extschema@.task (plan_id, department_id, kind, title, period_start, period_end, sample_ratio,
+                                sample_size, directory_id, inspectors_per_target, inspector_scope)
+    VALUES (scenario_task.plan_id, s.lead_department_id,
+            coalesce(scenario_task.kind, CASE WHEN scenario_task.plan_id IS NULL THEN 'special' ELSE 'planned' END),
+            scenario_task.title, scenario_task.period_start, scenario_task.period_end, scenario_task.sample_ratio,
+            scenario_task.sample_size, scenario_task.directory_id, scenario_task.inspectors_per_target,
+            scenario_task.inspector_scope)
+    RETURNING id INTO new_id;
+    INSERT INTO @extschema@.task_item (task_id, item_id)
+    SELECT new_id, si.item_id FROM @extschema@.joint_scenario_item si
+     WHERE si.scenario_id = s.id ORDER BY si.item_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) IS
+    'makes the joint task (联合抽查任务) of a joint-check scenario and returns its id: initiated by the scenario''s lead department (牵头单位), with every item of the scenario (the lead''s and the partners''), the given period, plan (the lead''s), kind (default planned with a plan, else special), sampling, directory, inspectors_per_target and inspector_scope; approve it (task.approved_on), then draw it as any task. Only an officer of the lead department or an admin may call it (42501). Refuses NULLs (22004), an unknown scenario (42704), a scenario with an inactive item, without items or with the items of one department only (55000), another department''s plan (22023); the task''s constraints check the period, kind, sampling and scope';

@@ -194,6 +194,7 @@ INSERT INTO matrix (fn, reader, officer, admin, probe) VALUES
      $$SELECT supervise.require_task_visible(31)::text = ''$$),
     ('acting_with_all_rights()', 'hidden', 'hidden', 'yes', 'SELECT supervise.acting_with_all_rights()'),
     ('acting_department_ids()', 'hidden', 'hidden', 'hidden', 'SELECT 66 = ANY (supervise.acting_department_ids())'),
+    ('acts_for_department(bigint)', 'hidden', 'hidden', 'yes', 'SELECT supervise.acts_for_department(66)'),
     ('may_act_on_task(bigint)', 'hidden', 'hidden', 'yes', 'SELECT supervise.may_act_on_task(31)'),
     ('may_see_task(bigint)', 'hidden', 'hidden', 'yes', 'SELECT supervise.may_see_task(31)'),
     ('participating_task_ids(bigint[])', 'no', 'hidden', 'yes',
