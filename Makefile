@@ -33,7 +33,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=output_iso --load-extensi
 PG_CPPFLAGS = -Isrc/core
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  = -lcrypto
-EXTRA_CLEAN = supervise--$(EXTVERSION).sql pieces--$(EXTVERSION).sql
+EXTRA_CLEAN = supervise--$(EXTVERSION).sql pieces--$(EXTVERSION).sql po/*.mo po/*.pot.new
 
 PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
@@ -58,6 +58,35 @@ frozen-check: pieces--$(EXTVERSION).sql
 	else echo "version $(EXTVERSION) is not released yet (no src/updates/supervise--$(EXTVERSION).sql)"; fi
 
 .PHONY: frozen-check
+
+# Translations: po/LANG.po is compiled and installed as LANG/LC_MESSAGES/supervise-NN.mo under
+# PostgreSQL's locale directory, where pg_bindtextdomain() finds it. `make update-po` extracts the
+# messages of src/pg, src/core and src/sql into po/supervise.pot and merges them into each
+# po/LANG.po (tools/update_po.sh).
+PO_LANGS    = $(patsubst po/%.po,%,$(sort $(wildcard po/*.po)))
+MO_FILES    = $(PO_LANGS:%=po/%.mo)
+MSGFMT     ?= msgfmt
+
+all: $(MO_FILES)
+
+po/%.mo: po/%.po
+	$(MSGFMT) -c -o $@ $<
+
+install: install-po
+install-po: $(MO_FILES)
+	@set -e; for l in $(PO_LANGS); do \
+	  $(MKDIR_P) '$(DESTDIR)$(localedir)'/$$l/LC_MESSAGES; \
+	  $(INSTALL_DATA) po/$$l.mo '$(DESTDIR)$(localedir)'/$$l/LC_MESSAGES/supervise-$(MAJORVERSION).mo; \
+	done
+
+uninstall: uninstall-po
+uninstall-po:
+	rm -f $(foreach l,$(PO_LANGS),'$(DESTDIR)$(localedir)'/$(l)/LC_MESSAGES/supervise-$(MAJORVERSION).mo)
+
+update-po:
+	tools/update_po.sh
+
+.PHONY: install-po uninstall-po update-po
 
 # Pure C unit tests of src/core (TAP output, run by prove), with ASan and UBSan.
 CORE_CC     ?= cc

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing supervise needs, from the distribution's packages:
 # PostgreSQL with its server headers, pgTAP and pg_prove, OpenSSL headers, a C compiler, clang
-# with its libFuzzer/sanitizer runtimes (test/fuzz), and what building the Debian package needs.
+# with its libFuzzer/sanitizer runtimes (test/fuzz), gettext (msgfmt compiles the translations in
+# po/), locales (the Chinese locale of test/scripts/messages.sh), and what building the Debian
+# package needs.
 #
 # The PostgreSQL version is the distribution's own (Debian 12: 15, Debian 13: 17, unstable: 18),
 # or PGV=NN for another one the archive has. Prints that version (NN) on standard output, and
@@ -33,6 +35,7 @@ packages=(
   build-essential
   "postgresql-$PGV" "postgresql-server-dev-$PGV" "postgresql-$PGV-pgtap" postgresql-common
   postgresql-server-dev-all libtap-parser-sourcehandler-pgtap-perl libssl-dev python3 git
+  gettext locales
   clang ${clangv:+libclang-rt-$clangv-dev}
   debhelper dpkg-dev fakeroot
 )

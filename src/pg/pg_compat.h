@@ -1,7 +1,8 @@
 /*
- * pg_compat.h — the differences between the PostgreSQL versions supervise builds on (15 to 18),
- * in one place. Glue includes it after postgres.h and calls these names instead of the server's
- * own where a signature or a field moved; nothing else in src/pg tests PG_VERSION_NUM.
+ * pg_compat.h — what every glue file needs right after postgres.h: the differences between the
+ * PostgreSQL versions supervise builds on (15 to 18), in one place, and the module's text domain.
+ * Glue calls these names instead of the server's own where a signature or a field moved; nothing
+ * else in src/pg tests PG_VERSION_NUM.
  */
 #ifndef SUPERVISE_PG_COMPAT_H
 #define SUPERVISE_PG_COMPAT_H
@@ -11,6 +12,14 @@
 #if PG_VERSION_NUM < 150000
 #error "supervise needs PostgreSQL 15 or later"
 #endif
+
+/*
+ * The module's messages are translated in its own text domain, supervise-NN, as PostgreSQL's
+ * modules do (elog.h defines TEXTDOMAIN as NULL, the server's domain): ereport() looks them up
+ * there, and message_text() for the SQL pieces. _PG_init binds it; po/ holds the translations.
+ */
+#undef TEXTDOMAIN
+#define TEXTDOMAIN PG_TEXTDOMAIN("supervise")
 
 #include "executor/executor.h"
 #include "nodes/parsenodes.h"

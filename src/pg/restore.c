@@ -27,6 +27,7 @@
  * are ENABLE ALWAYS and must let restored rows through.
  */
 #include "postgres.h"
+#include "pg_compat.h"
 
 #include "access/xact.h"
 #include "catalog/namespace.h"

@@ -1,6 +1,9 @@
 /*
  * supervise.c — the module's one PG_MODULE_MAGIC, and what every capability's glue shares: how a
- * caller's value is quoted in a message (message.h). Each capability's glue lives in its own file
+ * caller's value is quoted in a message (message.h), and the messages' language: the module's
+ * text domain, supervise-NN (TEXTDOMAIN, pg_compat.h), is bound in _PG_init, so ereport()
+ * in the glue and message_text() in the SQL pieces answer in the language of lc_messages when
+ * po/ has it, and in English otherwise. Each capability's glue lives in its own file
  * in this folder, named like the capability (uscc_type.c, calendar_fn.c, draw_fn.c, ...).
  */
 #include "postgres.h"
@@ -8,6 +11,7 @@
 
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -49,6 +53,29 @@ message_value_fn(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(t);
 	s = text_to_cstring(t);
 	PG_RETURN_TEXT_P(cstring_to_text(message_value(s)));
+}
+
+/*
+ * message_text(msgid): the message msgid (an English format string of a SQL piece) in the
+ * language of lc_messages, from the same catalog as the C messages; msgid itself when the catalog
+ * has no translation. The empty string is returned as it is (gettext would return the catalog's
+ * header).
+ */
+PG_FUNCTION_INFO_V1(message_text_fn);
+Datum
+message_text_fn(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	char	   *msgid;
+	const char *translated;
+
+	if (VARSIZE_ANY_EXHDR(t) == 0)
+		PG_RETURN_TEXT_P(t);
+	msgid = text_to_cstring(t);
+	translated = dgettext(TEXTDOMAIN, msgid);
+	if (translated == msgid)
+		PG_RETURN_TEXT_P(t);
+	PG_RETURN_TEXT_P(cstring_to_text(translated));
 }
 
 void		_PG_init(void);
@@ -104,6 +131,7 @@ raise_core_misuse(const char *where, const char *what)
 void
 _PG_init(void)
 {
+	pg_bindtextdomain(TEXTDOMAIN);
 	core_set_misuse_handler(raise_core_misuse);
 	DefineCustomStringVariable("supervise.today",
 							   "The date supervise takes as today (empty: current_date).",

@@ -6422,3 +6422,9 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) IS
     'makes the joint task (联合抽查任务) of a joint-check scenario and returns its id: initiated by the scenario''s lead department (牵头单位), with every item of the scenario (the lead''s and the partners''), the given period, plan (the lead''s), kind (default planned with a plan, else special), sampling, directory, inspectors_per_target and inspector_scope; approve it (task.approved_on), then draw it as any task. Only an officer of the lead department or an admin may call it (42501). Refuses NULLs (22004), an unknown scenario (42704), a scenario with an inactive item, without items or with the items of one department only (55000), another department''s plan (22023); the task''s constraints check the period, kind, sampling and scope';
+
+-- Messages in the language of lc_messages: the SQL pieces' catalog lookup.
+CREATE FUNCTION @extschema@.message_text(msgid text) RETURNS text
+    AS 'MODULE_PATHNAME', 'message_text_fn' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.message_text(text) IS
+    'internal: a message of the extension (its English format string) in the language of lc_messages, from the extension''s message catalog (text domain supervise-NN); itself when the catalog has no translation';

@@ -110,7 +110,8 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('sample_subjects(bigint,integer)', 'yes', 'yes', 'yes'),
     ('public_view_names()', 'yes', 'yes', 'yes'),
     ('task_public(text,text,boolean,date)', 'yes', 'yes', 'yes'),
-    ('message_value(text)', 'yes', 'yes', 'yes'), ('restoring()', 'yes', 'yes', 'yes'),
+    ('message_value(text)', 'yes', 'yes', 'yes'), ('message_text(text)', 'yes', 'yes', 'yes'),
+    ('restoring()', 'yes', 'yes', 'yes'),
     -- shared data and the caller's own access, read with the caller's rights
     ('is_workday(date)', 'rls', 'rls', 'rls'), ('add_workdays(date,integer)', 'rls', 'rls', 'rls'),
     ('workdays_between(date,date)', 'rls', 'rls', 'rls'), ('add_workdays_provisional(date,integer)', 'rls', 'rls', 'rls'),

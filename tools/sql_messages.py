@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Extracts the messages of the SQL pieces for translation.
+
+Every message a SQL piece raises is the literal argument of message_text('...') (src/sql/05_message.sql):
+this prints them as a gettext template (.pot) on standard output, each with the places it is used
+(#: src/sql/FILE.sql:LINE), so that tools/update_po.sh merges them with the C messages into one
+catalog. A message is one SQL string literal ('' for a quote); anything else as the argument of
+message_text is an error, so that no message escapes the catalog.
+
+    tools/sql_messages.py src/sql/*.sql > messages.pot
+"""
+import re
+import sys
+
+CALL = re.compile(r"message_text\(\s*")
+LITERAL = re.compile(r"'((?:[^']|'')*)'\s*\)")
+
+
+def po_quote(s):
+    return '"' + s.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n').replace('\t', '\\t') + '"'
+
+
+def main(paths):
+    found = {}
+    order = []
+    bad = 0
+    for path in paths:
+        text = open(path, encoding='utf-8').read()
+        for m in CALL.finditer(text):
+            line = text.count('\n', 0, m.start()) + 1
+            # the definition of message_text itself, and its mentions in comments
+            before = text[text.rfind('\n', 0, m.start()) + 1:m.start()]
+            if '--' in before or before.rstrip().endswith('FUNCTION @extschema@.'):
+                continue
+            lit = LITERAL.match(text, m.end())
+            if not lit:
+                print(f'{path}:{line}: message_text takes one string literal', file=sys.stderr)
+                bad += 1
+                continue
+            msgid = lit.group(1).replace("''", "'")
+            if msgid not in found:
+                found[msgid] = []
+                order.append(msgid)
+            found[msgid].append(f'{path}:{line}')
+    if bad:
+        sys.exit(1)
+    print('# Messages of the SQL pieces of supervise (tools/sql_messages.py).')
+    print('msgid ""')
+    print('msgstr ""')
+    print('"Content-Type: text/plain; charset=UTF-8\\n"')
+    print()
+    for msgid in order:
+        print('#: ' + ' '.join(found[msgid]))
+        print('#, no-c-format')
+        print('msgid ' + po_quote(msgid))
+        print('msgstr ""')
+        print()
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

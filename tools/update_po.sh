@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Extracts every message of supervise into po/supervise.pot and merges it into each po/LANG.po:
+# the C glue's ereport() texts (errmsg, errdetail, errhint, ... and gettext_noop for a message
+# kept in a table) with xgettext, and the SQL pieces' message_text('...') texts with
+# tools/sql_messages.py. A new or changed message then shows in po/LANG.po as untranslated
+# (msgstr ""), which test/scripts/messages.sh refuses until it is translated.
+#
+#     tools/update_po.sh            (or: make update-po)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+xgettext --language=C --from-code=UTF-8 --no-wrap --sort-by-file --omit-header \
+  --keyword=errmsg --keyword=errmsg_plural:1,2 --keyword=errdetail --keyword=errdetail_plural:1,2 \
+  --keyword=errhint --keyword=errcontext --keyword=gettext_noop --keyword=_ \
+  --flag=errmsg:1:c-format --flag=errdetail:1:c-format --flag=errhint:1:c-format \
+  --flag=errcontext:1:c-format \
+  -o "$tmp/c.pot" src/pg/*.c src/core/*.c
+python3 tools/sql_messages.py src/sql/*.sql > "$tmp/sql.pot"
+cat > "$tmp/header.pot" <<'HEADER'
+# Messages of supervise, the PostgreSQL extension: its C glue and its SQL pieces.
+# Made by tools/update_po.sh; translate in po/LANG.po, not here.
+msgid ""
+msgstr ""
+"Project-Id-Version: supervise\n"
+"MIME-Version: 1.0\n"
+"Content-Type: text/plain; charset=UTF-8\n"
+"Content-Transfer-Encoding: 8bit\n"
+HEADER
+msgcat --no-wrap --use-first "$tmp/header.pot" "$tmp/c.pot" "$tmp/sql.pot" -o po/supervise.pot
+for po in po/*.po; do
+  msgmerge --quiet --no-wrap --no-fuzzy-matching --update --backup=off "$po" po/supervise.pot
+  msgattrib --no-wrap --no-obsolete -o "$po" "$po"
+done
+echo "po/supervise.pot: $(grep -c '^msgid ' po/supervise.pot) entries (with the header)"
+for po in po/*.po; do echo "$po: $(msgfmt --statistics -o /dev/null "$po" 2>&1)"; done
