@@ -67,10 +67,10 @@ BEGIN
     END IF;
     SELECT year, department_id INTO p FROM @extschema@.plan WHERE id = NEW.plan_id;
     IF FOUND AND p.year IS DISTINCT FROM extract(year FROM NEW.period_start)::integer THEN
-        RAISE EXCEPTION 'task period % to % is outside the year % of plan %',
-                to_char(NEW.period_start, 'YYYY-MM-DD'), to_char(NEW.period_end, 'YYYY-MM-DD'), p.year, NEW.plan_id
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Put the task in a plan of its own year.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task period %s to %s is outside the year %s of plan %s'), to_char(NEW.period_start, 'YYYY-MM-DD'), to_char(NEW.period_end, 'YYYY-MM-DD'), p.year, NEW.plan_id),
+            ERRCODE = 'check_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('Put the task in a plan of its own year.'));
     END IF;
     RETURN NEW;
 END

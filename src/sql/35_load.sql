@@ -75,9 +75,10 @@ BEGIN
      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                         WHERE a.attrelid = source AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped);
     IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'cannot load subjects from table "%": it lacks the column(s) %', source, missing
-            USING ERRCODE = 'undefined_column',
-                  HINT = 'Stage rows in @extschema@.subject_staging, or in a table created (LIKE @extschema@.subject_staging INCLUDING DEFAULTS).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('cannot load subjects from table "%s": it lacks the column(s) %s'), source, missing),
+            ERRCODE = 'undefined_column',
+            HINT    = pg_catalog.format(@extschema@.message_text('Stage rows in @extschema@.subject_staging, or in a table created (LIKE @extschema@.subject_staging INCLUDING DEFAULTS).'));
     END IF;
     -- one load at a time per source; rows COPYed after this point wait for the next load
     EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', source);

@@ -127,51 +127,61 @@ DECLARE
                              format('国务院办公厅关于%s年部分节假日安排的通知', load_calendar.year));
 BEGIN
     IF y IS NULL OR days IS NULL OR replace IS NULL THEN
-        RAISE EXCEPTION 'year, days and replace must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('year, days and replace must not be null')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF y NOT BETWEEN 1900 AND 9999 THEN
-        RAISE EXCEPTION 'calendar year % is out of range', y
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Years run from 1900 to 9999.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('calendar year %s is out of range'), y),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Years run from 1900 to 9999.'));
     END IF;
     IF jsonb_typeof(days) IS DISTINCT FROM 'array' THEN
-        RAISE EXCEPTION 'days must be a JSON array, not %', jsonb_typeof(days)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass [{"day": "2027-01-01", "kind": "off", "holiday": "元旦"}, ...].';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('days must be a JSON array, not %s'), jsonb_typeof(days)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Pass [{"day": "2027-01-01", "kind": "off", "holiday": "元旦"}, ...].'));
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y)
        AND NOT replace THEN
-        RAISE EXCEPTION 'holiday calendar for year % is already loaded', y
-            USING ERRCODE = 'unique_violation',
-                  HINT = 'Pass replace => true to replace the whole year, or correct one day with @extschema@.set_calendar_day(day, kind).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('holiday calendar for year %s is already loaded'), y),
+            ERRCODE = 'unique_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('Pass replace => true to replace the whole year, or correct one day with @extschema@.set_calendar_day(day, kind).'));
     END IF;
 
     -- validate everything before changing anything
     FOR e IN SELECT value FROM jsonb_array_elements(days) LOOP
         i := i + 1;
         IF jsonb_typeof(e) IS DISTINCT FROM 'object' OR NOT e ? 'day' OR NOT e ? 'kind' THEN
-            RAISE EXCEPTION 'element % of days is not an object with "day" and "kind": %', i, e
-                USING ERRCODE = 'invalid_parameter_value';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('element %s of days is not an object with "day" and "kind": %s'), i, e),
+                ERRCODE = 'invalid_parameter_value';
         END IF;
         d := (e->>'day')::date;
         k := e->>'kind';
         IF NOT isfinite(d) OR extract(year FROM d)::integer IS DISTINCT FROM y THEN
-            RAISE EXCEPTION 'day % is not in year %', d, y
-                USING ERRCODE = 'invalid_parameter_value';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('day %s is not in year %s'), d, y),
+                ERRCODE = 'invalid_parameter_value';
         END IF;
         IF k IS NULL OR k NOT IN ('off', 'work') THEN
-            RAISE EXCEPTION 'invalid calendar day kind "%" for %', @extschema@.message_value(k), d
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'A day is "off" (a holiday) or "work" (a weekend day made a working day, 调休).';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('invalid calendar day kind "%s" for %s'), @extschema@.message_value(k), d),
+                ERRCODE = 'invalid_parameter_value',
+                HINT    = pg_catalog.format(@extschema@.message_text('A day is "off" (a holiday) or "work" (a weekend day made a working day, 调休).'));
         END IF;
         IF d = ANY (seen) THEN
-            RAISE EXCEPTION 'day % appears twice in days', d
-                USING ERRCODE = 'invalid_parameter_value';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('day %s appears twice in days'), d),
+                ERRCODE = 'invalid_parameter_value';
         END IF;
         seen := seen || d;
     END LOOP;
     IF i = 0 THEN
-        RAISE WARNING 'no exception days given for year %: every day will follow Monday-Friday', y;
+        RAISE WARNING USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('no exception days given for year %s: every day will follow Monday-Friday'), y);
     END IF;
 
     INSERT INTO @extschema@.calendar_year AS cy (year, loaded_on, source, shipped)
@@ -211,23 +221,27 @@ DECLARE
     y integer;
 BEGIN
     IF d IS NULL OR set_calendar_day.kind IS NULL THEN
-        RAISE EXCEPTION 'day and kind must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('day and kind must not be null')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT isfinite(d) THEN
-        RAISE EXCEPTION 'working days are not defined for date "%"', d
-            USING ERRCODE = 'datetime_field_overflow';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('working days are not defined for date "%s"'), d),
+            ERRCODE = 'datetime_field_overflow';
     END IF;
     IF set_calendar_day.kind NOT IN ('off', 'work') THEN
-        RAISE EXCEPTION 'invalid calendar day kind "%"', @extschema@.message_value(set_calendar_day.kind)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A day is "off" (a holiday) or "work" (a working day).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('invalid calendar day kind "%s"'), @extschema@.message_value(set_calendar_day.kind)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A day is "off" (a holiday) or "work" (a working day).'));
     END IF;
     y := extract(year FROM d)::integer;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y) THEN
-        RAISE EXCEPTION 'holiday calendar for year % is not loaded', y
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = format('Load the %s holiday notice with @extschema@.load_calendar(%s, ...) first.', y, y);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('holiday calendar for year %s is not loaded'), y),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Load the %s holiday notice with @extschema@.load_calendar(%s, ...) first.'), y, y);
     END IF;
     INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
         VALUES (d, set_calendar_day.kind, set_calendar_day.holiday, set_calendar_day.source, false)
@@ -275,10 +289,12 @@ DECLARE
 BEGIN
     SELECT * INTO r FROM @extschema@.publication_rule pr WHERE pr.event OPERATOR(pg_catalog.=) publication_rule_for.event;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown publication event "%"', @extschema@.message_value(publication_rule_for.event)
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Known events: ' || (SELECT string_agg(pr.event, ', ' ORDER BY pr.event) FROM @extschema@.publication_rule pr) || '.',
-                  HINT = 'Add a row to @extschema@.publication_rule for a new event.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown publication event "%s"'), @extschema@.message_value(publication_rule_for.event)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Known events: %s.'),
+                                        (SELECT string_agg(pr.event, ', ' ORDER BY pr.event) FROM @extschema@.publication_rule pr)),
+            HINT    = pg_catalog.format(@extschema@.message_text('Add a row to @extschema@.publication_rule for a new event.'));
     END IF;
     RETURN r;
 END

@@ -208,10 +208,11 @@ BEGIN
         -- the one change allowed: cancelling with a reason, stamped with the real time and user (a
         -- cancel that logical replication applies keeps the time and user the origin stamped)
         IF NEW.cancel_reason IS NULL OR pg_catalog.btrim(NEW.cancel_reason) OPERATOR(pg_catalog.=) '' THEN
-            RAISE EXCEPTION 'a draw is cancelled only with a reason'
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = pg_catalog.format('Draw %s was not cancelled.', OLD.id),
-                      HINT = 'Cancel it with @extschema@.cancel_draw(draw_id, reason); the reason is kept with the draw.';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('a draw is cancelled only with a reason')),
+                ERRCODE = 'invalid_parameter_value',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Draw %s was not cancelled.'), OLD.id),
+                HINT    = pg_catalog.format(@extschema@.message_text('Cancel it with @extschema@.cancel_draw(draw_id, reason); the reason is kept with the draw.'));
         END IF;
         IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.<>) 'replica' THEN
             NEW.cancelled_at := pg_catalog.now();
@@ -219,10 +220,11 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-    RAISE EXCEPTION 'draw records cannot be changed or deleted'
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = pg_catalog.format('%s on draw %s was refused.', TG_OP, OLD.id),
-              HINT = 'A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason).';
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('draw records cannot be changed or deleted')),
+        ERRCODE = 'object_not_in_prerequisite_state',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('%s on draw %s was refused.'), TG_OP, OLD.id),
+        HINT    = pg_catalog.format(@extschema@.message_text('A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason).'));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
@@ -235,10 +237,11 @@ CREATE FUNCTION @extschema@.draw_kept_guard() RETURNS trigger
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
-    RAISE EXCEPTION '% cannot be changed or deleted', TG_TABLE_NAME
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = pg_catalog.format('%s on %s was refused.', TG_OP, TG_TABLE_NAME),
-              HINT = 'A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason) and draw again.';
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('%s cannot be changed or deleted'), TG_TABLE_NAME),
+        ERRCODE = 'object_not_in_prerequisite_state',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('%s on %s was refused.'), TG_OP, TG_TABLE_NAME),
+        HINT    = pg_catalog.format(@extschema@.message_text('A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason) and draw again.'));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw_kept_guard() IS 'trigger (ENABLE ALWAYS): refuses UPDATE, DELETE and TRUNCATE on kept draw data';
@@ -278,13 +281,13 @@ DECLARE
 BEGIN
     IF TG_TABLE_NAME = 'task' THEN
         SELECT string_agg(c.name, ', ' ORDER BY c.ord) INTO changed
-          FROM (VALUES (1, 'its kind', OLD.kind IS DISTINCT FROM NEW.kind),
-                       (2, 'its department_id', OLD.department_id IS DISTINCT FROM NEW.department_id),
-                       (3, 'its plan_id', OLD.plan_id IS DISTINCT FROM NEW.plan_id),
-                       (4, 'its directory_id', OLD.directory_id IS DISTINCT FROM NEW.directory_id),
-                       (5, 'its sample_ratio', OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
-                       (6, 'its sample_size', OLD.sample_size IS DISTINCT FROM NEW.sample_size),
-                       (7, 'the year of its period',
+          FROM (VALUES (1, pg_catalog.format(@extschema@.message_text('its kind')), OLD.kind IS DISTINCT FROM NEW.kind),
+                       (2, pg_catalog.format(@extschema@.message_text('its department_id')), OLD.department_id IS DISTINCT FROM NEW.department_id),
+                       (3, pg_catalog.format(@extschema@.message_text('its plan_id')), OLD.plan_id IS DISTINCT FROM NEW.plan_id),
+                       (4, pg_catalog.format(@extschema@.message_text('its directory_id')), OLD.directory_id IS DISTINCT FROM NEW.directory_id),
+                       (5, pg_catalog.format(@extschema@.message_text('its sample_ratio')), OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
+                       (6, pg_catalog.format(@extschema@.message_text('its sample_size')), OLD.sample_size IS DISTINCT FROM NEW.sample_size),
+                       (7, pg_catalog.format(@extschema@.message_text('the year of its period')),
                         extract(year FROM OLD.period_start) IS DISTINCT FROM extract(year FROM NEW.period_start))
                ) AS c(ord, name, differs)
          WHERE c.differs;
@@ -297,7 +300,7 @@ BEGIN
         IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
             RETURN NEW;
         END IF;
-        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN 'its items' ELSE 'its credit strata' END;
+        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN pg_catalog.format(@extschema@.message_text('its items')) ELSE pg_catalog.format(@extschema@.message_text('its credit strata')) END;
         ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
                           WHEN 'DELETE' THEN ARRAY[OLD.task_id]
                           ELSE ARRAY[OLD.task_id, NEW.task_id] END;
@@ -307,10 +310,11 @@ BEGIN
      WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
      ORDER BY d.id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % has a live draw (draw %): % cannot be changed', live.task_id, live.id, changed
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.',
-                  HINT = format('Cancel the draw with a reason first: SELECT @extschema@.cancel_draw(%s, ''...''); then change the task and draw it again.', live.id);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has a live draw (draw %s): %s cannot be changed'), live.task_id, live.id, changed),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Cancel the draw with a reason first: SELECT @extschema@.cancel_draw(%s, ''...''); then change the task and draw it again.'), live.id);
     END IF;
     RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END
@@ -343,13 +347,15 @@ BEGIN
     SELECT t.draw_id INTO d FROM @extschema@.draw_target t
      WHERE t.uscc OPERATOR(@extschema@.=) OLD.uscc ORDER BY t.draw_id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'subject "%" was drawn (draw %): its code cannot be %', OLD.uscc, d,
-                CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = 'A drawn code is part of the draw''s record: its population, digest and target list name the subject by it.',
-                  HINT = CASE TG_OP WHEN 'DELETE'
-                              THEN 'Keep the subject and set its status (e.g. deregistered) instead.'
-                              ELSE 'Enter the corrected code as a new subject, and set the old one''s status (e.g. annulled).' END;
+        RAISE EXCEPTION USING
+            MESSAGE = CASE TG_OP WHEN 'DELETE'
+                      THEN pg_catalog.format(@extschema@.message_text('subject "%s" was drawn (draw %s): its code cannot be deleted'), OLD.uscc, d)
+                      ELSE pg_catalog.format(@extschema@.message_text('subject "%s" was drawn (draw %s): its code cannot be changed'), OLD.uscc, d) END,
+            ERRCODE = 'foreign_key_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A drawn code is part of the draw''s record: its population, digest and target list name the subject by it.')),
+            HINT    = CASE TG_OP WHEN 'DELETE'
+                      THEN pg_catalog.format(@extschema@.message_text('Keep the subject and set its status (e.g. deregistered) instead.'))
+                      ELSE pg_catalog.format(@extschema@.message_text('Enter the corrected code as a new subject, and set the old one''s status (e.g. annulled).')) END;
     END IF;
     RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END
@@ -370,21 +376,26 @@ CREATE FUNCTION @extschema@.stratum_k(n bigint, ratio numeric, size integer) RET
 AS $$
 BEGIN
     IF n < 0 THEN
-        RAISE EXCEPTION 'a stratum cannot have % rows', n
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'n is the number of eligible rows, 0 or more.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a stratum cannot have %s rows'), n),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('n is the number of eligible rows, 0 or more.'));
     END IF;
     IF ratio IS NOT NULL AND size IS NOT NULL THEN
-        RAISE EXCEPTION 'a stratum is drawn by a ratio or by a size, not both (ratio %, size %)', ratio, size
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a stratum is drawn by a ratio or by a size, not both (ratio %s, size %s)'), ratio, size),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     -- (NaN is greater than every number, so it fails ratio <= 1)
     IF NOT (ratio > 0 AND ratio <= 1) THEN
-        RAISE EXCEPTION 'sampling ratio % is not in (0, 1]', ratio
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sampling ratio %s is not in (0, 1]'), ratio),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     IF size < 0 THEN
-        RAISE EXCEPTION 'sample size % is negative', size
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sample size %s is negative'), size),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN CASE
         WHEN ratio IS NOT NULL THEN LEAST(n, pg_catalog.ceil(ratio OPERATOR(pg_catalog.*) n))::integer
@@ -419,9 +430,10 @@ DECLARE
     pop     bytea;
 BEGIN
     IF EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
-        RAISE EXCEPTION 'task % draws from its directory, not from a relation', task_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s draws from its directory, not from a relation'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.'));
     END IF;
     SELECT n.nspname, c.relname, c.relrowsecurity, c.relkind,
            coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false) AS invoker
@@ -429,7 +441,9 @@ BEGIN
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = population;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'relation with OID % does not exist', population::oid USING ERRCODE = 'undefined_table';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('relation with OID %s does not exist'), population::oid),
+            ERRCODE = 'undefined_table';
     END IF;
     -- the columns: uscc, and credit_class and weight when the draw uses them
     FOR col IN SELECT x.name, x.type FROM (VALUES ('uscc', '@extschema@.uscc'::regtype, true),
@@ -439,37 +453,44 @@ BEGIN
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                         WHERE a.attrelid = population AND a.attname = col.name AND a.attnum > 0 AND NOT a.attisdropped) THEN
-            RAISE EXCEPTION 'relation % has no column "%"', population, col.name
-                USING ERRCODE = 'undefined_column',
-                      HINT = 'A draw population relation has the columns uscc @extschema@.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('relation %s has no column "%s"'), population, col.name),
+                ERRCODE = 'undefined_column',
+                HINT    = pg_catalog.format(@extschema@.message_text('A draw population relation has the columns uscc @extschema@.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.'));
         END IF;
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                         WHERE a.attrelid = population AND a.attname = col.name AND a.atttypid = col.type) THEN
-            RAISE EXCEPTION 'column "%" of relation % is not of type %', col.name, population, col.type
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'A view can cast it.';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('column "%s" of relation %s is not of type %s'), col.name, population, col.type),
+                ERRCODE = 'datatype_mismatch',
+                HINT    = pg_catalog.format(@extschema@.message_text('A view can cast it.'));
         END IF;
         -- draw() runs as the extension owner: the relation is read only if the caller may read it
         IF NOT pg_catalog.has_column_privilege(who, population, col.name, 'SELECT') THEN
-            RAISE EXCEPTION 'permission denied for relation %', population
-                USING ERRCODE = 'insufficient_privilege',
-                      DETAIL = pg_catalog.format('Role %s may not read its column %s.', who, col.name);
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied for relation %s'), population),
+                ERRCODE = 'insufficient_privilege',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Role %s may not read its column %s.'), who, col.name);
         END IF;
     END LOOP;
     -- (read as the owner, a security_invoker view would check its tables' privileges for the owner,
     -- and a foreign table would use the owner's user mapping: not what the caller would get)
     IF (rel.invoker OR rel.relkind = 'f') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = who AND r.rolsuper) THEN
-        RAISE EXCEPTION 'relation % is %', population, CASE WHEN rel.invoker THEN 'a security_invoker view' ELSE 'a foreign table' END
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'A draw reads its population as the extension owner, which would not read it as the caller does.',
-                  HINT = 'Draw from a table, or a view without security_invoker.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE WHEN rel.invoker
+                      THEN pg_catalog.format(@extschema@.message_text('relation %s is a security_invoker view'), population)
+                      ELSE pg_catalog.format(@extschema@.message_text('relation %s is a foreign table'), population) END,
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A draw reads its population as the extension owner, which would not read it as the caller does.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from a table, or a view without security_invoker.'));
     END IF;
     IF rel.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
                                            WHERE r.rolname = who AND (r.rolsuper OR r.rolbypassrls)) THEN
-        RAISE EXCEPTION 'relation % has row-level security', population
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'A draw reads its population as the extension owner, which would not apply the policies the caller is under.',
-                  HINT = 'Draw from a relation without row-level security (for example a table of the rows the caller may draw).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('relation %s has row-level security'), population),
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A draw reads its population as the extension owner, which would not apply the policies the caller is under.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from a relation without row-level security (for example a table of the rows the caller may draw).'));
     END IF;
 
     -- the codes left out: those the limits exclude, and subjects known here as not active
@@ -520,17 +541,21 @@ DECLARE
     source      text := 'given';
 BEGIN
     IF task_id IS NULL THEN
-        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
-        RAISE EXCEPTION 'unknown draw algorithm: "%"', @extschema@.message_value(algorithm)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown draw algorithm: "%s"'), @extschema@.message_value(algorithm)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.'));
     END IF;
     IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
-        RAISE EXCEPTION 'seed must be 32 bytes, not %', octet_length(seed)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use @extschema@.seed_from(text) to make a seed from a published text, or pass NULL for a random one.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('seed must be 32 bytes, not %s'), octet_length(seed)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use @extschema@.seed_from(text) to make a seed from a published text, or pass NULL for a random one.'));
     END IF;
 
     PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
@@ -540,45 +565,52 @@ BEGIN
      WHERE tk.id = draw.task_id
        FOR NO KEY UPDATE OF tk;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist', task_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), task_id),
+            ERRCODE = 'undefined_object';
     END IF;
     IF t.approved_on IS NULL THEN
-        RAISE EXCEPTION 'task % is not approved', task_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'A task is drawn after approval: set @extschema@.task.approved_on first.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is not approved'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task is drawn after approval: set @extschema@.task.approved_on first.'));
     END IF;
     -- the check window: the targets are checked within the task's period (在任务期内完成检查),
     -- so a task whose period has ended is not drawn any more
     IF t.period_end < @extschema@.today() THEN
-        RAISE EXCEPTION 'task % cannot be drawn: its period ended on %', task_id, pg_catalog.to_char(t.period_end, 'YYYY-MM-DD')
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('The task''s period is %s to %s; today is %s.', pg_catalog.to_char(t.period_start, 'YYYY-MM-DD'), pg_catalog.to_char(t.period_end, 'YYYY-MM-DD'), pg_catalog.to_char(@extschema@.today(), 'YYYY-MM-DD')),
-                  HINT = 'The targets of a draw are checked within the task''s period. Extend the period (UPDATE @extschema@.task SET period_end = ...) or draw a new task.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s cannot be drawn: its period ended on %s'), task_id, pg_catalog.to_char(t.period_end, 'YYYY-MM-DD')),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The task''s period is %s to %s; today is %s.'), pg_catalog.to_char(t.period_start, 'YYYY-MM-DD'), pg_catalog.to_char(t.period_end, 'YYYY-MM-DD'), pg_catalog.to_char(@extschema@.today(), 'YYYY-MM-DD')),
+            HINT    = pg_catalog.format(@extschema@.message_text('The targets of a draw are checked within the task''s period. Extend the period (UPDATE @extschema@.task SET period_end = ...) or draw a new task.'));
     END IF;
     -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
     IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
-        RAISE EXCEPTION 'task % lies in the year %, but its plan % is for the year %',
-                task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Put the task in a plan of its own year.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s lies in the year %s, but its plan %s is for the year %s'), task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Put the task in a plan of its own year.'));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.task_item i WHERE i.task_id = draw.task_id) THEN
-        RAISE EXCEPTION 'task % has no check items', task_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Add the task''s items to @extschema@.task_item before drawing.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has no check items'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Add the task''s items to @extschema@.task_item before drawing.'));
     END IF;
     has_strata := EXISTS (SELECT 1 FROM @extschema@.task_stratum s WHERE s.task_id = draw.task_id);
     IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
-        RAISE EXCEPTION 'task % has no sample_ratio, sample_size or strata', task_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Set sample_ratio or sample_size, or add per credit class ratios to @extschema@.task_stratum.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has no sample_ratio, sample_size or strata'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Set sample_ratio or sample_size, or add per credit class ratios to @extschema@.task_stratum.'));
     END IF;
     SELECT d.id INTO live FROM @extschema@.draw_record d
      WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % is already drawn (draw %)', task_id, live
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('A task is drawn once. To draw again, cancel the draw with a reason: SELECT @extschema@.cancel_draw(%s, ''...'').', live);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is already drawn (draw %s)'), task_id, live),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task is drawn once. To draw again, cancel the draw with a reason: SELECT @extschema@.cancel_draw(%s, ''...'').'), live);
     END IF;
 
     IF seed IS NULL THEN
@@ -617,10 +649,11 @@ BEGIN
       INTO strata, ks
       FROM pg_catalog.jsonb_array_elements(alloc) a;
     IF algorithm = 'rfc3797' AND EXISTS (SELECT 1 FROM pg_catalog.unnest(ks) x WHERE x > 65536) THEN
-        RAISE EXCEPTION 'an rfc3797 draw takes at most 65536 targets per stratum'
-            USING ERRCODE = 'program_limit_exceeded',
-                  DETAIL = pg_catalog.format('The allocation is %s.', alloc),
-                  HINT = 'Use the sha256-v1 algorithm for larger draws.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('an rfc3797 draw takes at most 65536 targets per stratum')),
+            ERRCODE = 'program_limit_exceeded',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The allocation is %s.'), alloc),
+            HINT    = pg_catalog.format(@extschema@.message_text('Use the sha256-v1 algorithm for larger draws.'));
     END IF;
 
     sel := @extschema@.draw_select(pop, seed, algorithm, strata, ks);
@@ -657,19 +690,23 @@ DECLARE
     d record;
 BEGIN
     IF reason IS NULL OR btrim(reason) = '' THEN
-        RAISE EXCEPTION 'a draw is cancelled only with a reason'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Say why the draw is cancelled; the reason is kept with it.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a draw is cancelled only with a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say why the draw is cancelled; the reason is kept with it.'));
     END IF;
     SELECT r.id, r.task_id, r.cancelled_at, r.cancel_reason INTO d FROM @extschema@.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.require_task_access(d.task_id, 'cancel draws of');
     IF d.cancelled_at IS NOT NULL THEN
-        RAISE EXCEPTION 'draw % is already cancelled', draw_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('The reason given was: %s', @extschema@.message_value(d.cancel_reason));
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is already cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The reason given was: %s'), @extschema@.message_value(d.cancel_reason));
     END IF;
     UPDATE @extschema@.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
      WHERE r.id = cancel_draw.draw_id;
@@ -689,7 +726,9 @@ DECLARE
 BEGIN
     SELECT r.population INTO pop FROM @extschema@.draw_record r WHERE r.id = draw_population.draw_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
     END IF;
     RETURN QUERY SELECT p.uscc, p.stratum, p.weight FROM @extschema@.population_rows(pop) p;
 END
@@ -710,7 +749,9 @@ DECLARE
 BEGIN
     SELECT * INTO r FROM @extschema@.draw_record d WHERE d.id = verify_draw.draw_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
     END IF;
     -- the allocation agrees with the recorded population and the rule for k
     IF EXISTS (SELECT 1

@@ -61,18 +61,22 @@ BEGIN
      WHERE r.id = match_inspectors.draw_id
        FOR UPDATE OF r;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.require_task_access(d.task_id, 'match inspectors for');
     IF d.cancelled_at IS NOT NULL THEN
-        RAISE EXCEPTION 'draw % is cancelled', draw_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Match the inspectors of the task''s live draw.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Match the inspectors of the task''s live draw.'));
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.assignment a WHERE a.draw_id = match_inspectors.draw_id AND NOT a.direct) THEN
-        RAISE EXCEPTION 'inspectors of draw % are already matched', draw_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Matching is done once per draw. Assign an inspector by hand, with a reason, with @extschema@.assign_inspector(draw_id, uscc, inspector_id, reason).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspectors of draw %s are already matched'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Matching is done once per draw. Assign an inspector by hand, with a reason, with @extschema@.assign_inspector(draw_id, uscc, inspector_id, reason).'));
     END IF;
 
     -- lowest level first: with scope subordinate a department's own items take its own
@@ -143,31 +147,42 @@ DECLARE
     role text;
 BEGIN
     IF reason IS NULL OR btrim(reason) = '' THEN
-        RAISE EXCEPTION 'a direct assignment needs a reason'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Say why the inspector is assigned by hand (特殊情况); the reason is kept.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a direct assignment needs a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say why the inspector is assigned by hand (特殊情况); the reason is kept.'));
     END IF;
     -- FOR UPDATE, as match_inspectors: a match in progress finishes first, and its rows are seen below
     SELECT r.id, r.task_id, r.cancelled_at, t.period_start, t.inspector_scope, t.inspectors_per_target INTO d
       FROM @extschema@.draw_record r JOIN @extschema@.task t ON t.id = r.task_id
      WHERE r.id = assign_inspector.draw_id FOR UPDATE OF r;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.require_task_access(d.task_id, 'assign inspectors for');
     IF d.cancelled_at IS NOT NULL THEN
-        RAISE EXCEPTION 'draw % is cancelled', draw_id USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.draw_target t WHERE t.draw_id = assign_inspector.draw_id AND t.uscc = assign_inspector.uscc) THEN
-        RAISE EXCEPTION '% is not a target of draw %', uscc, draw_id USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('%s is not a target of draw %s'), uscc, draw_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT x.id, x.department_id, x.active, x.badge_no IS NOT NULL AS certified, x.qualified_until INTO i
       FROM @extschema@.inspector x WHERE x.id = assign_inspector.inspector_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'inspector % does not exist', inspector_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s does not exist'), inspector_id),
+            ERRCODE = 'undefined_object';
     END IF;
     IF NOT i.active THEN
-        RAISE EXCEPTION 'inspector % is not active', inspector_id USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s is not active'), inspector_id),
+            ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     -- the department the inspector goes for: its own when it has items in the task, else (scope
     -- subordinate) the nearest superior department that has
@@ -180,23 +195,26 @@ BEGIN
      ORDER BY dp.id = i.department_id DESC, dp.level DESC, dp.id
      LIMIT 1;
     IF NOT FOUND AND d.inspector_scope = 'own' THEN
-        RAISE EXCEPTION 'inspector % belongs to department %, which has no items in task %', inspector_id, i.department_id, d.task_id
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Inspectors of subordinate departments are sent only to a task with inspector_scope = ''subordinate''.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s belongs to department %s, which has no items in task %s'), inspector_id, i.department_id, d.task_id),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Inspectors of subordinate departments are sent only to a task with inspector_scope = ''subordinate''.'));
     ELSIF NOT FOUND THEN
-        RAISE EXCEPTION 'inspector % belongs to department %, which has no items in task % and is subordinate to no department that has', inspector_id, i.department_id, d.task_id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s belongs to department %s, which has no items in task %s and is subordinate to no department that has'), inspector_id, i.department_id, d.task_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     role := @extschema@.match_role(i.certified, i.qualified_until, d.period_start, dep.allow_uncertified_second);
     IF role = 'none' AND i.certified THEN
-        RAISE EXCEPTION 'the enforcement certificate of inspector % lapsed on %, before task % starts on %', inspector_id,
-                (i.qualified_until + 1)::text, d.task_id, d.period_start::text
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Record the renewed certificate in inspector.qualified_until, or assign another inspector.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the enforcement certificate of inspector %s lapsed on %s, before task %s starts on %s'), inspector_id, (i.qualified_until + 1)::text, d.task_id, d.period_start::text),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the renewed certificate in inspector.qualified_until, or assign another inspector.'));
     ELSIF role = 'none' THEN
-        RAISE EXCEPTION 'inspector % has no enforcement certificate, and department % does not send staff without one', inspector_id, dep.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Staff without a certificate go only beside a certified inspector, where the department allows it (department.allow_uncertified_second).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s has no enforcement certificate, and department %s does not send staff without one'), inspector_id, dep.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Staff without a certificate go only beside a certified inspector, where the department allows it (department.allow_uncertified_second).'));
     ELSIF role = 'second'
           AND NOT EXISTS (SELECT 1 FROM @extschema@.assignment a JOIN @extschema@.inspector x ON x.id = a.inspector_id
                            WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id
@@ -204,21 +222,24 @@ BEGIN
           AND (SELECT count(*) FROM @extschema@.assignment a
                 WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id) + 1
               >= d.inspectors_per_target THEN
-        RAISE EXCEPTION 'inspector % has no enforcement certificate and would take the last place of % without a certified inspector', inspector_id, uscc
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Assign a certified inspector of the department to the target first.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s has no enforcement certificate and would take the last place of %s without a certified inspector'), inspector_id, uscc),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Assign a certified inspector of the department to the target first.'));
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.inspector_conflict c WHERE c.inspector_id = assign_inspector.inspector_id AND c.uscc = assign_inspector.uscc) THEN
-        RAISE EXCEPTION 'inspector % has a conflict of interest with %', inspector_id, uscc
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'An inspector with a conflict (回避) is never assigned, not even by hand.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s has a conflict of interest with %s'), inspector_id, uscc),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('An inspector with a conflict (回避) is never assigned, not even by hand.'));
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.assignment a WHERE a.draw_id = assign_inspector.draw_id
                   AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
-        RAISE EXCEPTION 'inspector % is already assigned to % in draw %', inspector_id, uscc, draw_id
-            USING ERRCODE = 'unique_violation',
-                  DETAIL = (SELECT CASE WHEN a.direct THEN pg_catalog.format('Assigned by hand by %s at %s: %s', a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
-                                        ELSE pg_catalog.format('Matched by match_inspectors (%s at %s).', a.assigned_by, a.assigned_at) END
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s is already assigned to %s in draw %s'), inspector_id, uscc, draw_id),
+            ERRCODE = 'unique_violation',
+            DETAIL  = (SELECT CASE WHEN a.direct THEN pg_catalog.format(@extschema@.message_text('Assigned by hand by %s at %s: %s'), a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
+                                        ELSE pg_catalog.format(@extschema@.message_text('Matched by match_inspectors (%s at %s).'), a.assigned_by, a.assigned_at) END
                               FROM @extschema@.assignment a WHERE a.draw_id = assign_inspector.draw_id
                                AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);
     END IF;

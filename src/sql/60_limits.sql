@@ -160,11 +160,11 @@ BEGIN
         RETURN 0;
     END IF;
     IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
-        RAISE EXCEPTION 'limits on repeated checks cannot be enforced in a % transaction',
-                pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'Task ' || limit_lock.task_id || ' is limited; the transaction''s snapshot is older than the limit lock, so it could miss a check committed meanwhile.',
-                  HINT = 'Draw, cancel and record inspections in READ COMMITTED transactions (the default).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('limits on repeated checks cannot be enforced in a %s transaction'), pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s is limited; the transaction''s snapshot is older than the limit lock, so it could miss a check committed meanwhile.'), limit_lock.task_id),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw, cancel and record inspections in READ COMMITTED transactions (the default).'));
     END IF;
     FOR k IN
         WITH y AS (
@@ -258,14 +258,16 @@ DECLARE
 BEGIN
     PERFORM @extschema@.require_task_visible(exclusion_reason.task_id);
     IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) exclusion_reason.task_id) THEN
-        RAISE EXCEPTION 'task % does not exist', exclusion_reason.task_id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), exclusion_reason.task_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT s.status INTO st FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) exclusion_reason.subject;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'subject "%" is not in the subject directory', exclusion_reason.subject
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Load it with @extschema@.load_subjects() first.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject "%s" is not in the subject directory'), exclusion_reason.subject),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Load it with @extschema@.load_subjects() first.'));
     END IF;
     IF st OPERATOR(pg_catalog.<>) 'active' THEN
         RETURN 'inactive';
@@ -323,8 +325,9 @@ DECLARE
 BEGIN
     SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'task % does not exist', eligibility_parts.task_id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), eligibility_parts.task_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_parts.task_id);
     candidates := $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
@@ -379,8 +382,9 @@ AS $$
 BEGIN
     PERFORM @extschema@.require_task_visible(eligible_population.task_id);
     IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligible_population.task_id) THEN
-        RAISE EXCEPTION 'task % does not exist', eligible_population.task_id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), eligible_population.task_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     -- a read: no limit lock (those are the writers'; draw() takes them before it reads)
     RETURN QUERY EXECUTE @extschema@.eligibility_query(eligible_population.task_id);
@@ -411,18 +415,28 @@ CREATE FUNCTION @extschema@.limits_explain_conflict(reason text, category text, 
     SET search_path = @extschema@, pg_temp
 AS $$
 BEGIN
+    -- in the language of lc_messages; in English the full description is limits_describe_check's
     IF @extschema@.may_see_task(limits_explain_conflict.task_id) THEN
-        RETURN @extschema@.limits_describe_check(source, source_id, limits_explain_conflict.task_id,
-                                                 limits_explain_conflict.department_id, checked_on)
-               || ' (category "' || category || '")';
+        RETURN (SELECT CASE limits_explain_conflict.source
+                       WHEN 'inspection'
+                       THEN pg_catalog.format(@extschema@.message_text('inspection %s of task %s "%s", department %s %s (%s), on %s (category "%s")'),
+                                              limits_explain_conflict.source_id, t.id, t.title, d.id, d.code, d.name, pg_catalog.to_char(limits_explain_conflict.checked_on, 'YYYY-MM-DD'), limits_explain_conflict.category)
+                       WHEN 'draw'
+                       THEN pg_catalog.format(@extschema@.message_text('draw %s of task %s "%s", department %s %s (%s), on %s (category "%s")'),
+                                              limits_explain_conflict.source_id, t.id, t.title, d.id, d.code, d.name, pg_catalog.to_char(limits_explain_conflict.checked_on, 'YYYY-MM-DD'), limits_explain_conflict.category)
+                       ELSE pg_catalog.format(@extschema@.message_text('%s %s of task %s "%s", department %s %s (%s), on %s (category "%s")'),
+                                              limits_explain_conflict.source, limits_explain_conflict.source_id, t.id, t.title, d.id, d.code, d.name, pg_catalog.to_char(limits_explain_conflict.checked_on, 'YYYY-MM-DD'), limits_explain_conflict.category) END
+                  FROM @extschema@.task t, @extschema@.department d
+                 WHERE t.id OPERATOR(pg_catalog.=) limits_explain_conflict.task_id
+                   AND d.id OPERATOR(pg_catalog.=) limits_explain_conflict.department_id);
     END IF;
     RETURN CASE WHEN reason OPERATOR(pg_catalog.=) 'superior_checked_this_year'
-                THEN 'a check by a superior department this year'
-                ELSE pg_catalog.format('a check of the same kind (category "%s") by another department this year', category) END;
+                THEN pg_catalog.format(@extschema@.message_text('a check by a superior department this year'))
+                ELSE pg_catalog.format(@extschema@.message_text('a check of the same kind (category "%s") by another department this year'), category) END;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limits_explain_conflict(text, text, text, bigint, bigint, bigint, date) IS
-    'limits: the earlier check for a refusal''s message: the full description (limits_describe_check) when the acting role may see its task, else only "a check by a superior department this year" or "a check of the same kind (category ...) by another department this year"';
+    'limits: the earlier check for a refusal''s message, in the language of lc_messages: the full description (as limits_describe_check, with the category) when the acting role may see its task, else only "a check by a superior department this year" or "a check of the same kind (category ...) by another department this year"';
 
 -- Every drawn target is checked against the rule (after the draw took the locks, or taking them
 -- here if a draw path did not): a draw that would break the limits fails instead of recording.
@@ -460,18 +474,18 @@ BEGIN
      LIMIT 1;
     IF FOUND THEN
         IF NOT @extschema@.may_see_task(c.task_id) THEN
-            RAISE LOG 'draw % of task % takes subject "%", which the limits on repeated checks exclude: earlier check %',
-                draw_id, t, c.uscc,
-                @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || ' (category "' || c.category || '")';
+            RAISE LOG USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude: earlier check %s (category "%s")'),
+                                            draw_id, t, c.uscc, @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on), c.category);
         END IF;
-        RAISE EXCEPTION 'draw % of task % takes subject "%", which the limits on repeated checks exclude',
-                draw_id, t, c.uscc
-            USING ERRCODE = 'exclusion_violation',
-                  DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude'), draw_id, t, c.uscc),
+            ERRCODE = 'exclusion_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Earlier check: %s.'), @extschema@.limits_explain_conflict(
                                CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
                                     ELSE 'superior_checked_this_year' END,
-                               c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
-                  HINT = 'Draw from @extschema@.eligible_population(), which leaves such subjects out.';
+                               c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on)),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from @extschema@.eligible_population(), which leaves such subjects out.'));
     END IF;
 END
 $$;
@@ -570,14 +584,23 @@ BEGIN
         IF NOT FOUND THEN
             -- the caller is told only what it may see of the earlier check; the log has all of it
             IF NOT @extschema@.may_see_task(c.task_id) THEN
-                RAISE LOG 'subject "%" may not be checked again for task % by department %: %: earlier check %',
-                    NEW.uscc, NEW.task_id, NEW.department_id, c.reason, described;
+                RAISE LOG USING
+                    MESSAGE = pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s by department %s: %s: earlier check %s'),
+                                            NEW.uscc, NEW.task_id, NEW.department_id, c.reason, described);
             END IF;
-            RAISE EXCEPTION 'subject "%" may not be checked again for task %: %', NEW.uscc, NEW.task_id, c.reason
-                USING ERRCODE = 'exclusion_violation',
-                      DETAIL = 'Earlier check: ' || @extschema@.limits_explain_conflict(c.reason, c.category, c.source,
-                                   c.source_id, c.task_id, c.department_id, c.checked_on) || '.',
-                      HINT = pg_catalog.format('If a law provides for a second check, grant an override first: INSERT INTO @extschema@.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').',
+            -- (one message per reason: the reason's code stays in the English text, and a
+            -- translation also says what it means)
+            RAISE EXCEPTION USING
+                MESSAGE = CASE c.reason
+                          WHEN 'same_category_this_year'
+                          THEN pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s: same_category_this_year'), NEW.uscc, NEW.task_id)
+                          WHEN 'superior_checked_this_year'
+                          THEN pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s: superior_checked_this_year'), NEW.uscc, NEW.task_id)
+                          ELSE pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s: %s'), NEW.uscc, NEW.task_id, c.reason) END,
+                ERRCODE = 'exclusion_violation',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Earlier check: %s.'), @extschema@.limits_explain_conflict(c.reason, c.category, c.source,
+                                   c.source_id, c.task_id, c.department_id, c.checked_on)),
+                HINT    = pg_catalog.format(@extschema@.message_text('If a law provides for a second check, grant an override first: INSERT INTO @extschema@.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').'),
                                                NEW.task_id, NEW.uscc, NEW.department_id);
         END IF;
     END IF;

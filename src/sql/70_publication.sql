@@ -117,9 +117,10 @@ BEGIN
         SELECT e.id, e.department_id, NULL::bigint, e.removed_on, e.removed_on
           FROM @extschema@.dishonesty_entry e WHERE e.id OPERATOR(pg_catalog.=) ANY (ids);
     ELSE
-        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal, listing, delisting.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown publication kind "%s"'), @extschema@.message_value(kind)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Known kinds: plan, task, target_list, result, disposal, listing, delisting.'));
     END CASE;
 END
 $$;
@@ -194,17 +195,21 @@ DECLARE
     pid bigint;
 BEGIN
     IF kind IS NULL OR object_id IS NULL THEN
-        RAISE EXCEPTION 'kind and object_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('kind and object_id must not be null')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF kind OPERATOR(pg_catalog.<>) 'target_list' THEN
-        RAISE EXCEPTION 'publication items of kind "%" are made by triggers', @extschema@.message_value(kind)
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Only target_list items are added by the caller (the draw); plan, task, result and disposal items follow the plan, task, inspection and disposal tables.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('publication items of kind "%s" are made by triggers'), @extschema@.message_value(kind)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Only target_list items are added by the caller (the draw); plan, task, result and disposal items follow the plan, task, inspection and disposal tables.'));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) publication_upsert.object_id) THEN
-        RAISE EXCEPTION 'task % does not exist', object_id
-            USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = 'The object of a target_list item is the task whose targets were drawn.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), object_id),
+            ERRCODE = 'foreign_key_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The object of a target_list item is the task whose targets were drawn.'));
     END IF;
     IF event_on IS NULL THEN
         -- the draw was cancelled: the unpublished list item goes
@@ -214,7 +219,9 @@ BEGIN
            AND p.published_on IS NULL;
     ELSE
         IF department_id IS NULL THEN
-            RAISE EXCEPTION 'department_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('department_id must not be null')),
+                ERRCODE = 'null_value_not_allowed';
         END IF;
         INSERT INTO @extschema@.publication AS p
                (kind, object_id, department_id, task_id, occurred_on, event_on, due_on, provisional)
@@ -388,29 +395,33 @@ DECLARE
     p @extschema@.publication;
 BEGIN
     IF kind IS NULL OR object_id IS NULL OR published_on IS NULL THEN
-        RAISE EXCEPTION 'kind, object_id and published_on must not be null'
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('kind, object_id and published_on must not be null')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal', 'listing', 'delisting') THEN
-        RAISE EXCEPTION 'unknown publication kind "%"', @extschema@.message_value(kind)
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Known kinds: plan, task, target_list, result, disposal, listing, delisting.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown publication kind "%s"'), @extschema@.message_value(kind)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Known kinds: plan, task, target_list, result, disposal, listing, delisting.'));
     END IF;
     SELECT * INTO p FROM @extschema@.publication q
      WHERE q.kind OPERATOR(pg_catalog.=) mark_published.kind
        AND q.object_id OPERATOR(pg_catalog.=) mark_published.object_id
        FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no publication item for % %', kind, object_id
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Items are made when a plan or task is approved, a target list drawn, a result formed, a disposal decided or a subject listed or removed (list_dishonest, delist_dishonest); a temporary task''s item comes with its target list.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('no publication item for %s %s'), kind, object_id),
+            ERRCODE = 'undefined_object',
+            HINT    = pg_catalog.format(@extschema@.message_text('Items are made when a plan or task is approved, a target list drawn, a result formed, a disposal decided or a subject listed or removed (list_dishonest, delist_dishonest); a temporary task''s item comes with its target list.'));
     END IF;
     IF published_on < p.event_on THEN
-        RAISE EXCEPTION 'publication date % of % % is before its event on %', published_on, kind, object_id, p.event_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = CASE WHEN p.event_on > p.occurred_on
-                                THEN format('The item belongs to a surprise check (突击检查) ending on %s, or to a temporary task published with its list; nothing is published before then.', p.event_on)
-                                ELSE format('The event happened on %s.', p.occurred_on) END;
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('publication date %s of %s %s is before its event on %s'), published_on, kind, object_id, p.event_on),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = CASE WHEN p.event_on > p.occurred_on
+                                THEN pg_catalog.format(@extschema@.message_text('The item belongs to a surprise check (突击检查) ending on %s, or to a temporary task published with its list; nothing is published before then.'), p.event_on)
+                                ELSE pg_catalog.format(@extschema@.message_text('The event happened on %s.'), p.occurred_on) END;
     END IF;
     -- (publication_published_guard refuses a date in the future)
     UPDATE @extschema@.publication q SET published_on = mark_published.published_on
@@ -429,14 +440,16 @@ CREATE FUNCTION @extschema@.publication_published_guard() RETURNS trigger
 AS $$
 BEGIN
     IF NEW.published_on IS NULL AND OLD.published_on IS NOT NULL THEN
-        RAISE EXCEPTION '% % was published on % and cannot be unpublished', OLD.kind, OLD.object_id, OLD.published_on
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A publication that happened stays recorded (全程留痕).',
-                  HINT = 'To correct the date, publish it again with @extschema@.mark_published(kind, object_id, published_on).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('%s %s was published on %s and cannot be unpublished'), OLD.kind, OLD.object_id, OLD.published_on),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A publication that happened stays recorded (全程留痕).')),
+            HINT    = pg_catalog.format(@extschema@.message_text('To correct the date, publish it again with @extschema@.mark_published(kind, object_id, published_on).'));
     END IF;
     IF NEW.published_on > CURRENT_DATE THEN
-        RAISE EXCEPTION 'publication date % is in the future', NEW.published_on
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('publication date %s is in the future'), NEW.published_on),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN NEW;
 END
@@ -511,13 +524,28 @@ BEGIN
     SELECT r.notice_days INTO need FROM @extschema@.task_filing_rule r
      WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.kind;
     IF need IS NOT NULL AND NEW.period_start - filed < need THEN
-        RAISE EXCEPTION '% task "%" is filed % day(s) before it starts, at least % required',
-                NEW.kind, @extschema@.message_value(NEW.title), NEW.period_start - filed, need
-            USING ERRCODE = 'check_violation',
-                  DETAIL = format('Filed on %s (%s), the period starts on %s.', filed,
+        -- (one message per task kind, so that a translation says what the kind means)
+        RAISE EXCEPTION USING
+            MESSAGE = CASE NEW.kind
+                      WHEN 'temporary'
+                      THEN pg_catalog.format(@extschema@.message_text('temporary task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      WHEN 'special'
+                      THEN pg_catalog.format(@extschema@.message_text('special task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      WHEN 'planned'
+                      THEN pg_catalog.format(@extschema@.message_text('planned task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      WHEN 'clue'
+                      THEN pg_catalog.format(@extschema@.message_text('clue task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      ELSE pg_catalog.format(@extschema@.message_text('%s task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             NEW.kind, @extschema@.message_value(NEW.title), NEW.period_start - filed, need) END,
+            ERRCODE = 'check_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Filed on %s (%s), the period starts on %s.'), filed,
                                   CASE WHEN NEW.filed_on IS NULL THEN 'approved_on' ELSE 'filed_on' END,
                                   NEW.period_start),
-                  HINT = format('File it by %s, or put the check into a later plan (提前%s日报备, task_filing_rule).',
+            HINT    = pg_catalog.format(@extschema@.message_text('File it by %s, or put the check into a later plan (提前%s日报备, task_filing_rule).'),
                                 NEW.period_start - need, need);
     END IF;
     RETURN NEW;

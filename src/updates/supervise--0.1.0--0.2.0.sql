@@ -6428,3 +6428,1640 @@ CREATE FUNCTION @extschema@.message_text(msgid text) RETURNS text
     AS 'MODULE_PATHNAME', 'message_text_fn' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.message_text(text) IS
     'internal: a message of the extension (its English format string) in the language of lc_messages, from the extension''s message catalog (text domain supervise-NN); itself when the catalog has no translation';
+
+-- ---- shipped_row_guard, task_check_plan, load_subjects, load_calendar, set_calendar_day, publication_rule_for, draw_record_guard, draw_kept_guard, task_frozen_by_draw, subject_drawn_code_guard, stratum_k, relation_population, draw, cancel_draw, draw_population, verify_draw, match_inspectors, assign_inspector, limit_lock, exclusion_reason, eligibility_parts, eligible_population, limits_explain_conflict, limits_check_drawn, limits_check_inspection, publication_source, publication_upsert, mark_published, publication_published_guard, task_check_filing as merged from the pieces above ----
+CREATE OR REPLACE FUNCTION @extschema@.shipped_row_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    key_column  text := TG_ARGV[0];
+    assignments text;
+    n           bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        NEW.shipped := OLD.shipped;
+        NEW.modified := OLD.shipped;
+        RETURN NEW;
+    ELSIF TG_OP = 'DELETE' THEN
+        IF OLD.shipped THEN
+            -- (the hint of each shipped table's trigger in the language of lc_messages)
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('cannot delete shipped row "%s" of %s.%s'), to_jsonb(OLD) ->> key_column, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+                ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Rows installed with the extension can be corrected, not deleted (a restore would bring them back).')),
+                HINT    = CASE TG_ARGV[1]
+                          WHEN 'Rename it instead (name_zh, name_en).'
+                          THEN pg_catalog.format(@extschema@.message_text('Rename it instead (name_zh, name_en).'))
+                          WHEN 'Reload the year with @extschema@.load_calendar(year, days, replace => true).'
+                          THEN pg_catalog.format(@extschema@.message_text('Reload the year with @extschema@.load_calendar(year, days, replace => true).'))
+                          WHEN 'Correct a day with @extschema@.set_calendar_day(day, kind), or reload a year with @extschema@.load_calendar(year, days, replace => true).'
+                          THEN pg_catalog.format(@extschema@.message_text('Correct a day with @extschema@.set_calendar_day(day, kind), or reload a year with @extschema@.load_calendar(year, days, replace => true).'))
+                          WHEN 'Change its amount or unit instead.'
+                          THEN pg_catalog.format(@extschema@.message_text('Change its amount or unit instead.'))
+                          WHEN 'Set its notice_days to 0 to switch the rule off.'
+                          THEN pg_catalog.format(@extschema@.message_text('Set its notice_days to 0 to switch the rule off.'))
+                          ELSE TG_ARGV[1] END;
+        END IF;
+        RETURN OLD;
+    END IF;
+    -- INSERT over a shipped row (a restore, or a plain INSERT of a correction): update it
+    SELECT string_agg(format('%I = ($1).%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
+      INTO assignments
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+       AND a.attname NOT IN (key_column, 'shipped', 'modified');
+    EXECUTE format('UPDATE %I.%I t SET %s WHERE t.%I OPERATOR(pg_catalog.=) ($1).%I AND t.shipped',
+                   TG_TABLE_SCHEMA, TG_TABLE_NAME, assignments, key_column, key_column)
+      USING NEW;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.shipped_row_guard() IS
+    'trigger (arguments: key column, hint): keeps rows shipped with the extension restore-safe — an update marks a shipped row modified, an insert over a shipped row updates it, shipped rows are not deleted';
+
+CREATE OR REPLACE FUNCTION @extschema@.task_check_plan() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+BEGIN
+    -- (a period outside 2000 to 2200 is refused by the check constraint, which says so)
+    IF NEW.plan_id IS NULL OR NEW.period_start NOT BETWEEN DATE '2000-01-01' AND DATE '2200-12-31' THEN
+        RETURN NEW;
+    END IF;
+    SELECT year, department_id INTO p FROM @extschema@.plan WHERE id = NEW.plan_id;
+    IF FOUND AND p.year IS DISTINCT FROM extract(year FROM NEW.period_start)::integer THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task period %s to %s is outside the year %s of plan %s'), to_char(NEW.period_start, 'YYYY-MM-DD'), to_char(NEW.period_end, 'YYYY-MM-DD'), p.year, NEW.plan_id),
+            ERRCODE = 'check_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('Put the task in a plan of its own year.'));
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_check_plan() IS 'trigger: a task of a plan lies within the plan''s year';
+
+CREATE OR REPLACE FUNCTION @extschema@.load_subjects(
+    source regclass DEFAULT '@extschema@.subject_staging',
+    empty_source boolean DEFAULT true)
+RETURNS TABLE (batch_id bigint, staged bigint, inserted bigint, updated bigint, unchanged bigint, rejected bigint)
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $fn$
+DECLARE
+    b bigint;
+    n_staged bigint;
+    n_inserted bigint;
+    n_updated bigint;
+    n_rejected bigint;
+    missing text;
+BEGIN
+    SELECT string_agg(need.col, ', ' ORDER BY need.ord) INTO missing
+      FROM unnest(ARRAY['line', 'uscc', 'name', 'region', 'industry', 'credit_class', 'risk_level', 'status'])
+           WITH ORDINALITY AS need(col, ord)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = source AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('cannot load subjects from table "%s": it lacks the column(s) %s'), source, missing),
+            ERRCODE = 'undefined_column',
+            HINT    = pg_catalog.format(@extschema@.message_text('Stage rows in @extschema@.subject_staging, or in a table created (LIKE @extschema@.subject_staging INCLUDING DEFAULTS).'));
+    END IF;
+    -- one load at a time per source; rows COPYed after this point wait for the next load
+    EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', source);
+    INSERT INTO @extschema@.load_batch (source) VALUES (source::text) RETURNING id INTO b;
+
+    -- normalise and judge every row once; the first failing field gives the reason
+    EXECUTE format($q$
+        CREATE TEMP TABLE supervise_load ON COMMIT DROP AS
+        SELECT s.*, CASE WHEN s.reason IS NULL THEN @extschema@.uscc(s.code_text) END AS code
+          FROM (
+            SELECT r.line, r.uscc, r.name, r.region, r.industry, r.credit_class, r.risk_level, r.status,
+                   btrim(r.uscc) AS code_text,
+                   nullif(btrim(r.name), '') AS v_name,
+                   coalesce(nullif(btrim(r.region), ''), substr(btrim(r.uscc), 3, 6)) AS v_region,
+                   nullif(btrim(r.industry), '') AS v_industry,
+                   coalesce(upper(nullif(btrim(r.credit_class), '')), 'B') AS v_class,
+                   coalesce(nullif(btrim(r.risk_level), ''), '2') AS v_risk,
+                   coalesce(lower(nullif(btrim(r.status), '')), 'active') AS v_status,
+                   CASE
+                     WHEN nullif(btrim(r.uscc), '') IS NULL THEN 'uscc: missing'
+                     WHEN @extschema@.uscc_invalid_reason(btrim(r.uscc)) IS NOT NULL
+                       THEN 'uscc ' || @extschema@.uscc_invalid_reason(btrim(r.uscc))
+                     WHEN nullif(btrim(r.name), '') IS NULL THEN 'name: missing'
+                     WHEN coalesce(nullif(btrim(r.region), ''), substr(btrim(r.uscc), 3, 6)) !~ '^[0-9]{6}$'
+                       THEN format('region: %%L is not a 6-digit region code', @extschema@.message_value(btrim(r.region)))
+                     WHEN coalesce(upper(nullif(btrim(r.credit_class), '')), 'B') NOT IN ('A', 'B', 'C', 'D')
+                       THEN format('credit_class: %%L is not one of A B C D', @extschema@.message_value(r.credit_class))
+                     WHEN coalesce(nullif(btrim(r.risk_level), ''), '2') NOT IN ('1', '2', '3', '4')
+                       THEN format('risk_level: %%L is not one of 1 2 3 4', @extschema@.message_value(r.risk_level))
+                     WHEN coalesce(lower(nullif(btrim(r.status), '')), 'active') NOT IN
+                          ('active', 'suspended', 'liquidating', 'deregistered', 'revoked', 'annulled', 'moved_out')
+                       THEN format('status: %%L is not a known status', @extschema@.message_value(r.status))
+                   END AS reason
+              FROM %s r) s
+    $q$, source);
+
+    -- the same code twice in one batch: the last line wins, the earlier ones are rejected. Lines
+    -- are not trusted to be unique (a table of one's own may repeat them or leave them NULL): of
+    -- rows with the same line, the one stored last wins; a row without a line loses to any with one.
+    UPDATE pg_temp.supervise_load l
+       SET reason = CASE WHEN d.keep_line IS NULL
+                         THEN 'duplicate: the same code is on a later row of this batch without a line number, which was loaded instead'
+                         WHEN l.line IS NOT DISTINCT FROM d.keep_line
+                         THEN format('duplicate: the same code is on another row with the same line %s, stored later, which was loaded instead', d.keep_line)
+                         ELSE format('duplicate: the same code is on line %s of this batch, which was loaded instead', d.keep_line) END,
+           code = NULL
+      FROM (SELECT DISTINCT ON (x.code) x.code AS dup_code, x.line AS keep_line, x.ctid AS keep_row
+              FROM pg_temp.supervise_load x
+              JOIN (SELECT y.code FROM pg_temp.supervise_load y WHERE y.reason IS NULL
+                     GROUP BY y.code HAVING count(*) > 1) g ON g.code OPERATOR(@extschema@.=) x.code
+             WHERE x.reason IS NULL
+             ORDER BY x.code, x.line DESC NULLS LAST, x.ctid DESC) d
+     WHERE l.reason IS NULL AND l.code OPERATOR(@extschema@.=) d.dup_code AND l.ctid OPERATOR(pg_catalog.<>) d.keep_row;
+
+    INSERT INTO @extschema@.subject_reject
+           (batch_id, line, uscc, name, region, industry, credit_class, risk_level, status, reason)
+    SELECT b, line, uscc, name, region, industry, credit_class, risk_level, status, reason
+      FROM pg_temp.supervise_load WHERE reason IS NOT NULL;
+    GET DIAGNOSTICS n_rejected = ROW_COUNT;
+
+    WITH up AS (
+        INSERT INTO @extschema@.subject AS t (uscc, name, region, industry, credit_class, risk_level, status)
+        SELECT code, v_name, v_region, v_industry, v_class, v_risk::smallint, v_status
+          FROM pg_temp.supervise_load WHERE reason IS NULL
+        ON CONFLICT (uscc) DO UPDATE
+           SET name = excluded.name, region = excluded.region, industry = excluded.industry,
+               credit_class = excluded.credit_class, risk_level = excluded.risk_level,
+               status = excluded.status, updated_at = now()
+         WHERE (t.name, t.region, t.industry, t.credit_class, t.risk_level, t.status)
+               IS DISTINCT FROM
+               (excluded.name, excluded.region, excluded.industry, excluded.credit_class,
+                excluded.risk_level, excluded.status)
+        RETURNING (xmax = 0) AS is_new)
+    SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new)
+      INTO n_inserted, n_updated FROM up;
+
+    SELECT count(*) INTO n_staged FROM pg_temp.supervise_load;
+    DROP TABLE pg_temp.supervise_load;
+    IF empty_source THEN
+        -- TRUNCATE is quicker, but needs its own privilege (an admin has DELETE, not TRUNCATE)
+        IF pg_catalog.has_table_privilege(source, 'TRUNCATE') THEN
+            EXECUTE format('TRUNCATE %s', source);
+        ELSE
+            EXECUTE format('DELETE FROM %s', source);
+        END IF;
+    END IF;
+
+    UPDATE @extschema@.load_batch lb
+       SET staged = n_staged, inserted = n_inserted, updated = n_updated,
+           unchanged = n_staged - n_rejected - n_inserted - n_updated, rejected = n_rejected
+     WHERE lb.id = b;
+    RETURN QUERY SELECT b, n_staged, n_inserted, n_updated, n_staged - n_rejected - n_inserted - n_updated, n_rejected;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.load_subjects(regclass, boolean) IS
+    'loads the subject directory from a staging table (default @extschema@.subject_staging, or any table made LIKE it): upserts valid rows on the code, puts every invalid row with its raw text and reason in subject_reject, records and returns the counts; empties the source unless empty_source is false';
+
+CREATE OR REPLACE FUNCTION @extschema@.load_calendar(year integer, days jsonb, source text DEFAULT NULL,
+                                          replace boolean DEFAULT false) RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    y       constant integer := load_calendar.year;
+    e       jsonb;
+    d       date;
+    k       text;
+    i       integer := 0;
+    seen    date[] := '{}';
+    src     text := coalesce(load_calendar.source,
+                             format('国务院办公厅关于%s年部分节假日安排的通知', load_calendar.year));
+BEGIN
+    IF y IS NULL OR days IS NULL OR replace IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('year, days and replace must not be null')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF y NOT BETWEEN 1900 AND 9999 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('calendar year %s is out of range'), y),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Years run from 1900 to 9999.'));
+    END IF;
+    IF jsonb_typeof(days) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('days must be a JSON array, not %s'), jsonb_typeof(days)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Pass [{"day": "2027-01-01", "kind": "off", "holiday": "元旦"}, ...].'));
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y)
+       AND NOT replace THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('holiday calendar for year %s is already loaded'), y),
+            ERRCODE = 'unique_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('Pass replace => true to replace the whole year, or correct one day with @extschema@.set_calendar_day(day, kind).'));
+    END IF;
+
+    -- validate everything before changing anything
+    FOR e IN SELECT value FROM jsonb_array_elements(days) LOOP
+        i := i + 1;
+        IF jsonb_typeof(e) IS DISTINCT FROM 'object' OR NOT e ? 'day' OR NOT e ? 'kind' THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('element %s of days is not an object with "day" and "kind": %s'), i, e),
+                ERRCODE = 'invalid_parameter_value';
+        END IF;
+        d := (e->>'day')::date;
+        k := e->>'kind';
+        IF NOT isfinite(d) OR extract(year FROM d)::integer IS DISTINCT FROM y THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('day %s is not in year %s'), d, y),
+                ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF k IS NULL OR k NOT IN ('off', 'work') THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('invalid calendar day kind "%s" for %s'), @extschema@.message_value(k), d),
+                ERRCODE = 'invalid_parameter_value',
+                HINT    = pg_catalog.format(@extschema@.message_text('A day is "off" (a holiday) or "work" (a weekend day made a working day, 调休).'));
+        END IF;
+        IF d = ANY (seen) THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('day %s appears twice in days'), d),
+                ERRCODE = 'invalid_parameter_value';
+        END IF;
+        seen := seen || d;
+    END LOOP;
+    IF i = 0 THEN
+        RAISE WARNING USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('no exception days given for year %s: every day will follow Monday-Friday'), y);
+    END IF;
+
+    INSERT INTO @extschema@.calendar_year AS cy (year, loaded_on, source, shipped)
+        VALUES (y, current_date, src, false)
+        ON CONFLICT ON CONSTRAINT calendar_year_pkey DO UPDATE SET loaded_on = excluded.loaded_on, source = excluded.source;
+
+    IF replace THEN
+        -- days of the old notice that the new one does not list: local rows go; shipped rows
+        -- cannot be deleted (see shipped_row_guard), so they are set to the plain rule
+        DELETE FROM @extschema@.calendar_day cd
+         WHERE cd.year OPERATOR(pg_catalog.=) y AND NOT cd.shipped AND cd.day <> ALL (seen);
+        UPDATE @extschema@.calendar_day cd
+           SET kind = CASE WHEN extract(isodow FROM cd.day) < 6 THEN 'work' ELSE 'off' END,
+               holiday = NULL, source = src
+         WHERE cd.year OPERATOR(pg_catalog.=) y AND cd.shipped AND cd.day <> ALL (seen);
+    END IF;
+
+    INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
+    SELECT (x->>'day')::date, x->>'kind', x->>'holiday', src, false
+      FROM jsonb_array_elements(days) AS x
+        ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
+    RETURN i;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.load_calendar(integer, jsonb, text, boolean) IS
+    'loads a year''s holiday notice: days is a JSON array of {"day", "kind" off|work, "holiday"}; returns the number of days; replace => true replaces a loaded year. Due dates of unpublished and provisional publication items are recomputed';
+
+CREATE OR REPLACE FUNCTION @extschema@.set_calendar_day(day date, kind text, holiday text DEFAULT NULL,
+                                             source text DEFAULT 'correction')
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d constant date := set_calendar_day.day;
+    y integer;
+BEGIN
+    IF d IS NULL OR set_calendar_day.kind IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('day and kind must not be null')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT isfinite(d) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('working days are not defined for date "%s"'), d),
+            ERRCODE = 'datetime_field_overflow';
+    END IF;
+    IF set_calendar_day.kind NOT IN ('off', 'work') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('invalid calendar day kind "%s"'), @extschema@.message_value(set_calendar_day.kind)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A day is "off" (a holiday) or "work" (a working day).'));
+    END IF;
+    y := extract(year FROM d)::integer;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.calendar_year cy WHERE cy.year OPERATOR(pg_catalog.=) y) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('holiday calendar for year %s is not loaded'), y),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Load the %s holiday notice with @extschema@.load_calendar(%s, ...) first.'), y, y);
+    END IF;
+    INSERT INTO @extschema@.calendar_day AS cd (day, kind, holiday, source, shipped)
+        VALUES (d, set_calendar_day.kind, set_calendar_day.holiday, set_calendar_day.source, false)
+        ON CONFLICT ON CONSTRAINT calendar_day_pkey DO UPDATE
+       SET kind = excluded.kind, holiday = excluded.holiday, source = excluded.source;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_calendar_day(date, text, text, text) IS
+    'corrects one day of a loaded year: kind off (holiday) or work; the plain Monday-Friday status can be restored by setting it explicitly';
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_rule_for(event text) RETURNS @extschema@.publication_rule
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r @extschema@.publication_rule;
+BEGIN
+    SELECT * INTO r FROM @extschema@.publication_rule pr WHERE pr.event OPERATOR(pg_catalog.=) publication_rule_for.event;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown publication event "%s"'), @extschema@.message_value(publication_rule_for.event)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Known events: %s.'),
+                                        (SELECT string_agg(pr.event, ', ' ORDER BY pr.event) FROM @extschema@.publication_rule pr)),
+            HINT    = pg_catalog.format(@extschema@.message_text('Add a row to @extschema@.publication_rule for a new event.'));
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publication_rule_for(text) IS
+    'the publication_rule row of an event; error listing the known events when there is none';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw_record_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.cancelled_at IS NULL AND NEW.cancelled_at IS NOT NULL
+       AND (NEW.id, NEW.task_id, NEW.algorithm, NEW.seed, NEW.seed_source, NEW.drawn_at, NEW.drawn_by,
+            NEW.population_size, NEW.population_digest, NEW.allocation, NEW.target_count, NEW.population)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.task_id, OLD.algorithm, OLD.seed, OLD.seed_source, OLD.drawn_at, OLD.drawn_by,
+            OLD.population_size, OLD.population_digest, OLD.allocation, OLD.target_count, OLD.population)
+    THEN
+        -- the one change allowed: cancelling with a reason, stamped with the real time and user (a
+        -- cancel that logical replication applies keeps the time and user the origin stamped)
+        IF NEW.cancel_reason IS NULL OR pg_catalog.btrim(NEW.cancel_reason) OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('a draw is cancelled only with a reason')),
+                ERRCODE = 'invalid_parameter_value',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Draw %s was not cancelled.'), OLD.id),
+                HINT    = pg_catalog.format(@extschema@.message_text('Cancel it with @extschema@.cancel_draw(draw_id, reason); the reason is kept with the draw.'));
+        END IF;
+        IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.<>) 'replica' THEN
+            NEW.cancelled_at := pg_catalog.now();
+            NEW.cancelled_by := @extschema@.acting_role();
+        END IF;
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('draw records cannot be changed or deleted')),
+        ERRCODE = 'object_not_in_prerequisite_state',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('%s on draw %s was refused.'), TG_OP, OLD.id),
+        HINT    = pg_catalog.format(@extschema@.message_text('A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason).'));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_record_guard() IS
+    'trigger (ENABLE ALWAYS): draw records are never changed or deleted; the only update allowed cancels a live draw with a non-blank reason (stamping the time and user, except when replication applies a cancel stamped at its origin)';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw_kept_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('%s cannot be changed or deleted'), TG_TABLE_NAME),
+        ERRCODE = 'object_not_in_prerequisite_state',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('%s on %s was refused.'), TG_OP, TG_TABLE_NAME),
+        HINT    = pg_catalog.format(@extschema@.message_text('A draw is kept as it was made. Cancel it with @extschema@.cancel_draw(draw_id, reason) and draw again.'));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_kept_guard() IS 'trigger (ENABLE ALWAYS): refuses UPDATE, DELETE and TRUNCATE on kept draw data';
+
+CREATE OR REPLACE FUNCTION @extschema@.task_frozen_by_draw() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids     bigint[];
+    changed text;
+    live    record;
+BEGIN
+    IF TG_TABLE_NAME = 'task' THEN
+        SELECT string_agg(c.name, ', ' ORDER BY c.ord) INTO changed
+          FROM (VALUES (1, pg_catalog.format(@extschema@.message_text('its kind')), OLD.kind IS DISTINCT FROM NEW.kind),
+                       (2, pg_catalog.format(@extschema@.message_text('its department_id')), OLD.department_id IS DISTINCT FROM NEW.department_id),
+                       (3, pg_catalog.format(@extschema@.message_text('its plan_id')), OLD.plan_id IS DISTINCT FROM NEW.plan_id),
+                       (4, pg_catalog.format(@extschema@.message_text('its directory_id')), OLD.directory_id IS DISTINCT FROM NEW.directory_id),
+                       (5, pg_catalog.format(@extschema@.message_text('its sample_ratio')), OLD.sample_ratio IS DISTINCT FROM NEW.sample_ratio),
+                       (6, pg_catalog.format(@extschema@.message_text('its sample_size')), OLD.sample_size IS DISTINCT FROM NEW.sample_size),
+                       (7, pg_catalog.format(@extschema@.message_text('the year of its period')),
+                        extract(year FROM OLD.period_start) IS DISTINCT FROM extract(year FROM NEW.period_start))
+               ) AS c(ord, name, differs)
+         WHERE c.differs;
+        IF changed IS NULL THEN
+            RETURN NEW;
+        END IF;
+        ids := ARRAY[OLD.id];
+    ELSE
+        -- task_item or task_stratum: the task(s) the row leaves and joins
+        IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
+            RETURN NEW;
+        END IF;
+        changed := CASE TG_TABLE_NAME WHEN 'task_item' THEN pg_catalog.format(@extschema@.message_text('its items')) ELSE pg_catalog.format(@extschema@.message_text('its credit strata')) END;
+        ids := CASE TG_OP WHEN 'INSERT' THEN ARRAY[NEW.task_id]
+                          WHEN 'DELETE' THEN ARRAY[OLD.task_id]
+                          ELSE ARRAY[OLD.task_id, NEW.task_id] END;
+        PERFORM 1 FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.id FOR SHARE;
+    END IF;
+    SELECT d.id, d.task_id INTO live FROM @extschema@.draw_record d
+     WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
+     ORDER BY d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has a live draw (draw %s): %s cannot be changed'), live.task_id, live.id, changed),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('What a draw was made from (the task''s items, credit strata, kind, sampling, directory, department, plan and year) is frozen while the draw is live, so that the task and its recorded draw agree.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Cancel the draw with a reason first: SELECT @extschema@.cancel_draw(%s, ''...''); then change the task and draw it again.'), live.id);
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_frozen_by_draw() IS
+    'trigger on task, task_item and task_stratum: while a task has a live draw, its items, credit strata, kind, department, plan, directory, sample_ratio, sample_size and the year of its period cannot change (55000; cancel the draw first)';
+
+CREATE OR REPLACE FUNCTION @extschema@.subject_drawn_code_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.uscc OPERATOR(@extschema@.=) NEW.uscc THEN
+        RETURN NEW;
+    END IF;
+    SELECT t.draw_id INTO d FROM @extschema@.draw_target t
+     WHERE t.uscc OPERATOR(@extschema@.=) OLD.uscc ORDER BY t.draw_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE TG_OP WHEN 'DELETE'
+                      THEN pg_catalog.format(@extschema@.message_text('subject "%s" was drawn (draw %s): its code cannot be deleted'), OLD.uscc, d)
+                      ELSE pg_catalog.format(@extschema@.message_text('subject "%s" was drawn (draw %s): its code cannot be changed'), OLD.uscc, d) END,
+            ERRCODE = 'foreign_key_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A drawn code is part of the draw''s record: its population, digest and target list name the subject by it.')),
+            HINT    = CASE TG_OP WHEN 'DELETE'
+                      THEN pg_catalog.format(@extschema@.message_text('Keep the subject and set its status (e.g. deregistered) instead.'))
+                      ELSE pg_catalog.format(@extschema@.message_text('Enter the corrected code as a new subject, and set the old one''s status (e.g. annulled).')) END;
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.subject_drawn_code_guard() IS
+    'trigger on subject: the code of a subject that was ever drawn (draw_target, cancelled draws included) cannot be changed or deleted (23503)';
+
+CREATE OR REPLACE FUNCTION @extschema@.stratum_k(n bigint, ratio numeric, size integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF n < 0 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a stratum cannot have %s rows'), n),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('n is the number of eligible rows, 0 or more.'));
+    END IF;
+    IF ratio IS NOT NULL AND size IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a stratum is drawn by a ratio or by a size, not both (ratio %s, size %s)'), ratio, size),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- (NaN is greater than every number, so it fails ratio <= 1)
+    IF NOT (ratio > 0 AND ratio <= 1) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sampling ratio %s is not in (0, 1]'), ratio),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF size < 0 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sample size %s is negative'), size),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN CASE
+        WHEN ratio IS NOT NULL THEN LEAST(n, pg_catalog.ceil(ratio OPERATOR(pg_catalog.*) n))::integer
+        WHEN size IS NOT NULL THEN LEAST(n, size::bigint)::integer
+        ELSE 0 END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.stratum_k(bigint, numeric, integer) IS
+    'targets of a stratum of n eligible rows: min(n, ceil(ratio x n)) in exact decimal arithmetic (ratios are minimums, 不低于), else min(n, size), else 0; refuses (22023) n < 0, a ratio outside (0, 1] or NaN, a negative size, and both a ratio and a size';
+
+CREATE OR REPLACE FUNCTION @extschema@.relation_population(task_id bigint, population regclass, stratified boolean, weighted boolean)
+    RETURNS bytea
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    who     name := @extschema@.acting_role();
+    rel     record;
+    col     record;
+    parts   record;
+    excl    bytea;
+    pop     bytea;
+BEGIN
+    IF EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s draws from its directory, not from a relation'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.'));
+    END IF;
+    SELECT n.nspname, c.relname, c.relrowsecurity, c.relkind,
+           coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false) AS invoker
+      INTO rel
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = population;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('relation with OID %s does not exist'), population::oid),
+            ERRCODE = 'undefined_table';
+    END IF;
+    -- the columns: uscc, and credit_class and weight when the draw uses them
+    FOR col IN SELECT x.name, x.type FROM (VALUES ('uscc', '@extschema@.uscc'::regtype, true),
+                                                 ('credit_class', 'text'::regtype, stratified),
+                                                 ('weight', 'double precision'::regtype, weighted)) x(name, type, needed)
+                WHERE x.needed
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('relation %s has no column "%s"'), population, col.name),
+                ERRCODE = 'undefined_column',
+                HINT    = pg_catalog.format(@extschema@.message_text('A draw population relation has the columns uscc @extschema@.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.'));
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.atttypid = col.type) THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('column "%s" of relation %s is not of type %s'), col.name, population, col.type),
+                ERRCODE = 'datatype_mismatch',
+                HINT    = pg_catalog.format(@extschema@.message_text('A view can cast it.'));
+        END IF;
+        -- draw() runs as the extension owner: the relation is read only if the caller may read it
+        IF NOT pg_catalog.has_column_privilege(who, population, col.name, 'SELECT') THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied for relation %s'), population),
+                ERRCODE = 'insufficient_privilege',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Role %s may not read its column %s.'), who, col.name);
+        END IF;
+    END LOOP;
+    -- (read as the owner, a security_invoker view would check its tables' privileges for the owner,
+    -- and a foreign table would use the owner's user mapping: not what the caller would get)
+    IF (rel.invoker OR rel.relkind = 'f') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = who AND r.rolsuper) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE WHEN rel.invoker
+                      THEN pg_catalog.format(@extschema@.message_text('relation %s is a security_invoker view'), population)
+                      ELSE pg_catalog.format(@extschema@.message_text('relation %s is a foreign table'), population) END,
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A draw reads its population as the extension owner, which would not read it as the caller does.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from a table, or a view without security_invoker.'));
+    END IF;
+    IF rel.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                           WHERE r.rolname = who AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('relation %s has row-level security'), population),
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A draw reads its population as the extension owner, which would not apply the policies the caller is under.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from a relation without row-level security (for example a table of the rows the caller may draw).'));
+    END IF;
+
+    -- the codes left out: those the limits exclude, and subjects known here as not active
+    SELECT * INTO parts FROM @extschema@.eligibility_parts(relation_population.task_id);
+    excl := @extschema@.excluded_codes(
+        $q$SELECT s.uscc FROM @extschema@.subject s WHERE s.status OPERATOR(pg_catalog.<>) 'active'$q$
+        || coalesce(E'\nUNION ALL\n' || parts.excluded, ''));
+    EXECUTE pg_catalog.format('SELECT @extschema@.population_agg(p.uscc, %s, %s, $1) FROM %I.%I p',
+                              CASE WHEN stratified THEN 'p.credit_class' ELSE $q$'all'::text$q$ END,
+                              CASE WHEN weighted THEN 'p.weight' ELSE 'NULL::double precision' END,
+                              rel.nspname, rel.relname)
+       INTO pop USING excl;
+    RETURN coalesce(pop, @extschema@.population_agg_final(NULL));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) IS
+    'internal: the compact population of a draw over a relation: its rows (uscc, credit_class or "all", weight or none) by population_agg, less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw(task_id bigint, seed bytea, population regclass, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+    -- the population (megabytes) goes into queries as a parameter: a custom plan would copy it as
+    -- a constant into every plan it makes (0.8 s a query at 10M subjects in the 12-byte format)
+    SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    t           record;
+    has_strata  boolean;
+    weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
+    pop         bytea;
+    alloc       jsonb;
+    strata      text[];
+    ks          integer[];
+    sel         record;
+    parts       record;
+    live        bigint;
+    new_id      bigint;
+    source      text := 'given';
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown draw algorithm: "%s"'), @extschema@.message_value(algorithm)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.'));
+    END IF;
+    IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('seed must be 32 bytes, not %s'), octet_length(seed)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use @extschema@.seed_from(text) to make a seed from a published text, or pass NULL for a random one.'));
+    END IF;
+
+    PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
+    -- the task row is locked, so two draws of one task queue up and the second sees the first
+    SELECT tk.*, p.year AS plan_year INTO t
+      FROM @extschema@.task tk LEFT JOIN @extschema@.plan p ON p.id = tk.plan_id
+     WHERE tk.id = draw.task_id
+       FOR NO KEY UPDATE OF tk;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), task_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    IF t.approved_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is not approved'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task is drawn after approval: set @extschema@.task.approved_on first.'));
+    END IF;
+    -- the check window: the targets are checked within the task's period (在任务期内完成检查),
+    -- so a task whose period has ended is not drawn any more
+    IF t.period_end < @extschema@.today() THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s cannot be drawn: its period ended on %s'), task_id, pg_catalog.to_char(t.period_end, 'YYYY-MM-DD')),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The task''s period is %s to %s; today is %s.'), pg_catalog.to_char(t.period_start, 'YYYY-MM-DD'), pg_catalog.to_char(t.period_end, 'YYYY-MM-DD'), pg_catalog.to_char(@extschema@.today(), 'YYYY-MM-DD')),
+            HINT    = pg_catalog.format(@extschema@.message_text('The targets of a draw are checked within the task''s period. Extend the period (UPDATE @extschema@.task SET period_end = ...) or draw a new task.'));
+    END IF;
+    -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
+    IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s lies in the year %s, but its plan %s is for the year %s'), task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Put the task in a plan of its own year.'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task_item i WHERE i.task_id = draw.task_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has no check items'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Add the task''s items to @extschema@.task_item before drawing.'));
+    END IF;
+    has_strata := EXISTS (SELECT 1 FROM @extschema@.task_stratum s WHERE s.task_id = draw.task_id);
+    IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has no sample_ratio, sample_size or strata'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Set sample_ratio or sample_size, or add per credit class ratios to @extschema@.task_stratum.'));
+    END IF;
+    SELECT d.id INTO live FROM @extschema@.draw_record d
+     WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is already drawn (draw %s)'), task_id, live),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task is drawn once. To draw again, cancel the draw with a reason: SELECT @extschema@.cancel_draw(%s, ''...'').'), live);
+    END IF;
+
+    IF seed IS NULL THEN
+        seed := @extschema@.random_seed();
+        source := 'random';
+    END IF;
+
+    -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
+    -- new snapshot in READ COMMITTED) the eligibility queries, read in C
+    PERFORM @extschema@.limit_lock(draw.task_id);
+    IF population IS NULL THEN
+        SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
+        pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
+    ELSE
+        pop := @extschema@.relation_population(draw.task_id, population, has_strata, weighted);
+    END IF;
+
+    -- the allocation: per credit class with a ratio, or one stratum "all"
+    IF has_strata THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'stratum', c.stratum, 'n', c.n, 'ratio', c.ratio,
+                   'k', @extschema@.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
+          INTO alloc
+          FROM (SELECT coalesce(ts.credit_class, ps.stratum) AS stratum, coalesce(ps.n, 0) AS n, ts.ratio
+                  FROM (SELECT * FROM @extschema@.task_stratum x WHERE x.task_id = draw.task_id) ts
+                  FULL JOIN @extschema@.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
+    ELSE
+        SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'stratum', 'all', 'n', coalesce(ps.n, 0), 'ratio', t.sample_ratio, 'size', t.sample_size,
+                   'k', @extschema@.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
+          INTO alloc
+          FROM (SELECT 1) one LEFT JOIN @extschema@.population_strata(pop) ps ON true;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum' ORDER BY a->>'stratum'), '{}'),
+           coalesce(pg_catalog.array_agg((a->>'k')::integer ORDER BY a->>'stratum'), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(alloc) a;
+    IF algorithm = 'rfc3797' AND EXISTS (SELECT 1 FROM pg_catalog.unnest(ks) x WHERE x > 65536) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('an rfc3797 draw takes at most 65536 targets per stratum')),
+            ERRCODE = 'program_limit_exceeded',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The allocation is %s.'), alloc),
+            HINT    = pg_catalog.format(@extschema@.message_text('Use the sha256-v1 algorithm for larger draws.'));
+    END IF;
+
+    sel := @extschema@.draw_select(pop, seed, algorithm, strata, ks);
+
+    INSERT INTO @extschema@.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
+                                       allocation, target_count, population)
+    VALUES (draw.task_id, algorithm, seed, source,
+            (SELECT coalesce(sum(ps.n), 0) FROM @extschema@.population_strata(pop) ps),
+            sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
+    RETURNING id INTO new_id;
+    -- the targets, in bulk (with the foreign key and limits checks once for all of them)
+    PERFORM @extschema@.draw_targets_insert(new_id, coalesce(sel.uscc, '{}'), coalesce(sel.stratum, '{}'), coalesce(sel.rank, '{}'));
+
+    -- (the trigger draw_record_publication adds the target list to the publication schedule)
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
+    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc @extschema@.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: population_agg then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_draw(draw_id bigint, reason text) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d record;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a draw is cancelled only with a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say why the draw is cancelled; the reason is kept with it.'));
+    END IF;
+    SELECT r.id, r.task_id, r.cancelled_at, r.cancel_reason INTO d FROM @extschema@.draw_record r WHERE r.id = cancel_draw.draw_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'cancel draws of');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is already cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The reason given was: %s'), @extschema@.message_value(d.cancel_reason));
+    END IF;
+    UPDATE @extschema@.draw_record r SET cancelled_at = pg_catalog.now(), cancelled_by = @extschema@.acting_role(), cancel_reason = reason
+     WHERE r.id = cancel_draw.draw_id;
+    -- (the trigger draw_record_publication takes the unpublished list off the schedule)
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cancel_draw(bigint, text) IS
+    'cancels a draw with a reason (kept, with who and when); the draw and its targets stay, and the task may be drawn again';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw_population(draw_id bigint)
+    RETURNS TABLE (uscc @extschema@.uscc, stratum text, weight double precision)
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    pop bytea;
+BEGIN
+    SELECT r.population INTO pop FROM @extschema@.draw_record r WHERE r.id = draw_population.draw_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY SELECT p.uscc, p.stratum, p.weight FROM @extschema@.population_rows(pop) p;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_population(bigint) IS
+    'the recorded eligible population of a draw (code, stratum, weight) for export, e.g. to re-run the draw with tools/verify_draw.py; as it was when drawn, whatever changed since';
+
+CREATE OR REPLACE FUNCTION @extschema@.verify_draw(draw_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    r       record;
+    strata  text[];
+    ks      integer[];
+    sel     record;
+    n_pop   bigint;
+BEGIN
+    SELECT * INTO r FROM @extschema@.draw_record d WHERE d.id = verify_draw.draw_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    -- the allocation agrees with the recorded population and the rule for k
+    IF EXISTS (SELECT 1
+                 FROM pg_catalog.jsonb_array_elements(r.allocation) a
+                 FULL JOIN @extschema@.population_strata(r.population) ps ON ps.stratum = a->>'stratum'
+                WHERE a IS NULL
+                   OR coalesce(ps.n, 0) <> (a->>'n')::bigint
+                   OR (a->>'k')::integer IS DISTINCT FROM
+                      @extschema@.stratum_k(coalesce(ps.n, 0), (a->>'ratio')::numeric, (a->>'size')::integer)) THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(sum(ps.n), 0) INTO n_pop FROM @extschema@.population_strata(r.population) ps;
+    IF n_pop <> r.population_size THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum'), '{}'), coalesce(pg_catalog.array_agg((a->>'k')::integer), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(r.allocation) a;
+    sel := @extschema@.draw_select(r.population, r.seed, r.algorithm, strata, ks);
+    IF sel.population_digest <> r.population_digest
+       OR coalesce(pg_catalog.cardinality(sel.uscc), 0) <> r.target_count THEN
+        RETURN false;
+    END IF;
+    -- the recorded targets are exactly the recomputed ones, with their strata and ranks
+    RETURN NOT EXISTS (
+        (SELECT u.uscc, u.stratum, u.rank FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank)
+         EXCEPT ALL
+         SELECT t.uscc, t.stratum, t.rank FROM @extschema@.draw_target t WHERE t.draw_id = verify_draw.draw_id)
+        UNION ALL
+        (SELECT t.uscc, t.stratum, t.rank FROM @extschema@.draw_target t WHERE t.draw_id = verify_draw.draw_id
+         EXCEPT ALL
+         SELECT u.uscc, u.stratum, u.rank FROM ROWS FROM (pg_catalog.unnest(sel.uscc), pg_catalog.unnest(sel.stratum), pg_catalog.unnest(sel.rank)) AS u(uscc, stratum, rank)));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.verify_draw(bigint) IS
+    'true when the draw recomputes exactly from what was recorded: the population matches its digest and size, the allocation follows the rule for k, and draw_target holds exactly the recomputed targets, strata and ranks';
+
+CREATE OR REPLACE FUNCTION @extschema@.match_inspectors(draw_id bigint) RETURNS integer
+    LANGUAGE plpgsql VOLATILE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d       record;
+    dep     record;
+    n       integer := 0;
+    pool    bigint[];
+    ids     bigint[];
+    certified boolean[];
+    until   date[];
+    codes   @extschema@.uscc[];
+    inspectors bigint[];
+BEGIN
+    SELECT r.id, r.seed, r.cancelled_at, t.id AS task_id, t.inspectors_per_target, t.period_start, t.inspector_scope INTO d
+      FROM @extschema@.draw_record r JOIN @extschema@.task t ON t.id = r.task_id
+     WHERE r.id = match_inspectors.draw_id
+       FOR UPDATE OF r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'match inspectors for');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Match the inspectors of the task''s live draw.'));
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.assignment a WHERE a.draw_id = match_inspectors.draw_id AND NOT a.direct) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspectors of draw %s are already matched'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Matching is done once per draw. Assign an inspector by hand, with a reason, with @extschema@.assign_inspector(draw_id, uscc, inspector_id, reason).'));
+    END IF;
+
+    -- lowest level first: with scope subordinate a department's own items take its own
+    -- inspectors before a superior department of the task draws on them
+    FOR dep IN
+        SELECT DISTINCT dp.id, dp.code, dp.name, dp.level, dp.allow_uncertified_second
+          FROM @extschema@.task_item ti
+          JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+          JOIN @extschema@.department dp ON dp.id = ci.department_id
+         WHERE ti.task_id = d.task_id
+         ORDER BY dp.level DESC, dp.id
+    LOOP
+        -- whose inspectors: the department's, and with scope subordinate its subordinates' (本级或下级)
+        pool := ARRAY(SELECT x.id FROM @extschema@.department x
+                       WHERE x.id = dep.id
+                          OR (d.inspector_scope = 'subordinate' AND @extschema@.is_superior(dep.id, x.id))
+                       ORDER BY x.id);
+        -- every active one of them; the core decides by the certificate who may be matched
+        SELECT coalesce(pg_catalog.array_agg(i.id ORDER BY i.id), '{}'),
+               coalesce(pg_catalog.array_agg(i.badge_no IS NOT NULL ORDER BY i.id), '{}'),
+               coalesce(pg_catalog.array_agg(i.qualified_until ORDER BY i.id), '{}')
+          INTO ids, certified, until
+          FROM @extschema@.inspector i WHERE i.department_id = ANY (pool) AND i.active;
+        -- the matches, in bulk (with the foreign keys' checks and the audit entry once for all).
+        -- Not to be matched to a target: an inspector with a conflict, and (scope subordinate)
+        -- one already on it for another department of the task.
+        SELECT coalesce(pg_catalog.array_agg(m.uscc), '{}'), coalesce(pg_catalog.array_agg(m.inspector_id), '{}')
+          INTO codes, inspectors
+          FROM (SELECT coalesce(pg_catalog.array_agg(x.uscc), '{}') AS uscc, coalesce(pg_catalog.array_agg(x.inspector_id), '{}') AS inspector_id
+                  FROM (SELECT c.uscc, c.inspector_id
+                          FROM @extschema@.inspector_conflict c
+                          JOIN @extschema@.draw_target t ON t.draw_id = match_inspectors.draw_id AND t.uscc = c.uscc
+                         WHERE c.inspector_id = ANY (ids)
+                        UNION ALL
+                        SELECT a.uscc, a.inspector_id FROM @extschema@.assignment a
+                         WHERE d.inspector_scope = 'subordinate' AND a.draw_id = match_inspectors.draw_id
+                           AND a.department_id <> dep.id AND a.inspector_id = ANY (ids)) x) excl,
+               @extschema@.match_compute(
+                 d.seed,
+                 (SELECT coalesce(pg_catalog.array_agg(t.uscc), '{}') FROM @extschema@.draw_target t
+                   WHERE t.draw_id = match_inspectors.draw_id),
+                 ids, certified, until, d.period_start, dep.allow_uncertified_second,
+                 excl.uscc, excl.inspector_id,
+                 (SELECT coalesce(pg_catalog.array_agg(a.uscc), '{}') FROM @extschema@.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 (SELECT coalesce(pg_catalog.array_agg(a.inspector_id), '{}') FROM @extschema@.assignment a
+                   WHERE a.draw_id = match_inspectors.draw_id AND a.department_id = dep.id),
+                 d.inspectors_per_target,
+                 pg_catalog.format('%s (%s)', dep.code, dep.name)) m;
+        n := n + @extschema@.assignments_insert(match_inspectors.draw_id, dep.id, codes, inspectors);
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.match_inspectors(bigint) IS
+    'matches inspectors to the targets of a live draw: per department of the task''s items, inspectors_per_target active inspectors of that department (task.inspector_scope subordinate: of it and its subordinate departments) per target, never one with a conflict (inspector_conflict), never one whose enforcement certificate has lapsed on the task''s first day, staff without a certificate only beside a certified inspector where the department allows it (match_role), least-loaded first with ties broken reproducibly by the draw''s seed; hand-made assignments made before count. Returns the number of assignments made. Done once per draw: a second call is refused';
+
+CREATE OR REPLACE FUNCTION @extschema@.assign_inspector(draw_id bigint, uscc @extschema@.uscc, inspector_id bigint, reason text)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d   record;
+    i   record;
+    dep record;
+    role text;
+BEGIN
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a direct assignment needs a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say why the inspector is assigned by hand (特殊情况); the reason is kept.'));
+    END IF;
+    -- FOR UPDATE, as match_inspectors: a match in progress finishes first, and its rows are seen below
+    SELECT r.id, r.task_id, r.cancelled_at, t.period_start, t.inspector_scope, t.inspectors_per_target INTO d
+      FROM @extschema@.draw_record r JOIN @extschema@.task t ON t.id = r.task_id
+     WHERE r.id = assign_inspector.draw_id FOR UPDATE OF r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_task_access(d.task_id, 'assign inspectors for');
+    IF d.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.draw_target t WHERE t.draw_id = assign_inspector.draw_id AND t.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('%s is not a target of draw %s'), uscc, draw_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT x.id, x.department_id, x.active, x.badge_no IS NOT NULL AS certified, x.qualified_until INTO i
+      FROM @extschema@.inspector x WHERE x.id = assign_inspector.inspector_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s does not exist'), inspector_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT i.active THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s is not active'), inspector_id),
+            ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- the department the inspector goes for: its own when it has items in the task, else (scope
+    -- subordinate) the nearest superior department that has
+    SELECT dp.id, dp.allow_uncertified_second INTO dep
+      FROM @extschema@.department dp
+     WHERE EXISTS (SELECT 1 FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+                    WHERE ti.task_id = d.task_id AND ci.department_id = dp.id)
+       AND (dp.id = i.department_id
+            OR (d.inspector_scope = 'subordinate' AND @extschema@.is_superior(dp.id, i.department_id)))
+     ORDER BY dp.id = i.department_id DESC, dp.level DESC, dp.id
+     LIMIT 1;
+    IF NOT FOUND AND d.inspector_scope = 'own' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s belongs to department %s, which has no items in task %s'), inspector_id, i.department_id, d.task_id),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Inspectors of subordinate departments are sent only to a task with inspector_scope = ''subordinate''.'));
+    ELSIF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s belongs to department %s, which has no items in task %s and is subordinate to no department that has'), inspector_id, i.department_id, d.task_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    role := @extschema@.match_role(i.certified, i.qualified_until, d.period_start, dep.allow_uncertified_second);
+    IF role = 'none' AND i.certified THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the enforcement certificate of inspector %s lapsed on %s, before task %s starts on %s'), inspector_id, (i.qualified_until + 1)::text, d.task_id, d.period_start::text),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the renewed certificate in inspector.qualified_until, or assign another inspector.'));
+    ELSIF role = 'none' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s has no enforcement certificate, and department %s does not send staff without one'), inspector_id, dep.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Staff without a certificate go only beside a certified inspector, where the department allows it (department.allow_uncertified_second).'));
+    ELSIF role = 'second'
+          AND NOT EXISTS (SELECT 1 FROM @extschema@.assignment a JOIN @extschema@.inspector x ON x.id = a.inspector_id
+                           WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id
+                             AND @extschema@.match_role(x.badge_no IS NOT NULL, x.qualified_until, d.period_start, dep.allow_uncertified_second) = 'any')
+          AND (SELECT count(*) FROM @extschema@.assignment a
+                WHERE a.draw_id = assign_inspector.draw_id AND a.uscc = assign_inspector.uscc AND a.department_id = dep.id) + 1
+              >= d.inspectors_per_target THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s has no enforcement certificate and would take the last place of %s without a certified inspector'), inspector_id, uscc),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Assign a certified inspector of the department to the target first.'));
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.inspector_conflict c WHERE c.inspector_id = assign_inspector.inspector_id AND c.uscc = assign_inspector.uscc) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s has a conflict of interest with %s'), inspector_id, uscc),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('An inspector with a conflict (回避) is never assigned, not even by hand.'));
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                  AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspector %s is already assigned to %s in draw %s'), inspector_id, uscc, draw_id),
+            ERRCODE = 'unique_violation',
+            DETAIL  = (SELECT CASE WHEN a.direct THEN pg_catalog.format(@extschema@.message_text('Assigned by hand by %s at %s: %s'), a.assigned_by, a.assigned_at, @extschema@.message_value(a.reason))
+                                        ELSE pg_catalog.format(@extschema@.message_text('Matched by match_inspectors (%s at %s).'), a.assigned_by, a.assigned_at) END
+                              FROM @extschema@.assignment a WHERE a.draw_id = assign_inspector.draw_id
+                               AND a.uscc = assign_inspector.uscc AND a.inspector_id = assign_inspector.inspector_id);
+    END IF;
+    INSERT INTO @extschema@.assignment (draw_id, uscc, inspector_id, department_id, direct, reason)
+    VALUES (assign_inspector.draw_id, assign_inspector.uscc, assign_inspector.inspector_id, dep.id, true, reason);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.assign_inspector(bigint, @extschema@.uscc, bigint, text) IS
+    'assigns an inspector to a target by hand in a special case (直接指定), with the reason kept (direct = true), for the inspector''s department or (task.inspector_scope subordinate) its nearest superior department with items in the task; never an inspector with a conflict, never one whose enforcement certificate has lapsed on the task''s first day, staff without a certificate only where the department allows it and not in a target''s last place without a certified inspector (match_role); made before match_inspectors, it counts toward inspectors_per_target';
+
+CREATE OR REPLACE FUNCTION @extschema@.limit_lock(task_id bigint, subject @extschema@.uscc DEFAULT NULL,
+                                       department_id bigint DEFAULT NULL, years integer[] DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    k record;
+    n integer := 0;
+BEGIN
+    SELECT * INTO p FROM @extschema@.task_limit_profile(limit_lock.task_id);
+    IF NOT FOUND OR NOT p.limited THEN
+        RETURN 0;
+    END IF;
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('limits on repeated checks cannot be enforced in a %s transaction'), pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s is limited; the transaction''s snapshot is older than the limit lock, so it could miss a check committed meanwhile.'), limit_lock.task_id),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw, cancel and record inspections in READ COMMITTED transactions (the default).'));
+    END IF;
+    FOR k IN
+        WITH y AS (
+            SELECT DISTINCT v FROM pg_catalog.unnest(COALESCE(limit_lock.years, ARRAY[p.year])) v
+        ), keys AS (
+            SELECT @extschema@.limit_lock_key(y.v, 'category', c) AS key, subject IS NULL AS exclusive
+              FROM y, pg_catalog.unnest(p.categories) c
+            UNION
+            SELECT @extschema@.limit_lock_key(y.v, 'system', s), subject IS NULL
+              FROM y, (SELECT pg_catalog.unnest(p.systems)
+                       UNION SELECT d.system FROM @extschema@.department d
+                              WHERE d.id OPERATOR(pg_catalog.=) limit_lock.department_id) s(s)
+            UNION
+            SELECT @extschema@.limit_lock_key(y.v, 'subject', subject::text), true
+              FROM y WHERE subject IS NOT NULL
+        )
+        SELECT key, exclusive FROM keys ORDER BY key
+    LOOP
+        IF k.exclusive THEN
+            PERFORM pg_catalog.pg_advisory_xact_lock(k.key);
+        ELSE
+            PERFORM pg_catalog.pg_advisory_xact_lock_shared(k.key);
+        END IF;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limit_lock(bigint, @extschema@.uscc, bigint, integer[]) IS
+    'limits: takes the transaction-scoped advisory locks that serialise checks of a task''s categories and systems in its year (or the given years), in increasing key order: exclusive for a draw or cancel (no subject), shared plus an exclusive (year, subject) lock for an inspection of that subject (the inspecting department''s system is added). Returns the number of locks; 0 for a task that is not limited. Refuses REPEATABLE READ and SERIALIZABLE';
+
+CREATE OR REPLACE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc, task_id bigint) RETURNS text
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    st text;
+    r text;
+BEGIN
+    PERFORM @extschema@.require_task_visible(exclusion_reason.task_id);
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) exclusion_reason.task_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), exclusion_reason.task_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT s.status INTO st FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) exclusion_reason.subject;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject "%s" is not in the subject directory'), exclusion_reason.subject),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Load it with @extschema@.load_subjects() first.'));
+    END IF;
+    IF st OPERATOR(pg_catalog.<>) 'active' THEN
+        RETURN 'inactive';
+    END IF;
+    SELECT c.reason INTO r FROM @extschema@.limit_conflicts_all(exclusion_reason.subject, exclusion_reason.task_id) c LIMIT 1;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
+    'limits (doc/limits.md): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+CREATE OR REPLACE FUNCTION @extschema@.eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    dir bigint;
+BEGIN
+    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), eligibility_parts.task_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_parts.task_id);
+    candidates := $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
+  FROM @extschema@.subject s
+ WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$;
+    IF dir IS NOT NULL THEN
+        candidates := candidates || pg_catalog.format($q$
+   AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
+                WHERE m.directory_id OPERATOR(pg_catalog.=) %s
+                  AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
+    END IF;
+    IF p.limited AND dir IS NULL THEN
+        -- every active subject is a candidate: the year's checks of the categories, in one scan
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
+            p.year, p.task_id, p.categories, p.superiors);
+    ELSIF p.limited THEN
+        -- the candidates are the directory's members: the same rule for those codes only, found
+        -- by the indexes on the code, so the cost follows the directory, not the year's checks
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))
+   AND c.uscc OPERATOR(@extschema@.=) ANY (ARRAY(SELECT m.uscc FROM @extschema@.directory_member m
+                                                WHERE m.directory_id OPERATOR(pg_catalog.=) %s))$q$,
+            p.year, p.task_id, p.categories, p.superiors, dir);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.eligibility_parts(bigint) IS
+    'internal: the eligible population of a task as two queries, with the task''s directory, year, categories and superiors written in: candidates (uscc, credit_class, weight), the active subjects of its directory (all active subjects when it has none), and excluded (uscc), the subjects the limits on repeated checks exclude (the rule of exclusion_reason; of a task with a directory only its members, found by code; NULL when the task is not limited). The one place eligibility is decided: eligibility_query() joins them, draw() hands them to population_collect()';
+
+CREATE OR REPLACE FUNCTION @extschema@.eligible_population(task_id bigint)
+RETURNS TABLE (uscc @extschema@.uscc, credit_class text, weight double precision)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.require_task_visible(eligible_population.task_id);
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligible_population.task_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), eligible_population.task_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- a read: no limit lock (those are the writers'; draw() takes them before it reads)
+    RETURN QUERY EXECUTE @extschema@.eligibility_query(eligible_population.task_id);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.eligible_population(bigint) IS
+    'the draw''s eligible population (uscc, credit_class, weight = risk_level): active subjects of the task''s directory (all active subjects when it has none) that the limits on repeated checks do not exclude (the rule of exclusion_reason, by one anti-join), as of the statement''s snapshot. A read: it takes no lock, so it never holds up draws or inspections (draw() takes the limit locks and reads the population again under them). Refused (42501) unless the acting role may see the task (may_see_task)';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_explain_conflict(reason text, category text, source text, source_id bigint,
+                                                    task_id bigint, department_id bigint, checked_on date) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- in the language of lc_messages; in English the full description is limits_describe_check's
+    IF @extschema@.may_see_task(limits_explain_conflict.task_id) THEN
+        RETURN (SELECT CASE limits_explain_conflict.source
+                       WHEN 'inspection'
+                       THEN pg_catalog.format(@extschema@.message_text('inspection %s of task %s "%s", department %s %s (%s), on %s (category "%s")'),
+                                              limits_explain_conflict.source_id, t.id, t.title, d.id, d.code, d.name, pg_catalog.to_char(limits_explain_conflict.checked_on, 'YYYY-MM-DD'), limits_explain_conflict.category)
+                       WHEN 'draw'
+                       THEN pg_catalog.format(@extschema@.message_text('draw %s of task %s "%s", department %s %s (%s), on %s (category "%s")'),
+                                              limits_explain_conflict.source_id, t.id, t.title, d.id, d.code, d.name, pg_catalog.to_char(limits_explain_conflict.checked_on, 'YYYY-MM-DD'), limits_explain_conflict.category)
+                       ELSE pg_catalog.format(@extschema@.message_text('%s %s of task %s "%s", department %s %s (%s), on %s (category "%s")'),
+                                              limits_explain_conflict.source, limits_explain_conflict.source_id, t.id, t.title, d.id, d.code, d.name, pg_catalog.to_char(limits_explain_conflict.checked_on, 'YYYY-MM-DD'), limits_explain_conflict.category) END
+                  FROM @extschema@.task t, @extschema@.department d
+                 WHERE t.id OPERATOR(pg_catalog.=) limits_explain_conflict.task_id
+                   AND d.id OPERATOR(pg_catalog.=) limits_explain_conflict.department_id);
+    END IF;
+    RETURN CASE WHEN reason OPERATOR(pg_catalog.=) 'superior_checked_this_year'
+                THEN pg_catalog.format(@extschema@.message_text('a check by a superior department this year'))
+                ELSE pg_catalog.format(@extschema@.message_text('a check of the same kind (category "%s") by another department this year'), category) END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_explain_conflict(text, text, text, bigint, bigint, bigint, date) IS
+    'limits: the earlier check for a refusal''s message, in the language of lc_messages: the full description (as limits_describe_check, with the category) when the acting role may see its task, else only "a check by a superior department this year" or "a check of the same kind (category ...) by another department this year"';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_drawn(draw_id bigint, codes @extschema@.uscc[]) RETURNS void
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    p record;
+    c record;
+BEGIN
+    SELECT dr.task_id INTO t FROM @extschema@.draw_record dr WHERE dr.id OPERATOR(pg_catalog.=) limits_check_drawn.draw_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.limit_lock(t);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(t) x WHERE x.limited;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- (the task is a parameter, so the draw's own targets are left out; the codes are found by
+    -- the indexes on the code, so the check costs what the draw took, not the year's checks)
+    SELECT x.uscc, x.* INTO c
+      FROM @extschema@.v_limited_checks x
+     WHERE x.uscc OPERATOR(@extschema@.=) ANY (codes)
+       AND x.year OPERATOR(pg_catalog.=) p.year
+       AND x.task_id OPERATOR(pg_catalog.<>) t
+       AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     ORDER BY x.uscc, x.checked_on, x.source_id
+     LIMIT 1;
+    IF FOUND THEN
+        IF NOT @extschema@.may_see_task(c.task_id) THEN
+            RAISE LOG USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude: earlier check %s (category "%s")'),
+                                            draw_id, t, c.uscc, @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on), c.category);
+        END IF;
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude'), draw_id, t, c.uscc),
+            ERRCODE = 'exclusion_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Earlier check: %s.'), @extschema@.limits_explain_conflict(
+                               CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                                    ELSE 'superior_checked_this_year' END,
+                               c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on)),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from @extschema@.eligible_population(), which leaves such subjects out.'));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) IS
+    'internal: refuses new targets (codes) of a draw that the limits on repeated checks exclude, naming the earlier check; takes the limit locks of the drawn task first. Run by the trigger limits_check_targets and by draw()''s bulk write of its targets';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_inspection() RETURNS trigger
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    c record;
+    y integer;
+    described text;
+BEGIN
+    IF TG_OP = 'UPDATE'
+       AND (OLD.task_id, OLD.uscc, OLD.department_id, OLD.inspected_on)
+           IS NOT DISTINCT FROM (NEW.task_id, NEW.uscc, NEW.department_id, NEW.inspected_on) THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO p FROM @extschema@.task_limit_profile(NEW.task_id);
+    IF NOT FOUND OR NOT p.limited THEN
+        RETURN NEW;             -- clue task, exempt items only (or the FK will refuse the task)
+    END IF;
+    SELECT pg_catalog.date_part('year', COALESCE(NEW.inspected_on, t.period_start))::integer INTO y
+      FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) NEW.task_id;
+    -- the locks first, then (new statements: in READ COMMITTED snapshots taken after the locks)
+    -- whether a live draw covers the inspection and the rule: a cancel of that draw in progress
+    -- holds the locks, so it is either committed by then (the draw no longer covers it) or waits
+    PERFORM @extschema@.limit_lock(NEW.task_id, NEW.uscc, NEW.department_id, ARRAY[y]);
+    IF EXISTS (SELECT 1 FROM @extschema@.draw_target dt
+                 JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id
+                WHERE dr.task_id OPERATOR(pg_catalog.=) NEW.task_id AND dr.cancelled_at IS NULL
+                  AND dt.uscc OPERATOR(@extschema@.=) NEW.uscc) THEN
+        RETURN NEW;             -- within a draw: the draw applied the rule
+    END IF;
+    SELECT * INTO c FROM @extschema@.limit_conflicts_all(NEW.uscc, NEW.task_id, y) LIMIT 1;
+    IF FOUND THEN
+        described := @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on)
+                     || ' (category "' || c.category || '")';
+        UPDATE @extschema@.limit_override o
+           SET overridden_check = c.reason || ': ' || described, used_at = pg_catalog.now()
+         WHERE o.task_id OPERATOR(pg_catalog.=) NEW.task_id AND o.uscc OPERATOR(@extschema@.=) NEW.uscc
+           AND o.department_id OPERATOR(pg_catalog.=) NEW.department_id;
+        IF NOT FOUND THEN
+            -- the caller is told only what it may see of the earlier check; the log has all of it
+            IF NOT @extschema@.may_see_task(c.task_id) THEN
+                RAISE LOG USING
+                    MESSAGE = pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s by department %s: %s: earlier check %s'),
+                                            NEW.uscc, NEW.task_id, NEW.department_id, c.reason, described);
+            END IF;
+            -- (one message per reason: the reason's code stays in the English text, and a
+            -- translation also says what it means)
+            RAISE EXCEPTION USING
+                MESSAGE = CASE c.reason
+                          WHEN 'same_category_this_year'
+                          THEN pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s: same_category_this_year'), NEW.uscc, NEW.task_id)
+                          WHEN 'superior_checked_this_year'
+                          THEN pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s: superior_checked_this_year'), NEW.uscc, NEW.task_id)
+                          ELSE pg_catalog.format(@extschema@.message_text('subject "%s" may not be checked again for task %s: %s'), NEW.uscc, NEW.task_id, c.reason) END,
+                ERRCODE = 'exclusion_violation',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Earlier check: %s.'), @extschema@.limits_explain_conflict(c.reason, c.category, c.source,
+                                   c.source_id, c.task_id, c.department_id, c.checked_on)),
+                HINT    = pg_catalog.format(@extschema@.message_text('If a law provides for a second check, grant an override first: INSERT INTO @extschema@.limit_override (task_id, uscc, department_id, reason) VALUES (%s, %L, %s, ''...'').'),
+                                               NEW.task_id, NEW.uscc, NEW.department_id);
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_check_inspection() IS
+    'trigger: an inspection recorded outside a live draw of its task that breaks the limits on repeated checks is refused with the earlier check named (as far as the acting role may see it: limits_explain_conflict; the full description goes to the server log), unless a limit_override for its task, subject and department exists, which is then marked used with the overridden check';
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_source(kind text, ids bigint[])
+    RETURNS TABLE (object_id bigint, department_id bigint, task_id bigint, occurred_on date, event_on date)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    CASE kind
+    WHEN 'plan' THEN
+        RETURN QUERY
+        SELECT p.id, p.department_id, NULL::bigint, p.approved_on, p.approved_on
+          FROM @extschema@.plan p WHERE p.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'task' THEN
+        RETURN QUERY
+        SELECT t.id, t.department_id, t.id, b.base,
+               CASE WHEN b.base IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(b.base, t.period_end)
+                    ELSE b.base END
+          FROM @extschema@.task t
+          CROSS JOIN LATERAL (
+              SELECT CASE WHEN t.approved_on IS NULL THEN NULL
+                          WHEN t.kind OPERATOR(pg_catalog.=) 'temporary' THEN
+                              (SELECT l.occurred_on FROM @extschema@.publication l
+                                WHERE l.kind OPERATOR(pg_catalog.=) 'target_list'
+                                  AND l.object_id OPERATOR(pg_catalog.=) t.id)
+                          ELSE t.approved_on END AS base) b
+         WHERE t.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'target_list' THEN
+        RETURN QUERY
+        SELECT l.object_id, l.department_id, t.id, l.occurred_on,
+               CASE WHEN t.surprise THEN greatest(l.occurred_on, t.period_end) ELSE l.occurred_on END
+          FROM @extschema@.publication l
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) l.object_id
+         WHERE l.kind OPERATOR(pg_catalog.=) 'target_list' AND l.object_id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'result' THEN
+        RETURN QUERY
+        SELECT i.id, i.department_id, i.task_id, i.result_on,
+               CASE WHEN i.result_on IS NULL THEN NULL
+                    WHEN t.surprise THEN greatest(i.result_on, t.period_end)
+                    ELSE i.result_on END
+          FROM @extschema@.inspection i
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE i.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'disposal' THEN
+        RETURN QUERY
+        SELECT d.id, i.department_id, i.task_id, d.decided_on,
+               CASE WHEN t.surprise THEN greatest(d.decided_on, t.period_end) ELSE d.decided_on END
+          FROM @extschema@.disposal d
+          JOIN @extschema@.inspection i ON i.id OPERATOR(pg_catalog.=) d.inspection_id
+          JOIN @extschema@.task t ON t.id OPERATOR(pg_catalog.=) i.task_id
+         WHERE d.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'listing' THEN
+        RETURN QUERY
+        SELECT e.id, e.department_id, NULL::bigint, e.listed_on, e.listed_on
+          FROM @extschema@.dishonesty_entry e WHERE e.id OPERATOR(pg_catalog.=) ANY (ids);
+    WHEN 'delisting' THEN
+        RETURN QUERY
+        SELECT e.id, e.department_id, NULL::bigint, e.removed_on, e.removed_on
+          FROM @extschema@.dishonesty_entry e WHERE e.id OPERATOR(pg_catalog.=) ANY (ids);
+    ELSE
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown publication kind "%s"'), @extschema@.message_value(kind)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Known kinds: plan, task, target_list, result, disposal, listing, delisting.'));
+    END CASE;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publication_source(text, bigint[]) IS
+    'internal: what the publication items of the given objects should be, from plan, task, inspection, disposal, dishonesty_entry (event_on NULL = no item)';
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_upsert(kind text, object_id bigint, department_id bigint, event_on date)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    pid bigint;
+BEGIN
+    IF kind IS NULL OR object_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('kind and object_id must not be null')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF kind OPERATOR(pg_catalog.<>) 'target_list' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('publication items of kind "%s" are made by triggers'), @extschema@.message_value(kind)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Only target_list items are added by the caller (the draw); plan, task, result and disposal items follow the plan, task, inspection and disposal tables.'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) publication_upsert.object_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), object_id),
+            ERRCODE = 'foreign_key_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The object of a target_list item is the task whose targets were drawn.'));
+    END IF;
+    IF event_on IS NULL THEN
+        -- the draw was cancelled: the unpublished list item goes
+        DELETE FROM @extschema@.publication p
+         WHERE p.kind OPERATOR(pg_catalog.=) 'target_list'
+           AND p.object_id OPERATOR(pg_catalog.=) publication_upsert.object_id
+           AND p.published_on IS NULL;
+    ELSE
+        IF department_id IS NULL THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('department_id must not be null')),
+                ERRCODE = 'null_value_not_allowed';
+        END IF;
+        INSERT INTO @extschema@.publication AS p
+               (kind, object_id, department_id, task_id, occurred_on, event_on, due_on, provisional)
+        SELECT 'target_list', publication_upsert.object_id, publication_upsert.department_id,
+               publication_upsert.object_id, publication_upsert.event_on, publication_upsert.event_on,
+               d.due_on, d.provisional
+          FROM @extschema@.publication_due('target_list', publication_upsert.event_on) d
+            ON CONFLICT ON CONSTRAINT "one publication item per kind and object" DO UPDATE
+           SET department_id = excluded.department_id, occurred_on = excluded.occurred_on,
+               event_on = excluded.event_on
+         WHERE p.published_on IS NULL;
+    END IF;
+    -- surprise shift of the list, and the task item of a temporary task (published with its list)
+    PERFORM @extschema@.publication_sync('target_list', ARRAY[object_id]);
+    PERFORM @extschema@.publication_sync('task', ARRAY[object_id]);
+    SELECT p.id INTO pid FROM @extschema@.publication p
+     WHERE p.kind OPERATOR(pg_catalog.=) 'target_list' AND p.object_id OPERATOR(pg_catalog.=) publication_upsert.object_id;
+    RETURN pid;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publication_upsert(text, bigint, bigint, date) IS
+    'adds or moves the target_list item of a task (object_id = task id) drawn on event_on; NULL event_on removes the unpublished item (cancelled draw). Returns the item id';
+
+CREATE OR REPLACE FUNCTION @extschema@.mark_published(kind text, object_id bigint, published_on date) RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p @extschema@.publication;
+BEGIN
+    IF kind IS NULL OR object_id IS NULL OR published_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('kind, object_id and published_on must not be null')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF kind NOT IN ('plan', 'task', 'target_list', 'result', 'disposal', 'listing', 'delisting') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown publication kind "%s"'), @extschema@.message_value(kind)),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Known kinds: plan, task, target_list, result, disposal, listing, delisting.'));
+    END IF;
+    SELECT * INTO p FROM @extschema@.publication q
+     WHERE q.kind OPERATOR(pg_catalog.=) mark_published.kind
+       AND q.object_id OPERATOR(pg_catalog.=) mark_published.object_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('no publication item for %s %s'), kind, object_id),
+            ERRCODE = 'undefined_object',
+            HINT    = pg_catalog.format(@extschema@.message_text('Items are made when a plan or task is approved, a target list drawn, a result formed, a disposal decided or a subject listed or removed (list_dishonest, delist_dishonest); a temporary task''s item comes with its target list.'));
+    END IF;
+    IF published_on < p.event_on THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('publication date %s of %s %s is before its event on %s'), published_on, kind, object_id, p.event_on),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = CASE WHEN p.event_on > p.occurred_on
+                                THEN pg_catalog.format(@extschema@.message_text('The item belongs to a surprise check (突击检查) ending on %s, or to a temporary task published with its list; nothing is published before then.'), p.event_on)
+                                ELSE pg_catalog.format(@extschema@.message_text('The event happened on %s.'), p.occurred_on) END;
+    END IF;
+    -- (publication_published_guard refuses a date in the future)
+    UPDATE @extschema@.publication q SET published_on = mark_published.published_on
+     WHERE q.id OPERATOR(pg_catalog.=) p.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mark_published(text, bigint, date) IS
+    'records that an item (kind, object id) was published on a date; refuses a date before its event or in the future';
+
+CREATE OR REPLACE FUNCTION @extschema@.publication_published_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NEW.published_on IS NULL AND OLD.published_on IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('%s %s was published on %s and cannot be unpublished'), OLD.kind, OLD.object_id, OLD.published_on),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A publication that happened stays recorded (全程留痕).')),
+            HINT    = pg_catalog.format(@extschema@.message_text('To correct the date, publish it again with @extschema@.mark_published(kind, object_id, published_on).'));
+    END IF;
+    IF NEW.published_on > CURRENT_DATE THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('publication date %s is in the future'), NEW.published_on),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publication_published_guard() IS
+    'trigger on publication: published_on is never set back to NULL once set, nor to a day after today (the rules of mark_published, for every UPDATE)';
+
+CREATE OR REPLACE FUNCTION @extschema@.task_check_filing() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    need    integer;
+    filed   date := coalesce(NEW.filed_on, NEW.approved_on);
+BEGIN
+    IF filed IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT r.notice_days INTO need FROM @extschema@.task_filing_rule r
+     WHERE r.task_kind OPERATOR(pg_catalog.=) NEW.kind;
+    IF need IS NOT NULL AND NEW.period_start - filed < need THEN
+        -- (one message per task kind, so that a translation says what the kind means)
+        RAISE EXCEPTION USING
+            MESSAGE = CASE NEW.kind
+                      WHEN 'temporary'
+                      THEN pg_catalog.format(@extschema@.message_text('temporary task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      WHEN 'special'
+                      THEN pg_catalog.format(@extschema@.message_text('special task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      WHEN 'planned'
+                      THEN pg_catalog.format(@extschema@.message_text('planned task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      WHEN 'clue'
+                      THEN pg_catalog.format(@extschema@.message_text('clue task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             @extschema@.message_value(NEW.title), NEW.period_start - filed, need)
+                      ELSE pg_catalog.format(@extschema@.message_text('%s task "%s" is filed %s day(s) before it starts, at least %s required'),
+                                             NEW.kind, @extschema@.message_value(NEW.title), NEW.period_start - filed, need) END,
+            ERRCODE = 'check_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Filed on %s (%s), the period starts on %s.'), filed,
+                                  CASE WHEN NEW.filed_on IS NULL THEN 'approved_on' ELSE 'filed_on' END,
+                                  NEW.period_start),
+            HINT    = pg_catalog.format(@extschema@.message_text('File it by %s, or put the check into a later plan (提前%s日报备, task_filing_rule).'),
+                                NEW.period_start - need, need);
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_check_filing() IS
+    'trigger: an unplanned task is filed (filed_on, else approved_on) at least task_filing_rule.notice_days calendar days before period_start';
