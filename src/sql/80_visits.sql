@@ -40,25 +40,31 @@ DECLARE
     joint_id    bigint;
 BEGIN
     IF task_ids IS NULL THEN
-        RAISE EXCEPTION 'task_ids must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_ids must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     -- flatten (a multi-dimensional array is read in storage order) and keep the given order
     ids := ARRAY(SELECT x FROM pg_catalog.unnest(task_ids) WITH ORDINALITY u(x, ord) ORDER BY ord);
     IF pg_catalog.array_position(ids, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'task_ids has a NULL at position %', pg_catalog.array_position(ids, NULL)
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_ids has a NULL at position %s'),
+                                        pg_catalog.array_position(ids, NULL)),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF pg_catalog.cardinality(ids) < 2 THEN
-        RAISE EXCEPTION 'merge_tasks needs at least 2 tasks, got %', pg_catalog.cardinality(ids)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A joint task (联合抽查任务) combines the tasks of two or more departments.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('merge_tasks needs at least 2 tasks, got %s'),
+                                        pg_catalog.cardinality(ids)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint task (联合抽查任务) combines the tasks of two or more departments.'));
     END IF;
     SELECT x AS id INTO bad FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord)
      GROUP BY x HAVING count(*) > 1 ORDER BY min(ord) LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % is listed more than once', bad.id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is listed more than once'), bad.id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
 
     -- lock the tasks (in id order, so two merges cannot deadlock); a draw of one of them waits
@@ -67,25 +73,30 @@ BEGIN
     SELECT x AS id INTO bad FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord)
      WHERE NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = u.x) ORDER BY ord LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % does not exist', bad.id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), bad.id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
 
     SELECT t.id, t.merged_into INTO bad FROM @extschema@.task t WHERE t.id = ANY (ids) AND t.merged_into IS NOT NULL
      ORDER BY pg_catalog.array_position(ids, t.id) LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % was already merged into task %', bad.id, bad.merged_into
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('Merge the joint task %s instead.', bad.merged_into);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s was already merged into task %s'),
+                                        bad.id, bad.merged_into),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Merge the joint task %s instead.'), bad.merged_into);
     END IF;
 
     SELECT d.task_id, d.id AS draw_id INTO bad FROM @extschema@.draw_record d
      WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
      ORDER BY pg_catalog.array_position(ids, d.task_id), d.id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'task % has already been drawn (draw %)', bad.task_id, bad.draw_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Only tasks not yet drawn can be merged; a draw can be cancelled with a reason first.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has already been drawn (draw %s)'),
+                                        bad.task_id, bad.draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Only tasks not yet drawn can be merged; a draw can be cancelled with a reason first.'));
     END IF;
 
     SELECT a.id AS a_id, b.id AS b_id, a.department_id, dep.name INTO bad
@@ -95,9 +106,11 @@ BEGIN
        AND pg_catalog.array_position(ids, a.id) < pg_catalog.array_position(ids, b.id)
      ORDER BY pg_catalog.array_position(ids, a.id), pg_catalog.array_position(ids, b.id) LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'tasks % and % are both tasks of department % (%)', bad.a_id, bad.b_id, bad.department_id, bad.name
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'merge_tasks combines the tasks of different departments; put one department''s items into one task.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('tasks %s and %s are both tasks of department %s (%s)'),
+                                        bad.a_id, bad.b_id, bad.department_id, bad.name),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('merge_tasks combines the tasks of different departments; put one department''s items into one task.'));
     END IF;
 
     SELECT * INTO first_task FROM @extschema@.task t WHERE t.id = ids[1];
@@ -107,17 +120,19 @@ BEGIN
      WHERE t.id = ANY (ids) AND t.directory_id IS DISTINCT FROM first_task.directory_id
      ORDER BY pg_catalog.array_position(ids, t.id) LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'tasks % and % draw from different directories', first_task.id, bad.id
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Task %s draws from %s, task %s from %s.',
-                      first_task.id,
-                      coalesce((SELECT pg_catalog.format('directory %s (%s)', dir.id, dir.name)
-                                  FROM @extschema@.directory dir WHERE dir.id = first_task.directory_id),
-                               'all active subjects'),
-                      bad.id,
-                      CASE WHEN bad.directory_id IS NULL THEN 'all active subjects'
-                           ELSE pg_catalog.format('directory %s (%s)', bad.directory_id, bad.name) END),
-                  HINT = 'A joint task draws once from one joint directory (联合监管对象名录): build it and set it on every task.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('tasks %s and %s draw from different directories'),
+                                        first_task.id, bad.id),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s draws from %s, task %s from %s.'),
+                          first_task.id,
+                          coalesce((SELECT pg_catalog.format(@extschema@.message_text('directory %s (%s)'), dir.id, dir.name)
+                                      FROM @extschema@.directory dir WHERE dir.id = first_task.directory_id),
+                                   @extschema@.message_text('all active subjects')),
+                          bad.id,
+                          CASE WHEN bad.directory_id IS NULL THEN @extschema@.message_text('all active subjects')
+                               ELSE pg_catalog.format(@extschema@.message_text('directory %s (%s)'), bad.directory_id, bad.name) END),
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint task draws once from one joint directory (联合监管对象名录): build it and set it on every task.'));
     END IF;
 
     SELECT max(t.period_start), min(t.period_end) INTO common_start, common_end
@@ -126,11 +141,13 @@ BEGIN
         SELECT (SELECT t.id FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.period_start DESC, t.id LIMIT 1) AS late,
                (SELECT t.id FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.period_end, t.id LIMIT 1) AS early
           INTO bad;
-        RAISE EXCEPTION 'the periods of tasks % have no day in common', pg_catalog.array_to_string(ids, ', ')
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Task %s starts on %s, after task %s ends on %s.',
-                      bad.late, common_start, bad.early, common_end),
-                  HINT = 'A joint task runs in the days all its tasks share.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the periods of tasks %s have no day in common'),
+                                        pg_catalog.array_to_string(ids, ', ')),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s starts on %s, after task %s ends on %s.'),
+                                        bad.late, common_start, bad.early, common_end),
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint task runs in the days all its tasks share.'));
     END IF;
 
     INSERT INTO @extschema@.task (plan_id, department_id, kind, title, period_start, period_end,
@@ -171,9 +188,11 @@ BEGIN
     -- FOR SHARE waits for a concurrent merge_tasks() of this task and then sees its outcome
     SELECT t.merged_into INTO into_id FROM @extschema@.task t WHERE t.id = NEW.task_id FOR SHARE;
     IF into_id IS NOT NULL THEN
-        RAISE EXCEPTION 'task % was merged into task % and cannot be drawn', NEW.task_id, into_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('Draw the joint task %s.', into_id);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s was merged into task %s and cannot be drawn'),
+                                        NEW.task_id, into_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw the joint task %s.'), into_id);
     END IF;
     RETURN NEW;
 END
@@ -431,15 +450,18 @@ DECLARE
 BEGIN
     IF record_visit_result.visit_id IS NULL OR record_visit_result.department_id IS NULL
        OR record_visit_result.result_code IS NULL OR record_visit_result.result_on IS NULL THEN
-        RAISE EXCEPTION 'visit_id, department_id, result_code and result_on must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('visit_id, department_id, result_code and result_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     -- a result is recorded once it is formed: never dated after today
     IF record_visit_result.result_on > CURRENT_DATE THEN
-        RAISE EXCEPTION 'result day % is in the future', record_visit_result.result_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Today is %s.', CURRENT_DATE),
-                  HINT = 'Record a result (检查结果) on or after the day it is formed.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('result day %s is in the future'),
+                                        record_visit_result.result_on),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Today is %s.'), CURRENT_DATE),
+            HINT    = pg_catalog.format(@extschema@.message_text('Record a result (检查结果) on or after the day it is formed.'));
     END IF;
     -- FOR SHARE: plan_visits (EXCLUSIVE on visit) cannot remake the visit under us
     SELECT x.id, x.uscc, s.year, s.window_start, s.window_end, s.task_ids, s.draw_ids INTO v
@@ -447,36 +469,46 @@ BEGIN
      WHERE x.id = record_visit_result.visit_id
        FOR SHARE OF x;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'visit % does not exist', record_visit_result.visit_id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('visit %s does not exist'), record_visit_result.visit_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT array_agg(td.task_id ORDER BY td.task_id) INTO dept_tasks
       FROM @extschema@.task_department td
      WHERE td.task_id = ANY (v.task_ids) AND td.department_id = record_visit_result.department_id;
     IF dept_tasks IS NULL THEN
-        RAISE EXCEPTION 'department % has no items in visit %', record_visit_result.department_id, v.id
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('The departments of visit %s are %s.', v.id,
-                      (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', d.id, d.name), ', ' ORDER BY d.id)
-                         FROM @extschema@.department d
-                        WHERE d.id IN (SELECT td.department_id FROM @extschema@.task_department td
-                                        WHERE td.task_id = ANY (v.task_ids))));
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s has no items in visit %s'),
+                                        record_visit_result.department_id, v.id),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The departments of visit %s are %s.'), v.id,
+                          (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', d.id, d.name), ', ' ORDER BY d.id)
+                             FROM @extschema@.department d
+                            WHERE d.id IN (SELECT td.department_id FROM @extschema@.task_department td
+                                            WHERE td.task_id = ANY (v.task_ids))));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
-        RAISE EXCEPTION 'unknown result code: "%"', @extschema@.message_value(record_visit_result.result_code)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
-                                              FROM @extschema@.result_code rc) || '.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown result code: "%s"'),
+                                        @extschema@.message_value(record_visit_result.result_code)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: %s.'),
+                          (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
+                             FROM @extschema@.result_code rc));
     END IF;
     IF record_visit_result.result_on < day THEN
-        RAISE EXCEPTION 'result day % is before the inspection day %', record_visit_result.result_on, day
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A result (检查结果) is formed on or after the day of the check.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('result day %s is before the inspection day %s'),
+                                        record_visit_result.result_on, day),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result (检查结果) is formed on or after the day of the check.'));
     END IF;
     IF day NOT BETWEEN v.window_start AND v.window_end THEN
-        RAISE EXCEPTION 'inspection day % is outside visit %''s window % to %', day, v.id, v.window_start, v.window_end
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The visit enters the subject once, on a day all its tasks are open; pass inspected_on within the window.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection day %s is outside visit %s''s window %s to %s'),
+                                        day, v.id, v.window_start, v.window_end),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('The visit enters the subject once, on a day all its tasks are open; pass inspected_on within the window.'));
     END IF;
     SELECT d.id, d.task_id, d.cancelled_at INTO stale
       FROM ROWS FROM (pg_catalog.unnest(v.task_ids), pg_catalog.unnest(v.draw_ids)) u(task_id, draw_id)
@@ -484,9 +516,11 @@ BEGIN
      WHERE u.task_id = ANY (dept_tasks) AND d.cancelled_at IS NOT NULL
      ORDER BY d.id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'visit % is out of date: draw % of task % was cancelled', v.id, stale.id, stale.task_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('Run @extschema@.plan_visits(%s) again.', v.year);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('visit %s is out of date: draw %s of task %s was cancelled'),
+                                        v.id, stale.id, stale.task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Run %s.plan_visits(%s) again.'), '@extschema@', v.year);
     END IF;
 
     INSERT INTO @extschema@.inspection AS i (task_id, uscc, department_id, inspected_on, result_code, result_on, note)

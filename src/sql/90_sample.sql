@@ -46,8 +46,10 @@ AS $$
 BEGIN
     -- (the rows are made in full before the first is returned, so a LIMIT does not bound the work)
     IF subjects < 0 OR subjects > 100000000 THEN
-        RAISE EXCEPTION 'sample size % is out of range', subjects
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Ask for 0 to 100,000,000 subjects.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sample size %s is out of range'), subjects),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Ask for 0 to 100,000,000 subjects.'));
     END IF;
     RETURN QUERY
     WITH r AS (   -- one slot per unit of weight, so a county is picked by one array lookup
@@ -112,18 +114,22 @@ DECLARE
     n bigint;
 BEGIN
     IF subjects IS NULL OR seed IS NULL THEN
-        RAISE EXCEPTION 'generate_sample needs a number of subjects and a seed, not NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Leave out an argument to use its default: generate_sample(10000, seed => 1).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('generate_sample needs a number of subjects and a seed, not NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            HINT    = pg_catalog.format(@extschema@.message_text('Leave out an argument to use its default: generate_sample(10000, seed => 1).'));
     END IF;
     IF subjects < 1 OR subjects > 100000000 THEN
-        RAISE EXCEPTION 'sample size % is out of range', subjects
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Ask for 1 to 100,000,000 subjects.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sample size %s is out of range'), subjects),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Ask for 1 to 100,000,000 subjects.'));
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.subject) OR EXISTS (SELECT 1 FROM @extschema@.department) THEN
-        RAISE EXCEPTION 'the directory is not empty'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'generate_sample() fills an empty database; use a new database for sample data.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the directory is not empty')),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('generate_sample() fills an empty database; use a new database for sample data.'));
     END IF;
 
     -- departments: province, city and county level of several enforcement systems

@@ -222,30 +222,39 @@ BEGIN
       LEFT JOIN @extschema@.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
      WHERE d.id = draw_publication.draw_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'draw % does not exist', draw_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
     END IF;
     IF r.confidential = 'state_secret' OR r.plan_confidential = 'state_secret' THEN
-        RAISE EXCEPTION 'draw % is not published: its task or plan is a state secret', draw_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('Task %s or its plan is marked state_secret (国家秘密); its target list is never published.', r.task_id);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: its task or plan is a state secret'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s or its plan is marked state_secret (国家秘密); its target list is never published.'), r.task_id);
     END IF;
     IF r.cancelled_at IS NOT NULL THEN
-        RAISE EXCEPTION 'draw % is not published: it was cancelled', draw_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('The reason given was: %s', r.cancel_reason),
-                  HINT = 'Publish the task''s live draw instead.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: it was cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The reason given was: %s'), r.cancel_reason),
+            HINT    = pg_catalog.format(@extschema@.message_text('Publish the task''s live draw instead.'));
     END IF;
     IF r.surprise AND r.period_end >= CURRENT_DATE THEN
-        RAISE EXCEPTION 'draw % is not published: its task is a surprise check that has not ended', draw_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('Task %s is a surprise check (突击检查) until %s.', r.task_id, r.period_end);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: its task is a surprise check that has not ended'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s is a surprise check (突击检查) until %s.'), r.task_id, r.period_end);
     END IF;
     IF r.published_on IS NULL OR r.published_on > CURRENT_DATE THEN
-        RAISE EXCEPTION 'draw % is not published: the target list of task % is not published', draw_id, r.task_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = CASE WHEN r.published_on IS NULL THEN 'No publication day is recorded for the list.'
-                                ELSE pg_catalog.format('The list is published on %s.', r.published_on) END,
-                  HINT = pg_catalog.format('Record the day it goes up with @extschema@.mark_published(''target_list'', %s, date).', r.task_id);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: the target list of task %s is not published'),
+                                        draw_id, r.task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = CASE WHEN r.published_on IS NULL
+                           THEN pg_catalog.format(@extschema@.message_text('No publication day is recorded for the list.'))
+                           ELSE pg_catalog.format(@extschema@.message_text('The list is published on %s.'), r.published_on) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the day it goes up with %s.mark_published(''target_list'', %s, date).'),
+                                        '@extschema@', r.task_id);
     END IF;
     -- the files as \copy ... CSV HEADER writes them (a stratum quoted when it holds a comma, quote
     -- or line break): codes in order within strata in byte order

@@ -160,14 +160,27 @@ CREATE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURN
 AS $$
 BEGIN
     IF task_id IS NULL THEN
-        RAISE EXCEPTION 'task_id must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  DETAIL = pg_catalog.format('No task was given to %s.', coalesce(act, 'act on'));
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            DETAIL  = CASE act
+                      WHEN 'draw' THEN pg_catalog.format(@extschema@.message_text('No task was given to draw.'))
+                      WHEN 'cancel draws of' THEN pg_catalog.format(@extschema@.message_text('No task was given to cancel draws of.'))
+                      WHEN 'match inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to match inspectors for.'))
+                      WHEN 'assign inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to assign inspectors for.'))
+                      ELSE pg_catalog.format(@extschema@.message_text('No task was given to %s.'), coalesce(act, 'act on')) END;
     END IF;
     IF NOT @extschema@.may_act_on_task(task_id) THEN
-        RAISE EXCEPTION 'permission denied to % task %', act, task_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (@extschema@.grant_department_officer) or an admin.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'draw' THEN pg_catalog.format(@extschema@.message_text('permission denied to draw task %s'), task_id)
+                      WHEN 'cancel draws of' THEN pg_catalog.format(@extschema@.message_text('permission denied to cancel draws of task %s'), task_id)
+                      WHEN 'match inspectors for' THEN pg_catalog.format(@extschema@.message_text('permission denied to match inspectors for task %s'), task_id)
+                      WHEN 'assign inspectors for' THEN pg_catalog.format(@extschema@.message_text('permission denied to assign inspectors for task %s'), task_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s task %s'), act, task_id) END,
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (%s.grant_department_officer) or an admin.'),
+                                        '@extschema@');
     END IF;
 END
 $$;
@@ -180,12 +193,16 @@ CREATE FUNCTION @extschema@.require_task_visible(task_id bigint) RETURNS void
 AS $$
 BEGIN
     IF task_id IS NULL THEN
-        RAISE EXCEPTION 'task_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT @extschema@.may_see_task(task_id) THEN
-        RAISE EXCEPTION 'permission denied to read task %', task_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A task''s eligible population and limits are read by officers of its departments (@extschema@.grant_department_officer) and admins.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to read task %s'), task_id),
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task''s eligible population and limits are read by officers of its departments (%s.grant_department_officer) and admins.'),
+                                        '@extschema@');
     END IF;
 END
 $$;
@@ -412,10 +429,12 @@ CREATE FUNCTION @extschema@.audit_log_refuse() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RAISE EXCEPTION 'the audit trail is append-only: % on %.% is not allowed', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege',
-              DETAIL = '全程留痕: entries of the audit trail are never changed or removed, by anyone.',
-              HINT = 'Record a correction as a new change of the object itself; it is logged too.';
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('the audit trail is append-only: %s on %s.%s is not allowed'),
+                                    TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+        ERRCODE = 'insufficient_privilege',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('全程留痕: entries of the audit trail are never changed or removed, by anyone.')),
+        HINT    = pg_catalog.format(@extschema@.message_text('Record a correction as a new change of the object itself; it is logged too.'));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.audit_log_refuse() IS
@@ -757,21 +776,25 @@ DECLARE
     keep    boolean := false;
 BEGIN
     IF role IS NULL OR rname IS NULL THEN
-        RAISE EXCEPTION 'role must not be null' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('role must not be null')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF access = 'officer' AND add THEN
         IF department_ids IS NULL OR cardinality(department_ids) = 0 THEN
-            RAISE EXCEPTION 'no department given for officer role "%"', rname
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Pass the departments as an array: grant_department_officer(''role'', ARRAY[1, 2]).';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('no department given for officer role "%s"'), rname),
+                ERRCODE = 'invalid_parameter_value',
+                HINT    = pg_catalog.format(@extschema@.message_text('Pass the departments as an array: grant_department_officer(''role'', ARRAY[1, 2]).'));
         END IF;
         SELECT string_agg(coalesce(u.id::text, 'NULL'), ', ' ORDER BY u.id) INTO missing
           FROM unnest(department_ids) u(id)
          WHERE u.id IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = u.id);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'department % does not exist', missing
-                USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = format('Officer role "%s" was not changed.', rname);
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), missing),
+                ERRCODE = 'foreign_key_violation',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Officer role "%s" was not changed.'), rname);
         END IF;
         INSERT INTO @extschema@.officer_department (role_name, department_id, granted_by)
         SELECT DISTINCT rname, u.id, @extschema@.acting_role() FROM unnest(department_ids) u(id)

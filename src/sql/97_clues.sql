@@ -138,10 +138,19 @@ CREATE FUNCTION @extschema@.require_department_access(department_id bigint, act 
 AS $$
 BEGIN
     IF NOT @extschema@.acts_for_department(require_department_access.department_id) THEN
-        RAISE EXCEPTION 'permission denied to % for department %', act, department_id
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = pg_catalog.format('Role %s is not an officer of department %s.', @extschema@.acting_role(), department_id),
-                  HINT = 'Clues and case transfers are handled by officers of the department concerned (@extschema@.grant_department_officer) or an admin.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'record clues' THEN pg_catalog.format(@extschema@.message_text('permission denied to record clues for department %s'), department_id)
+                      WHEN 'make clue tasks' THEN pg_catalog.format(@extschema@.message_text('permission denied to make clue tasks for department %s'), department_id)
+                      WHEN 'close clues' THEN pg_catalog.format(@extschema@.message_text('permission denied to close clues for department %s'), department_id)
+                      WHEN 'transfer cases' THEN pg_catalog.format(@extschema@.message_text('permission denied to transfer cases for department %s'), department_id)
+                      WHEN 'accept transfers' THEN pg_catalog.format(@extschema@.message_text('permission denied to accept transfers for department %s'), department_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s for department %s'), act, department_id) END,
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Role %s is not an officer of department %s.'),
+                                        @extschema@.acting_role(), department_id),
+            HINT    = pg_catalog.format(@extschema@.message_text('Clues and case transfers are handled by officers of the department concerned (%s.grant_department_officer) or an admin.'),
+                                        '@extschema@');
     END IF;
 END
 $$;
@@ -157,25 +166,33 @@ DECLARE
     new_id bigint;
 BEGIN
     IF department_id IS NULL OR uscc IS NULL OR source IS NULL OR summary IS NULL OR received_on IS NULL THEN
-        RAISE EXCEPTION 'department_id, uscc, source, summary and received_on must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department_id, uscc, source, summary and received_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = record_clue.department_id) THEN
-        RAISE EXCEPTION 'department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), department_id),
+            ERRCODE = 'foreign_key_violation';
     END IF;
     PERFORM @extschema@.require_department_access(record_clue.department_id, 'record clues');
     IF NOT EXISTS (SELECT 1 FROM @extschema@.subject s WHERE s.uscc = record_clue.uscc) THEN
-        RAISE EXCEPTION 'subject % does not exist', uscc
-            USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'A clue is about a subject of @extschema@.subject; load it first (@extschema@.load_subjects).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject %s does not exist'), uscc),
+            ERRCODE = 'foreign_key_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('A clue is about a subject of %1$s.subject; load it first (%1$s.load_subjects).'),
+                                        '@extschema@');
     END IF;
     IF source NOT IN ('complaint', 'hotline', 'transfer', 'monitoring', 'other') THEN
-        RAISE EXCEPTION 'unknown clue source: "%"', @extschema@.message_value(source)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The sources are complaint, hotline, transfer, monitoring and other.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown clue source: "%s"'), @extschema@.message_value(source)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('The sources are complaint, hotline, transfer, monitoring and other.'));
     END IF;
     IF btrim(summary) = '' THEN
-        RAISE EXCEPTION 'a clue needs a summary' USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a clue needs a summary')),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     INSERT INTO @extschema@.clue (department_id, uscc, source, received_on, summary)
     VALUES (record_clue.department_id, record_clue.uscc, record_clue.source, record_clue.received_on, record_clue.summary)
@@ -199,18 +216,29 @@ DECLARE
     new_id  bigint;
 BEGIN
     IF clue_id IS NULL THEN
-        RAISE EXCEPTION 'clue_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     SELECT * INTO c FROM @extschema@.clue x WHERE x.id = clue_task.clue_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s does not exist'), clue_id),
+            ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.require_department_access(c.department_id, 'make clue tasks');
     IF c.status <> 'open' THEN
-        RAISE EXCEPTION 'clue % is %, not open', clue_id, c.status
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = CASE WHEN c.task_id IS NOT NULL THEN pg_catalog.format('Its task is %s.', c.task_id) END,
-                  HINT = 'A clue task is made once, for an open clue.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE c.status
+                      WHEN 'task' THEN pg_catalog.format(@extschema@.message_text('clue %s is task, not open'), clue_id)
+                      WHEN 'transferred' THEN pg_catalog.format(@extschema@.message_text('clue %s is transferred, not open'), clue_id)
+                      WHEN 'closed' THEN pg_catalog.format(@extschema@.message_text('clue %s is closed, not open'), clue_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('clue %s is %s, not open'), clue_id, c.status) END,
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = CASE WHEN c.task_id IS NOT NULL
+                           THEN pg_catalog.format(@extschema@.message_text('Its task is %s.'), c.task_id)
+                           ELSE pg_catalog.format(@extschema@.message_text('It has no task.')) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('A clue task is made once, for an open clue.'));
     END IF;
     s := coalesce(period_start, greatest(c.received_on, @extschema@.today()));
     e := coalesce(period_end, least(s + 29, (pg_catalog.date_trunc('year', s) + interval '1 year - 1 day')::date));
@@ -218,9 +246,10 @@ BEGIN
       FROM pg_catalog.unnest(item_ids) u(id)
      WHERE NOT EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = u.id AND ci.department_id = c.department_id);
     IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'check item % is not an item of department %', bad, c.department_id
-            USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'A clue task checks items of the clue''s department.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s is not an item of department %s'), bad, c.department_id),
+            ERRCODE = 'foreign_key_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('A clue task checks items of the clue''s department.'));
     END IF;
     INSERT INTO @extschema@.task (department_id, kind, title, period_start, period_end, approved_on)
     VALUES (c.department_id, 'clue', coalesce(title, pg_catalog.format('线索核查：%s', c.summary)), s, e, s)
@@ -242,27 +271,37 @@ DECLARE
     c record;
 BEGIN
     IF clue_id IS NULL OR closed_on IS NULL THEN
-        RAISE EXCEPTION 'clue_id and closed_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue_id and closed_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF reason IS NULL OR btrim(reason) = '' THEN
-        RAISE EXCEPTION 'a clue is closed only with a reason'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Say why: checked and no problem found, not within the remit, not verifiable, ...';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a clue is closed only with a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say why: checked and no problem found, not within the remit, not verifiable, ...'));
     END IF;
     SELECT * INTO c FROM @extschema@.clue x WHERE x.id = close_clue.clue_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s does not exist'), clue_id),
+            ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.require_department_access(c.department_id, 'close clues');
     IF c.status NOT IN ('open', 'task') THEN
-        RAISE EXCEPTION 'clue % is %', clue_id, c.status
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'An open clue, or one with a clue task, is closed; a transferred clue is the receiving department''s.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE c.status
+                      WHEN 'transferred' THEN pg_catalog.format(@extschema@.message_text('clue %s is transferred'), clue_id)
+                      WHEN 'closed' THEN pg_catalog.format(@extschema@.message_text('clue %s is closed'), clue_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('clue %s is %s'), clue_id, c.status) END,
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('An open clue, or one with a clue task, is closed; a transferred clue is the receiving department''s.'));
     END IF;
     IF closed_on < c.received_on THEN
-        RAISE EXCEPTION 'clue % cannot be closed on %, before it was received on %', clue_id,
-                pg_catalog.to_char(closed_on, 'YYYY-MM-DD'), pg_catalog.to_char(c.received_on, 'YYYY-MM-DD')
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s cannot be closed on %s, before it was received on %s'), clue_id,
+                                        pg_catalog.to_char(closed_on, 'YYYY-MM-DD'), pg_catalog.to_char(c.received_on, 'YYYY-MM-DD')),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     UPDATE @extschema@.clue x SET status = 'closed', closed_on = close_clue.closed_on, close_reason = reason
      WHERE x.id = close_clue.clue_id;
@@ -285,31 +324,41 @@ DECLARE
     new_id      bigint;
 BEGIN
     IF to_department_id IS NULL OR transferred_on IS NULL THEN
-        RAISE EXCEPTION 'to_department_id and transferred_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('to_department_id and transferred_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF num_nonnulls(inspection_id, clue_id) <> 1 THEN
-        RAISE EXCEPTION 'a case is transferred from one inspection or one clue'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass inspection_id => ... or clue_id => ..., not both.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case is transferred from one inspection or one clue')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Pass inspection_id => ... or clue_id => ..., not both.'));
     END IF;
     IF reason IS NULL OR btrim(reason) = '' THEN
-        RAISE EXCEPTION 'a case is transferred only with a reason'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Say what the problem is and why it is the other department''s.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case is transferred only with a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say what the problem is and why it is the other department''s.'));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = transfer_case.to_department_id) THEN
-        RAISE EXCEPTION 'department % does not exist', to_department_id USING ERRCODE = 'foreign_key_violation';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), to_department_id),
+            ERRCODE = 'foreign_key_violation';
     END IF;
     IF inspection_id IS NOT NULL THEN
         SELECT i.department_id, i.uscc, coalesce(i.inspected_on, i.result_on) INTO from_dep, subj, since
           FROM @extschema@.inspection i WHERE i.id = transfer_case.inspection_id FOR SHARE;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'inspection % does not exist', inspection_id USING ERRCODE = 'undefined_object';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s does not exist'), inspection_id),
+                ERRCODE = 'undefined_object';
         END IF;
     ELSE
         SELECT * INTO c FROM @extschema@.clue x WHERE x.id = transfer_case.clue_id FOR UPDATE;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'clue % does not exist', clue_id USING ERRCODE = 'undefined_object';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s does not exist'), clue_id),
+                ERRCODE = 'undefined_object';
         END IF;
         from_dep := c.department_id;
         subj := c.uscc;
@@ -317,22 +366,31 @@ BEGIN
     END IF;
     PERFORM @extschema@.require_department_access(from_dep, 'transfer cases');
     IF from_dep = to_department_id THEN
-        RAISE EXCEPTION 'a case cannot be transferred to its own department %', from_dep
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A transfer hands a problem to another department; the department''s own follow-up is a clue task (@extschema@.clue_task).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case cannot be transferred to its own department %s'), from_dep),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A transfer hands a problem to another department; the department''s own follow-up is a clue task (%s.clue_task).'),
+                                        '@extschema@');
     END IF;
     IF clue_id IS NOT NULL THEN
         IF c.status NOT IN ('open', 'task') THEN
-            RAISE EXCEPTION 'clue % is %', clue_id, c.status
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = 'An open clue, or one with a clue task, is transferred.';
+            RAISE EXCEPTION USING
+                MESSAGE = CASE c.status
+                          WHEN 'transferred' THEN pg_catalog.format(@extschema@.message_text('clue %s is transferred'), clue_id)
+                          WHEN 'closed' THEN pg_catalog.format(@extschema@.message_text('clue %s is closed'), clue_id)
+                          ELSE pg_catalog.format(@extschema@.message_text('clue %s is %s'), clue_id, c.status) END,
+                ERRCODE = 'object_not_in_prerequisite_state',
+                HINT    = pg_catalog.format(@extschema@.message_text('An open clue, or one with a clue task, is transferred.'));
         END IF;
     END IF;
     IF transferred_on < since THEN
-        RAISE EXCEPTION 'a case cannot be transferred on %, before %', pg_catalog.to_char(transferred_on, 'YYYY-MM-DD'),
-                pg_catalog.to_char(since, 'YYYY-MM-DD')
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = CASE WHEN clue_id IS NOT NULL THEN 'The clue was received then.' ELSE 'The inspection was made then.' END;
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case cannot be transferred on %s, before %s'),
+                                        pg_catalog.to_char(transferred_on, 'YYYY-MM-DD'), pg_catalog.to_char(since, 'YYYY-MM-DD')),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = CASE WHEN clue_id IS NOT NULL
+                           THEN pg_catalog.format(@extschema@.message_text('The clue was received then.'))
+                           ELSE pg_catalog.format(@extschema@.message_text('The inspection was made then.')) END;
     END IF;
     INSERT INTO @extschema@.case_transfer (from_department_id, to_department_id, uscc, inspection_id, clue_id, reason, transferred_on)
     VALUES (from_dep, transfer_case.to_department_id, subj, transfer_case.inspection_id, transfer_case.clue_id,
@@ -355,22 +413,29 @@ DECLARE
     x record;
 BEGIN
     IF transfer_id IS NULL OR accepted_on IS NULL THEN
-        RAISE EXCEPTION 'transfer_id and accepted_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('transfer_id and accepted_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     SELECT * INTO x FROM @extschema@.case_transfer t WHERE t.id = accept_transfer.transfer_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'case transfer % does not exist', transfer_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('case transfer %s does not exist'), transfer_id),
+            ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.require_department_access(x.to_department_id, 'accept transfers');
     IF x.accepted_on IS NOT NULL THEN
-        RAISE EXCEPTION 'case transfer % is already accepted', transfer_id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('It was accepted on %s by %s.', pg_catalog.to_char(x.accepted_on, 'YYYY-MM-DD'), x.accepted_by);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('case transfer %s is already accepted'), transfer_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('It was accepted on %s by %s.'),
+                                        pg_catalog.to_char(x.accepted_on, 'YYYY-MM-DD'), x.accepted_by);
     END IF;
     IF accepted_on < x.transferred_on THEN
-        RAISE EXCEPTION 'case transfer % cannot be accepted on %, before it was made on %', transfer_id,
-                pg_catalog.to_char(accepted_on, 'YYYY-MM-DD'), pg_catalog.to_char(x.transferred_on, 'YYYY-MM-DD')
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('case transfer %s cannot be accepted on %s, before it was made on %s'), transfer_id,
+                                        pg_catalog.to_char(accepted_on, 'YYYY-MM-DD'), pg_catalog.to_char(x.transferred_on, 'YYYY-MM-DD')),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     UPDATE @extschema@.case_transfer t SET accepted_on = accept_transfer.accepted_on, accepted_by = @extschema@.acting_role()
      WHERE t.id = accept_transfer.transfer_id;

@@ -76,32 +76,42 @@ CREATE FUNCTION @extschema@.dishonesty_entry_guard() RETURNS trigger
 AS $$
 BEGIN
     IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
-        RAISE EXCEPTION 'entries of the dishonesty list are never deleted: % on %.% is not allowed', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = '全程留痕: a listing stays recorded after its removal.',
-                  HINT = 'Remove the subject from the list with @extschema@.delist_dishonest(entry_id, removal_reason).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('entries of the dishonesty list are never deleted: %s on %s.%s is not allowed'),
+                                        TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('全程留痕: a listing stays recorded after its removal.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Remove the subject from the list with %s.delist_dishonest(entry_id, removal_reason).'),
+                                        '@extschema@');
     END IF;
     IF (NEW.id, NEW.department_id, NEW.reason, NEW.basis, NEW.listed_on, NEW.listed_by)
        IS DISTINCT FROM (OLD.id, OLD.department_id, OLD.reason, OLD.basis, OLD.listed_on, OLD.listed_by)
        OR (NEW.uscc OPERATOR(@extschema@.<>) OLD.uscc AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<=) 1) THEN
-        RAISE EXCEPTION 'dishonesty entry % cannot be changed', OLD.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'The subject, department, reason, basis and day of a listing are a record (全程留痕).',
-                  HINT = 'Remove the entry with @extschema@.delist_dishonest(entry_id, removal_reason) and list the subject again.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s cannot be changed'), OLD.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The subject, department, reason, basis and day of a listing are a record (全程留痕).')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Remove the entry with %s.delist_dishonest(entry_id, removal_reason) and list the subject again.'),
+                                        '@extschema@');
     END IF;
     IF OLD.removed_on IS NOT NULL THEN
         IF (NEW.removed_on, NEW.removal_reason, NEW.removed_by) IS DISTINCT FROM (OLD.removed_on, OLD.removal_reason, OLD.removed_by) THEN
-            RAISE EXCEPTION 'dishonesty entry % was removed on % and its removal cannot be changed', OLD.id, OLD.removed_on
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = pg_catalog.format('Removal reason: %s', OLD.removal_reason),
-                      HINT = 'List the subject again with @extschema@.list_dishonest if it belongs on the list.';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s was removed on %s and its removal cannot be changed'),
+                                            OLD.id, OLD.removed_on),
+                ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Removal reason: %s'), OLD.removal_reason),
+                HINT    = pg_catalog.format(@extschema@.message_text('List the subject again with %s.list_dishonest if it belongs on the list.'),
+                                            '@extschema@');
         END IF;
     ELSIF NEW.removed_on IS NOT NULL THEN
         -- a removal is recorded (by delist_dishonest, or an UPDATE under row-level security):
         -- not for a future day, and by whoever records it
         IF NEW.removed_on > CURRENT_DATE THEN
-            RAISE EXCEPTION 'removal date % of dishonesty entry % is in the future', NEW.removed_on, OLD.id
-                USING ERRCODE = 'invalid_parameter_value';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('removal date %s of dishonesty entry %s is in the future'),
+                                            NEW.removed_on, OLD.id),
+                ERRCODE = 'invalid_parameter_value';
         END IF;
         NEW.removed_by := @extschema@.acting_role();
     ELSE
@@ -155,9 +165,14 @@ AS $$
 BEGIN
     IF pg_catalog.row_security_active('@extschema@.dishonesty_entry'::regclass)
        AND NOT (department_id OPERATOR(pg_catalog.=) ANY (@extschema@.my_department_ids()) OR @extschema@.is_admin()) THEN
-        RAISE EXCEPTION 'permission denied to % for department %', act, department_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'A department lists and removes its own entries (违法失信名单): an officer of that department (@extschema@.grant_department_officer) or an admin does it.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'list subjects' THEN pg_catalog.format(@extschema@.message_text('permission denied to list subjects for department %s'), department_id)
+                      WHEN 'remove entries' THEN pg_catalog.format(@extschema@.message_text('permission denied to remove entries for department %s'), department_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s for department %s'), act, department_id) END,
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('A department lists and removes its own entries (违法失信名单): an officer of that department (%s.grant_department_officer) or an admin does it.'),
+                                        '@extschema@');
     END IF;
 END
 $$;
@@ -175,28 +190,33 @@ DECLARE
     new_id  bigint;
 BEGIN
     IF subject IS NULL OR department_id IS NULL OR reason IS NULL OR listed_on IS NULL THEN
-        RAISE EXCEPTION 'subject, department_id, reason and listed_on must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'A listing (列入违法失信名单) names the subject, the deciding department, the reason and the day.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject, department_id, reason and listed_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            HINT    = pg_catalog.format(@extschema@.message_text('A listing (列入违法失信名单) names the subject, the deciding department, the reason and the day.'));
     END IF;
     IF btrim(reason) = '' THEN
-        RAISE EXCEPTION 'the reason for listing subject % is blank', subject
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Give the reason (列入事由), e.g. the serious violation found.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the reason for listing subject %s is blank'), subject),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Give the reason (列入事由), e.g. the serious violation found.'));
     END IF;
     IF listed_on > CURRENT_DATE THEN
-        RAISE EXCEPTION 'listing date % is in the future', listed_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Record the listing on the day it is decided.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('listing date %s is in the future'), listed_on),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the listing on the day it is decided.'));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id OPERATOR(pg_catalog.=) list_dishonest.department_id) THEN
-        RAISE EXCEPTION 'department % does not exist', department_id
-            USING ERRCODE = 'foreign_key_violation';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), department_id),
+            ERRCODE = 'foreign_key_violation';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) list_dishonest.subject) THEN
-        RAISE EXCEPTION 'subject "%" is not in the subject directory', subject
-            USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'Load the subject first (@extschema@.load_subjects).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject "%s" is not in the subject directory'), subject),
+            ERRCODE = 'foreign_key_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('Load the subject first (%s.load_subjects).'), '@extschema@');
     END IF;
     PERFORM @extschema@.dishonesty_require_department(department_id, 'list subjects');
     SELECT * INTO cur FROM @extschema@.dishonesty_entry e
@@ -204,11 +224,13 @@ BEGIN
        AND e.department_id OPERATOR(pg_catalog.=) list_dishonest.department_id
        AND e.removed_on IS NULL;
     IF FOUND THEN
-        RAISE EXCEPTION 'subject % is already on the list of department % (entry %, listed on %)',
-                subject, department_id, cur.id, cur.listed_on
-            USING ERRCODE = 'unique_violation',
-                  DETAIL = pg_catalog.format('Reason: %s', cur.reason),
-                  HINT = 'A subject is on a department''s list once at a time; remove the current entry first (@extschema@.delist_dishonest).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject %s is already on the list of department %s (entry %s, listed on %s)'),
+                                        subject, department_id, cur.id, cur.listed_on),
+            ERRCODE = 'unique_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Reason: %s'), cur.reason),
+            HINT    = pg_catalog.format(@extschema@.message_text('A subject is on a department''s list once at a time; remove the current entry first (%s.delist_dishonest).'),
+                                        '@extschema@');
     END IF;
     INSERT INTO @extschema@.dishonesty_entry (uscc, department_id, reason, basis, listed_on, confidential)
     VALUES (subject, department_id, reason, basis, listed_on, confidential)
@@ -229,32 +251,40 @@ DECLARE
     n   integer;
 BEGIN
     IF entry_id IS NULL OR removed_on IS NULL THEN
-        RAISE EXCEPTION 'entry_id and removed_on must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('entry_id and removed_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     IF removal_reason IS NULL OR btrim(removal_reason) = '' THEN
-        RAISE EXCEPTION 'dishonesty entry % is removed only with a reason', entry_id
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Give the reason for the removal (移出事由), e.g. 信用修复 or the end of the listing period.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s is removed only with a reason'), entry_id),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Give the reason for the removal (移出事由), e.g. 信用修复 or the end of the listing period.'));
     END IF;
     -- (read first without a lock: row-level security lets a FOR UPDATE see only the rows the
     -- caller may change, and another department's officer is told why it may not)
     SELECT * INTO e FROM @extschema@.dishonesty_entry x WHERE x.id OPERATOR(pg_catalog.=) entry_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'dishonesty entry % does not exist', entry_id
-            USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s does not exist'), entry_id),
+            ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.dishonesty_require_department(e.department_id, 'remove entries');
     SELECT * INTO e FROM @extschema@.dishonesty_entry x WHERE x.id OPERATOR(pg_catalog.=) entry_id FOR UPDATE;
     IF e.removed_on IS NOT NULL THEN
-        RAISE EXCEPTION 'dishonesty entry % was already removed on %', entry_id, e.removed_on
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('Removal reason: %s', e.removal_reason);
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s was already removed on %s'), entry_id, e.removed_on),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Removal reason: %s'), e.removal_reason);
     END IF;
     IF removed_on < e.listed_on OR removed_on > CURRENT_DATE THEN
-        RAISE EXCEPTION 'removal date % of dishonesty entry % is %', removed_on, entry_id,
-                CASE WHEN removed_on > CURRENT_DATE THEN 'in the future' ELSE 'before its listing on ' || e.listed_on END
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE WHEN removed_on > CURRENT_DATE
+                           THEN pg_catalog.format(@extschema@.message_text('removal date %s of dishonesty entry %s is in the future'),
+                                                  removed_on, entry_id)
+                           ELSE pg_catalog.format(@extschema@.message_text('removal date %s of dishonesty entry %s is before its listing on %s'),
+                                                  removed_on, entry_id, e.listed_on) END,
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     -- (dishonesty_entry_guard records removed_by)
     UPDATE @extschema@.dishonesty_entry x
@@ -262,8 +292,9 @@ BEGIN
      WHERE x.id OPERATOR(pg_catalog.=) entry_id;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 0 THEN
-        RAISE EXCEPTION 'permission denied to remove dishonesty entry %', entry_id
-            USING ERRCODE = 'insufficient_privilege';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to remove dishonesty entry %s'), entry_id),
+            ERRCODE = 'insufficient_privilege';
     END IF;
 END
 $$;
@@ -435,27 +466,36 @@ DECLARE
     cyc     record;
 BEGIN
     IF item_id IS NULL OR on_date IS NULL THEN
-        RAISE EXCEPTION 'item_id and on_date must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item_id and on_date must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     SELECT * INTO ci FROM @extschema@.check_item x WHERE x.id OPERATOR(pg_catalog.=) uncovered_subjects.item_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'check item % does not exist', item_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s does not exist'), item_id),
+            ERRCODE = 'undefined_object';
     END IF;
     -- the answer counts the department's inspections, which officers of other departments do not see
     IF pg_catalog.row_security_active('@extschema@.inspection'::regclass)
        AND NOT (ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.my_department_ids()) OR @extschema@.is_admin()) THEN
-        RAISE EXCEPTION 'permission denied to read the coverage of check item % of department %', item_id, ci.department_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'The coverage of a key item is read by officers of its department and admins.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to read the coverage of check item %s of department %s'),
+                                        item_id, ci.department_id),
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('The coverage of a key item is read by officers of its department and admins.'));
     END IF;
     IF ci.coverage_years IS NULL THEN
-        RAISE EXCEPTION 'check item % "%" has no coverage cycle', item_id, @extschema@.message_value(ci.name)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Set check_item.coverage_years on a key item (key_supervision) to give it one.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s "%s" has no coverage cycle'), item_id, @extschema@.message_value(ci.name)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Set check_item.coverage_years on a key item (key_supervision) to give it one.'));
     END IF;
     SELECT * INTO cyc FROM @extschema@.coverage_cycle(ci.coverage_years, on_date);
     IF cyc.cycle_start IS NULL THEN
-        RAISE EXCEPTION 'date % is before the first coverage cycle (2000)', on_date USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('date %s is before the first coverage cycle (2000)'), on_date),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT d.region INTO scope FROM @extschema@.department d WHERE d.id OPERATOR(pg_catalog.=) ci.department_id;
     RETURN QUERY

@@ -58,11 +58,14 @@ BEGIN
         RETURN NEW;
     END IF;
     SELECT s.name INTO sname FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) NEW.uscc;
-    RAISE EXCEPTION 'subject % (%) was not drawn for task %', NEW.uscc, coalesce(sname, 'not in the directory'), NEW.task_id
-        USING ERRCODE = 'check_violation',
-              DETAIL = pg_catalog.format('Task %s is bound to draw %s (of task %s, %s targets); an inspection under it is of one of that draw''s targets.',
-                                         NEW.task_id, d.id, d.task_id, d.target_count),
-              HINT = pg_catalog.format('Record the inspections of the drawn targets (@extschema@.draw_target where draw_id = %s); a check of another subject is made under a clue task (kind clue), which has no draw.', d.id);
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('subject %s (%s) was not drawn for task %s'),
+                                    NEW.uscc, coalesce(sname, @extschema@.message_text('not in the directory')), NEW.task_id),
+        ERRCODE = 'check_violation',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s is bound to draw %s (of task %s, %s targets); an inspection under it is of one of that draw''s targets.'),
+                                    NEW.task_id, d.id, d.task_id, d.target_count),
+        HINT    = pg_catalog.format(@extschema@.message_text('Record the inspections of the drawn targets (%s.draw_target where draw_id = %s); a check of another subject is made under a clue task (kind clue), which has no draw.'),
+                                    '@extschema@', d.id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.inspection_bound_to_draw() IS
@@ -108,23 +111,30 @@ BEGIN
     END IF;
     found_ := EXISTS (SELECT 1 FROM @extschema@.task_item ti WHERE ti.task_id = i.task_id AND ti.item_id = NEW.item_id);
     IF NOT found_ OR it.department_id IS DISTINCT FROM i.department_id THEN
-        RAISE EXCEPTION 'item % (%) is not an item of inspection %', it.id, it.name, i.id
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = CASE WHEN NOT found_
-                                THEN pg_catalog.format('Task %s does not hold item %s.', i.task_id, it.id)
-                                ELSE pg_catalog.format('Item %s is department %s''s; inspection %s is department %s''s, which records its own items.',
-                                                       it.id, it.department_id, i.id, i.department_id) END,
-                  HINT = pg_catalog.format('The items of inspection %s: %s.', i.id,
-                      coalesce((SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', ci.id, ci.code), ', ' ORDER BY ci.id)
-                                  FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
-                                 WHERE ti.task_id = i.task_id AND ci.department_id = i.department_id), 'none'));
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item %s (%s) is not an item of inspection %s'), it.id, it.name, i.id),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = CASE WHEN NOT found_
+                           THEN pg_catalog.format(@extschema@.message_text('Task %s does not hold item %s.'), i.task_id, it.id)
+                           ELSE pg_catalog.format(@extschema@.message_text('Item %s is department %s''s; inspection %s is department %s''s, which records its own items.'),
+                                                  it.id, it.department_id, i.id, i.department_id) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('The items of inspection %s: %s.'), i.id,
+                          coalesce((SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', ci.id, ci.code), ', ' ORDER BY ci.id)
+                                      FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+                                     WHERE ti.task_id = i.task_id AND ci.department_id = i.department_id),
+                                   @extschema@.message_text('none')));
     END IF;
     IF NEW.measure <> 'none'
        AND NOT (SELECT rc.problem_found FROM @extschema@.result_code rc WHERE rc.code = NEW.result_code) THEN
-        RAISE EXCEPTION 'measure "%" does not follow from result "%"', NEW.measure, NEW.result_code
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'The result found no problem, so nothing is to be disposed of.',
-                  HINT = 'Record the measure none (无需处置), or the result that found the problem.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE NEW.measure
+                      WHEN 'rectify' THEN pg_catalog.format(@extschema@.message_text('measure "rectify" does not follow from result "%s"'), NEW.result_code)
+                      WHEN 'case' THEN pg_catalog.format(@extschema@.message_text('measure "case" does not follow from result "%s"'), NEW.result_code)
+                      WHEN 'transfer' THEN pg_catalog.format(@extschema@.message_text('measure "transfer" does not follow from result "%s"'), NEW.result_code)
+                      ELSE pg_catalog.format(@extschema@.message_text('measure "%s" does not follow from result "%s"'), NEW.measure, NEW.result_code) END,
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The result found no problem, so nothing is to be disposed of.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the measure none (无需处置), or the result that found the problem.'));
     END IF;
     RETURN NEW;
 END
@@ -144,20 +154,27 @@ DECLARE
     i   @extschema@.inspection;
 BEGIN
     IF inspection_for_act.inspection_id IS NULL THEN
-        RAISE EXCEPTION 'inspection_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     SELECT x.* INTO i FROM @extschema@.inspection x WHERE x.id = inspection_for_act.inspection_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'inspection % does not exist', inspection_for_act.inspection_id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s does not exist'), inspection_for_act.inspection_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     IF act IS NOT NULL AND NOT @extschema@.acts_for_department(i.department_id) THEN
-        RAISE EXCEPTION 'permission denied to % of inspection %', act, i.id
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = pg_catalog.format('Inspection %s is the check of department %s (%s); the department that checked acts on it (谁检查谁负责).',
-                                             i.id, i.department_id,
-                                             (SELECT d.name FROM @extschema@.department d WHERE d.id = i.department_id)),
-                  HINT = 'An officer of that department, or an admin, does it.';
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'record item results' THEN pg_catalog.format(@extschema@.message_text('permission denied to record item results of inspection %s'), i.id)
+                      WHEN 'serve the result notice' THEN pg_catalog.format(@extschema@.message_text('permission denied to serve the result notice of inspection %s'), i.id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s of inspection %s'), act, i.id) END,
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Inspection %s is the check of department %s (%s); the department that checked acts on it (谁检查谁负责).'),
+                                        i.id, i.department_id,
+                                        (SELECT d.name FROM @extschema@.department d WHERE d.id = i.department_id)),
+            HINT    = pg_catalog.format(@extschema@.message_text('An officer of that department, or an admin, does it.'));
     END IF;
     RETURN i;
 END
@@ -176,25 +193,31 @@ DECLARE
 BEGIN
     IF record_item_result.item_id IS NULL OR record_item_result.result_code IS NULL
        OR record_item_result.measure IS NULL THEN
-        RAISE EXCEPTION 'item_id, result_code and measure must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'A result without a measure is recorded with measure none (无需处置).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item_id, result_code and measure must not be NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result without a measure is recorded with measure none (无需处置).'));
     END IF;
     i := @extschema@.inspection_for_act(record_item_result.inspection_id, 'record item results');
     IF NOT EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = record_item_result.item_id) THEN
-        RAISE EXCEPTION 'check item % does not exist', record_item_result.item_id
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s does not exist'), record_item_result.item_id),
+            ERRCODE = 'invalid_parameter_value';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_item_result.result_code) THEN
-        RAISE EXCEPTION 'unknown result code: "%"', @extschema@.message_value(record_item_result.result_code)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use one of: ' || (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
-                                              FROM @extschema@.result_code rc) || '.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown result code: "%s"'),
+                                        @extschema@.message_value(record_item_result.result_code)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: %s.'),
+                          (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
+                             FROM @extschema@.result_code rc));
     END IF;
     IF record_item_result.measure NOT IN ('none', 'rectify', 'case', 'transfer') THEN
-        RAISE EXCEPTION 'unknown measure: "%"', @extschema@.message_value(record_item_result.measure)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use one of: none (无需处置), rectify (责令改正), case (立案调查), transfer (移送).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown measure: "%s"'), @extschema@.message_value(record_item_result.measure)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: none (无需处置), rectify (责令改正), case (立案调查), transfer (移送).'));
     END IF;
     INSERT INTO @extschema@.inspection_item AS x (inspection_id, item_id, result_code, measure, note)
     VALUES (i.id, record_item_result.item_id, record_item_result.result_code, record_item_result.measure,
@@ -238,25 +261,31 @@ BEGIN
         RETURN NEW;                 -- the foreign key says so
     END IF;
     IF i.result_code IS NULL THEN
-        RAISE EXCEPTION 'inspection % has no result: its result notice cannot be served', i.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Record the result first (record_visit_result, or result_code and result_on of the inspection).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s has no result: its result notice cannot be served'), i.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the result first (record_visit_result, or result_code and result_on of the inspection).'));
     END IF;
     IF NEW.served_on < i.inspected_on THEN
-        RAISE EXCEPTION 'notice of inspection % served on % is before the inspection on %', i.id, NEW.served_on, i.inspected_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A result notice is served on or after the day of the check and of its result.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('notice of inspection %s served on %s is before the inspection on %s'),
+                                        i.id, NEW.served_on, i.inspected_on),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result notice is served on or after the day of the check and of its result.'));
     END IF;
     IF NEW.served_on < i.result_on THEN
-        RAISE EXCEPTION 'notice of inspection % served on % is before its result on %', i.id, NEW.served_on, i.result_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A result notice is served on or after the day of the check and of its result.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('notice of inspection %s served on %s is before its result on %s'),
+                                        i.id, NEW.served_on, i.result_on),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result notice is served on or after the day of the check and of its result.'));
     END IF;
     IF NEW.served_on > CURRENT_DATE THEN
-        RAISE EXCEPTION 'notice of inspection % served on % is in the future', i.id, NEW.served_on
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = pg_catalog.format('Today is %s.', CURRENT_DATE),
-                  HINT = 'Record the service on or after the day it happens.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('notice of inspection %s served on %s is in the future'), i.id, NEW.served_on),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Today is %s.'), CURRENT_DATE),
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the service on or after the day it happens.'));
     END IF;
     RETURN NEW;
 END
@@ -276,21 +305,31 @@ DECLARE
     before  record;
 BEGIN
     IF record_notice_served.served_on IS NULL OR record_notice_served.method IS NULL THEN
-        RAISE EXCEPTION 'served_on and method must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('served_on and method must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     i := @extschema@.inspection_for_act(record_notice_served.inspection_id, 'serve the result notice');
     IF record_notice_served.method NOT IN ('direct', 'mail', 'electronic', 'public_notice') THEN
-        RAISE EXCEPTION 'unknown service method: "%"', @extschema@.message_value(record_notice_served.method)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use one of: direct (直接送达), mail (邮寄送达), electronic (电子送达), public_notice (公告送达).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown service method: "%s"'), @extschema@.message_value(record_notice_served.method)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: direct (直接送达), mail (邮寄送达), electronic (电子送达), public_notice (公告送达).'));
     END IF;
     SELECT n.served_on, n.method, n.served_by INTO before
       FROM @extschema@.notice_service n WHERE n.inspection_id = i.id;
     IF FOUND THEN
-        RAISE EXCEPTION 'the result notice of inspection % was already served on %', i.id, before.served_on
-            USING ERRCODE = 'unique_violation',
-                  DETAIL = pg_catalog.format('Served by %s (%s); a notice is served once.', before.served_by, before.method),
-                  HINT = 'A wrong record is removed by an admin (DELETE FROM @extschema@.notice_service) before it is recorded again.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the result notice of inspection %s was already served on %s'), i.id, before.served_on),
+            ERRCODE = 'unique_violation',
+            DETAIL  = CASE before.method
+                      WHEN 'direct' THEN pg_catalog.format(@extschema@.message_text('Served by %s (direct); a notice is served once.'), before.served_by)
+                      WHEN 'mail' THEN pg_catalog.format(@extschema@.message_text('Served by %s (mail); a notice is served once.'), before.served_by)
+                      WHEN 'electronic' THEN pg_catalog.format(@extschema@.message_text('Served by %s (electronic); a notice is served once.'), before.served_by)
+                      WHEN 'public_notice' THEN pg_catalog.format(@extschema@.message_text('Served by %s (public_notice); a notice is served once.'), before.served_by)
+                      ELSE pg_catalog.format(@extschema@.message_text('Served by %s (%s); a notice is served once.'), before.served_by, before.method) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('A wrong record is removed by an admin (DELETE FROM %s.notice_service) before it is recorded again.'),
+                                        '@extschema@');
     END IF;
     INSERT INTO @extschema@.notice_service (inspection_id, served_on, method)
     VALUES (i.id, record_notice_served.served_on, record_notice_served.method);
@@ -314,9 +353,10 @@ DECLARE
 BEGIN
     i := @extschema@.inspection_for_act(result_notice.inspection_id, NULL);
     IF i.result_code IS NULL THEN
-        RAISE EXCEPTION 'inspection % has no result: there is no result notice yet', i.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Record the result first (record_visit_result).';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s has no result: there is no result notice yet'), i.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the result first (record_visit_result).'));
     END IF;
     SELECT s.name AS subject_name, d.name AS department_name, t.title AS task_title, t.kind AS task_kind,
            rc.name_zh AS result_name, rc.problem_found

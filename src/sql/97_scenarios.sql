@@ -93,57 +93,70 @@ DECLARE
     new_id  bigint;
 BEGIN
     IF scenario_id IS NULL OR title IS NULL OR period_start IS NULL OR period_end IS NULL THEN
-        RAISE EXCEPTION '% must not be NULL',
-                CASE WHEN scenario_id IS NULL THEN 'scenario_id' WHEN title IS NULL THEN 'title'
-                     WHEN period_start IS NULL THEN 'period_start' ELSE 'period_end' END
-            USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('%s must not be NULL'),
+                          CASE WHEN scenario_id IS NULL THEN 'scenario_id' WHEN title IS NULL THEN 'title'
+                               WHEN period_start IS NULL THEN 'period_start' ELSE 'period_end' END),
+            ERRCODE = 'null_value_not_allowed';
     END IF;
     -- FOR SHARE: the scenario is not changed or removed while its task is made
     SELECT x.id, x.name, x.lead_department_id, dp.name AS lead_name INTO s
       FROM @extschema@.joint_scenario x JOIN @extschema@.department dp ON dp.id = x.lead_department_id
      WHERE x.id = scenario_task.scenario_id FOR SHARE OF x;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'joint scenario % does not exist', scenario_id USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('joint scenario %s does not exist'), scenario_id),
+            ERRCODE = 'undefined_object';
     END IF;
     IF NOT @extschema@.acts_for_department(s.lead_department_id) THEN
-        RAISE EXCEPTION 'permission denied to make a task of joint scenario %', scenario_id
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = pg_catalog.format('The scenario "%s" is led by department %s (%s).', s.name, s.lead_department_id, s.lead_name),
-                  HINT = 'A scenario''s joint task is initiated by its lead department (牵头单位): an officer of that department (@extschema@.grant_department_officer) or an admin.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to make a task of joint scenario %s'), scenario_id),
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The scenario "%s" is led by department %s (%s).'),
+                                        s.name, s.lead_department_id, s.lead_name),
+            HINT    = pg_catalog.format(@extschema@.message_text('A scenario''s joint task is initiated by its lead department (牵头单位): an officer of that department (%s.grant_department_officer) or an admin.'),
+                                        '@extschema@');
     END IF;
 
     SELECT ci.id, ci.code, ci.department_id INTO bad
       FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
      WHERE si.scenario_id = s.id AND NOT ci.active ORDER BY ci.id LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'item % (%) of joint scenario % is not active', bad.id, bad.code, s.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Remove it from the scenario (joint_scenario_item), or make it active again.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item %s (%s) of joint scenario %s is not active'), bad.id, bad.code, s.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Remove it from the scenario (joint_scenario_item), or make it active again.'));
     END IF;
     SELECT count(*) AS items, count(DISTINCT ci.department_id) AS departments,
            pg_catalog.string_agg(DISTINCT ci.department_id::text, ', ') AS department_ids INTO bad
       FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
      WHERE si.scenario_id = s.id;
     IF bad.items = 0 THEN
-        RAISE EXCEPTION 'joint scenario % has no items', s.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('joint scenario %s has no items'), s.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.'));
     ELSIF bad.departments < 2 THEN
-        RAISE EXCEPTION 'joint scenario % has items of only one department', s.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('Its %s items are of department %s.', bad.items, bad.department_ids),
-                  HINT = 'A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.';
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('joint scenario %s has items of only one department'), s.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Its %s items are of department %s.'), bad.items, bad.department_ids),
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.'));
     END IF;
 
     IF plan_id IS NOT NULL THEN
         SELECT x.id, x.department_id INTO p FROM @extschema@.plan x WHERE x.id = scenario_task.plan_id;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'plan % does not exist', plan_id USING ERRCODE = 'foreign_key_violation';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('plan %s does not exist'), plan_id),
+                ERRCODE = 'foreign_key_violation';
         END IF;
         IF p.department_id <> s.lead_department_id THEN
-            RAISE EXCEPTION 'plan % is department %''s, not the lead department %''s', plan_id, p.department_id, s.lead_department_id
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'A scenario''s joint task goes into a plan of its lead department.';
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('plan %s is department %s''s, not the lead department %s''s'),
+                                            plan_id, p.department_id, s.lead_department_id),
+                ERRCODE = 'invalid_parameter_value',
+                HINT    = pg_catalog.format(@extschema@.message_text('A scenario''s joint task goes into a plan of its lead department.'));
         END IF;
     END IF;
 

@@ -8065,3 +8065,1713 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.task_check_filing() IS
     'trigger: an unplanned task is filed (filed_on, else approved_on) at least task_filing_rule.notice_days calendar days before period_start';
+
+-- ---- draw_record_refuse_merged, merge_tasks, record_visit_result, generate_sample, sample_subjects, draw_publication, audit_log_refuse, require_task_access, require_task_visible, set_access, require_department_access, record_clue, clue_task, close_clue, transfer_case, accept_transfer, dishonesty_entry_guard, dishonesty_require_department, list_dishonest, delist_dishonest, uncovered_subjects, inspection_bound_to_draw, inspection_item_check, inspection_for_act, record_item_result, notice_service_check, record_notice_served, result_notice, scenario_task as merged from the pieces above ----
+CREATE OR REPLACE FUNCTION @extschema@.draw_record_refuse_merged() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    into_id bigint;
+BEGIN
+    -- FOR SHARE waits for a concurrent merge_tasks() of this task and then sees its outcome
+    SELECT t.merged_into INTO into_id FROM @extschema@.task t WHERE t.id = NEW.task_id FOR SHARE;
+    IF into_id IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s was merged into task %s and cannot be drawn'),
+                                        NEW.task_id, into_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw the joint task %s.'), into_id);
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_record_refuse_merged() IS
+    'trigger: refuses a draw of a task that was merged into a joint task (draw the joint task instead)';
+
+CREATE OR REPLACE FUNCTION @extschema@.merge_tasks(task_ids bigint[], title text DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    ids         bigint[];
+    bad         record;
+    first_task  @extschema@.task;
+    common_start date;
+    common_end  date;
+    joint_id    bigint;
+BEGIN
+    IF task_ids IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_ids must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- flatten (a multi-dimensional array is read in storage order) and keep the given order
+    ids := ARRAY(SELECT x FROM pg_catalog.unnest(task_ids) WITH ORDINALITY u(x, ord) ORDER BY ord);
+    IF pg_catalog.array_position(ids, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_ids has a NULL at position %s'),
+                                        pg_catalog.array_position(ids, NULL)),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.cardinality(ids) < 2 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('merge_tasks needs at least 2 tasks, got %s'),
+                                        pg_catalog.cardinality(ids)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint task (联合抽查任务) combines the tasks of two or more departments.'));
+    END IF;
+    SELECT x AS id INTO bad FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord)
+     GROUP BY x HAVING count(*) > 1 ORDER BY min(ord) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is listed more than once'), bad.id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- lock the tasks (in id order, so two merges cannot deadlock); a draw of one of them waits
+    PERFORM 1 FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.id FOR UPDATE;
+
+    SELECT x AS id INTO bad FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord)
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = u.x) ORDER BY ord LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), bad.id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT t.id, t.merged_into INTO bad FROM @extschema@.task t WHERE t.id = ANY (ids) AND t.merged_into IS NOT NULL
+     ORDER BY pg_catalog.array_position(ids, t.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s was already merged into task %s'),
+                                        bad.id, bad.merged_into),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Merge the joint task %s instead.'), bad.merged_into);
+    END IF;
+
+    SELECT d.task_id, d.id AS draw_id INTO bad FROM @extschema@.draw_record d
+     WHERE d.task_id = ANY (ids) AND d.cancelled_at IS NULL
+     ORDER BY pg_catalog.array_position(ids, d.task_id), d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has already been drawn (draw %s)'),
+                                        bad.task_id, bad.draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Only tasks not yet drawn can be merged; a draw can be cancelled with a reason first.'));
+    END IF;
+
+    SELECT a.id AS a_id, b.id AS b_id, a.department_id, dep.name INTO bad
+      FROM @extschema@.task a JOIN @extschema@.task b ON b.department_id = a.department_id
+      JOIN @extschema@.department dep ON dep.id = a.department_id
+     WHERE a.id = ANY (ids) AND b.id = ANY (ids)
+       AND pg_catalog.array_position(ids, a.id) < pg_catalog.array_position(ids, b.id)
+     ORDER BY pg_catalog.array_position(ids, a.id), pg_catalog.array_position(ids, b.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('tasks %s and %s are both tasks of department %s (%s)'),
+                                        bad.a_id, bad.b_id, bad.department_id, bad.name),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('merge_tasks combines the tasks of different departments; put one department''s items into one task.'));
+    END IF;
+
+    SELECT * INTO first_task FROM @extschema@.task t WHERE t.id = ids[1];
+
+    SELECT t.id, t.directory_id, dir.name INTO bad FROM @extschema@.task t
+      LEFT JOIN @extschema@.directory dir ON dir.id = t.directory_id
+     WHERE t.id = ANY (ids) AND t.directory_id IS DISTINCT FROM first_task.directory_id
+     ORDER BY pg_catalog.array_position(ids, t.id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('tasks %s and %s draw from different directories'),
+                                        first_task.id, bad.id),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s draws from %s, task %s from %s.'),
+                          first_task.id,
+                          coalesce((SELECT pg_catalog.format(@extschema@.message_text('directory %s (%s)'), dir.id, dir.name)
+                                      FROM @extschema@.directory dir WHERE dir.id = first_task.directory_id),
+                                   @extschema@.message_text('all active subjects')),
+                          bad.id,
+                          CASE WHEN bad.directory_id IS NULL THEN @extschema@.message_text('all active subjects')
+                               ELSE pg_catalog.format(@extschema@.message_text('directory %s (%s)'), bad.directory_id, bad.name) END),
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint task draws once from one joint directory (联合监管对象名录): build it and set it on every task.'));
+    END IF;
+
+    SELECT max(t.period_start), min(t.period_end) INTO common_start, common_end
+      FROM @extschema@.task t WHERE t.id = ANY (ids);
+    IF common_start > common_end THEN
+        SELECT (SELECT t.id FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.period_start DESC, t.id LIMIT 1) AS late,
+               (SELECT t.id FROM @extschema@.task t WHERE t.id = ANY (ids) ORDER BY t.period_end, t.id LIMIT 1) AS early
+          INTO bad;
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the periods of tasks %s have no day in common'),
+                                        pg_catalog.array_to_string(ids, ', ')),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s starts on %s, after task %s ends on %s.'),
+                                        bad.late, common_start, bad.early, common_end),
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint task runs in the days all its tasks share.'));
+    END IF;
+
+    INSERT INTO @extschema@.task (plan_id, department_id, kind, title, period_start, period_end,
+                                  approved_on, filed_on, surprise, sample_ratio, sample_size,
+                                  directory_id, inspectors_per_target)
+    SELECT first_task.plan_id, first_task.department_id, first_task.kind,
+           coalesce(merge_tasks.title,
+                    '联合抽查 joint task: ' || pg_catalog.string_agg(t.title, ' / ' ORDER BY pg_catalog.array_position(ids, t.id))),
+           common_start, common_end,
+           CASE WHEN bool_and(t.approved_on IS NOT NULL) THEN max(t.approved_on) END,
+           first_task.filed_on, bool_or(t.surprise),
+           first_task.sample_ratio, first_task.sample_size, first_task.directory_id,
+           max(t.inspectors_per_target)
+      FROM @extschema@.task t WHERE t.id = ANY (ids)
+    RETURNING id INTO joint_id;
+
+    INSERT INTO @extschema@.task_item (task_id, item_id)
+    SELECT DISTINCT joint_id, ti.item_id FROM @extschema@.task_item ti WHERE ti.task_id = ANY (ids);
+    INSERT INTO @extschema@.task_stratum (task_id, credit_class, ratio)
+    SELECT joint_id, s.credit_class, s.ratio FROM @extschema@.task_stratum s WHERE s.task_id = first_task.id;
+    INSERT INTO @extschema@.task_merge (joint_task_id, source_task_id, position)
+    SELECT joint_id, u.x, u.ord FROM pg_catalog.unnest(ids) WITH ORDINALITY u(x, ord);
+    UPDATE @extschema@.task t SET merged_into = joint_id WHERE t.id = ANY (ids);
+    RETURN joint_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.merge_tasks(bigint[], text) IS
+    'merges tasks of different departments with the same directory and overlapping periods into one new joint task (联合抽查任务) and returns its id: items united, period = the days all share, initiator, kind, plan, filing day and sampling (ratio or size and credit strata) from the first task, inspectors_per_target the largest, surprise if any is, approved (on the latest day) only if all are; the sources point to it (task.merged_into) and are listed in task_merge. Refuses fewer than 2 tasks, NULLs, duplicates, unknown, merged or drawn tasks, two tasks of one department, different directories, no common day';
+
+CREATE OR REPLACE FUNCTION @extschema@.record_visit_result(visit_id bigint, department_id bigint, result_code text,
+                                                result_on date, inspected_on date DEFAULT NULL,
+                                                note text DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    v           record;
+    day         date := coalesce(record_visit_result.inspected_on, record_visit_result.result_on);
+    dept_tasks  bigint[];
+    stale       record;
+    written     integer;
+BEGIN
+    IF record_visit_result.visit_id IS NULL OR record_visit_result.department_id IS NULL
+       OR record_visit_result.result_code IS NULL OR record_visit_result.result_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('visit_id, department_id, result_code and result_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- a result is recorded once it is formed: never dated after today
+    IF record_visit_result.result_on > CURRENT_DATE THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('result day %s is in the future'),
+                                        record_visit_result.result_on),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Today is %s.'), CURRENT_DATE),
+            HINT    = pg_catalog.format(@extschema@.message_text('Record a result (检查结果) on or after the day it is formed.'));
+    END IF;
+    -- FOR SHARE: plan_visits (EXCLUSIVE on visit) cannot remake the visit under us
+    SELECT x.id, x.uscc, s.year, s.window_start, s.window_end, s.task_ids, s.draw_ids INTO v
+      FROM @extschema@.visit x JOIN @extschema@.visit_task_set s ON s.id = x.task_set_id
+     WHERE x.id = record_visit_result.visit_id
+       FOR SHARE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('visit %s does not exist'), record_visit_result.visit_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT array_agg(td.task_id ORDER BY td.task_id) INTO dept_tasks
+      FROM @extschema@.task_department td
+     WHERE td.task_id = ANY (v.task_ids) AND td.department_id = record_visit_result.department_id;
+    IF dept_tasks IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s has no items in visit %s'),
+                                        record_visit_result.department_id, v.id),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The departments of visit %s are %s.'), v.id,
+                          (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', d.id, d.name), ', ' ORDER BY d.id)
+                             FROM @extschema@.department d
+                            WHERE d.id IN (SELECT td.department_id FROM @extschema@.task_department td
+                                            WHERE td.task_id = ANY (v.task_ids))));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_visit_result.result_code) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown result code: "%s"'),
+                                        @extschema@.message_value(record_visit_result.result_code)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: %s.'),
+                          (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
+                             FROM @extschema@.result_code rc));
+    END IF;
+    IF record_visit_result.result_on < day THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('result day %s is before the inspection day %s'),
+                                        record_visit_result.result_on, day),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result (检查结果) is formed on or after the day of the check.'));
+    END IF;
+    IF day NOT BETWEEN v.window_start AND v.window_end THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection day %s is outside visit %s''s window %s to %s'),
+                                        day, v.id, v.window_start, v.window_end),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('The visit enters the subject once, on a day all its tasks are open; pass inspected_on within the window.'));
+    END IF;
+    SELECT d.id, d.task_id, d.cancelled_at INTO stale
+      FROM ROWS FROM (pg_catalog.unnest(v.task_ids), pg_catalog.unnest(v.draw_ids)) u(task_id, draw_id)
+      JOIN @extschema@.draw_record d ON d.id = u.draw_id
+     WHERE u.task_id = ANY (dept_tasks) AND d.cancelled_at IS NOT NULL
+     ORDER BY d.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('visit %s is out of date: draw %s of task %s was cancelled'),
+                                        v.id, stale.id, stale.task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Run %s.plan_visits(%s) again.'), '@extschema@', v.year);
+    END IF;
+
+    INSERT INTO @extschema@.inspection AS i (task_id, uscc, department_id, inspected_on, result_code, result_on, note)
+    SELECT t, v.uscc, record_visit_result.department_id, day, record_visit_result.result_code,
+           record_visit_result.result_on, record_visit_result.note
+      FROM pg_catalog.unnest(dept_tasks) t
+    ON CONFLICT ON CONSTRAINT "one inspection per task, subject and department" DO UPDATE
+       SET inspected_on = EXCLUDED.inspected_on, result_code = EXCLUDED.result_code,
+           result_on = EXCLUDED.result_on, note = coalesce(EXCLUDED.note, i.note);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_visit_result(bigint, bigint, text, date, date, text) IS
+    'records one department''s result of a visit: writes (or corrects) the inspection of the subject for each of the visit''s tasks that hold that department''s items and returns how many; inspected_on defaults to result_on and must lie in the visit''s window; result_on is not after today; every department sees it in v_visit_results (结果互认). A visit with a recorded inspection is kept by plan_visits';
+
+CREATE OR REPLACE FUNCTION @extschema@.generate_sample(subjects bigint DEFAULT 10000, seed integer DEFAULT 1)
+RETURNS TABLE (object text, rows bigint)
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_temp
+AS $fn$
+DECLARE
+    n bigint;
+BEGIN
+    IF subjects IS NULL OR seed IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('generate_sample needs a number of subjects and a seed, not NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            HINT    = pg_catalog.format(@extschema@.message_text('Leave out an argument to use its default: generate_sample(10000, seed => 1).'));
+    END IF;
+    IF subjects < 1 OR subjects > 100000000 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sample size %s is out of range'), subjects),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Ask for 1 to 100,000,000 subjects.'));
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.subject) OR EXISTS (SELECT 1 FROM @extschema@.department) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the directory is not empty')),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('generate_sample() fills an empty database; use a new database for sample data.'));
+    END IF;
+
+    -- departments: province, city and county level of several enforcement systems
+    INSERT INTO @extschema@.department (code, name, system, level, region)
+    SELECT sys.abbr || '-35', '福建省' || sys.office, sys.system, 2, '35'
+      FROM (VALUES ('market', 'SAMR', '市场监督管理局'), ('ecology', 'EE', '生态环境厅'),
+                   ('culture', 'CT', '文化和旅游厅'), ('health', 'HC', '卫生健康委员会'),
+                   ('emergency', 'EM', '应急管理厅'), ('agriculture', 'AG', '农业农村厅')) sys(system, abbr, office)
+    UNION ALL
+    SELECT DISTINCT ON (sys.abbr, r.city_region) sys.abbr || '-' || r.city_region, r.city || sys.office, sys.system, 3, r.city_region
+      FROM @extschema@.sample_regions() r,
+           (VALUES ('market', 'SAMR', '市场监督管理局'), ('ecology', 'EE', '生态环境局'),
+                   ('culture', 'CT', '文化和旅游局'), ('health', 'HC', '卫生健康委员会'),
+                   ('emergency', 'EM', '应急管理局'), ('agriculture', 'AG', '农业农村局')) sys(system, abbr, office)
+    UNION ALL
+    SELECT sys.abbr || '-' || r.region, r.city || r.county || sys.office, sys.system, 4, r.region
+      FROM @extschema@.sample_regions() r,
+           (VALUES ('market', 'SAMR', '市场监督管理局'), ('ecology', 'EE', '生态环境局'),
+                   ('health', 'HC', '卫生健康局')) sys(system, abbr, office)
+    ORDER BY 4, 5, 1;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'department'; rows := n; RETURN NEXT;
+
+    INSERT INTO @extschema@.subject (uscc, name, region, industry, credit_class, risk_level, status)
+    SELECT s.uscc::@extschema@.uscc, s.name, s.region, s.industry, s.credit_class, s.risk_level::smallint, s.status
+      FROM @extschema@.sample_subjects(subjects, seed) s;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'subject'; rows := n; RETURN NEXT;
+
+    -- the item list (一单) of each department, by system; some exempt from the repeat limits
+    INSERT INTO @extschema@.check_item (department_id, code, name, category, legal_basis, key_supervision, limit_exempt, exempt_reason)
+    SELECT d.id, i.code, i.name, i.category, i.basis, i.key_item, i.exempt_reason IS NOT NULL, i.exempt_reason
+      FROM @extschema@.department d
+      JOIN (VALUES
+        ('market', 'SC-01', '营业执照（登记事项）情况的检查', 'registration', '《市场主体登记管理条例》', false, NULL),
+        ('market', 'SC-02', '年度报告公示信息情况的检查', 'annual_report', '《企业信息公示暂行条例》', false, NULL),
+        ('market', 'SC-03', '食品经营许可及经营行为的检查', 'food_safety', '《食品安全法》', true, NULL),
+        ('market', 'SC-04', '产品质量的检查', 'product_quality', '《产品质量法》', false, NULL),
+        ('market', 'SC-05', '告知承诺审批事项的核查', 'commitment', '《优化营商环境条例》', false, 'commitment'),
+        ('ecology', 'EE-01', '排污许可执行情况的检查', 'pollution_permit', '《排污许可管理条例》', true, 'environment'),
+        ('ecology', 'EE-02', '固体废物污染环境防治的检查', 'solid_waste', '《固体废物污染环境防治法》', false, 'environment'),
+        ('culture', 'CT-01', '娱乐场所经营活动的检查', 'entertainment', '《娱乐场所管理条例》', false, NULL),
+        ('culture', 'CT-02', '旅行社经营行为的检查', 'travel_agency', '《旅游法》', false, NULL),
+        ('health', 'HC-01', '公共场所卫生的检查', 'public_health', '《公共场所卫生管理条例》', true, NULL),
+        ('health', 'HC-02', '医疗机构依法执业的检查', 'medical_practice', '《医疗机构管理条例》', true, NULL),
+        ('emergency', 'EM-01', '安全生产条件的检查', 'work_safety', '《安全生产法》', true, 'work_safety'),
+        ('agriculture', 'AG-01', '农药经营的检查', 'pesticide', '《农药管理条例》', false, NULL),
+        ('agriculture', 'AG-02', '种子经营的检查', 'seed', '《种子法》', false, NULL)
+      ) AS i(system, code, name, category, basis, key_item, exempt_reason) ON i.system = d.system
+     ORDER BY d.id, i.code;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'check_item'; rows := n; RETURN NEXT;
+
+    -- inspectors: county market departments ~1 per 400 subjects, others fewer; at least 6
+    WITH per_region AS (
+        SELECT s.region, count(*) AS subjects FROM @extschema@.subject s GROUP BY s.region
+    ), per_department AS (
+        SELECT d.id, d.region, d.level,
+               greatest(6, (coalesce(sum(p.subjects), 0)
+                            / CASE WHEN d.system = 'market' THEN 400 ELSE 4000 END
+                            / CASE d.level WHEN 4 THEN 1 WHEN 3 THEN 4 ELSE 20 END))::int AS officers
+          FROM @extschema@.department d
+          LEFT JOIN per_region p ON starts_with(p.region, d.region)
+         GROUP BY d.id
+    )
+    INSERT INTO @extschema@.inspector (department_id, name, badge_no, active)
+    SELECT pd.id,
+           (ARRAY['林', '陈', '黄', '张', '吴', '王', '李', '郑', '刘', '蔡', '杨', '许', '洪', '郭', '曾', '周'])
+               [1 + (@extschema@.sample_hash(pd.id * 100000 + g, seed, 11) % 16)::int]
+           || (ARRAY['志强', '丽华', '建国', '海燕', '文斌', '晓明', '雅琴', '国华', '静', '伟', '敏', '磊', '婷婷', '俊杰', '秀英', '振华'])
+               [1 + (@extschema@.sample_hash(pd.id * 100000 + g, seed, 12) % 16)::int],
+           '35' || lpad(pd.id::text, 4, '0') || lpad(g::text, 5, '0'),
+           @extschema@.sample_hash(pd.id * 100000 + g, seed, 13) % 50 <> 0      -- ~2% inactive
+      FROM per_department pd, generate_series(1, pd.officers) g
+     ORDER BY pd.id, g;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'inspector'; rows := n; RETURN NEXT;
+
+    -- conflicts of interest (回避): ~0.2% of subjects, each with one officer of its county market department
+    WITH officers AS (
+        SELECT d.region, array_agg(i.id ORDER BY i.id) AS ids
+          FROM @extschema@.inspector i JOIN @extschema@.department d ON d.id = i.department_id
+         WHERE d.system = 'market' AND d.level = 4
+         GROUP BY d.region
+    )
+    INSERT INTO @extschema@.inspector_conflict (inspector_id, uscc, reason)
+    SELECT o.ids[1 + (pg_catalog.hashtextextended(s.uscc::text, seed + 21) & 2147483647) % cardinality(o.ids)],
+           s.uscc,
+           (ARRAY['近亲属任职', '曾在该企业任职', '持有该企业股份'])[1 + ((pg_catalog.hashtextextended(s.uscc::text, seed + 22) & 2147483647) % 3)::int]
+      FROM @extschema@.subject s JOIN officers o ON o.region = s.region
+     WHERE (pg_catalog.hashtextextended(s.uscc::text, seed + 20) & 2147483647) % 500 = 0;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'inspector_conflict'; rows := n; RETURN NEXT;
+
+    -- a dedicated food directory (食品经营者专用名录) per county market department
+    INSERT INTO @extschema@.directory (department_id, name, kind)
+    SELECT d.id, d.name || '食品经营者专用名录', 'dedicated'
+      FROM @extschema@.department d WHERE d.system = 'market' AND d.level = 4 ORDER BY d.id;
+    INSERT INTO @extschema@.directory_member (directory_id, uscc)
+    SELECT dir.id, s.uscc
+      FROM @extschema@.directory dir
+      JOIN @extschema@.department d ON d.id = dir.department_id
+      JOIN @extschema@.subject s ON s.region = d.region
+     WHERE s.industry IN ('餐饮服务', '食品销售', '食品生产');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    object := 'directory_member'; rows := n; RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.generate_sample(bigint, integer) IS
+    'fills an empty database with a realistic sample province (福建省): departments of six enforcement systems at province, city and county level, n subjects, item lists with exempt items, inspectors, conflicts of interest and food directories; deterministic from the seed; returns rows per table';
+
+CREATE OR REPLACE FUNCTION @extschema@.sample_subjects(subjects bigint, seed integer DEFAULT 1)
+RETURNS TABLE (uscc text, name text, region text, industry text, credit_class text, risk_level text, status text)
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = @extschema@, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- (the rows are made in full before the first is returned, so a LIMIT does not bound the work)
+    IF subjects < 0 OR subjects > 100000000 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('sample size %s is out of range'), subjects),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Ask for 0 to 100,000,000 subjects.'));
+    END IF;
+    RETURN QUERY
+    WITH r AS (   -- one slot per unit of weight, so a county is picked by one array lookup
+        SELECT array_agg(region ORDER BY region, g) AS slots,
+               array_agg(substr(city, 1, 2) ORDER BY region, g) AS city_names
+          FROM @extschema@.sample_regions(), generate_series(1, weight) g
+    ), x AS (
+        SELECT i,
+               -- org code bodies: 'MA' + a bijection of i onto 6 base-31 characters (unique codes)
+               (i * 1000003 + seed::bigint * 7919) % 887503681 AS m,
+               @extschema@.sample_hash(i, seed, 1) AS h1,
+               @extschema@.sample_hash(i, seed, 2) AS h2,
+               @extschema@.sample_hash(i, seed, 3) AS h3,
+               @extschema@.sample_hash(i, seed, 4) AS h4,
+               @extschema@.sample_hash(i, seed, 5) AS h5
+          FROM generate_series(1::bigint, subjects) i
+    ), y AS (
+        SELECT x.*, r.slots[1 + (h1 % cardinality(r.slots))::int] AS region,
+               r.city_names[1 + (h1 % cardinality(r.slots))::int] AS city_name,
+               CASE WHEN h2 % 100 < 70 THEN '91' WHEN h2 % 100 < 95 THEN '92'
+                    WHEN h2 % 100 < 98 THEN '93' WHEN h2 % 100 < 99 THEN '52' ELSE '12' END AS kind,
+               (ARRAY['餐饮服务', '食品销售', '食品生产', '药品零售', '批发零售', '建材家居',
+                      '电子产品', '服装纺织', '物流运输', '医疗器械', '文化娱乐', '农资经营'])[1 + (h3 % 12)::int] AS industry
+          FROM x, r
+    )
+    SELECT @extschema@.uscc_build(kind, region,
+               'MA' || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 28629151 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 923521 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 29791 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 961 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m / 31 % 31)::int + 1, 1)
+                    || substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (m % 31)::int + 1, 1))::text,
+           city_name
+             || (ARRAY['鑫', '华', '恒', '泰', '盛', '达', '源', '兴', '福', '嘉', '瑞', '宏', '祥', '安', '利', '闽'])[1 + (h4 % 16)::int]
+             || (ARRAY['华', '昌', '丰', '隆', '鹏', '诚', '信', '和', '海', '顺', '德', '荣'])[1 + (h5 % 12)::int]
+             || left(industry, 2)
+             || CASE kind WHEN '91' THEN '有限公司' WHEN '92' THEN '商行' WHEN '93' THEN '专业合作社'
+                          WHEN '52' THEN '服务中心' ELSE '事务中心' END,
+           region,
+           industry,
+           CASE WHEN h4 / 16 % 100 < 40 THEN 'A' WHEN h4 / 16 % 100 < 85 THEN 'B'
+                WHEN h4 / 16 % 100 < 96 THEN 'C' ELSE 'D' END,
+           (least(4, greatest(1,
+                CASE WHEN industry IN ('食品生产', '药品零售', '医疗器械') THEN 3
+                     WHEN industry IN ('餐饮服务', '食品销售', '文化娱乐', '农资经营') THEN 2 ELSE 1 END
+                + (h5 / 12 % 3)::int - 1)))::text,
+           CASE WHEN h5 / 36 % 1000 < 970 THEN 'active' WHEN h5 / 36 % 1000 < 980 THEN 'suspended'
+                WHEN h5 / 36 % 1000 < 985 THEN 'liquidating' WHEN h5 / 36 % 1000 < 993 THEN 'deregistered'
+                WHEN h5 / 36 % 1000 < 997 THEN 'revoked' ELSE 'moved_out' END
+      FROM y;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sample_subjects(bigint, integer) IS
+    'sample data: n realistic market subjects as text rows (the columns of subject_staging): valid unique codes with correct check characters, Fujian county regions, 70% enterprises / 25% individual businesses / cooperatives / social organisations, credit mostly A and B, ~3% not active; deterministic from the seed; 0 to 100,000,000 subjects';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw_publication(draw_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+    SET extra_float_digits = 1
+AS $$
+DECLARE
+    r       record;
+    pop_csv text;
+    tgt_csv text;
+BEGIN
+    SELECT d.id, d.task_id, d.algorithm, d.seed, d.drawn_at, d.population, d.population_size,
+           d.population_digest, d.allocation, d.cancelled_at, d.cancel_reason,
+           t.title, t.confidential, t.surprise, t.period_end, p.confidential AS plan_confidential,
+           pub.published_on
+      INTO r
+      FROM @extschema@.draw_record d
+      JOIN @extschema@.task t ON t.id = d.task_id
+      LEFT JOIN @extschema@.plan p ON p.id = t.plan_id
+      LEFT JOIN @extschema@.publication pub ON pub.kind = 'target_list' AND pub.object_id = t.id
+     WHERE d.id = draw_publication.draw_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s does not exist'), draw_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    IF r.confidential = 'state_secret' OR r.plan_confidential = 'state_secret' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: its task or plan is a state secret'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s or its plan is marked state_secret (国家秘密); its target list is never published.'), r.task_id);
+    END IF;
+    IF r.cancelled_at IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: it was cancelled'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The reason given was: %s'), r.cancel_reason),
+            HINT    = pg_catalog.format(@extschema@.message_text('Publish the task''s live draw instead.'));
+    END IF;
+    IF r.surprise AND r.period_end >= CURRENT_DATE THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: its task is a surprise check that has not ended'), draw_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s is a surprise check (突击检查) until %s.'), r.task_id, r.period_end);
+    END IF;
+    IF r.published_on IS NULL OR r.published_on > CURRENT_DATE THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s is not published: the target list of task %s is not published'),
+                                        draw_id, r.task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = CASE WHEN r.published_on IS NULL
+                           THEN pg_catalog.format(@extschema@.message_text('No publication day is recorded for the list.'))
+                           ELSE pg_catalog.format(@extschema@.message_text('The list is published on %s.'), r.published_on) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the day it goes up with %s.mark_published(''target_list'', %s, date).'),
+                                        '@extschema@', r.task_id);
+    END IF;
+    -- the files as \copy ... CSV HEADER writes them (a stratum quoted when it holds a comma, quote
+    -- or line break): codes in order within strata in byte order
+    SELECT 'uscc,stratum,weight' || E'\n'
+           || coalesce(pg_catalog.string_agg(
+                  x.uscc::text || ',' || CASE WHEN x.stratum ~ '[",\r\n]' OR x.stratum = '' THEN '"' || pg_catalog.replace(x.stratum, '"', '""') || '"' ELSE x.stratum END || ',' || coalesce(x.weight::text, '') || E'\n',
+                  '' ORDER BY x.n), '')
+      INTO pop_csv
+      FROM @extschema@.population_rows(r.population) WITH ORDINALITY AS x(uscc, stratum, weight, n);
+    SELECT 'stratum,rank,uscc' || E'\n'
+           || coalesce(pg_catalog.string_agg(
+                  CASE WHEN dt.stratum ~ '[",\r\n]' OR dt.stratum = '' THEN '"' || pg_catalog.replace(dt.stratum, '"', '""') || '"' ELSE dt.stratum END || ',' || dt.rank || ',' || dt.uscc::text || E'\n',
+                  '' ORDER BY dt.stratum COLLATE "C", dt.rank), '')
+      INTO tgt_csv
+      FROM @extschema@.draw_target dt WHERE dt.draw_id = draw_publication.draw_id;
+    RETURN pg_catalog.jsonb_build_object(
+        'draw_id', r.id,
+        'task_id', r.task_id,
+        'task_title', CASE WHEN r.confidential IS NULL THEN r.title END,
+        'withheld', r.confidential,
+        'drawn_on', (r.drawn_at AT TIME ZONE 'Asia/Shanghai')::date,
+        'published_on', r.published_on,
+        'algorithm', r.algorithm,
+        'seed_hex', pg_catalog.encode(r.seed, 'hex'),
+        'allocation', r.allocation,
+        'population_size', r.population_size,
+        'population_digest_hex', pg_catalog.encode(r.population_digest, 'hex'),
+        'population_csv', pop_csv,
+        'targets_csv', tgt_csv);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw_publication(bigint) IS
+    'everything a disclosure site publishes for one draw, in one jsonb: algorithm, seed_hex, allocation, population_digest_hex, population_csv (as draw_population exported with CSV HEADER), targets_csv (stratum,rank,uscc), with task and days; tools/verify_draw.html re-runs the draw from it in a browser. Refused (55000) unless the list is public under the rules of public_targets; runs with the caller''s rights (not for public readers: the population is not in the public views)';
+
+CREATE OR REPLACE FUNCTION @extschema@.audit_log_refuse() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('the audit trail is append-only: %s on %s.%s is not allowed'),
+                                    TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+        ERRCODE = 'insufficient_privilege',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('全程留痕: entries of the audit trail are never changed or removed, by anyone.')),
+        HINT    = pg_catalog.format(@extschema@.message_text('Record a correction as a new change of the object itself; it is logged too.'));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.audit_log_refuse() IS
+    'trigger on audit_log: refuses UPDATE, DELETE and TRUNCATE with 42501';
+
+CREATE OR REPLACE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            DETAIL  = CASE act
+                      WHEN 'draw' THEN pg_catalog.format(@extschema@.message_text('No task was given to draw.'))
+                      WHEN 'cancel draws of' THEN pg_catalog.format(@extschema@.message_text('No task was given to cancel draws of.'))
+                      WHEN 'match inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to match inspectors for.'))
+                      WHEN 'assign inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to assign inspectors for.'))
+                      ELSE pg_catalog.format(@extschema@.message_text('No task was given to %s.'), coalesce(act, 'act on')) END;
+    END IF;
+    IF NOT @extschema@.may_act_on_task(task_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'draw' THEN pg_catalog.format(@extschema@.message_text('permission denied to draw task %s'), task_id)
+                      WHEN 'cancel draws of' THEN pg_catalog.format(@extschema@.message_text('permission denied to cancel draws of task %s'), task_id)
+                      WHEN 'match inspectors for' THEN pg_catalog.format(@extschema@.message_text('permission denied to match inspectors for task %s'), task_id)
+                      WHEN 'assign inspectors for' THEN pg_catalog.format(@extschema@.message_text('permission denied to assign inspectors for task %s'), task_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s task %s'), act, task_id) END,
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (%s.grant_department_officer) or an admin.'),
+                                        '@extschema@');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_task_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> task <id>") unless may_act_on_task(task_id), and 22004 for a NULL task; called by draw, cancel_draw, match_inspectors and assign_inspector';
+
+CREATE OR REPLACE FUNCTION @extschema@.require_task_visible(task_id bigint) RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT @extschema@.may_see_task(task_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to read task %s'), task_id),
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task''s eligible population and limits are read by officers of its departments (%s.grant_department_officer) and admins.'),
+                                        '@extschema@');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_task_visible(bigint) IS
+    'raises 42501 ("permission denied to read task <id>") unless may_see_task(task_id), and 22004 for a NULL task; called by the functions of the limits on repeated checks (task_limit_profile, exclusion_reason, eligible_population), which run as the owner';
+
+CREATE OR REPLACE FUNCTION @extschema@.set_access(role regrole, access text, add boolean, department_ids bigint[])
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rname   name := (SELECT a.rolname FROM pg_catalog.pg_roles a WHERE a.oid = role);
+    missing text;
+    keep    boolean := false;
+BEGIN
+    IF role IS NULL OR rname IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('role must not be null')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF access = 'officer' AND add THEN
+        IF department_ids IS NULL OR cardinality(department_ids) = 0 THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('no department given for officer role "%s"'), rname),
+                ERRCODE = 'invalid_parameter_value',
+                HINT    = pg_catalog.format(@extschema@.message_text('Pass the departments as an array: grant_department_officer(''role'', ARRAY[1, 2]).'));
+        END IF;
+        SELECT string_agg(coalesce(u.id::text, 'NULL'), ', ' ORDER BY u.id) INTO missing
+          FROM unnest(department_ids) u(id)
+         WHERE u.id IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = u.id);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), missing),
+                ERRCODE = 'foreign_key_violation',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Officer role "%s" was not changed.'), rname);
+        END IF;
+        INSERT INTO @extschema@.officer_department (role_name, department_id, granted_by)
+        SELECT DISTINCT rname, u.id, @extschema@.acting_role() FROM unnest(department_ids) u(id)
+            ON CONFLICT DO NOTHING;
+    ELSIF access = 'officer' THEN
+        DELETE FROM @extschema@.officer_department o
+         WHERE o.role_name = rname AND (department_ids IS NULL OR o.department_id = ANY (department_ids));
+        -- still an officer of other departments?
+        keep := EXISTS (SELECT 1 FROM @extschema@.officer_department o WHERE o.role_name = rname);
+    END IF;
+    IF add THEN
+        INSERT INTO @extschema@.access_role (role_name, access, granted_by)
+        VALUES (rname, access, @extschema@.acting_role()) ON CONFLICT DO NOTHING;
+    ELSIF NOT keep THEN
+        DELETE FROM @extschema@.access_role a WHERE a.role_name = rname AND a.access = set_access.access;
+    END IF;
+    PERFORM @extschema@.apply_access(role);
+    INSERT INTO @extschema@.audit_log (actor, action, object_kind, object_id, detail)
+    VALUES (@extschema@.acting_role(), CASE WHEN add THEN 'grant' ELSE 'revoke' END, 'role', NULL,
+            jsonb_build_object('role', rname, 'access', access, 'department_ids', to_jsonb(department_ids)));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_access(regrole, text, boolean, bigint[]) IS
+    'internal: records or removes one kind of access of a role, applies it and logs it in the audit trail';
+
+CREATE OR REPLACE FUNCTION @extschema@.require_department_access(department_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF NOT @extschema@.acts_for_department(require_department_access.department_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'record clues' THEN pg_catalog.format(@extschema@.message_text('permission denied to record clues for department %s'), department_id)
+                      WHEN 'make clue tasks' THEN pg_catalog.format(@extschema@.message_text('permission denied to make clue tasks for department %s'), department_id)
+                      WHEN 'close clues' THEN pg_catalog.format(@extschema@.message_text('permission denied to close clues for department %s'), department_id)
+                      WHEN 'transfer cases' THEN pg_catalog.format(@extschema@.message_text('permission denied to transfer cases for department %s'), department_id)
+                      WHEN 'accept transfers' THEN pg_catalog.format(@extschema@.message_text('permission denied to accept transfers for department %s'), department_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s for department %s'), act, department_id) END,
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Role %s is not an officer of department %s.'),
+                                        @extschema@.acting_role(), department_id),
+            HINT    = pg_catalog.format(@extschema@.message_text('Clues and case transfers are handled by officers of the department concerned (%s.grant_department_officer) or an admin.'),
+                                        '@extschema@');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_department_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> for department <id>") unless the acting role is a superuser, a member of the extension owner''s role, an admin or an officer of the department; called by record_clue, clue_task, close_clue, transfer_case and accept_transfer';
+
+CREATE OR REPLACE FUNCTION @extschema@.record_clue(department_id bigint, uscc @extschema@.uscc, source text, summary text,
+                                        received_on date DEFAULT CURRENT_DATE) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    new_id bigint;
+BEGIN
+    IF department_id IS NULL OR uscc IS NULL OR source IS NULL OR summary IS NULL OR received_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department_id, uscc, source, summary and received_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = record_clue.department_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), department_id),
+            ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM @extschema@.require_department_access(record_clue.department_id, 'record clues');
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.subject s WHERE s.uscc = record_clue.uscc) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject %s does not exist'), uscc),
+            ERRCODE = 'foreign_key_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('A clue is about a subject of %1$s.subject; load it first (%1$s.load_subjects).'),
+                                        '@extschema@');
+    END IF;
+    IF source NOT IN ('complaint', 'hotline', 'transfer', 'monitoring', 'other') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown clue source: "%s"'), @extschema@.message_value(source)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('The sources are complaint, hotline, transfer, monitoring and other.'));
+    END IF;
+    IF btrim(summary) = '' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a clue needs a summary')),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO @extschema@.clue (department_id, uscc, source, received_on, summary)
+    VALUES (record_clue.department_id, record_clue.uscc, record_clue.source, record_clue.received_on, record_clue.summary)
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_clue(bigint, @extschema@.uscc, text, text, date) IS
+    'records a clue (线索) received by a department about a subject (source complaint, hotline, transfer, monitoring or other), status open; returns its id. By an officer of the department or an admin';
+
+CREATE OR REPLACE FUNCTION @extschema@.clue_task(clue_id bigint, title text DEFAULT NULL, period_start date DEFAULT NULL,
+                                      period_end date DEFAULT NULL, item_ids bigint[] DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    c       record;
+    s       date;
+    e       date;
+    bad     text;
+    new_id  bigint;
+BEGIN
+    IF clue_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO c FROM @extschema@.clue x WHERE x.id = clue_task.clue_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s does not exist'), clue_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_department_access(c.department_id, 'make clue tasks');
+    IF c.status <> 'open' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE c.status
+                      WHEN 'task' THEN pg_catalog.format(@extschema@.message_text('clue %s is task, not open'), clue_id)
+                      WHEN 'transferred' THEN pg_catalog.format(@extschema@.message_text('clue %s is transferred, not open'), clue_id)
+                      WHEN 'closed' THEN pg_catalog.format(@extschema@.message_text('clue %s is closed, not open'), clue_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('clue %s is %s, not open'), clue_id, c.status) END,
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = CASE WHEN c.task_id IS NOT NULL
+                           THEN pg_catalog.format(@extschema@.message_text('Its task is %s.'), c.task_id)
+                           ELSE pg_catalog.format(@extschema@.message_text('It has no task.')) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('A clue task is made once, for an open clue.'));
+    END IF;
+    s := coalesce(period_start, greatest(c.received_on, @extschema@.today()));
+    e := coalesce(period_end, least(s + 29, (pg_catalog.date_trunc('year', s) + interval '1 year - 1 day')::date));
+    SELECT string_agg(coalesce(u.id::text, 'NULL'), ', ' ORDER BY u.id) INTO bad
+      FROM pg_catalog.unnest(item_ids) u(id)
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = u.id AND ci.department_id = c.department_id);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s is not an item of department %s'), bad, c.department_id),
+            ERRCODE = 'foreign_key_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('A clue task checks items of the clue''s department.'));
+    END IF;
+    INSERT INTO @extschema@.task (department_id, kind, title, period_start, period_end, approved_on)
+    VALUES (c.department_id, 'clue', coalesce(title, pg_catalog.format('线索核查：%s', c.summary)), s, e, s)
+    RETURNING id INTO new_id;
+    INSERT INTO @extschema@.task_item (task_id, item_id)
+    SELECT DISTINCT new_id, u.id FROM pg_catalog.unnest(item_ids) u(id);
+    UPDATE @extschema@.clue x SET status = 'task', task_id = new_id WHERE x.id = clue_task.clue_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clue_task(bigint, text, date, date, bigint[]) IS
+    'makes a clue task (kind clue: no draw, never limited) of the clue''s department for its subject, approved, with the given items of that department; period by default from the later of the day received and today(), 30 days long within its year; the clue''s status becomes task. Refused for a clue that is not open';
+
+CREATE OR REPLACE FUNCTION @extschema@.close_clue(clue_id bigint, reason text, closed_on date DEFAULT CURRENT_DATE) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    IF clue_id IS NULL OR closed_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue_id and closed_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a clue is closed only with a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say why: checked and no problem found, not within the remit, not verifiable, ...'));
+    END IF;
+    SELECT * INTO c FROM @extschema@.clue x WHERE x.id = close_clue.clue_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s does not exist'), clue_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_department_access(c.department_id, 'close clues');
+    IF c.status NOT IN ('open', 'task') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE c.status
+                      WHEN 'transferred' THEN pg_catalog.format(@extschema@.message_text('clue %s is transferred'), clue_id)
+                      WHEN 'closed' THEN pg_catalog.format(@extschema@.message_text('clue %s is closed'), clue_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('clue %s is %s'), clue_id, c.status) END,
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('An open clue, or one with a clue task, is closed; a transferred clue is the receiving department''s.'));
+    END IF;
+    IF closed_on < c.received_on THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s cannot be closed on %s, before it was received on %s'), clue_id,
+                                        pg_catalog.to_char(closed_on, 'YYYY-MM-DD'), pg_catalog.to_char(c.received_on, 'YYYY-MM-DD')),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE @extschema@.clue x SET status = 'closed', closed_on = close_clue.closed_on, close_reason = reason
+     WHERE x.id = close_clue.clue_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.close_clue(bigint, text, date) IS
+    'closes an open clue, or one with a clue task, with the day and reason (kept); status closed. By an officer of its department or an admin';
+
+CREATE OR REPLACE FUNCTION @extschema@.transfer_case(to_department_id bigint, reason text, inspection_id bigint DEFAULT NULL,
+                                          clue_id bigint DEFAULT NULL, transferred_on date DEFAULT CURRENT_DATE)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    from_dep    bigint;
+    subj        @extschema@.uscc;
+    since       date;
+    c           record;
+    new_id      bigint;
+BEGIN
+    IF to_department_id IS NULL OR transferred_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('to_department_id and transferred_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF num_nonnulls(inspection_id, clue_id) <> 1 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case is transferred from one inspection or one clue')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Pass inspection_id => ... or clue_id => ..., not both.'));
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case is transferred only with a reason')),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Say what the problem is and why it is the other department''s.'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id = transfer_case.to_department_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), to_department_id),
+            ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF inspection_id IS NOT NULL THEN
+        SELECT i.department_id, i.uscc, coalesce(i.inspected_on, i.result_on) INTO from_dep, subj, since
+          FROM @extschema@.inspection i WHERE i.id = transfer_case.inspection_id FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s does not exist'), inspection_id),
+                ERRCODE = 'undefined_object';
+        END IF;
+    ELSE
+        SELECT * INTO c FROM @extschema@.clue x WHERE x.id = transfer_case.clue_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('clue %s does not exist'), clue_id),
+                ERRCODE = 'undefined_object';
+        END IF;
+        from_dep := c.department_id;
+        subj := c.uscc;
+        since := c.received_on;
+    END IF;
+    PERFORM @extschema@.require_department_access(from_dep, 'transfer cases');
+    IF from_dep = to_department_id THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case cannot be transferred to its own department %s'), from_dep),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A transfer hands a problem to another department; the department''s own follow-up is a clue task (%s.clue_task).'),
+                                        '@extschema@');
+    END IF;
+    IF clue_id IS NOT NULL THEN
+        IF c.status NOT IN ('open', 'task') THEN
+            RAISE EXCEPTION USING
+                MESSAGE = CASE c.status
+                          WHEN 'transferred' THEN pg_catalog.format(@extschema@.message_text('clue %s is transferred'), clue_id)
+                          WHEN 'closed' THEN pg_catalog.format(@extschema@.message_text('clue %s is closed'), clue_id)
+                          ELSE pg_catalog.format(@extschema@.message_text('clue %s is %s'), clue_id, c.status) END,
+                ERRCODE = 'object_not_in_prerequisite_state',
+                HINT    = pg_catalog.format(@extschema@.message_text('An open clue, or one with a clue task, is transferred.'));
+        END IF;
+    END IF;
+    IF transferred_on < since THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('a case cannot be transferred on %s, before %s'),
+                                        pg_catalog.to_char(transferred_on, 'YYYY-MM-DD'), pg_catalog.to_char(since, 'YYYY-MM-DD')),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = CASE WHEN clue_id IS NOT NULL
+                           THEN pg_catalog.format(@extschema@.message_text('The clue was received then.'))
+                           ELSE pg_catalog.format(@extschema@.message_text('The inspection was made then.')) END;
+    END IF;
+    INSERT INTO @extschema@.case_transfer (from_department_id, to_department_id, uscc, inspection_id, clue_id, reason, transferred_on)
+    VALUES (from_dep, transfer_case.to_department_id, subj, transfer_case.inspection_id, transfer_case.clue_id,
+            transfer_case.reason, transfer_case.transferred_on)
+    RETURNING id INTO new_id;
+    IF clue_id IS NOT NULL THEN
+        UPDATE @extschema@.clue x SET status = 'transferred' WHERE x.id = transfer_case.clue_id;
+    END IF;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.transfer_case(bigint, text, bigint, bigint, date) IS
+    'hands a problem to another department (另案查处 / 移送) from one inspection or one clue (exactly one of inspection_id, clue_id), with the reason and day; the sending department is the inspection''s or clue''s, and the caller must act for it; the subject comes with it. A transferred clue gets status transferred. Refused to the same department (22023). Returns the transfer''s id';
+
+CREATE OR REPLACE FUNCTION @extschema@.accept_transfer(transfer_id bigint, accepted_on date DEFAULT CURRENT_DATE) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    x record;
+BEGIN
+    IF transfer_id IS NULL OR accepted_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('transfer_id and accepted_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO x FROM @extschema@.case_transfer t WHERE t.id = accept_transfer.transfer_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('case transfer %s does not exist'), transfer_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.require_department_access(x.to_department_id, 'accept transfers');
+    IF x.accepted_on IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('case transfer %s is already accepted'), transfer_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('It was accepted on %s by %s.'),
+                                        pg_catalog.to_char(x.accepted_on, 'YYYY-MM-DD'), x.accepted_by);
+    END IF;
+    IF accepted_on < x.transferred_on THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('case transfer %s cannot be accepted on %s, before it was made on %s'), transfer_id,
+                                        pg_catalog.to_char(accepted_on, 'YYYY-MM-DD'), pg_catalog.to_char(x.transferred_on, 'YYYY-MM-DD')),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE @extschema@.case_transfer t SET accepted_on = accept_transfer.accepted_on, accepted_by = @extschema@.acting_role()
+     WHERE t.id = accept_transfer.transfer_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.accept_transfer(bigint, date) IS
+    'the receiving department records that it accepted a case transfer (受理), on a day not before the transfer; once. By an officer of the receiving department or an admin';
+
+CREATE OR REPLACE FUNCTION @extschema@.dishonesty_entry_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('entries of the dishonesty list are never deleted: %s on %s.%s is not allowed'),
+                                        TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('全程留痕: a listing stays recorded after its removal.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Remove the subject from the list with %s.delist_dishonest(entry_id, removal_reason).'),
+                                        '@extschema@');
+    END IF;
+    IF (NEW.id, NEW.department_id, NEW.reason, NEW.basis, NEW.listed_on, NEW.listed_by)
+       IS DISTINCT FROM (OLD.id, OLD.department_id, OLD.reason, OLD.basis, OLD.listed_on, OLD.listed_by)
+       OR (NEW.uscc OPERATOR(@extschema@.<>) OLD.uscc AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<=) 1) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s cannot be changed'), OLD.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The subject, department, reason, basis and day of a listing are a record (全程留痕).')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Remove the entry with %s.delist_dishonest(entry_id, removal_reason) and list the subject again.'),
+                                        '@extschema@');
+    END IF;
+    IF OLD.removed_on IS NOT NULL THEN
+        IF (NEW.removed_on, NEW.removal_reason, NEW.removed_by) IS DISTINCT FROM (OLD.removed_on, OLD.removal_reason, OLD.removed_by) THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s was removed on %s and its removal cannot be changed'),
+                                            OLD.id, OLD.removed_on),
+                ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Removal reason: %s'), OLD.removal_reason),
+                HINT    = pg_catalog.format(@extschema@.message_text('List the subject again with %s.list_dishonest if it belongs on the list.'),
+                                            '@extschema@');
+        END IF;
+    ELSIF NEW.removed_on IS NOT NULL THEN
+        -- a removal is recorded (by delist_dishonest, or an UPDATE under row-level security):
+        -- not for a future day, and by whoever records it
+        IF NEW.removed_on > CURRENT_DATE THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('removal date %s of dishonesty entry %s is in the future'),
+                                            NEW.removed_on, OLD.id),
+                ERRCODE = 'invalid_parameter_value';
+        END IF;
+        NEW.removed_by := @extschema@.acting_role();
+    ELSE
+        NEW.removed_by := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dishonesty_entry_guard() IS
+    'trigger on dishonesty_entry: refuses DELETE and TRUNCATE, a change of what a listing decided, a change or withdrawal of a recorded removal, and a removal dated in the future; records who removes (removed_by)';
+
+CREATE OR REPLACE FUNCTION @extschema@.dishonesty_require_department(department_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.row_security_active('@extschema@.dishonesty_entry'::regclass)
+       AND NOT (department_id OPERATOR(pg_catalog.=) ANY (@extschema@.my_department_ids()) OR @extschema@.is_admin()) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'list subjects' THEN pg_catalog.format(@extschema@.message_text('permission denied to list subjects for department %s'), department_id)
+                      WHEN 'remove entries' THEN pg_catalog.format(@extschema@.message_text('permission denied to remove entries for department %s'), department_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s for department %s'), act, department_id) END,
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('A department lists and removes its own entries (违法失信名单): an officer of that department (%s.grant_department_officer) or an admin does it.'),
+                                        '@extschema@');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dishonesty_require_department(bigint, text) IS
+    'internal: raises 42501 unless the acting role may write dishonesty entries of the department under row-level security (an officer of it, an admin, the owner); called by list_dishonest and delist_dishonest';
+
+CREATE OR REPLACE FUNCTION @extschema@.list_dishonest(subject @extschema@.uscc, department_id bigint, reason text,
+        listed_on date DEFAULT CURRENT_DATE, basis text DEFAULT NULL, confidential text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    cur     @extschema@.dishonesty_entry;
+    new_id  bigint;
+BEGIN
+    IF subject IS NULL OR department_id IS NULL OR reason IS NULL OR listed_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject, department_id, reason and listed_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            HINT    = pg_catalog.format(@extschema@.message_text('A listing (列入违法失信名单) names the subject, the deciding department, the reason and the day.'));
+    END IF;
+    IF btrim(reason) = '' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the reason for listing subject %s is blank'), subject),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Give the reason (列入事由), e.g. the serious violation found.'));
+    END IF;
+    IF listed_on > CURRENT_DATE THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('listing date %s is in the future'), listed_on),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the listing on the day it is decided.'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.department d WHERE d.id OPERATOR(pg_catalog.=) list_dishonest.department_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('department %s does not exist'), department_id),
+            ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) list_dishonest.subject) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject "%s" is not in the subject directory'), subject),
+            ERRCODE = 'foreign_key_violation',
+            HINT    = pg_catalog.format(@extschema@.message_text('Load the subject first (%s.load_subjects).'), '@extschema@');
+    END IF;
+    PERFORM @extschema@.dishonesty_require_department(department_id, 'list subjects');
+    SELECT * INTO cur FROM @extschema@.dishonesty_entry e
+     WHERE e.uscc OPERATOR(@extschema@.=) list_dishonest.subject
+       AND e.department_id OPERATOR(pg_catalog.=) list_dishonest.department_id
+       AND e.removed_on IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject %s is already on the list of department %s (entry %s, listed on %s)'),
+                                        subject, department_id, cur.id, cur.listed_on),
+            ERRCODE = 'unique_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Reason: %s'), cur.reason),
+            HINT    = pg_catalog.format(@extschema@.message_text('A subject is on a department''s list once at a time; remove the current entry first (%s.delist_dishonest).'),
+                                        '@extschema@');
+    END IF;
+    INSERT INTO @extschema@.dishonesty_entry (uscc, department_id, reason, basis, listed_on, confidential)
+    VALUES (subject, department_id, reason, basis, listed_on, confidential)
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.list_dishonest(@extschema@.uscc, bigint, text, date, text, text) IS
+    'lists a subject on the department''s list of seriously dishonest subjects (列入违法失信名单) with reason, basis (legal basis, decision document) and day, and returns the entry id; the listing becomes a publication item (kind listing). Refused: NULLs, a blank reason, a future day, an unknown subject or department, a department the caller does not act for (42501), a subject already on that department''s list (23505). Runs with the caller''s rights';
+
+CREATE OR REPLACE FUNCTION @extschema@.delist_dishonest(entry_id bigint, removal_reason text, removed_on date DEFAULT CURRENT_DATE)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    e   @extschema@.dishonesty_entry;
+    n   integer;
+BEGIN
+    IF entry_id IS NULL OR removed_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('entry_id and removed_on must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF removal_reason IS NULL OR btrim(removal_reason) = '' THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s is removed only with a reason'), entry_id),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Give the reason for the removal (移出事由), e.g. 信用修复 or the end of the listing period.'));
+    END IF;
+    -- (read first without a lock: row-level security lets a FOR UPDATE see only the rows the
+    -- caller may change, and another department's officer is told why it may not)
+    SELECT * INTO e FROM @extschema@.dishonesty_entry x WHERE x.id OPERATOR(pg_catalog.=) entry_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s does not exist'), entry_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.dishonesty_require_department(e.department_id, 'remove entries');
+    SELECT * INTO e FROM @extschema@.dishonesty_entry x WHERE x.id OPERATOR(pg_catalog.=) entry_id FOR UPDATE;
+    IF e.removed_on IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('dishonesty entry %s was already removed on %s'), entry_id, e.removed_on),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Removal reason: %s'), e.removal_reason);
+    END IF;
+    IF removed_on < e.listed_on OR removed_on > CURRENT_DATE THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE WHEN removed_on > CURRENT_DATE
+                           THEN pg_catalog.format(@extschema@.message_text('removal date %s of dishonesty entry %s is in the future'),
+                                                  removed_on, entry_id)
+                           ELSE pg_catalog.format(@extschema@.message_text('removal date %s of dishonesty entry %s is before its listing on %s'),
+                                                  removed_on, entry_id, e.listed_on) END,
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- (dishonesty_entry_guard records removed_by)
+    UPDATE @extschema@.dishonesty_entry x
+       SET removed_on = delist_dishonest.removed_on, removal_reason = delist_dishonest.removal_reason
+     WHERE x.id OPERATOR(pg_catalog.=) entry_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to remove dishonesty entry %s'), entry_id),
+            ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.delist_dishonest(bigint, text, date) IS
+    'removes a subject from a department''s list (移出违法失信名单, 信用修复) on a day, with a reason (required); the entry is kept and the removal becomes a publication item (kind delisting). Refused: a blank reason, NULLs, an unknown entry, one already removed (55000), a day before the listing or in the future, another department''s entry (42501). Runs with the caller''s rights';
+
+CREATE OR REPLACE FUNCTION @extschema@.uncovered_subjects(item_id bigint, on_date date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (uscc @extschema@.uscc, name text, region text, credit_class text, risk_level smallint)
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    ci      @extschema@.check_item;
+    scope   text;
+    cyc     record;
+BEGIN
+    IF item_id IS NULL OR on_date IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item_id and on_date must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO ci FROM @extschema@.check_item x WHERE x.id OPERATOR(pg_catalog.=) uncovered_subjects.item_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s does not exist'), item_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    -- the answer counts the department's inspections, which officers of other departments do not see
+    IF pg_catalog.row_security_active('@extschema@.inspection'::regclass)
+       AND NOT (ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.my_department_ids()) OR @extschema@.is_admin()) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to read the coverage of check item %s of department %s'),
+                                        item_id, ci.department_id),
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('The coverage of a key item is read by officers of its department and admins.'));
+    END IF;
+    IF ci.coverage_years IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s "%s" has no coverage cycle'), item_id, @extschema@.message_value(ci.name)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Set check_item.coverage_years on a key item (key_supervision) to give it one.'));
+    END IF;
+    SELECT * INTO cyc FROM @extschema@.coverage_cycle(ci.coverage_years, on_date);
+    IF cyc.cycle_start IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('date %s is before the first coverage cycle (2000)'), on_date),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT d.region INTO scope FROM @extschema@.department d WHERE d.id OPERATOR(pg_catalog.=) ci.department_id;
+    RETURN QUERY
+    SELECT s.uscc, s.name, s.region, s.credit_class, s.risk_level
+      FROM @extschema@.subject s
+     WHERE s.status OPERATOR(pg_catalog.=) 'active' AND pg_catalog.starts_with(s.region, scope)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.inspection i
+                         JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) i.task_id
+                        WHERE i.uscc OPERATOR(@extschema@.=) s.uscc
+                          AND ti.item_id OPERATOR(pg_catalog.=) ci.id
+                          AND i.department_id OPERATOR(pg_catalog.=) ci.department_id
+                          AND i.inspected_on BETWEEN cyc.cycle_start AND cyc.cycle_end)
+     ORDER BY s.uscc;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.uncovered_subjects(bigint, date) IS
+    'the subjects a key item has not reached yet in the coverage cycle holding on_date: active subjects of the item''s department''s region without a check for the item by that department in the cycle, by code. Build a directory from them for a task that covers them (doc/credit-record.md). For officers of the item''s department and admins (42501 otherwise); 22023 for an item without coverage_years';
+
+CREATE OR REPLACE FUNCTION @extschema@.inspection_bound_to_draw() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    d       record;
+    sname   text;
+BEGIN
+    -- a change that keeps the task and leaves a subject that was not drawn (a code change
+    -- cascading from subject to a row loaded before the rule) moves nothing out of the draw
+    IF TG_OP = 'UPDATE' AND NEW.task_id = OLD.task_id
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.task t
+                         JOIN @extschema@.draw_record r ON r.task_id IN (t.id, t.merged_into) AND r.cancelled_at IS NULL
+                         JOIN @extschema@.draw_target dt ON dt.draw_id = r.id
+                        WHERE t.id = OLD.task_id AND dt.uscc OPERATOR(@extschema@.=) OLD.uscc) THEN
+        RETURN NEW;
+    END IF;
+    -- the live draw of the task, or of the joint task it was merged into (its visits are those of
+    -- the joint task's targets)
+    SELECT r.id, r.task_id, r.target_count
+      INTO d
+      FROM @extschema@.task t
+      JOIN @extschema@.draw_record r ON r.task_id IN (t.id, t.merged_into) AND r.cancelled_at IS NULL
+     WHERE t.id = NEW.task_id
+     ORDER BY r.task_id = t.id DESC, r.id
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NEW;                 -- no live draw: a clue task, or a task checked without a draw
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.draw_target dt
+                WHERE dt.draw_id = d.id AND dt.uscc OPERATOR(@extschema@.=) NEW.uscc) THEN
+        RETURN NEW;
+    END IF;
+    SELECT s.name INTO sname FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) NEW.uscc;
+    RAISE EXCEPTION USING
+        MESSAGE = pg_catalog.format(@extschema@.message_text('subject %s (%s) was not drawn for task %s'),
+                                    NEW.uscc, coalesce(sname, @extschema@.message_text('not in the directory')), NEW.task_id),
+        ERRCODE = 'check_violation',
+        DETAIL  = pg_catalog.format(@extschema@.message_text('Task %s is bound to draw %s (of task %s, %s targets); an inspection under it is of one of that draw''s targets.'),
+                                    NEW.task_id, d.id, d.task_id, d.target_count),
+        HINT    = pg_catalog.format(@extschema@.message_text('Record the inspections of the drawn targets (%s.draw_target where draw_id = %s); a check of another subject is made under a clue task (kind clue), which has no draw.'),
+                                    '@extschema@', d.id);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.inspection_bound_to_draw() IS
+    'trigger on inspection: an inspection under a task with a live draw (or merged into a joint task with one) is of one of that draw''s targets; otherwise refused (23514) naming the subject and the draw. Clue tasks and tasks without a draw are not bound. Not fired by a restore (ENABLE ORIGIN); v_unbound_inspections lists rows that break the rule';
+
+CREATE OR REPLACE FUNCTION @extschema@.inspection_item_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    i       record;
+    it      record;
+    found_  boolean;
+BEGIN
+    SELECT x.id, x.task_id, x.department_id INTO i FROM @extschema@.inspection x WHERE x.id = NEW.inspection_id;
+    IF NOT FOUND THEN
+        RETURN NEW;                 -- the foreign key says so
+    END IF;
+    SELECT ci.id, ci.code, ci.name, ci.department_id INTO it FROM @extschema@.check_item ci WHERE ci.id = NEW.item_id;
+    IF NOT FOUND THEN
+        RETURN NEW;                 -- the foreign key says so
+    END IF;
+    found_ := EXISTS (SELECT 1 FROM @extschema@.task_item ti WHERE ti.task_id = i.task_id AND ti.item_id = NEW.item_id);
+    IF NOT found_ OR it.department_id IS DISTINCT FROM i.department_id THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item %s (%s) is not an item of inspection %s'), it.id, it.name, i.id),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = CASE WHEN NOT found_
+                           THEN pg_catalog.format(@extschema@.message_text('Task %s does not hold item %s.'), i.task_id, it.id)
+                           ELSE pg_catalog.format(@extschema@.message_text('Item %s is department %s''s; inspection %s is department %s''s, which records its own items.'),
+                                                  it.id, it.department_id, i.id, i.department_id) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('The items of inspection %s: %s.'), i.id,
+                          coalesce((SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', ci.id, ci.code), ', ' ORDER BY ci.id)
+                                      FROM @extschema@.task_item ti JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+                                     WHERE ti.task_id = i.task_id AND ci.department_id = i.department_id),
+                                   @extschema@.message_text('none')));
+    END IF;
+    IF NEW.measure <> 'none'
+       AND NOT (SELECT rc.problem_found FROM @extschema@.result_code rc WHERE rc.code = NEW.result_code) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE NEW.measure
+                      WHEN 'rectify' THEN pg_catalog.format(@extschema@.message_text('measure "rectify" does not follow from result "%s"'), NEW.result_code)
+                      WHEN 'case' THEN pg_catalog.format(@extschema@.message_text('measure "case" does not follow from result "%s"'), NEW.result_code)
+                      WHEN 'transfer' THEN pg_catalog.format(@extschema@.message_text('measure "transfer" does not follow from result "%s"'), NEW.result_code)
+                      ELSE pg_catalog.format(@extschema@.message_text('measure "%s" does not follow from result "%s"'), NEW.measure, NEW.result_code) END,
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The result found no problem, so nothing is to be disposed of.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the measure none (无需处置), or the result that found the problem.'));
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.inspection_item_check() IS
+    'trigger on inspection_item: the item is one of the inspection''s task held by the inspecting department, and a measure other than none follows only from a result that found a problem (22023)';
+
+CREATE OR REPLACE FUNCTION @extschema@.inspection_for_act(inspection_id bigint, act text) RETURNS @extschema@.inspection
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    i   @extschema@.inspection;
+BEGIN
+    IF inspection_for_act.inspection_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT x.* INTO i FROM @extschema@.inspection x WHERE x.id = inspection_for_act.inspection_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s does not exist'), inspection_for_act.inspection_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF act IS NOT NULL AND NOT @extschema@.acts_for_department(i.department_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'record item results' THEN pg_catalog.format(@extschema@.message_text('permission denied to record item results of inspection %s'), i.id)
+                      WHEN 'serve the result notice' THEN pg_catalog.format(@extschema@.message_text('permission denied to serve the result notice of inspection %s'), i.id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s of inspection %s'), act, i.id) END,
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Inspection %s is the check of department %s (%s); the department that checked acts on it (谁检查谁负责).'),
+                                        i.id, i.department_id,
+                                        (SELECT d.name FROM @extschema@.department d WHERE d.id = i.department_id)),
+            HINT    = pg_catalog.format(@extschema@.message_text('An officer of that department, or an admin, does it.'));
+    END IF;
+    RETURN i;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.inspection_for_act(bigint, text) IS
+    'internal: the inspection as the caller reads it; 22004 for NULL, 22023 when it does not exist or cannot be seen, and with act given 42501 unless the acting role is an officer of its department or has all rights';
+
+CREATE OR REPLACE FUNCTION @extschema@.record_item_result(inspection_id bigint, item_id bigint, result_code text,
+                                               measure text DEFAULT 'none', note text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    i   @extschema@.inspection;
+BEGIN
+    IF record_item_result.item_id IS NULL OR record_item_result.result_code IS NULL
+       OR record_item_result.measure IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item_id, result_code and measure must not be NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result without a measure is recorded with measure none (无需处置).'));
+    END IF;
+    i := @extschema@.inspection_for_act(record_item_result.inspection_id, 'record item results');
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.check_item ci WHERE ci.id = record_item_result.item_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('check item %s does not exist'), record_item_result.item_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.result_code rc WHERE rc.code = record_item_result.result_code) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown result code: "%s"'),
+                                        @extschema@.message_value(record_item_result.result_code)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: %s.'),
+                          (SELECT pg_catalog.string_agg(rc.code, ', ' ORDER BY rc.sort_order, rc.code)
+                             FROM @extschema@.result_code rc));
+    END IF;
+    IF record_item_result.measure NOT IN ('none', 'rectify', 'case', 'transfer') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown measure: "%s"'), @extschema@.message_value(record_item_result.measure)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: none (无需处置), rectify (责令改正), case (立案调查), transfer (移送).'));
+    END IF;
+    INSERT INTO @extschema@.inspection_item AS x (inspection_id, item_id, result_code, measure, note)
+    VALUES (i.id, record_item_result.item_id, record_item_result.result_code, record_item_result.measure,
+            record_item_result.note)
+    ON CONFLICT ON CONSTRAINT inspection_item_pkey DO UPDATE
+       SET result_code = EXCLUDED.result_code, measure = EXCLUDED.measure,
+           note = coalesce(EXCLUDED.note, x.note),
+           recorded_at = pg_catalog.now(), recorded_by = @extschema@.acting_role();
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_item_result(bigint, bigint, text, text, text) IS
+    'records (or corrects) the result of one check item of an inspection and its measure: none (无需处置), rectify (责令改正), case (立案调查), transfer (移送). The item is one of the inspection''s task held by its department; the inspecting department''s officers or an admin record it (42501 otherwise); NULLs (22004), unknown ids, codes and measures (22023) are refused. Runs with the caller''s rights; every department of the task sees it in v_visit_checklist';
+
+CREATE OR REPLACE FUNCTION @extschema@.notice_service_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    i   record;
+BEGIN
+    SELECT x.id, x.inspected_on, x.result_code, x.result_on INTO i
+      FROM @extschema@.inspection x WHERE x.id = NEW.inspection_id;
+    IF NOT FOUND THEN
+        RETURN NEW;                 -- the foreign key says so
+    END IF;
+    IF i.result_code IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s has no result: its result notice cannot be served'), i.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the result first (record_visit_result, or result_code and result_on of the inspection).'));
+    END IF;
+    IF NEW.served_on < i.inspected_on THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('notice of inspection %s served on %s is before the inspection on %s'),
+                                        i.id, NEW.served_on, i.inspected_on),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result notice is served on or after the day of the check and of its result.'));
+    END IF;
+    IF NEW.served_on < i.result_on THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('notice of inspection %s served on %s is before its result on %s'),
+                                        i.id, NEW.served_on, i.result_on),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('A result notice is served on or after the day of the check and of its result.'));
+    END IF;
+    IF NEW.served_on > CURRENT_DATE THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('notice of inspection %s served on %s is in the future'), i.id, NEW.served_on),
+            ERRCODE = 'invalid_parameter_value',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Today is %s.'), CURRENT_DATE),
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the service on or after the day it happens.'));
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.notice_service_check() IS
+    'trigger on notice_service: the inspection has a result (55000), and the notice is served on or after the day of the check and of the result and not in the future (22023)';
+
+CREATE OR REPLACE FUNCTION @extschema@.record_notice_served(inspection_id bigint, served_on date, method text)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    i       @extschema@.inspection;
+    before  record;
+BEGIN
+    IF record_notice_served.served_on IS NULL OR record_notice_served.method IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('served_on and method must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    i := @extschema@.inspection_for_act(record_notice_served.inspection_id, 'serve the result notice');
+    IF record_notice_served.method NOT IN ('direct', 'mail', 'electronic', 'public_notice') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown service method: "%s"'), @extschema@.message_value(record_notice_served.method)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use one of: direct (直接送达), mail (邮寄送达), electronic (电子送达), public_notice (公告送达).'));
+    END IF;
+    SELECT n.served_on, n.method, n.served_by INTO before
+      FROM @extschema@.notice_service n WHERE n.inspection_id = i.id;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('the result notice of inspection %s was already served on %s'), i.id, before.served_on),
+            ERRCODE = 'unique_violation',
+            DETAIL  = CASE before.method
+                      WHEN 'direct' THEN pg_catalog.format(@extschema@.message_text('Served by %s (direct); a notice is served once.'), before.served_by)
+                      WHEN 'mail' THEN pg_catalog.format(@extschema@.message_text('Served by %s (mail); a notice is served once.'), before.served_by)
+                      WHEN 'electronic' THEN pg_catalog.format(@extschema@.message_text('Served by %s (electronic); a notice is served once.'), before.served_by)
+                      WHEN 'public_notice' THEN pg_catalog.format(@extschema@.message_text('Served by %s (public_notice); a notice is served once.'), before.served_by)
+                      ELSE pg_catalog.format(@extschema@.message_text('Served by %s (%s); a notice is served once.'), before.served_by, before.method) END,
+            HINT    = pg_catalog.format(@extschema@.message_text('A wrong record is removed by an admin (DELETE FROM %s.notice_service) before it is recorded again.'),
+                                        '@extschema@');
+    END IF;
+    INSERT INTO @extschema@.notice_service (inspection_id, served_on, method)
+    VALUES (i.id, record_notice_served.served_on, record_notice_served.method);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_notice_served(bigint, date, text) IS
+    'records that the result notice (检查结果告知书) of an inspection was served on a day by a method: direct (直接送达), mail (邮寄送达), electronic (电子送达), public_notice (公告送达). Once per inspection (23505 the second time); not before the check or its result, not in the future, only for an inspection with a result (55000); by an officer of the inspecting department or an admin (42501). Runs with the caller''s rights';
+
+CREATE OR REPLACE FUNCTION @extschema@.result_notice(inspection_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    i       @extschema@.inspection;
+    n       record;
+    items   jsonb;
+    basis   jsonb;
+    disp    jsonb;
+    served  jsonb;
+    steps   text[];
+BEGIN
+    i := @extschema@.inspection_for_act(result_notice.inspection_id, NULL);
+    IF i.result_code IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('inspection %s has no result: there is no result notice yet'), i.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Record the result first (record_visit_result).'));
+    END IF;
+    SELECT s.name AS subject_name, d.name AS department_name, t.title AS task_title, t.kind AS task_kind,
+           rc.name_zh AS result_name, rc.problem_found
+      INTO n
+      FROM @extschema@.task t, @extschema@.department d, @extschema@.result_code rc, @extschema@.subject s
+     WHERE t.id = i.task_id AND d.id = i.department_id AND rc.code = i.result_code
+       AND s.uscc OPERATOR(@extschema@.=) i.uscc;
+    -- every item of the task the department checks, with its result where recorded
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'item_id', ci.id, 'code', ci.code, 'name', ci.name, 'legal_basis', ci.legal_basis,
+               'result_code', ii.result_code, 'result_name', rc.name_zh,
+               'measure', ii.measure,
+               'measure_name', CASE ii.measure WHEN 'none' THEN '无需处置' WHEN 'rectify' THEN '责令改正'
+                                               WHEN 'case' THEN '立案调查' WHEN 'transfer' THEN '移送' END,
+               'note', ii.note) ORDER BY ci.code, ci.id),
+           pg_catalog.jsonb_agg(DISTINCT ci.legal_basis) FILTER (WHERE ci.legal_basis IS NOT NULL),
+           pg_catalog.array_remove(ARRAY[
+               CASE WHEN bool_or(ii.measure = 'rectify') THEN '对责令改正的事项，应当在规定期限内改正，并将改正情况书面报告检查部门。' END,
+               CASE WHEN bool_or(ii.measure = 'case') THEN '对立案调查的事项，检查部门将依法另行调查处理并告知。' END,
+               CASE WHEN bool_or(ii.measure = 'transfer') THEN '对移送的事项，由有管辖权的部门依法处理。' END], NULL)
+      INTO items, basis, steps
+      FROM @extschema@.task_item ti
+      JOIN @extschema@.check_item ci ON ci.id = ti.item_id
+      LEFT JOIN @extschema@.inspection_item ii ON ii.inspection_id = i.id AND ii.item_id = ci.id
+      LEFT JOIN @extschema@.result_code rc ON rc.code = ii.result_code
+     WHERE ti.task_id = i.task_id AND ci.department_id = i.department_id;
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'disposal_id', x.id, 'kind', x.kind,
+               'kind_name', CASE x.kind WHEN 'order' THEN '责令' WHEN 'compulsion' THEN '行政强制' WHEN 'penalty' THEN '行政处罚' END,
+               'decided_on', x.decided_on, 'document_no', x.document_no) ORDER BY x.decided_on, x.id)
+      INTO disp
+      FROM @extschema@.disposal x WHERE x.inspection_id = i.id;
+    SELECT pg_catalog.jsonb_build_object('served_on', ns.served_on, 'method', ns.method,
+               'method_name', CASE ns.method WHEN 'direct' THEN '直接送达' WHEN 'mail' THEN '邮寄送达'
+                                             WHEN 'electronic' THEN '电子送达' WHEN 'public_notice' THEN '公告送达' END)
+      INTO served
+      FROM @extschema@.notice_service ns WHERE ns.inspection_id = i.id;
+    RETURN pg_catalog.jsonb_build_object(
+        'title', '检查结果告知书',
+        'inspection_id', i.id,
+        'subject', pg_catalog.jsonb_build_object('uscc', i.uscc::text, 'name', n.subject_name),
+        'department', pg_catalog.jsonb_build_object('id', i.department_id, 'name', n.department_name),
+        'task', pg_catalog.jsonb_build_object('id', i.task_id, 'title', n.task_title, 'kind', n.task_kind),
+        'inspected_on', i.inspected_on,
+        'result_on', i.result_on,
+        'result', pg_catalog.jsonb_build_object('code', i.result_code, 'name', n.result_name,
+                                                'problem_found', n.problem_found),
+        'items', coalesce(items, '[]'::jsonb),
+        'legal_basis', coalesce(basis, '[]'::jsonb),
+        'disposals', coalesce(disp, '[]'::jsonb),
+        'rights', pg_catalog.format('如对本次检查结果有异议，可自收到本告知书之日起5个工作日内向%s提出陈述、申辩或者申请复核；'
+                                    '对依法作出的行政处理决定不服的，可以依法申请行政复议或者提起行政诉讼。', n.department_name),
+        'next_steps', pg_catalog.to_jsonb(coalesce(steps, '{}'::text[])),
+        'served', served);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.result_notice(bigint) IS
+    'the result notice (检查结果告知书) of an inspection with a result, as jsonb: title, subject (uscc, name), department, task, inspected_on, result_on, result, items (each of the department''s items of the task with its result and measure, NULL where not recorded), legal_basis (the items'' legal bases), disposals, rights (陈述、申辩、复核 and review rights, in Chinese), next_steps (what follows from the measures) and served (NULL until record_notice_served). Runs with the caller''s rights: 22023 for an inspection it cannot see, 55000 without a result';
+
+CREATE OR REPLACE FUNCTION @extschema@.scenario_task(scenario_id bigint, title text, period_start date, period_end date,
+        plan_id bigint DEFAULT NULL, kind text DEFAULT NULL, sample_ratio numeric DEFAULT NULL,
+        sample_size integer DEFAULT NULL, directory_id bigint DEFAULT NULL,
+        inspectors_per_target integer DEFAULT 2, inspector_scope text DEFAULT 'own')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    s       record;
+    bad     record;
+    p       record;
+    new_id  bigint;
+BEGIN
+    IF scenario_id IS NULL OR title IS NULL OR period_start IS NULL OR period_end IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('%s must not be NULL'),
+                          CASE WHEN scenario_id IS NULL THEN 'scenario_id' WHEN title IS NULL THEN 'title'
+                               WHEN period_start IS NULL THEN 'period_start' ELSE 'period_end' END),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- FOR SHARE: the scenario is not changed or removed while its task is made
+    SELECT x.id, x.name, x.lead_department_id, dp.name AS lead_name INTO s
+      FROM @extschema@.joint_scenario x JOIN @extschema@.department dp ON dp.id = x.lead_department_id
+     WHERE x.id = scenario_task.scenario_id FOR SHARE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('joint scenario %s does not exist'), scenario_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT @extschema@.acts_for_department(s.lead_department_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied to make a task of joint scenario %s'), scenario_id),
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The scenario "%s" is led by department %s (%s).'),
+                                        s.name, s.lead_department_id, s.lead_name),
+            HINT    = pg_catalog.format(@extschema@.message_text('A scenario''s joint task is initiated by its lead department (牵头单位): an officer of that department (%s.grant_department_officer) or an admin.'),
+                                        '@extschema@');
+    END IF;
+
+    SELECT ci.id, ci.code, ci.department_id INTO bad
+      FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
+     WHERE si.scenario_id = s.id AND NOT ci.active ORDER BY ci.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('item %s (%s) of joint scenario %s is not active'), bad.id, bad.code, s.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Remove it from the scenario (joint_scenario_item), or make it active again.'));
+    END IF;
+    SELECT count(*) AS items, count(DISTINCT ci.department_id) AS departments,
+           pg_catalog.string_agg(DISTINCT ci.department_id::text, ', ') AS department_ids INTO bad
+      FROM @extschema@.joint_scenario_item si JOIN @extschema@.check_item ci ON ci.id = si.item_id
+     WHERE si.scenario_id = s.id;
+    IF bad.items = 0 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('joint scenario %s has no items'), s.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.'));
+    ELSIF bad.departments < 2 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('joint scenario %s has items of only one department'), s.id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Its %s items are of department %s.'), bad.items, bad.department_ids),
+            HINT    = pg_catalog.format(@extschema@.message_text('A joint-check scenario lists the items of its lead and partner departments (协同单位) in joint_scenario_item.'));
+    END IF;
+
+    IF plan_id IS NOT NULL THEN
+        SELECT x.id, x.department_id INTO p FROM @extschema@.plan x WHERE x.id = scenario_task.plan_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('plan %s does not exist'), plan_id),
+                ERRCODE = 'foreign_key_violation';
+        END IF;
+        IF p.department_id <> s.lead_department_id THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('plan %s is department %s''s, not the lead department %s''s'),
+                                            plan_id, p.department_id, s.lead_department_id),
+                ERRCODE = 'invalid_parameter_value',
+                HINT    = pg_catalog.format(@extschema@.message_text('A scenario''s joint task goes into a plan of its lead department.'));
+        END IF;
+    END IF;
+
+    -- the task's own constraints and triggers check the rest (period, kind, sampling, scope)
+    INSERT INTO @extschema@.task (plan_id, department_id, kind, title, period_start, period_end, sample_ratio,
+                                sample_size, directory_id, inspectors_per_target, inspector_scope)
+    VALUES (scenario_task.plan_id, s.lead_department_id,
+            coalesce(scenario_task.kind, CASE WHEN scenario_task.plan_id IS NULL THEN 'special' ELSE 'planned' END),
+            scenario_task.title, scenario_task.period_start, scenario_task.period_end, scenario_task.sample_ratio,
+            scenario_task.sample_size, scenario_task.directory_id, scenario_task.inspectors_per_target,
+            scenario_task.inspector_scope)
+    RETURNING id INTO new_id;
+    INSERT INTO @extschema@.task_item (task_id, item_id)
+    SELECT new_id, si.item_id FROM @extschema@.joint_scenario_item si
+     WHERE si.scenario_id = s.id ORDER BY si.item_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) IS
+    'makes the joint task (联合抽查任务) of a joint-check scenario and returns its id: initiated by the scenario''s lead department (牵头单位), with every item of the scenario (the lead''s and the partners''), the given period, plan (the lead''s), kind (default planned with a plan, else special), sampling, directory, inspectors_per_target and inspector_scope; approve it (task.approved_on), then draw it as any task. Only an officer of the lead department or an admin may call it (42501). Refuses NULLs (22004), an unknown scenario (42704), a scenario with an inactive item, without items or with the items of one department only (55000), another department''s plan (22023); the task''s constraints check the period, kind, sampling and scope';

@@ -4,7 +4,7 @@
 -- market department that takes no part. The year is 2026 and supervise.today sets the day.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(63);
+SELECT plan(64);
 SET LOCAL search_path = supervise, public;
 
 CREATE ROLE supervise_test_market;       -- officer of 66
@@ -157,6 +157,8 @@ RESET ROLE;
 SET ROLE supervise_test_market;
 SELECT transfer_case(65, '游泳池水质属卫生健康部门职责，依法移送', clue_id => :c2, transferred_on => '2026-08-04') AS x1 \gset
 SELECT is((SELECT status FROM clue WHERE id = :c2), 'transferred', 'the transferred clue follows: status transferred');
+SELECT throws_ok(format('SELECT supervise.clue_task(%s)', :c2), '55000', format('clue %s is transferred, not open', :c2),
+                 'a transferred clue, which never had a task, gets no clue task');
 SELECT throws_ok(format('SELECT supervise.accept_transfer(%s)', :x1), '42501', NULL, 'the sender cannot accept for the receiver');
 RESET ROLE;
 SET ROLE supervise_test_other;
