@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Extracts every message of supervise into po/supervise.pot and merges it into each po/LANG.po:
-# the C glue's ereport() texts (errmsg, errdetail, errhint, ... and gettext_noop for a message
-# kept in a table) with xgettext, and the SQL pieces' message_text('...') texts with
-# tools/sql_messages.py. A new or changed message then shows in po/LANG.po as untranslated
-# (msgstr ""), which test/scripts/messages.sh refuses until it is translated.
+# the C glue's ereport() texts (errmsg, errdetail, errhint, ..., dgettext(TEXTDOMAIN, ...) for a
+# text formatted before it is reported) and the cores' messages (the format of draw_fail, and
+# N_("...") for any other, src/core/i18n.h) with xgettext, and the SQL pieces'
+# message_text('...') texts with tools/sql_messages.py. A new or changed message then shows in
+# po/LANG.po as untranslated (msgstr ""), which test/scripts/messages.sh refuses until it is
+# translated.
 #
 #     tools/update_po.sh            (or: make update-po)
 set -euo pipefail
@@ -13,8 +15,11 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 xgettext --language=C --from-code=UTF-8 --no-wrap --sort-by-file --omit-header \
   --keyword=errmsg --keyword=errmsg_plural:1,2 --keyword=errdetail --keyword=errdetail_plural:1,2 \
   --keyword=errhint --keyword=errcontext --keyword=gettext_noop --keyword=_ \
+  --keyword=GUC_check_errmsg --keyword=GUC_check_errdetail --keyword=GUC_check_errhint \
+  --keyword=N_ --keyword=draw_fail:2 \
   --flag=errmsg:1:c-format --flag=errdetail:1:c-format --flag=errhint:1:c-format \
-  --flag=errcontext:1:c-format \
+  --flag=errcontext:1:c-format --flag=GUC_check_errdetail:1:c-format --flag=draw_fail:2:c-format \
+  --flag=psprintf:1:c-format --flag=snprintf:3:c-format \
   -o "$tmp/c.pot" src/pg/*.c src/core/*.c
 python3 tools/sql_messages.py src/sql/*.sql > "$tmp/sql.pot"
 cat > "$tmp/header.pot" <<'HEADER'
