@@ -8,7 +8,12 @@
 # translated.
 #
 #     tools/update_po.sh            (or: make update-po)
+#     tools/update_po.sh --template FILE
+#                                   writes the template to FILE only, po/ untouched (the check of
+#                                   test/scripts/messages.sh)
 set -euo pipefail
+template_only=
+if [ "${1:-}" = --template ]; then template_only=$(realpath -m "$2"); fi
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
@@ -32,6 +37,10 @@ msgstr ""
 "Content-Type: text/plain; charset=UTF-8\n"
 "Content-Transfer-Encoding: 8bit\n"
 HEADER
+if [ -n "$template_only" ]; then
+  msgcat --no-wrap --use-first "$tmp/header.pot" "$tmp/c.pot" "$tmp/sql.pot" -o "$template_only"
+  exit 0
+fi
 msgcat --no-wrap --use-first "$tmp/header.pot" "$tmp/c.pot" "$tmp/sql.pot" -o po/supervise.pot
 for po in po/*.po; do
   msgmerge --quiet --no-wrap --no-fuzzy-matching --update --backup=off "$po" po/supervise.pot
