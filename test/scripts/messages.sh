@@ -45,6 +45,30 @@ if tools/update_po.sh --template "$tmp/supervise.pot" >"$tmp/update.log" 2>&1; t
   if msgfmt -c -o /dev/null po/zh_CN.po 2>"$tmp/msgfmt.log"; then echo "ok - msgfmt -c accepts po/zh_CN.po"
   else echo "not ok - msgfmt -c refuses po/zh_CN.po:"; cat "$tmp/msgfmt.log"; fail=1; fi
   python3 tools/check_messages.py formats "$tmp/zh_CN.po" || fail=1
+  # self-check: reordered arguments pass; a lost, an added or a changed conversion fails
+  cat >"$tmp/formats.po" <<'PO'
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\n"
+
+#: src/sql/a.sql:1
+#, no-c-format
+msgid "subject %s may not be checked again for task %s: 100%% sure"
+msgstr "抽查任务 %2$s 不得再次检查检查对象 %1$s：100%% 确定"
+
+#: src/sql/a.sql:2
+#, no-c-format
+msgid "table %I has %s rows"
+msgstr "表 %I 有 %s 行"
+PO
+  if python3 tools/check_messages.py formats "$tmp/formats.po" >"$tmp/formats.log"; then echo "ok - self-check: reordered format() arguments pass"
+  else echo "not ok - self-check: reordered format() arguments are refused:"; cat "$tmp/formats.log"; fail=1; fi
+  for bad in '抽查任务 %s 不得再次检查检查对象' '抽查任务 %s 不得再次检查检查对象 %s：%s' '抽查任务 %2$I 不得再次检查检查对象 %1$s：100%% 确定'; do
+    sed "0,/^msgstr \"抽查任务.*/s//msgstr \"$bad\"/" "$tmp/formats.po" >"$tmp/formats_bad.po"
+    if grep -q '^not ok - src/sql/a.sql:1: ' <<<"$(python3 tools/check_messages.py formats "$tmp/formats_bad.po")"; then
+      echo "ok - self-check: refused: a translation \"$bad\""
+    else echo "not ok - self-check: not refused: a translation \"$bad\""; fail=1; fi
+  done
 else
   echo "not ok - the template cannot be made from the sources:"; cat "$tmp/update.log"; fail=1
 fi
@@ -95,6 +119,7 @@ runtime() {
     fi
     locale -a 2>/dev/null | grep -qix 'zh_CN.utf-\?8' || { echo "skipped: no zh_CN.UTF-8 locale (install the locales package and run localedef -i zh_CN -c -f UTF-8 zh_CN.UTF-8 as root)"; return 0; }
   fi
+  psql -X -At -d postgres -c 'SELECT 1' >/dev/null 2>&1 || { echo "skipped: no database server to run the messages (run inside pg_virtualenv, as tools/test.sh does)"; return 0; }
   if ! grep -q '除以零' <<<"$(PGOPTIONS='-c lc_messages=zh_CN.UTF-8' psql -X -At -d postgres -c 'SELECT 1/0' 2>&1)"; then
     echo "skipped: the server does not answer in Chinese under lc_messages=zh_CN.UTF-8 (no PostgreSQL zh_CN catalog?)"
     return 0
