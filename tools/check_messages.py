@@ -110,7 +110,10 @@ def check_formats(po):
         n += 1
         a, b = format_args(msgid), format_args(msgstr)
         where = refs[0] if refs else '?'
-        if isinstance(a, str):
+        if '@extschema@' in msgstr:
+            print(f'not ok - {where}: the translation of "{msgid}" names @extschema@, which is not substituted at run time: write supervise')
+            bad += 1
+        elif isinstance(a, str):
             print(f'not ok - {where}: msgid "{msgid}": {a}')
             bad += 1
         elif isinstance(b, str):

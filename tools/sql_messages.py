@@ -5,10 +5,13 @@ Every message a SQL piece raises is the literal argument of message_text('...') 
 this prints them as a gettext template (.pot) on standard output, each with the places it is used
 (#: src/sql/FILE.sql:LINE), so that tools/update_po.sh merges them with the C messages into one
 catalog. A message is one SQL string literal ('' for a quote); anything else as the argument of
-message_text is an error, so that no message escapes the catalog.
+message_text is an error, so that no message escapes the catalog. @extschema@ in a message is
+written as the extension's schema (supervise.control), since CREATE EXTENSION substitutes it
+before message_text ever sees the text.
 
     tools/sql_messages.py src/sql/*.sql > messages.pot
 """
+import os
 import re
 import sys
 
@@ -20,7 +23,17 @@ def po_quote(s):
     return '"' + s.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n').replace('\t', '\\t') + '"'
 
 
+def extension_schema():
+    control = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'supervise.control')
+    for line in open(control, encoding='utf-8'):
+        m = re.match(r"\s*schema\s*=\s*'?(\w+)'?", line)
+        if m:
+            return m.group(1)
+    sys.exit('supervise.control names no schema: @extschema@ in a message could not be resolved')
+
+
 def main(paths):
+    schema = extension_schema()
     found = {}
     order = []
     bad = 0
@@ -37,7 +50,7 @@ def main(paths):
                 print(f'{path}:{line}: message_text takes one string literal', file=sys.stderr)
                 bad += 1
                 continue
-            msgid = lit.group(1).replace("''", "'")
+            msgid = lit.group(1).replace("''", "'").replace('@extschema@', schema)
             if msgid not in found:
                 found[msgid] = []
                 order.append(msgid)

@@ -15,6 +15,8 @@ set -euo pipefail
 template_only=
 if [ "${1:-}" = --template ]; then template_only=$(realpath -m "$2"); fi
 cd "$(dirname "$0")/.."
+schema=$(sed -n "s/^schema *= *'\{0,1\}\([A-Za-z_0-9]*\)'\{0,1\} *$/\1/p" supervise.control)
+[ -n "$schema" ] || { echo "supervise.control names no schema" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 xgettext --language=C --from-code=UTF-8 --no-wrap --sort-by-file --omit-header \
@@ -43,6 +45,9 @@ if [ -n "$template_only" ]; then
 fi
 msgcat --no-wrap --use-first "$tmp/header.pot" "$tmp/c.pot" "$tmp/sql.pot" -o po/supervise.pot
 for po in po/*.po; do
+  # a message's @extschema@ is the schema's name in the template (tools/sql_messages.py): a
+  # translation written with @extschema@ is brought to the same
+  sed -i "s/@extschema@/$schema/g" "$po"
   msgmerge --quiet --no-wrap --no-fuzzy-matching --update --backup=off "$po" po/supervise.pot
   msgattrib --no-wrap --no-obsolete -o "$po" "$po"
 done
