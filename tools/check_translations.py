@@ -7,6 +7,7 @@ Pairs (paths relative to the repository root):
     doc/public-interface.md <-> doc/zh-CN/public-interface.md
     doc/limits.md          <-> doc/zh-CN/limits.md
     doc/calendar.md        <-> doc/zh-CN/calendar.md
+    doc/messages.md        <-> doc/zh-CN/messages.md
 
 For each pair the two files must have:
 
@@ -54,6 +55,7 @@ PAIRS = [
     ("doc/public-interface.md", "doc/zh-CN/public-interface.md"),
     ("doc/limits.md", "doc/zh-CN/limits.md"),
     ("doc/calendar.md", "doc/zh-CN/calendar.md"),
+    ("doc/messages.md", "doc/zh-CN/messages.md"),
 ]
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "i18n.h"
+
 /* floor division and modulo for a positive divisor */
 static int64_t
 floordiv(int64_t a, int64_t b)
@@ -96,21 +98,21 @@ cal_status_name(cal_status s)
 		case CAL_OK:
 			return "ok";
 		case CAL_YEAR_NOT_LOADED:
-			return "year not loaded";
+			return N_("year not loaded");
 		case CAL_OUT_OF_RANGE:
-			return "date out of range";
+			return N_("date out of range");
 		case CAL_BAD_YEAR:
-			return "year out of range";
+			return N_("year out of range");
 		case CAL_DAY_NOT_IN_YEARS:
-			return "exception day in a year not loaded";
+			return N_("exception day in a year not loaded");
 		case CAL_DUPLICATE_DAY:
-			return "exception day given twice";
+			return N_("exception day given twice");
 		case CAL_BAD_KIND:
-			return "invalid day kind";
+			return N_("invalid day kind");
 		case CAL_NO_MEMORY:
-			return "out of memory";
+			return N_("out of memory");
 	}
-	return "unknown status";
+	return N_("unknown status");
 }
 
 /* Weekdays (Monday–Friday) in [origin Monday, x): a running count for plain-rule gaps. */

@@ -168,6 +168,7 @@ extern void cal_civil_from_days(int64_t day, int64_t *y, int *m, int *d);
 extern int64_t cal_year_of(int64_t day);
 extern int	cal_weekday(int64_t day);	/* 0 = Monday .. 6 = Sunday */
 extern bool cal_plain_workday(int64_t day);	/* the Monday–Friday rule */
+/* the status in English words, marked for translation (i18n.h): the glue reports core_text() of it */
 extern const char *cal_status_name(cal_status s);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "i18n.h"
 #include "pop_format.h"
 
 #define TICK_EVERY 4096
@@ -19,12 +20,30 @@ int
 draw_fail(char *err, const char *fmt,...)
 {
 	va_list		ap;
+	int			n;
+	size_t		last;
 
 	if (err)
 	{
+		/* fmt is English; the caller's translator (i18n.h) gives it in the session's language */
 		va_start(ap, fmt);
-		vsnprintf(err, DRAW_ERRLEN, fmt, ap);
+		n = vsnprintf(err, DRAW_ERRLEN, core_text(fmt), ap);
 		va_end(ap);
+		/* a message cut at DRAW_ERRLEN ends before the UTF-8 character the cut fell in */
+		if (n >= DRAW_ERRLEN)
+		{
+			last = DRAW_ERRLEN - 1;		/* the length kept; back to the last lead byte */
+			while (last > 0 && ((unsigned char) err[last - 1] & 0xC0) == 0x80)
+				last--;
+			if (last > 0 && ((unsigned char) err[last - 1] & 0x80) != 0)
+			{
+				unsigned char lead = (unsigned char) err[last - 1];
+				size_t		need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+
+				if (DRAW_ERRLEN - 1 - (last - 1) < need)
+					err[last - 1] = '\0';
+			}
+		}
 	}
 	return -1;
 }

@@ -28,7 +28,11 @@
 #define DRAW_DOMAIN			"supervise/draw/v1"
 #define DRAW_ERRLEN			256
 
-/* Writes a message (printf-style) to err (DRAW_ERRLEN bytes) when err is not NULL; returns -1. */
+/*
+ * Writes a message (printf-style) to err (DRAW_ERRLEN bytes) when err is not NULL; returns -1.
+ * fmt is English and extracted for translation (tools/update_po.sh): err holds it in the language
+ * of the installed translator (i18n.h), cut at a character boundary when it is too long.
+ */
 int			draw_fail(char *err, const char *fmt,...)
 #if defined(__GNUC__)
 			__attribute__((format(printf, 2, 3)))

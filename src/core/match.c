@@ -301,8 +301,10 @@ match_assign(const draw_env *env, const uint8_t seed[DRAW_SEED_LEN],
 			e->missing = need - picked;
 			e->available = picked;
 			e->certified_missing = !has_certified;
-			rc = draw_fail(err, "target %u: %u inspectors without a conflict, %u needed%s", t + 1, picked, need,
-						   has_certified ? "" : ", one of them certified");
+			rc = has_certified
+				? draw_fail(err, "target %u: %u inspectors without a conflict, %u needed", t + 1, picked, need)
+				: draw_fail(err, "target %u: %u inspectors without a conflict, %u needed, one of them certified",
+							t + 1, picked, need);
 		}
 		for (uint32_t i = 0; i < picked; i++)
 		{

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
+
 static const char uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /* value of an upper-case character in the GB 32100 set, or -1 */
@@ -176,57 +178,80 @@ uscc_status_name(uscc_status status)
 	return "unknown";
 }
 
-/* printable form of the offending character */
+/* the language of a description: English, or the installed translator's (i18n.h) */
+static const char *
+english(const char *msgid)
+{
+	return msgid;
+}
+
+/* printable form of an offending ASCII character (a non-ASCII one has its own message) */
 static void
-uscc_char_repr(char c, char *buf, size_t size)
+uscc_char_repr(char c, char *buf, size_t size, const char *(*text) (const char *))
 {
 	unsigned char u = (unsigned char) c;
 
-	if (u >= 0x80)
-		snprintf(buf, size, "a non-ASCII character");
-	else if (u >= 0x20 && u < 0x7f)
+	if (u >= 0x20 && u < 0x7f)
 		snprintf(buf, size, "\"%c\"", c);
 	else
-		snprintf(buf, size, "byte 0x%02X", u);
+		snprintf(buf, size, text(N_("byte 0x%02X")), u);
+}
+
+static void
+describe(const uscc_error *err, char *buf, size_t bufsize, const char *(*text) (const char *))
+{
+	char		found[32];
+
+	uscc_char_repr(err->found, found, sizeof(found), text);
+	switch (err->status)
+	{
+		case USCC_OK:
+			snprintf(buf, bufsize, "%s", text(N_("the code is valid")));
+			break;
+		case USCC_BAD_LENGTH:
+			snprintf(buf, bufsize, text(N_("it has %zu characters, not 18")), err->length);
+			break;
+		case USCC_BAD_CHARACTER:
+			if ((unsigned char) err->found >= 0x80)	/* only a character error has one */
+				snprintf(buf, bufsize,
+						 text(N_("a non-ASCII character at position %d is not allowed (use 0-9 and A-Z except I, O, S, V, Z)")),
+						 err->position);
+			else
+				snprintf(buf, bufsize,
+						 text(N_("character %s at position %d is not allowed (use 0-9 and A-Z except I, O, S, V, Z)")),
+						 found, err->position);
+			break;
+		case USCC_BAD_REGION:
+			snprintf(buf, bufsize,
+					 text(N_("the region code (positions 3-8) has the non-digit %s at position %d")),
+					 found, err->position);
+			break;
+		case USCC_BAD_AUTHORITY:
+			snprintf(buf, bufsize,
+					 text(N_("the registration authority code %s (position 1) is not defined")), found);
+			break;
+		case USCC_BAD_CATEGORY:
+			snprintf(buf, bufsize,
+					 text(N_("the category code %s (position 2) is not defined under registration authority \"%c\"")),
+					 found, err->expected);
+			break;
+		case USCC_BAD_CHECK:
+			snprintf(buf, bufsize,
+					 text(N_("the check character is %s, should be \"%c\"")), found, err->expected);
+			break;
+	}
 }
 
 void
 uscc_describe(const uscc_error *err, char *buf, size_t bufsize)
 {
-	char		found[32];
+	describe(err, buf, bufsize, english);
+}
 
-	uscc_char_repr(err->found, found, sizeof(found));
-	switch (err->status)
-	{
-		case USCC_OK:
-			snprintf(buf, bufsize, "the code is valid");
-			break;
-		case USCC_BAD_LENGTH:
-			snprintf(buf, bufsize, "it has %zu characters, not 18", err->length);
-			break;
-		case USCC_BAD_CHARACTER:
-			snprintf(buf, bufsize,
-					 "%s%s at position %d is not allowed (use 0-9 and A-Z except I, O, S, V, Z)",
-					 (unsigned char) err->found >= 0x80 ? "" : "character ", found, err->position);
-			break;
-		case USCC_BAD_REGION:
-			snprintf(buf, bufsize,
-					 "the region code (positions 3-8) has the non-digit %s at position %d",
-					 found, err->position);
-			break;
-		case USCC_BAD_AUTHORITY:
-			snprintf(buf, bufsize,
-					 "the registration authority code %s (position 1) is not defined", found);
-			break;
-		case USCC_BAD_CATEGORY:
-			snprintf(buf, bufsize,
-					 "the category code %s (position 2) is not defined under registration authority \"%c\"",
-					 found, err->expected);
-			break;
-		case USCC_BAD_CHECK:
-			snprintf(buf, bufsize, "the check character is %s, should be \"%c\"", found, err->expected);
-			break;
-	}
+void
+uscc_describe_translated(const uscc_error *err, char *buf, size_t bufsize)
+{
+	describe(err, buf, bufsize, core_text);
 }
 
 /*

@@ -54,6 +54,9 @@ uscc_status uscc_parse(const char *s, size_t len, char out[USCC_LEN], uscc_error
 /* Writes a NUL-terminated English description of err to buf (at most bufsize bytes). */
 void		uscc_describe(const uscc_error *err, char *buf, size_t bufsize);
 
+/* The same in the language of the installed translator (i18n.h): for an error message. */
+void		uscc_describe_translated(const uscc_error *err, char *buf, size_t bufsize);
+
 /* Short machine-readable reason: "length", "character", "region", "authority", "category", "check". */
 const char *uscc_status_name(uscc_status status);
 

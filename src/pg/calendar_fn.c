@@ -42,6 +42,7 @@
 #include "utils/timestamp.h"
 
 #include "calendar.h"
+#include "i18n.h"
 
 PG_FUNCTION_INFO_V1(supervise_is_workday);
 PG_FUNCTION_INFO_V1(supervise_add_workdays);
@@ -123,7 +124,7 @@ loaded_years_text(void)
 	int			i;
 
 	if (cal.nruns == 0)
-		return pstrdup("none");
+		return pstrdup(dgettext(TEXTDOMAIN, "none"));
 	initStringInfo(&s);
 	for (i = 0; i < cal.nruns; i++)
 	{
@@ -231,7 +232,7 @@ cal_load(Oid fn_oid)
 	if (st != CAL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid holiday calendar: %s", cal_status_name(st)),
+				 errmsg("invalid holiday calendar: %s", core_text(cal_status_name(st))),
 				 st == CAL_BAD_YEAR ? errdetail("Year %d in %s.calendar_year.", bad, qnsp)
 				 : errdetail("Day %s in %s.calendar_day.", date_text(bad), qnsp)));
 
@@ -290,7 +291,7 @@ check_finite(DateADT d, const char *fname)
 static const char *
 year_text(int32 y)
 {
-	return y > 0 ? psprintf("%d", y) : psprintf("%d BC", 1 - y);
+	return y > 0 ? psprintf("%d", y) : psprintf(dgettext(TEXTDOMAIN, "%d BC"), 1 - y);
 }
 
 /* the years supervise.load_calendar() accepts */

@@ -488,19 +488,22 @@ extension_uscc_type(Oid fn_oid)
 	return t;
 }
 
-/* a query that must be one SELECT, prepared with the cursor options given */
+/* a population (or exclusion) query that must be one SELECT, prepared with the cursor options given */
 static SPIPlanPtr
-collect_prepare(const char *query, const char *what, int cursor_options)
+collect_prepare(const char *query, bool exclusion, int cursor_options)
 {
 	SPIPlanPtr	plan = SPI_prepare_cursor(query, 0, NULL, cursor_options);
 
 	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for %s query: %s", what, SPI_result_code_string(SPI_result));
+		elog(ERROR, "SPI_prepare failed for %s query: %s", exclusion ? "an exclusion" : "a population",
+			 SPI_result_code_string(SPI_result));
 	/* one statement that returns rows, and nothing else is run */
 	if (!SPI_is_cursor_plan(plan))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s query must be one SELECT", what),
+				 exclusion
+				 ? errmsg("an exclusion query must be one SELECT")
+				 : errmsg("a population query must be one SELECT"),
 				 errdetail("The query was: %s", query)));
 	return plan;
 }
@@ -548,9 +551,9 @@ population_collect(PG_FUNCTION_ARGS)
 	x = excl_receiver_new(r->uscc_type);
 
 	SPI_connect();
-	plan = collect_prepare(query, "a population", 0);
+	plan = collect_prepare(query, false, 0);
 	if (excluded)
-		xplan = collect_prepare(excluded, "an exclusion", 0);
+		xplan = collect_prepare(excluded, true, 0);
 	r->st.first_cap = population_size_guess(plan);
 
 	/*
@@ -585,7 +588,7 @@ draw_excluded_codes(const char *query, Oid fn_oid)
 
 	SPI_connect();
 	/* (a scan of a large directory for its inactive subjects: parallel workers may do it) */
-	plan = collect_prepare(query, "an exclusion", CURSOR_OPT_PARALLEL_OK);
+	plan = collect_prepare(query, true, CURSOR_OPT_PARALLEL_OK);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	collect_run(plan, (DestReceiver *) x, "exclusion");
 	PopActiveSnapshot();

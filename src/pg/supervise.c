@@ -17,6 +17,7 @@
 #include "utils/datetime.h"
 #include "utils/guc.h"
 
+#include "i18n.h"
 #include "message.h"
 #include "misuse.h"
 
@@ -128,13 +129,27 @@ raise_core_misuse(const char *where, const char *what)
 	elog(ERROR, "supervise internal error: %s misused: %s", where, what);
 }
 
+/* the cores' messages (i18n.h) in the language of lc_messages, from the module's text domain */
+static const char *
+translate_core_message(const char *msgid)
+{
+	return dgettext(TEXTDOMAIN, msgid);
+}
+
 void
 _PG_init(void)
 {
 	pg_bindtextdomain(TEXTDOMAIN);
 	core_set_misuse_handler(raise_core_misuse);
+	core_set_translator(translate_core_message);
+
+	/*
+	 * The server shows a setting's descriptions through its own text domain, where the module's
+	 * are not: they are given translated here, in the language of lc_messages when the module is
+	 * loaded.
+	 */
 	DefineCustomStringVariable("supervise.today",
-							   "The date supervise takes as today (empty: current_date).",
-							   "Only a superuser sets it: tests and demos replay a year on any day.",
+							   dgettext(TEXTDOMAIN, "The date supervise takes as today (empty: current_date)."),
+							   dgettext(TEXTDOMAIN, "Only a superuser sets it: tests and demos replay a year on any day."),
 							   &today_setting, "", PGC_SUSET, 0, check_today, NULL, NULL);
 }

@@ -37,7 +37,7 @@ uscc_from_chars(const char *s, size_t len, const char *shown)
 
 	if (uscc_parse(s, len, code, &err) != USCC_OK)
 	{
-		uscc_describe(&err, detail, sizeof(detail));
+		uscc_describe_translated(&err, detail, sizeof(detail));
 		shown = message_value(shown);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -308,7 +308,7 @@ uscc_build_fn(PG_FUNCTION_ARGS)
 				 errdetail("The parts must have 2, 6 and 8 characters: authority and category, region code, organisation code body.")));
 	if (uscc_build(VARDATA_ANY(ac), VARDATA_ANY(region), VARDATA_ANY(body), code, &err) != USCC_OK)
 	{
-		uscc_describe(&err, detail, sizeof(detail));
+		uscc_describe_translated(&err, detail, sizeof(detail));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot build a unified social credit code from \"%s\", \"%s\", \"%s\"",

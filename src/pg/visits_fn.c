@@ -94,7 +94,7 @@ int8_array(const int64 *v, int n)
 	return PointerGetDatum(construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-/* The one error for a period that ends before it starts (does not return); detail: where. */
+/* The one error for a period that ends before it starts (does not return); detail: where (translated). */
 static void
 period_error(DateADT start, DateADT end, const char *detail)
 {
@@ -160,7 +160,7 @@ visit_partition_fill(WindowObject winobj, VisitPartition *st, TupleDesc tupdesc)
 
 	if (visits_plan(iv, m, win, &groups, &bad) != VISITS_OK)
 		period_error(iv[bad].start, iv[bad].end,
-					 psprintf("Row %lld of the partition.", (long long) iv[bad].key + 1));
+					 psprintf(dgettext(TEXTDOMAIN, "Row %lld of the partition."), (long long) iv[bad].key + 1));
 
 	for (size_t i = 0; i < m; i++)
 		st->group[iv[i].key] = iv[i].group + 1;
@@ -801,7 +801,7 @@ group_targets(YearPlan *p)
 	st = visits_group(p->ranked, p->ntasks, p->targets, p->ntargets, p->spans, &p->nvisits, &bad);
 	if (st == VISITS_BAD_INTERVAL)
 		period_error(p->ranked[bad].start, p->ranked[bad].end,
-					 psprintf("Task " INT64_FORMAT ".", p->tasks[p->ranked[bad].key].task_id));
+					 psprintf(dgettext(TEXTDOMAIN, "Task %lld."), (long long) p->tasks[p->ranked[bad].key].task_id));
 	if (st != VISITS_OK)
 		elog(ERROR, "visit planner: visits_group failed (%d) at %zu", (int) st, bad);
 
