@@ -39,6 +39,10 @@ PG_CONFIG  ?= pg_config
 PGXS       := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track headers: every object is rebuilt when a header of the project changes (a
+# changed header such as pg_compat.h must reach every glue file, or an object keeps the old one).
+$(OBJS): $(wildcard src/core/*.h src/pg/*.h)
+
 # The install script is built from its pieces; the version is substituted in.
 define build_install_script
 	{ for f in $(SQL_PIECES); do printf -- '-- ---- %s ----\n' "$$f"; cat "$$f"; printf '\n'; done; } \

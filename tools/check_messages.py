@@ -188,7 +188,24 @@ def split_top(s, sep=','):
 
 
 LEVELS = {'DEBUG', 'LOG', 'INFO', 'NOTICE', 'WARNING', 'EXCEPTION'}
-GOOD_OPTION = re.compile(r"^\s*(pg_catalog\s*\.\s*)?format\s*\(\s*(@extschema@\s*\.\s*|\w+\s*\.\s*)?message_text\s*\(\s*'", re.I)
+
+
+def chosen_messages(omask, otext):
+    """An option with a literal gives its message through the catalog: it calls message_text, and
+    every literal in it is message_text's argument, a value a WHEN compares with (CASE act WHEN
+    'draw' THEN format(message_text('...')) ... END), or a word that is no text to read (not letters with a
+    space: a schema name, a separator, '<NULL>'), so no English phrase goes around the
+    catalog as an argument."""
+    if not re.search(r'\bmessage_text\s*\(', omask, re.I):
+        return False
+    for lit in re.finditer(r"'x*'", omask):
+        before = omask[:lit.start()].rstrip()
+        if re.search(r'message_text\s*\($', before, re.I) or re.search(r'\bWHEN$', before, re.I):
+            continue
+        word = re.sub(r'%(\d+\$)?[sIL%]', '', otext[lit.start():lit.end()])   # a format's own conversions
+        if re.search(r'[A-Za-z]', word) and re.search(r'\s', word):
+            return False
+    return True
 
 
 def check_raise(paths):
@@ -237,9 +254,7 @@ def check_raise(paths):
                 if name not in options:
                     continue
                 omask, otext = options[name]
-                if GOOD_OPTION.match(otext):
-                    continue
-                if "'" in omask:
+                if "'" in omask and not chosen_messages(omask, otext):
                     problems.append(f'{name} = {" ".join(otext.split())[:70]} (not format(message_text(\'...\'), ...))')
             for p in problems:
                 print(f'not ok - {where}: RAISE with {p}')

@@ -168,7 +168,7 @@ BEGIN
                       WHEN 'cancel draws of' THEN pg_catalog.format(@extschema@.message_text('No task was given to cancel draws of.'))
                       WHEN 'match inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to match inspectors for.'))
                       WHEN 'assign inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to assign inspectors for.'))
-                      ELSE pg_catalog.format(@extschema@.message_text('No task was given to %s.'), coalesce(act, 'act on')) END;
+                      ELSE pg_catalog.format(@extschema@.message_text('No task was given to %s.'), act) END;
     END IF;
     IF NOT @extschema@.may_act_on_task(task_id) THEN
         RAISE EXCEPTION USING

@@ -9775,3 +9775,37 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text) IS
     'makes the joint task (联合抽查任务) of a joint-check scenario and returns its id: initiated by the scenario''s lead department (牵头单位), with every item of the scenario (the lead''s and the partners''), the given period, plan (the lead''s), kind (default planned with a plan, else special), sampling, directory, inspectors_per_target and inspector_scope; approve it (task.approved_on), then draw it as any task. Only an officer of the lead department or an admin may call it (42501). Refuses NULLs (22004), an unknown scenario (42704), a scenario with an inactive item, without items or with the items of one department only (55000), another department''s plan (22023); the task''s constraints check the period, kind, sampling and scope';
+
+-- ---- require_task_access as merged from the pieces above ----
+CREATE OR REPLACE FUNCTION @extschema@.require_task_access(task_id bigint, act text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed',
+            DETAIL  = CASE act
+                      WHEN 'draw' THEN pg_catalog.format(@extschema@.message_text('No task was given to draw.'))
+                      WHEN 'cancel draws of' THEN pg_catalog.format(@extschema@.message_text('No task was given to cancel draws of.'))
+                      WHEN 'match inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to match inspectors for.'))
+                      WHEN 'assign inspectors for' THEN pg_catalog.format(@extschema@.message_text('No task was given to assign inspectors for.'))
+                      ELSE pg_catalog.format(@extschema@.message_text('No task was given to %s.'), act) END;
+    END IF;
+    IF NOT @extschema@.may_act_on_task(task_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE act
+                      WHEN 'draw' THEN pg_catalog.format(@extschema@.message_text('permission denied to draw task %s'), task_id)
+                      WHEN 'cancel draws of' THEN pg_catalog.format(@extschema@.message_text('permission denied to cancel draws of task %s'), task_id)
+                      WHEN 'match inspectors for' THEN pg_catalog.format(@extschema@.message_text('permission denied to match inspectors for task %s'), task_id)
+                      WHEN 'assign inspectors for' THEN pg_catalog.format(@extschema@.message_text('permission denied to assign inspectors for task %s'), task_id)
+                      ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s task %s'), act, task_id) END,
+            ERRCODE = 'insufficient_privilege',
+            HINT    = pg_catalog.format(@extschema@.message_text('Draws, cancellations and inspector matching of a task are done by an officer of its initiating department (%s.grant_department_officer) or an admin.'),
+                                        '@extschema@');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.require_task_access(bigint, text) IS
+    'raises 42501 ("permission denied to <act> task <id>") unless may_act_on_task(task_id), and 22004 for a NULL task; called by draw, cancel_draw, match_inspectors and assign_inspector';

@@ -86,6 +86,10 @@ BEGIN
         DETAIL  = pg_catalog.format(@extschema@.message_text('The task''s year is %s.'), y),
         HINT    = pg_catalog.format(@extschema@.message_text('Choose another subject.'));
     RAISE NOTICE USING MESSAGE = pg_catalog.format(@extschema@.message_text('%s rows; RAISE ''x'';'), n);
+    RAISE EXCEPTION USING
+        MESSAGE = CASE act WHEN 'draw' THEN pg_catalog.format(@extschema@.message_text('permission denied to draw task %s'), t)
+                  ELSE pg_catalog.format(@extschema@.message_text('permission denied to %s task %s'), act, t) END,
+        HINT    = pg_catalog.format(@extschema@.message_text('Ask an admin (%s.grant_department_officer).'), '@extschema@');
 EXCEPTION WHEN others THEN
     RAISE EXCEPTION USING MESSAGE = SQLERRM, ERRCODE = SQLSTATE;
     RAISE;
@@ -107,6 +111,8 @@ RAISE EXCEPTION USING MESSAGE = 'task is not open', ERRCODE = '55000';
 RAISE EXCEPTION USING MESSAGE = pg_catalog.format('task %s is not open', task_id);
 RAISE EXCEPTION USING MESSAGE = pg_catalog.format(@extschema@.message_text('task %s'), t), HINT = 'Open it first.';
 RAISE EXCEPTION USING MESSAGE = pg_catalog.format(@extschema@.message_text('task %s'), t), DETAIL = 'Task ' || t || '.';
+RAISE EXCEPTION USING MESSAGE = CASE a WHEN 'x' THEN pg_catalog.format(@extschema@.message_text('no %s'), t) ELSE 'not open' END;
+RAISE EXCEPTION USING MESSAGE = pg_catalog.format(@extschema@.message_text('no task given to %s'), coalesce(a, 'act on'));
 RAISE unique_violation;
 RAISE EXCEPTION USING MESSAGE = 'task ' || @extschema@.message_text('is not open');
 SQL
