@@ -173,7 +173,7 @@ runtime() {
 # there, and its diagnostics show what it got: that must be Chinese, and where both sides show a
 # SQLSTATE (throws_ok's caught and wanted, a "23P01: ..." text) the SQLSTATE must be the wanted
 # one. Any other failure counts (the files pass in English: only the language changed).
-PGTAP_FILES="security task_access officer_draw draw_guards draw_publication draw_collect match_certificate calendar"
+PGTAP_FILES="security task_access officer_draw draw_guards draw_publication draw_collect match_certificate calendar limits publication results after_check credit scenarios"
 pgtap_runtime() {
   if ! psql -X -At -d postgres -c "SELECT 1 FROM pg_available_extensions WHERE name = 'pgtap'" | grep -q 1; then
     echo "skipped: pgTAP is not installed (the pgTAP part of the run-time check)"; return 0
