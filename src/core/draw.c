@@ -1182,6 +1182,14 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 		 draw_algorithm alg, const uint32_t *k, draw_target *out,
 		 uint8_t digest[SHA256_DIGEST_LEN], char *err)
 {
+	return draw_run_given(env, pop, seed, alg, k, NULL, out, digest, err);
+}
+
+int
+draw_run_given(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
+			   draw_algorithm alg, const uint32_t *k, const uint8_t *given, draw_target *out,
+			   uint8_t digest[SHA256_DIGEST_LEN], char *err)
+{
 	draw_hasher hasher;
 	digest_buf *db = NULL;
 	int			weighted = (alg == DRAW_SHA256_V1_WEIGHTED);
@@ -1204,7 +1212,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 		const draw_pop_stratum *st = &pop->strata[s];
 		const uint8_t *rows = pop->rows + st->first * pop->row_size;
 		cand_buf	cb;
-		int			selecting = hashing && k[s] > 0;
+		int			selecting = hashing && k[s] > 0 && !(given && given[s]);
 		uscc_text_run run = {0};
 
 		memset(&cb, 0, sizeof(cb));
@@ -1267,6 +1275,8 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 			}
 			env->release(cb.cand, env->arg);
 		}
+		else if (hashing && given && given[s])
+			o += k[s];			/* the caller's */
 	}
 	if (db)
 		digest_end(env, db, digest);

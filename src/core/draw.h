@@ -278,6 +278,14 @@ int			draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW
 					 draw_algorithm alg, const uint32_t *k, draw_target *out,
 					 uint8_t digest[SHA256_DIGEST_LEN], char *err);
 
+/*
+ * draw_run, but the strata s with given[s] set (given may be NULL) are not selected: their k[s]
+ * places in out are left as they are, for the caller to fill (draw_run_part, draw_part.h).
+ */
+int			draw_run_given(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
+						   draw_algorithm alg, const uint32_t *k, const uint8_t *given, draw_target *out,
+						   uint8_t digest[SHA256_DIGEST_LEN], char *err);
+
 /* The population digest alone: the SHA-256 of its text (doc/draw-algorithm.md), one walk over the rows. */
 int			draw_pop_digest(const draw_env *env, const draw_pop *pop, uint8_t digest[SHA256_DIGEST_LEN], char *err);
 

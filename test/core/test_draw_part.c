@@ -1,0 +1,81 @@
+/*
+ * Unit tests of src/core/draw_part.c: the bounds, the filter's form, and that a draw whose
+ * selection is split across processes (each keeps its candidates, the parts merge, the
+ * coordinator selects from the candidates where they suffice and from the codes elsewhere)
+ * records the same population, digest and targets as the serial draw (draw_part_check.h).
+ */
+#include "draw_part_check.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	int			bad = 0,
+				cases = 0,
+				from_cand = 0,
+				fallback = 0;
+	uint64_t	rng = 0x243F6A8885A308D3ULL;
+	char		err[DRAW_ERRLEN];
+
+	/* bounds */
+	{
+		draw_bound	b0 = draw_bound_for_fraction(0),
+					bn = draw_bound_for_fraction(NAN),
+					b1 = draw_bound_for_fraction(0.9),
+					bh = draw_bound_for_fraction(0.5),
+					bs = draw_bound_for_fraction(0.03);
+
+		ok(b0.kind == DRAW_BOUND_NONE && bn.kind == DRAW_BOUND_NONE, "a fraction of 0 or NaN keeps nothing");
+		ok(b1.kind == DRAW_BOUND_ALL, "a fraction of 0.9 keeps every row (1.125 x 0.9 > 1)");
+		ok(bh.kind == DRAW_BOUND_BELOW && bh.limit == (uint64_t) ldexp(0.5625 + DRAW_PART_MARGIN, 64),
+		   "a fraction of 0.5 keeps the digests below 0.5625 (+ the margin) x 2^64");
+		ok(draw_bound_keeps(&bs, 0) && !draw_bound_keeps(&bs, bs.limit) && draw_bound_keeps(&bs, bs.limit - 1),
+		   "a bound keeps the digests strictly below its limit");
+	}
+	/* the filter's form */
+	{
+		draw_filter f,
+					g;
+		uint8_t		seed[DRAW_SEED_LEN] = {1, 2, 3};
+		const char *names[] = {"A", "B"};
+		size_t		lens[] = {1, 1};
+		double		fr[] = {0.1, 0};
+		uint8_t		buf[DRAW_FILTER_MAX_SIZE];
+		size_t		len;
+		draw_bound	b;
+
+		ok(draw_filter_make(&f, seed, 2, names, lens, fr, err) == 0, "a filter of two strata");
+		len = draw_filter_write(&f, buf);
+		ok(draw_filter_parse(&g, buf, len, err) == 0 && memcmp(&f, &g, sizeof(f)) == 0, "it reads back the same");
+		b = draw_filter_bound(&g, "C", 1);
+		ok(b.kind == DRAW_BOUND_NONE, "a stratum it does not name keeps nothing");
+		ok(draw_filter_parse(&g, buf, len - 1, err) != 0, "a filter cut off is refused: %s", err);
+		names[1] = "A";
+		ok(draw_filter_make(&f, seed, 2, names, lens, fr, err) != 0, "a stratum named twice is refused: %s", err);
+	}
+	/* parts that are not */
+	{
+		draw_part	p;
+		const uint8_t junk[] = "SDRP\001\000\000\000\000\000\000\000";
+
+		ok(draw_part_parse(&p, (const uint8_t *) "SPOP\002\000\000\000", 8, err) != 0, "a population is not a part: %s", err);
+		ok(draw_part_parse(&p, junk, sizeof(junk) - 1, err) != 0, "a part cut off is refused: %s", err);
+	}
+
+	for (int spread = 1; spread <= 1000; spread *= 10)
+		for (int nparts = 1; nparts <= 16; nparts *= 2)
+			for (int n = 0; n <= 7000; n = n ? n * 3 : 1)
+				for (int rep = 0; rep < 3; rep++)
+				{
+					cases++;
+					if (!draw_part_check(pc_rng(&rng), n, nparts, spread, &from_cand, &fallback))
+					{
+						bad++;
+						printf("# differs: n %d, parts %d, spread %d\n", n, nparts, spread);
+					}
+				}
+	ok(bad == 0, "a draw split across processes equals the serial draw (%d cases)", cases);
+	ok(from_cand > 100 && fallback > 100, "strata were selected from their candidates (%d) and from their codes (%d)",
+	   from_cand, fallback);
+	return done_testing();
+}
