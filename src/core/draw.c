@@ -123,6 +123,13 @@ draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN])
 	sha256(text, len, seed);
 }
 
+void
+draw_code_digests(const draw_hasher *h, const char a[USCC_LEN], const char b[USCC_LEN],
+				  uint8_t da[SHA256_DIGEST_LEN], uint8_t db[SHA256_DIGEST_LEN])
+{
+	draw_code_digest2(h, a, b, da, db);
+}
+
 /* ---- bounded selection ------------------------------------------------------------------------ */
 
 int

@@ -68,6 +68,9 @@ void		draw_hasher_init(draw_hasher *h, const uint8_t seed[DRAW_SEED_LEN]);
 /* the same block with another domain string (at most 31 bytes), e.g. for matching inspectors */
 void		draw_hasher_init_domain(draw_hasher *h, const char *domain, const uint8_t seed[DRAW_SEED_LEN]);
 void		draw_row_digest(const draw_hasher *h, const char *id, size_t len, uint8_t d[SHA256_DIGEST_LEN]);
+/* draw_row_digest of two codes (USCC_LEN bytes each) at once, faster than one after the other */
+void		draw_code_digests(const draw_hasher *h, const char a[USCC_LEN], const char b[USCC_LEN],
+							  uint8_t da[SHA256_DIGEST_LEN], uint8_t db[SHA256_DIGEST_LEN]);
 /* u and the weighted key of a digest; w must be > 0 and finite */
 double		draw_uniform(const uint8_t d[SHA256_DIGEST_LEN]);
 double		draw_weight_key(const uint8_t d[SHA256_DIGEST_LEN], double w);

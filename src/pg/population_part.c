@@ -56,6 +56,10 @@ typedef struct PopPart
 	draw_part_rec *cand;		/* candidates of the rows added since the last compaction */
 	uint64		ncand;
 	uint64		capcand;
+	bool		pending;		/* a row waiting to be hashed with the next (two at a time) */
+	int			pend_stratum;
+	uint8		pend_code[USCC_PACKED_LEN];
+	char		pend_text[USCC_LEN];
 } PopPart;
 
 static Size pp_get_flat_size(ExpandedObjectHeader *eohptr);
@@ -153,6 +157,40 @@ pp_add_run(PopPart *pp, const uint8 *data, size_t len)
 	pp->runs[pp->nruns++] = run;
 }
 
+/* keeps a row with digest d when it lies below its stratum's bound */
+static void
+pp_offer(PopPart *pp, int s, const uint8 *packed, const uint8 d[SHA256_DIGEST_LEN])
+{
+	uint64		dhi = be_get(d, 8);
+	draw_part_rec *r;
+
+	if (!draw_bound_keeps(&pp->bound[s], dhi))
+		return;
+	if (pp->ncand == pp->capcand)
+	{
+		pp->capcand = pp->capcand ? pp->capcand * 2 : 1024;
+		pp->cand = pp->cand
+			? repalloc_huge(pp->cand, pp->capcand * sizeof(draw_part_rec))
+			: MemoryContextAllocExtended(pp->hdr.eoh_context, pp->capcand * sizeof(draw_part_rec), MCXT_ALLOC_HUGE);
+	}
+	r = &pp->cand[pp->ncand++];
+	draw_rec_set(r->key, (unsigned) s, packed);
+	r->dhi = dhi;
+}
+
+/* hashes the row waiting for a second one, alone */
+static void
+pp_flush_pending(PopPart *pp)
+{
+	uint8		d[SHA256_DIGEST_LEN];
+
+	if (!pp->pending)
+		return;
+	draw_row_digest(&pp->hasher, pp->pend_text, USCC_LEN, d);
+	pp_offer(pp, pp->pend_stratum, pp->pend_code, d);
+	pp->pending = false;
+}
+
 /*
  * The part of a population just written from the rows (pop, in the state's context) and of the
  * candidates of the same rows; the candidates are then emptied.
@@ -166,6 +204,7 @@ pp_part_of(PopPart *pp, bytea *pop)
 	char		err[DRAW_ERRLEN];
 	draw_env	env = draw_pg_env(pp->hdr.eoh_context);
 
+	pp_flush_pending(pp);
 	if (draw_part_write(&env, pp->fbytes, pp->flen, (const uint8_t *) VARDATA(pop), poplen,
 						pp->cand, pp->ncand, pp->st.nstrata, (const char *const *) pp->st.names,
 						pp->excl, pp->nexcl, (uint8_t *) VARDATA(out), &len, err) != 0)
@@ -565,28 +604,27 @@ draw_part_sfunc(PG_FUNCTION_ARGS)
 	if (pp->bound[s].kind != DRAW_BOUND_NONE && pp->mode != DRAW_MODE_WEIGHTED)
 	{
 		char		text[USCC_LEN];
-		uint8		d[SHA256_DIGEST_LEN];
-		uint64		dhi;
 
 		packed = DRAW_USCC_BYTES(PG_GETARG_DATUM(1));
 		if (uscc_unpack_text(packed, text) != 0)
 			pp_fail("a code is not a packed code");
-		draw_row_digest(&pp->hasher, text, USCC_LEN, d);
-		dhi = be_get(d, 8);
-		if (draw_bound_keeps(&pp->bound[s], dhi))
+		if (!pp->pending)
 		{
-			draw_part_rec *r;
+			/* hashed with the next row that needs it (sha256_tail2 takes two at once) */
+			pp->pending = true;
+			pp->pend_stratum = s;
+			memcpy(pp->pend_code, packed, USCC_PACKED_LEN);
+			memcpy(pp->pend_text, text, USCC_LEN);
+		}
+		else
+		{
+			uint8		d0[SHA256_DIGEST_LEN],
+						d1[SHA256_DIGEST_LEN];
 
-			if (pp->ncand == pp->capcand)
-			{
-				pp->capcand = pp->capcand ? pp->capcand * 2 : 1024;
-				pp->cand = pp->cand
-					? repalloc_huge(pp->cand, pp->capcand * sizeof(draw_part_rec))
-					: MemoryContextAllocExtended(pp->hdr.eoh_context, pp->capcand * sizeof(draw_part_rec), MCXT_ALLOC_HUGE);
-			}
-			r = &pp->cand[pp->ncand++];
-			draw_rec_set(r->key, (unsigned) s, packed);
-			r->dhi = dhi;
+			draw_code_digests(&pp->hasher, pp->pend_text, text, d0, d1);
+			pp->pending = false;
+			pp_offer(pp, pp->pend_stratum, pp->pend_code, d0);
+			pp_offer(pp, s, packed, d1);
 		}
 	}
 	PG_RETURN_DATUM(EOHPGetRWDatum(&pp->hdr));
