@@ -327,6 +327,7 @@ draw_part_merge(const draw_env *env, int nparts, const uint8_t *const parts[], c
 				poplen,
 				maxpop;
 	const draw_part *withf = NULL;
+	int			drop = 0;		/* a part with rows but no filter: no candidates at all */
 	uint8_t    *p,
 			   *pop_at;
 	draw_pop	merged;
@@ -351,9 +352,16 @@ draw_part_merge(const draw_env *env, int nparts, const uint8_t *const parts[], c
 			}
 			withf = &pp[i];
 		}
+		else if (pp[i].pop_hdr.nrows > 0)
+			drop = 1;
 		pops[i] = pp[i].pop;
 		plens[i] = pp[i].pop_len;
 		ncand += pp[i].ncand;
+	}
+	if (drop)
+	{
+		withf = NULL;
+		ncand = 0;
 	}
 	maxpop = draw_pop_merge_max_size(nparts, plens);
 	/* the header, then the merged population in place, then the candidates */
@@ -379,7 +387,7 @@ draw_part_merge(const draw_env *env, int nparts, const uint8_t *const parts[], c
 	be_put(p, ncand, 8);
 	p += 8;
 	cand = p;
-	for (int i = 0; i < nparts; i++)
+	for (int i = 0; i < nparts && !drop; i++)
 	{
 		int			map[DRAW_MAX_STRATA];
 
@@ -419,6 +427,19 @@ done:
 	env->release(pops, env->arg);
 	env->release(pp, env->arg);
 	return rc;
+}
+
+size_t
+draw_part_strip(uint8_t *part, size_t len)
+{
+	uint64_t	flen = be_get(part + 8, 4),
+				plen = be_get(part + PART_HEADER_LEN + flen, 8);
+
+	be_put(part + 8, 0, 4);
+	memmove(part + PART_HEADER_LEN, part + PART_HEADER_LEN + flen, 8 + plen);
+	be_put(part + PART_HEADER_LEN + 8 + plen, 0, 8);
+	(void) len;
+	return PART_HEADER_LEN + 8 + plen + 8;
 }
 
 /* ---- the selection from candidates ------------------------------------------------------------ */

@@ -147,12 +147,20 @@ int			draw_part_write(const draw_env *env, const uint8_t *filter, size_t filter_
 
 /*
  * Merges parts: their populations by draw_pop_merge, their candidates united. The filters of parts
- * that have one must be the same; a part without a filter has no candidates. out must hold
+ * that have one must be the same. A part without a filter has no candidates; when it has rows, the
+ * merge has no filter and no candidates either (its rows' candidates are not known). out must hold
  * draw_part_merge_max_size() bytes.
  */
 size_t		draw_part_merge_max_size(int nparts, const size_t lens[]);
 int			draw_part_merge(const draw_env *env, int nparts, const uint8_t *const parts[], const size_t lens[],
 							int weighted, uint8_t *out, size_t *len, char *err);
+
+/*
+ * Rewrites a part (checked by draw_part_parse) in place without its filter and candidates, so that
+ * it is no larger than its population and 32 bytes (for a part that would exceed what a value may
+ * hold: it is then drawn from its codes). Returns the new length.
+ */
+size_t		draw_part_strip(uint8_t *part, size_t len);
 
 /*
  * draw_run over a part's population (pop, parsed from part->pop), using the candidates where they

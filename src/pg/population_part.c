@@ -210,10 +210,12 @@ pp_part_of(PopPart *pp, bytea *pop)
 						pp->excl, pp->nexcl, (uint8_t *) VARDATA(out), &len, err) != 0)
 		pp_fail(err);
 	if (len > MaxAllocSize - VARHDRSZ)
+		len = draw_part_strip((uint8_t *) VARDATA(out), len);	/* drawn from its codes */
+	if (len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("draw population is too large to record"),
-				 errdetail("Its part with the draw's candidates takes %zu bytes; a bytea holds at most 1 GB.", len)));
+				 errdetail("Its compact form takes %zu bytes; a bytea holds at most 1 GB.", len)));
 	SET_VARSIZE(out, len + VARHDRSZ);
 	pfree(pop);
 	if (pp->cand)
@@ -285,6 +287,8 @@ pp_compact(PopPart *pp)
 			 : draw_pop_merge(&env, pp->nruns, parts, lens, pp->mode == DRAW_MODE_WEIGHTED,
 							  (uint8_t *) VARDATA(out), &len, err)) != 0)
 			pp_fail(err);
+		if (pp->part && len > MaxAllocSize - VARHDRSZ)
+			len = draw_part_strip((uint8_t *) VARDATA(out), len);	/* drawn from its codes */
 		if (len > MaxAllocSize - VARHDRSZ)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

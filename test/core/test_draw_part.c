@@ -62,6 +62,60 @@ main(void)
 		ok(draw_part_parse(&p, junk, sizeof(junk) - 1, err) != 0, "a part cut off is refused: %s", err);
 	}
 
+	/* a part stripped of its candidates (too large for a value) merged with one that has them */
+	{
+		uint64_t	r2 = 7;
+		pc_row		rows[400];
+		draw_filter f;
+		draw_hasher h;
+		uint8_t		seed[DRAW_SEED_LEN] = {9};
+		const char *fn[] = {"A", "B", "C", "D", "all"};
+		size_t		fl[] = {1, 1, 1, 1, 3};
+		double		ff[] = {0.5, 0.5, 0.5, 0.5, 0.5};
+		uint8_t    *a,
+				   *b,
+				   *m;
+		size_t		la,
+					lb,
+					lm,
+					lens[2];
+		const uint8_t *parts[2];
+		draw_part	pa,
+					pm;
+
+		for (int i = 0; i < 400; i++)
+		{
+			char		text[USCC_LEN];
+			uint64_t	y = (uint64_t) i * 7919 + pc_rng(&r2) % 7;
+
+			memcpy(text, "91350100", 8);
+			for (int j = 16; j >= 8; j--, y /= 31)
+				text[j] = "0123456789ABCDEFGHJKLMNPQRTUWXY"[y % 31];
+			text[17] = uscc_check_char(text);
+			uscc_pack(text, rows[i].code);
+			rows[i].stratum = i % PC_NSTRATA;
+		}
+		draw_hasher_init(&h, seed);
+		(void) draw_filter_make(&f, seed, 5, fn, fl, ff, err);
+		a = pc_write(rows, 200, &f, &h, NULL, 0, &la);
+		b = pc_write(rows + 200, 200, &f, &h, NULL, 0, &lb);
+		ok(draw_part_parse(&pa, a, la, err) == 0 && pa.ncand > 0, "a part of 200 rows has candidates (%llu)", (unsigned long long) pa.ncand);
+		lb = draw_part_strip(b, lb);
+		ok(draw_part_parse(&pa, b, lb, err) == 0 && !pa.has_filter && pa.ncand == 0 && pa.pop_hdr.nrows == 200,
+		   "a stripped part keeps its population, without filter or candidates");
+		parts[0] = a;
+		parts[1] = b;
+		lens[0] = la;
+		lens[1] = lb;
+		m = pc_alloc(draw_part_merge_max_size(2, lens), NULL);
+		ok(draw_part_merge(&pc_env, 2, parts, lens, 0, m, &lm, err) == 0 && draw_part_parse(&pm, m, lm, err) == 0
+		   && !pm.has_filter && pm.ncand == 0 && pm.pop_hdr.nrows == 400,
+		   "merged with a part that has candidates, the merge has none (they would be incomplete)");
+		free(a);
+		free(b);
+		free(m);
+	}
+
 	for (int spread = 1; spread <= 1000; spread *= 10)
 		for (int nparts = 1; nparts <= 16; nparts *= 2)
 			for (int n = 0; n <= 7000; n = n ? n * 3 : 1)
