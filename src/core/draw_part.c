@@ -198,20 +198,27 @@ draw_part_parse(draw_part *p, const uint8_t *data, size_t len, char *err)
 	if (p->ncand > 0 && (!p->has_filter || p->pop_hdr.weighted))
 		return draw_fail(err, "draw part has candidates but no filter, or a weighted population");
 	p->cand = q;
-	for (uint64_t i = 0; i < p->ncand; i++)
+	if (p->ncand > 0)
 	{
-		const uint8_t *c = q + i * DRAW_PART_CAND_LEN;
-		draw_bound	b;
+		draw_bound	b[DRAW_MAX_STRATA];
 
-		if (c[0] >= p->pop_hdr.nstrata)
-			return draw_fail(err, "draw part candidate %llu names stratum %d of %d", (unsigned long long) i + 1, c[0] + 1, p->pop_hdr.nstrata);
-		if (!uscc_packed_is_valid(c + 1))
-			return draw_fail(err, "draw part candidate %llu is not a packed code", (unsigned long long) i + 1);
-		if (i > 0 && memcmp(c - DRAW_PART_CAND_LEN, c, 1 + USCC_PACKED_LEN) >= 0)
-			return draw_fail(err, "draw part candidates are not in (stratum, code) order at %llu", (unsigned long long) i + 1);
-		b = draw_filter_bound(&p->filter, p->pop_hdr.strata[c[0]].name, p->pop_hdr.strata[c[0]].name_len);
-		if (!draw_bound_keeps(&b, be_get(c + 1 + USCC_PACKED_LEN, 8)))
-			return draw_fail(err, "draw part candidate %llu is not below its stratum's bound", (unsigned long long) i + 1);
+		for (int s = 0; s < p->pop_hdr.nstrata; s++)
+			b[s] = draw_filter_bound(&p->filter, p->pop_hdr.strata[s].name, p->pop_hdr.strata[s].name_len);
+		/*
+		 * (a candidate's code is not checked here: the selection uses a candidate only after finding
+		 * it among its stratum's rows, whose codes draw_pop_parse checks)
+		 */
+		for (uint64_t i = 0; i < p->ncand; i++)
+		{
+			const uint8_t *c = q + i * DRAW_PART_CAND_LEN;
+
+			if (c[0] >= p->pop_hdr.nstrata)
+				return draw_fail(err, "draw part candidate %llu names stratum %d of %d", (unsigned long long) i + 1, c[0] + 1, p->pop_hdr.nstrata);
+			if (i > 0 && memcmp(c - DRAW_PART_CAND_LEN, c, 1 + USCC_PACKED_LEN) >= 0)
+				return draw_fail(err, "draw part candidates are not in (stratum, code) order at %llu", (unsigned long long) i + 1);
+			if (!draw_bound_keeps(&b[c[0]], be_get(c + 1 + USCC_PACKED_LEN, 8)))
+				return draw_fail(err, "draw part candidate %llu is not below its stratum's bound", (unsigned long long) i + 1);
+		}
 	}
 	return 0;
 }
@@ -250,7 +257,7 @@ draw_part_write(const draw_env *env, const uint8_t *filter, size_t filter_len,
 				const uint8_t *pop, size_t pop_len,
 				draw_part_rec *recs, uint64_t ncand, int nstrata, const char *const names[],
 				const uint8_t *exclude, uint64_t nexclude,
-				uint8_t *out, size_t *len, char *err)
+				uint8_t *out, size_t out_size, size_t *len, char *err)
 {
 	draw_pop	hdr;
 	int			newof[DRAW_MAX_STRATA];
@@ -260,6 +267,9 @@ draw_part_write(const draw_env *env, const uint8_t *filter, size_t filter_len,
 				x = 0;
 	void	   *scratch;
 
+	if (out_size < draw_part_size(filter_len, pop_len, ncand))
+		return draw_fail(err, "a draw part of %llu candidates needs %zu bytes, not %zu", (unsigned long long) ncand,
+						 draw_part_size(filter_len, pop_len, ncand), out_size);
 	if (draw_pop_parse_header(&hdr, pop, pop_len, err) != 0)
 		return -1;
 	if (nstrata < 0 || nstrata > DRAW_MAX_STRATA)

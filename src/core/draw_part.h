@@ -124,8 +124,8 @@ int			draw_part_is(const uint8_t *data, size_t len);
 
 /*
  * Checks a part's framing, filter and population header and its candidates' order, strata and
- * codes (not that each candidate is a row of the population: draw_part_merge and draw_run_part check
- * that). Returns 0 or -1 with err.
+ * bounds (not their codes, nor that each candidate is a row of the population: draw_run_part checks
+ * that before it uses a candidate, and the population's codes are checked where it is parsed). Returns 0 or -1 with err.
  */
 int			draw_part_parse(draw_part *p, const uint8_t *data, size_t len, char *err);
 
@@ -137,13 +137,14 @@ size_t		draw_part_size(size_t filter_len, size_t pop_len, uint64_t ncand);
  * (version 2, as pop_state_finish writes it from the same rows, whose strata are the nstrata names
  * in the order the rows number them), and its candidates recs (sorted in place), less those whose
  * codes are among the nexclude packed codes at exclude (in order). The candidates' strata are
- * renumbered into the population's. out must hold draw_part_size(filter_len, pop_len, ncand) bytes.
+ * renumbered into the population's. out holds out_size bytes, at least draw_part_size(filter_len,
+ * pop_len, ncand) (refused otherwise).
  */
 int			draw_part_write(const draw_env *env, const uint8_t *filter, size_t filter_len,
 							const uint8_t *pop, size_t pop_len,
 							draw_part_rec *recs, uint64_t ncand, int nstrata, const char *const names[],
 							const uint8_t *exclude, uint64_t nexclude,
-							uint8_t *out, size_t *len, char *err);
+							uint8_t *out, size_t out_size, size_t *len, char *err);
 
 /*
  * Merges parts: their populations by draw_pop_merge, their candidates united. The filters of parts

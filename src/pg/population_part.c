@@ -199,15 +199,18 @@ static bytea *
 pp_part_of(PopPart *pp, bytea *pop)
 {
 	size_t		poplen = VARSIZE(pop) - VARHDRSZ,
+				size,
 				len;
-	bytea	   *out = palloc_extended(draw_part_size(pp->flen, poplen, pp->ncand) + VARHDRSZ, MCXT_ALLOC_HUGE);
+	bytea	   *out;
 	char		err[DRAW_ERRLEN];
 	draw_env	env = draw_pg_env(pp->hdr.eoh_context);
 
-	pp_flush_pending(pp);
+	pp_flush_pending(pp);		/* (first: it may add a candidate) */
+	size = draw_part_size(pp->flen, poplen, pp->ncand);
+	out = palloc_extended(size + VARHDRSZ, MCXT_ALLOC_HUGE);
 	if (draw_part_write(&env, pp->fbytes, pp->flen, (const uint8_t *) VARDATA(pop), poplen,
 						pp->cand, pp->ncand, pp->st.nstrata, (const char *const *) pp->st.names,
-						pp->excl, pp->nexcl, (uint8_t *) VARDATA(out), &len, err) != 0)
+						pp->excl, pp->nexcl, (uint8_t *) VARDATA(out), size, &len, err) != 0)
 		pp_fail(err);
 	if (len > MaxAllocSize - VARHDRSZ)
 		len = draw_part_strip((uint8_t *) VARDATA(out), len);	/* drawn from its codes */

@@ -115,7 +115,7 @@ pc_write(const pc_row *rows, size_t n, const draw_filter *filter, const draw_has
 	flen = draw_filter_write(filter, fbytes);
 	out = pc_alloc(draw_part_size(flen, poplen, ncand), NULL);
 	if (draw_part_write(&pc_env, fbytes, flen, pop, poplen, cands, ncand, PC_NSTRATA, pc_names,
-						excl, nexcl, out, len, err) != 0)
+						excl, nexcl, out, draw_part_size(flen, poplen, ncand), len, err) != 0)
 	{
 		printf("# draw_part_write: %s\n", err);
 		abort();

@@ -53,6 +53,18 @@ main(void)
 		names[1] = "A";
 		ok(draw_filter_make(&f, seed, 2, names, lens, fr, err) != 0, "a stratum named twice is refused: %s", err);
 	}
+	/* a part written into too small a buffer is refused, not written past its end */
+	{
+		uint8_t		pop[8] = {'S', 'P', 'O', 'P', 2, 0, 0, 0};
+		uint8_t		out[64];
+		size_t		len;
+		draw_part_rec r;
+		const char *nm[] = {"A"};
+
+		memset(&r, 0, sizeof(r));
+		ok(draw_part_write(&pc_env, NULL, 0, pop, 8, &r, 1, 1, nm, NULL, 0, out, draw_part_size(0, 8, 0), &len, err) != 0,
+		   "draw_part_write refuses a buffer too small for its candidates: %s", err);
+	}
 	/* parts that are not */
 	{
 		draw_part	p;
