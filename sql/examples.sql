@@ -872,6 +872,23 @@ SELECT population_agg(d.uscc, 'all', NULL, x) = (SELECT population FROM draw_rec
        excluded_codes('SELECT uscc FROM supervise.inspection WHERE task_id = 6') x
  GROUP BY x;
 
+-- example: supervise.draw_part_agg(supervise.uscc, text, double precision, bytea, bytea, text[], double precision[])
+-- what a draw over a relation computes where the rows are read: the population and the candidates of
+-- the selection with the draw's seed (here the rows whose digest lies in the lowest 1.125 x 25% of
+-- all digests); draw_select takes the part and draws the same targets as the draw, from the candidates
+SELECT draw_part_agg(d.uscc, 'all', NULL, x, (SELECT seed FROM draw_record WHERE id = :province_draw),
+                     '{all}', '{0.25}') AS part
+  FROM public.province_directory d,
+       excluded_codes('SELECT uscc FROM supervise.inspection WHERE task_id = 6') x
+ GROUP BY x \gset
+SELECT (draw_select(:'part'::bytea, r.seed, r.algorithm, '{all}', ARRAY[(r.allocation->0->>'k')::int])).uscc
+         = ARRAY(SELECT uscc FROM draw_target WHERE draw_id = r.id ORDER BY rank) AS same_targets
+  FROM draw_record r WHERE r.id = :province_draw;
+
+-- example: supervise.draw_part_population(bytea)
+-- the population in a draw part: the draw's
+SELECT draw_part_population(:'part'::bytea) = (SELECT population FROM draw_record WHERE id = :province_draw) AS same_population;
+
 -- example: supervise.scenario_task(bigint, text, date, date, bigint, text, numeric, integer, bigint, integer, text)
 -- the standing list of joint-check scenarios (综合查一次检查场景清单) is kept by an admin: restaurants,
 -- led by 思明区市场监督管理局 (66, 牵头单位) with 思明区卫生健康局 (65, 协同单位). The lead

@@ -142,6 +142,13 @@ draw_seed_from(const char *text, size_t len, uint8_t seed[DRAW_SEED_LEN])
 	sha256(text, len, seed);
 }
 
+void
+draw_code_digests(const draw_hasher *h, const char a[USCC_LEN], const char b[USCC_LEN],
+				  uint8_t da[SHA256_DIGEST_LEN], uint8_t db[SHA256_DIGEST_LEN])
+{
+	draw_code_digest2(h, a, b, da, db);
+}
+
 /* ---- bounded selection ------------------------------------------------------------------------ */
 
 int
@@ -1201,6 +1208,14 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 		 draw_algorithm alg, const uint32_t *k, draw_target *out,
 		 uint8_t digest[SHA256_DIGEST_LEN], char *err)
 {
+	return draw_run_given(env, pop, seed, alg, k, NULL, out, digest, err);
+}
+
+int
+draw_run_given(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_LEN],
+			   draw_algorithm alg, const uint32_t *k, const uint8_t *given, draw_target *out,
+			   uint8_t digest[SHA256_DIGEST_LEN], char *err)
+{
 	draw_hasher hasher;
 	digest_buf *db = NULL;
 	int			weighted = (alg == DRAW_SHA256_V1_WEIGHTED);
@@ -1223,7 +1238,7 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 		const draw_pop_stratum *st = &pop->strata[s];
 		const uint8_t *rows = pop->rows + st->first * pop->row_size;
 		cand_buf	cb;
-		int			selecting = hashing && k[s] > 0;
+		int			selecting = hashing && k[s] > 0 && !(given && given[s]);
 		uscc_text_run run = {0};
 
 		memset(&cb, 0, sizeof(cb));
@@ -1286,6 +1301,8 @@ draw_run(const draw_env *env, const draw_pop *pop, const uint8_t seed[DRAW_SEED_
 			}
 			env->release(cb.cand, env->arg);
 		}
+		else if (hashing && given && given[s])
+			o += k[s];			/* the caller's */
 	}
 	if (db)
 		digest_end(env, db, digest);

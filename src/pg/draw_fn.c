@@ -68,19 +68,19 @@ text_utf8(text *t, int *len)
 
 /* header_only: only the header is read and checked (draw_pop_parse_header) */
 static void
-draw_pop_arg(draw_pop *pop, bytea *b, bool header_only)
+draw_pop_bytes(draw_pop *pop, const uint8_t *data, size_t len, bool header_only)
 {
 	char		err[DRAW_ERRLEN];
 	int			rc;
 
 	if (header_only)
-		rc = draw_pop_parse_header(pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err);
+		rc = draw_pop_parse_header(pop, data, len, err);
 	else
 	{
 		/* (a version 2 population is decoded into CurrentMemoryContext) */
 		draw_env	env = draw_pg_env(CurrentMemoryContext);
 
-		rc = draw_pop_parse(&env, pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err);
+		rc = draw_pop_parse(&env, pop, data, len, err);
 	}
 	if (rc == DRAW_POP_BAD_NAME)
 		ereport(ERROR,
@@ -92,6 +92,42 @@ draw_pop_arg(draw_pop *pop, bytea *b, bool header_only)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid draw population"),
 				 errdetail("%s.", err)));
+}
+
+static void
+draw_pop_arg(draw_pop *pop, bytea *b, bool header_only)
+{
+	draw_pop_bytes(pop, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), header_only);
+}
+
+/* a draw part (draw_part_agg), checked */
+static void
+draw_part_arg(draw_part *part, bytea *b)
+{
+	char		err[DRAW_ERRLEN];
+
+	if (draw_part_parse(part, (const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid draw part"),
+				 errdetail("%s.", err)));
+}
+
+/* ---- draw_part_population(bytea) -> bytea ------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(draw_part_population);
+Datum
+draw_part_population(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	draw_part	part;
+	bytea	   *out;
+
+	draw_part_arg(&part, b);
+	out = palloc_extended(part.pop_len + VARHDRSZ, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(out, part.pop_len + VARHDRSZ);
+	memcpy(VARDATA(out), part.pop, part.pop_len);
+	PG_RETURN_BYTEA_P(out);
 }
 
 /* ---- seeds and the row digest ------------------------------------------------------------- */
@@ -703,13 +739,22 @@ draw_select(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 	bytea	   *digest_b;
+	bool		is_part;
+	draw_part	part;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "draw_select must return a record");
 	tupdesc = BlessTupleDesc(tupdesc);
 	uscc_type = get_element_type(TupleDescAttr(tupdesc, 1)->atttypid);
 
-	draw_pop_arg(&pop, popb, false);
+	is_part = draw_part_is((const uint8_t *) VARDATA_ANY(popb), VARSIZE_ANY_EXHDR(popb));
+	if (is_part)
+	{
+		draw_part_arg(&part, popb);
+		draw_pop_bytes(&pop, part.pop, part.pop_len, false);
+	}
+	else
+		draw_pop_arg(&pop, popb, false);
 	deconstruct_array(strata_a, TEXTOID, -1, false, TYPALIGN_INT, &snames, &snulls, &ns);
 	deconstruct_array(k_a, INT4OID, 4, true, TYPALIGN_INT, &kvals, &knulls, &nk);
 	if (ns != nk)
@@ -759,7 +804,8 @@ draw_select(PG_FUNCTION_ARGS)
 				 errmsg("cannot draw with %s", draw_algorithm_name(alg)),
 				 errdetail("%s.", err)));
 	out = palloc_extended(total ? total * sizeof(draw_target) : 1, MCXT_ALLOC_HUGE);
-	if (draw_run(&env, &pop, seed, alg, k, out, digest, err) != 0)
+	if (is_part ? draw_run_part(&env, &part, &pop, seed, alg, k, out, digest, NULL, err) != 0
+		: draw_run(&env, &pop, seed, alg, k, out, digest, err) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot draw with %s", draw_algorithm_name(alg)),

@@ -12,6 +12,7 @@
 #include "utils/memutils.h"
 
 #include "draw.h"
+#include "draw_part.h"
 
 static void *
 draw_pg_alloc(size_t size, void *arg)

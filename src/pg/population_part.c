@@ -9,6 +9,9 @@
  *   population_agg: a compact population, version 2 (src/core/draw.h), of the rows seen so far,
  *                   less the excluded codes; the states of any split of the rows merge
  *                   (draw_pop_merge) into the population of all of them, byte for byte;
+ *   draw_part_agg:  a draw part (src/core/draw_part.h, "SDRP"): the same population and the
+ *                   candidates of a sha256-v1 draw among those rows (the rows whose digest is
+ *                   below their stratum's bound); parts merge (draw_part_merge);
  *   sample_agg:     the serialised sample state of draw.h ("SSMP").
  * A state that arrives flat (from a worker) is checked before any byte of it is used.
  */
@@ -24,6 +27,7 @@
 #include "nodes/plannodes.h"
 #include "utils/expandeddatum.h"
 
+#include "byteorder.h"
 #include "draw_pg.h"
 
 /* ---- population_agg ------------------------------------------------------------------------ */
@@ -40,6 +44,22 @@ typedef struct PopPart
 	int			nruns;
 	int			capruns;
 	bytea	  **runs;			/* compact populations (flat states merged in, or rows compacted) */
+	/* draw_part_agg: the runs are draw parts, and the rows' candidates are kept */
+	bool		part;
+	bool		has_filter;		/* set from the first row's arguments (the same on every row) */
+	draw_filter filter;
+	uint8		fbytes[DRAW_FILTER_MAX_SIZE];
+	size_t		flen;			/* 0: no filter */
+	draw_hasher hasher;
+	int			nbounds;		/* strata of st whose bound is known */
+	draw_bound	bound[DRAW_MAX_STRATA];	/* by st's stratum number */
+	draw_part_rec *cand;		/* candidates of the rows added since the last compaction */
+	uint64		ncand;
+	uint64		capcand;
+	bool		pending;		/* a row waiting to be hashed with the next (two at a time) */
+	int			pend_stratum;
+	uint8		pend_code[USCC_PACKED_LEN];
+	char		pend_text[USCC_LEN];
 } PopPart;
 
 static Size pp_get_flat_size(ExpandedObjectHeader *eohptr);
@@ -100,8 +120,24 @@ pp_add_run(PopPart *pp, const uint8 *data, size_t len)
 	draw_pop	hdr;
 	char		err[DRAW_ERRLEN];
 	bytea	   *run;
+	bool		is_part = draw_part_is(data, len);
 
-	if (draw_pop_parse_header(&hdr, data, len, err) != 0)
+	if (pp->nruns == 0 && pp->st.n == 0 && !pp->has_filter)
+		pp->part = is_part;
+	if (is_part != pp->part)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid population_agg state"),
+				 errdetail("A draw part and a population cannot be combined.")));
+	if (is_part)
+	{
+		draw_part	part;
+
+		if (draw_part_parse(&part, data, len, err) != 0)
+			pp_fail(err);
+		hdr = part.pop_hdr;
+	}
+	else if (draw_pop_parse_header(&hdr, data, len, err) != 0)
 		pp_fail(err);
 	if (hdr.version != 2)
 		ereport(ERROR,
@@ -121,6 +157,77 @@ pp_add_run(PopPart *pp, const uint8 *data, size_t len)
 	pp->runs[pp->nruns++] = run;
 }
 
+/* keeps a row with digest d when it lies below its stratum's bound */
+static void
+pp_offer(PopPart *pp, int s, const uint8 *packed, const uint8 d[SHA256_DIGEST_LEN])
+{
+	uint64		dhi = be_get(d, 8);
+	draw_part_rec *r;
+
+	if (!draw_bound_keeps(&pp->bound[s], dhi))
+		return;
+	if (pp->ncand == pp->capcand)
+	{
+		pp->capcand = pp->capcand ? pp->capcand * 2 : 1024;
+		pp->cand = pp->cand
+			? repalloc_huge(pp->cand, pp->capcand * sizeof(draw_part_rec))
+			: MemoryContextAllocExtended(pp->hdr.eoh_context, pp->capcand * sizeof(draw_part_rec), MCXT_ALLOC_HUGE);
+	}
+	r = &pp->cand[pp->ncand++];
+	draw_rec_set(r->key, (unsigned) s, packed);
+	r->dhi = dhi;
+}
+
+/* hashes the row waiting for a second one, alone */
+static void
+pp_flush_pending(PopPart *pp)
+{
+	uint8		d[SHA256_DIGEST_LEN];
+
+	if (!pp->pending)
+		return;
+	draw_row_digest(&pp->hasher, pp->pend_text, USCC_LEN, d);
+	pp_offer(pp, pp->pend_stratum, pp->pend_code, d);
+	pp->pending = false;
+}
+
+/*
+ * The part of a population just written from the rows (pop, in the state's context) and of the
+ * candidates of the same rows; the candidates are then emptied.
+ */
+static bytea *
+pp_part_of(PopPart *pp, bytea *pop)
+{
+	size_t		poplen = VARSIZE(pop) - VARHDRSZ,
+				size,
+				len;
+	bytea	   *out;
+	char		err[DRAW_ERRLEN];
+	draw_env	env = draw_pg_env(pp->hdr.eoh_context);
+
+	pp_flush_pending(pp);		/* (first: it may add a candidate) */
+	size = draw_part_size(pp->flen, poplen, pp->ncand);
+	out = palloc_extended(size + VARHDRSZ, MCXT_ALLOC_HUGE);
+	if (draw_part_write(&env, pp->fbytes, pp->flen, (const uint8_t *) VARDATA(pop), poplen,
+						pp->cand, pp->ncand, pp->st.nstrata, (const char *const *) pp->st.names,
+						pp->excl, pp->nexcl, (uint8_t *) VARDATA(out), size, &len, err) != 0)
+		pp_fail(err);
+	if (len > MaxAllocSize - VARHDRSZ)
+		len = draw_part_strip((uint8_t *) VARDATA(out), len);	/* drawn from its codes */
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("draw population is too large to record"),
+				 errdetail("Its compact form takes %zu bytes; a bytea holds at most 1 GB.", len)));
+	SET_VARSIZE(out, len + VARHDRSZ);
+	pfree(pop);
+	if (pp->cand)
+		pfree(pp->cand);
+	pp->cand = NULL;
+	pp->ncand = pp->capcand = 0;
+	return out;
+}
+
 /*
  * Brings the state to one run, the compact population of everything seen: the rows added since
  * the last time sorted and encoded (less the excluded codes), then all runs merged.
@@ -134,6 +241,8 @@ pp_compact(PopPart *pp)
 	{
 		bytea	   *run = pop_state_finish(&pp->st, pp->excl, pp->nexcl);
 
+		if (pp->part)
+			run = pp_part_of(pp, run);
 		pfree(pp->st.rows);
 		pp->st.rows = NULL;
 		pp->st.n = pp->st.cap = 0;
@@ -153,6 +262,8 @@ pp_compact(PopPart *pp)
 		SET_VARSIZE(run, VARHDRSZ + 8);
 		memcpy(VARDATA(run), "SPOP\002", 5);
 		VARDATA(run)[5] = pp->mode == DRAW_MODE_WEIGHTED ? 1 : 0;
+		if (pp->part)
+			run = pp_part_of(pp, run);
 		pp->runs = palloc(sizeof(bytea *) * 8);
 		pp->capruns = 8;
 		pp->runs[pp->nruns++] = run;
@@ -172,11 +283,15 @@ pp_compact(PopPart *pp)
 			parts[i] = (const uint8 *) VARDATA(pp->runs[i]);
 			lens[i] = VARSIZE(pp->runs[i]) - VARHDRSZ;
 		}
-		max = draw_pop_merge_max_size(pp->nruns, lens);
+		max = pp->part ? draw_part_merge_max_size(pp->nruns, lens) : draw_pop_merge_max_size(pp->nruns, lens);
 		out = palloc_extended(max + VARHDRSZ, MCXT_ALLOC_HUGE);
-		if (draw_pop_merge(&env, pp->nruns, parts, lens, pp->mode == DRAW_MODE_WEIGHTED,
-						   (uint8_t *) VARDATA(out), &len, err) != 0)
+		if ((pp->part ? draw_part_merge(&env, pp->nruns, parts, lens, pp->mode == DRAW_MODE_WEIGHTED,
+										(uint8_t *) VARDATA(out), &len, err)
+			 : draw_pop_merge(&env, pp->nruns, parts, lens, pp->mode == DRAW_MODE_WEIGHTED,
+							  (uint8_t *) VARDATA(out), &len, err)) != 0)
 			pp_fail(err);
+		if (pp->part && len > MaxAllocSize - VARHDRSZ)
+			len = draw_part_strip((uint8_t *) VARDATA(out), len);	/* drawn from its codes */
 		if (len > MaxAllocSize - VARHDRSZ)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -384,6 +499,181 @@ population_part_final(PG_FUNCTION_ARGS)
 		empty[5] = pp->mode == DRAW_MODE_WEIGHTED ? 1 : 0;
 		pp_add_run(pp, empty, sizeof(empty));
 		flat = pp_compact(pp);
+	}
+	out = palloc_extended(VARSIZE(flat), MCXT_ALLOC_HUGE);
+	memcpy(out, flat, VARSIZE(flat));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* ---- draw_part_agg ---------------------------------------------------------------------------- */
+
+/* the filter from the arguments seed bytea, strata text[], fractions float8[] (the first row's) */
+static void
+pp_set_filter(PopPart *pp, FunctionCallInfo fcinfo)
+{
+	Datum	   *names,
+			   *fracs;
+	bool	   *nnulls,
+			   *fnulls;
+	int			nn,
+				nf;
+	const char *cn[DRAW_MAX_STRATA];
+	size_t		cl[DRAW_MAX_STRATA];
+	double		cf[DRAW_MAX_STRATA];
+	bytea	   *seed;
+	char		err[DRAW_ERRLEN];
+
+	pp->has_filter = true;
+	if (PG_ARGISNULL(5) || PG_ARGISNULL(6) || PG_ARGISNULL(7))
+		return;					/* no filter: no candidates */
+	seed = PG_GETARG_BYTEA_PP(5);
+	if (VARSIZE_ANY_EXHDR(seed) != DRAW_SEED_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("draw_part_agg: seed must be %d bytes, not %zu", DRAW_SEED_LEN, VARSIZE_ANY_EXHDR(seed))));
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(6), TEXTOID, -1, false, TYPALIGN_INT, &names, &nnulls, &nn);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(7), FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &fracs, &fnulls, &nf);
+	if (nn != nf || nn > DRAW_MAX_STRATA)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("draw_part_agg: strata and fractions have %d and %d elements; they must match (at most %d)",
+						nn, nf, DRAW_MAX_STRATA)));
+	for (int i = 0; i < nn; i++)
+	{
+		if (nnulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("draw_part_agg: strata cannot contain NULLs")));
+		cn[i] = VARDATA_ANY(DatumGetPointer(names[i]));
+		cl[i] = VARSIZE_ANY_EXHDR(DatumGetPointer(names[i]));
+		cf[i] = fnulls[i] ? 0.0 : DatumGetFloat8(fracs[i]);
+	}
+	if (draw_filter_make(&pp->filter, (const uint8 *) VARDATA_ANY(seed), nn, cn, cl, cf, err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("draw_part_agg: %s", err)));
+	pp->flen = draw_filter_write(&pp->filter, pp->fbytes);
+	draw_hasher_init(&pp->hasher, pp->filter.seed);
+}
+
+/*
+ * draw_part_agg_sfunc(state bytea, code uscc, stratum text, weight float8, excluded bytea,
+ *                     seed bytea, strata text[], fractions float8[])
+ */
+PG_FUNCTION_INFO_V1(draw_part_sfunc);
+Datum
+draw_part_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	PopPart    *pp;
+	int			s;
+	const uint8 *packed;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "draw_part_agg_sfunc called in non-aggregate context");
+	pop_row_not_null(PG_ARGISNULL(1), PG_ARGISNULL(2));
+	pp = pp_state_arg(fcinfo, aggcxt);
+	if (!pp->part)
+	{
+		if (pp->nruns > 0 || pp->st.n > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid draw_part_agg state"),
+					 errdetail("It is a population, not a draw part.")));
+		pp->part = true;
+	}
+	if (!pp->has_filter)
+		pp_set_filter(pp, fcinfo);
+	if (pp->st.cap == 0 && pp->st.first_cap == 0)
+		pp->st.first_cap = pp_size_guess(fcinfo);
+	if (!PG_ARGISNULL(4) && DatumGetPointer(PG_GETARG_DATUM(4)) != pp->excl_arg)
+	{
+		pp_set_exclusion(pp, PG_GETARG_BYTEA_PP(4));
+		pp->excl_arg = DatumGetPointer(PG_GETARG_DATUM(4));
+	}
+	if (pp->st.mode == DRAW_MODE_NONE)
+		pp->st.mode = pp->mode;
+	pop_state_add(&pp->st, PG_GETARG_DATUM(1), PG_GETARG_TEXT_PP(2), !PG_ARGISNULL(3),
+				  PG_ARGISNULL(3) ? 0.0 : PG_GETARG_FLOAT8(3), pp->hdr.eoh_context);
+	pp->mode = pp->st.mode;
+
+	/* the row's digest, when its stratum keeps candidates (never in a weighted population) */
+	s = pp->st.last;
+	while (pp->nbounds < pp->st.nstrata)
+	{
+		int			t = pp->nbounds++;
+
+		if (pp->flen == 0 || pp->mode == DRAW_MODE_WEIGHTED)
+			pp->bound[t].kind = DRAW_BOUND_NONE;
+		else
+			pp->bound[t] = draw_filter_bound(&pp->filter, pp->st.names[t], pp->st.name_len[t]);
+	}
+	if (pp->bound[s].kind != DRAW_BOUND_NONE && pp->mode != DRAW_MODE_WEIGHTED)
+	{
+		char		text[USCC_LEN];
+
+		packed = DRAW_USCC_BYTES(PG_GETARG_DATUM(1));
+		if (uscc_unpack_text(packed, text) != 0)
+			pp_fail("a code is not a packed code");
+		if (!pp->pending)
+		{
+			/* hashed with the next row that needs it (sha256_tail2 takes two at once) */
+			pp->pending = true;
+			pp->pend_stratum = s;
+			memcpy(pp->pend_code, packed, USCC_PACKED_LEN);
+			memcpy(pp->pend_text, text, USCC_LEN);
+		}
+		else
+		{
+			uint8		d0[SHA256_DIGEST_LEN],
+						d1[SHA256_DIGEST_LEN];
+
+			draw_code_digests(&pp->hasher, pp->pend_text, text, d0, d1);
+			pp->pending = false;
+			pp_offer(pp, pp->pend_stratum, pp->pend_code, d0);
+			pp_offer(pp, s, packed, d1);
+		}
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&pp->hdr));
+}
+
+/* draw_part_agg_final(bytea) -> bytea: the draw part (an empty one without a filter when there was no row) */
+PG_FUNCTION_INFO_V1(draw_part_final);
+Datum
+draw_part_final(PG_FUNCTION_ARGS)
+{
+	PopPart    *pp;
+	bytea	   *flat,
+			   *out;
+
+	if (PG_ARGISNULL(0))
+	{
+		pp = pp_new(CurrentMemoryContext);
+		pp->part = true;
+		flat = pp_compact(pp);
+	}
+	else if ((pp = pp_of(PG_GETARG_DATUM(0))) != NULL)
+		flat = pp_compact(pp);
+	else
+	{
+		/* a flat state (one part only): checked by merging it alone, which writes it again */
+		bytea	   *b = PG_GETARG_BYTEA_P(0);
+
+		pp = pp_new(CurrentMemoryContext);
+		pp_add_run(pp, (const uint8 *) VARDATA(b), VARSIZE(b) - VARHDRSZ);
+		flat = pp_compact(pp);
+		if (pp->nruns == 1 && flat != NULL)
+		{
+			/* merge it with an empty part, as population_agg_final does */
+			PopPart    *e = pp_new(CurrentMemoryContext);
+			bytea	   *ef;
+
+			e->part = true;
+			e->mode = pp->mode;
+			ef = pp_compact(e);
+			pp_add_run(pp, (const uint8 *) VARDATA(ef), VARSIZE(ef) - VARHDRSZ);
+			flat = pp_compact(pp);
+		}
 	}
 	out = palloc_extended(VARSIZE(flat), MCXT_ALLOC_HUGE);
 	memcpy(out, flat, VARSIZE(flat));

@@ -56,6 +56,32 @@ COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double p
 COMMENT ON AGGREGATE @extschema@.population_agg(@extschema@.uscc, text, double precision, bytea) IS
     'population_agg less the codes in excluded (packed codes, 12 bytes each, in order, as excluded_codes() makes them; the same on every row): the excluded rows are left out where the rows are read, in each worker';
 
+-- draw_part_agg: population_agg and, for a sha256-v1 draw, the candidates of its selection: the
+-- rows whose digest lies below their stratum's bound (src/core/draw_part.h), so that the row
+-- digests are computed where the rows are read; parts combine like populations
+CREATE FUNCTION @extschema@.draw_part_agg_sfunc(bytea, @extschema@.uscc, text, double precision, bytea, bytea, text[], double precision[]) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'draw_part_sfunc' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION @extschema@.draw_part_agg_final(bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'draw_part_final' LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.draw_part_agg(@extschema@.uscc, text, double precision, excluded bytea, seed bytea, strata text[], fractions double precision[]) (
+    SFUNC = @extschema@.draw_part_agg_sfunc,
+    STYPE = bytea,
+    COMBINEFUNC = @extschema@.population_agg_combine,
+    FINALFUNC = @extschema@.draw_part_agg_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.draw_part_agg_sfunc(bytea, @extschema@.uscc, text, double precision, bytea, bytea, text[], double precision[]) IS
+    'transition function of draw_part_agg';
+COMMENT ON FUNCTION @extschema@.draw_part_agg_final(bytea) IS
+    'final function of draw_part_agg: the draw part (population and candidates, merged and serialised)';
+COMMENT ON AGGREGATE @extschema@.draw_part_agg(@extschema@.uscc, text, double precision, bytea, bytea, text[], double precision[]) IS
+    'the part of a sha256-v1 draw that can be done where the rows are read: population_agg(code, stratum, weight, excluded) and the candidates of the selection with seed, the rows of each stratum in strata whose digest lies below 1.125 times its fraction in fractions (the ratio, or the sample size over the estimated rows) of the digest space; draw_select takes the part instead of the population and draws the same targets, from the candidates where they suffice (doc/scale.md). Seed NULL, or a weighted population: no candidates. Combinable with a bytea state: runs in parallel workers and on Citus workers';
+
+CREATE FUNCTION @extschema@.draw_part_population(part bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'draw_part_population' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.draw_part_population(bytea) IS
+    'the compact population of a draw part (draw_part_agg), as population_agg gives it for the same rows';
+
 CREATE FUNCTION @extschema@.excluded_codes(query text) RETURNS bytea
     AS 'MODULE_PATHNAME', 'excluded_codes' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.excluded_codes(text) IS
@@ -83,7 +109,7 @@ CREATE FUNCTION @extschema@.draw_select(population bytea, seed bytea, algorithm 
         OUT population_digest bytea, OUT uscc @extschema@.uscc[], OUT stratum text[], OUT rank integer[])
     AS 'MODULE_PATHNAME', 'draw_select' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.draw_select(bytea, bytea, text, text[], integer[]) IS
-    'runs a draw algorithm (sha256-v1, sha256-v1-weighted, rfc3797) over a compact population with k[i] targets from stratum strata[i] (strata not named: none); returns the population digest and the targets, stratum by stratum in rank order. draw() and verify_draw() both use it';
+    'runs a draw algorithm (sha256-v1, sha256-v1-weighted, rfc3797) over a compact population with k[i] targets from stratum strata[i] (strata not named: none); returns the population digest and the targets, stratum by stratum in rank order. draw() and verify_draw() both use it. Given a draw part (draw_part_agg) instead of a population, draws from its population the same targets, taking a stratum''s from its candidates when they are at least k[i]';
 
 CREATE FUNCTION @extschema@.rfc3797_select(pool_size integer, k integer, key text) RETURNS integer[]
     AS 'MODULE_PATHNAME', 'rfc3797_select_fn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -416,7 +442,8 @@ COMMENT ON FUNCTION @extschema@.draw_targets_insert(bigint, @extschema@.uscc[], 
 -- (uscc, credit_class, weight) read by population_agg, which Citus runs on its workers and
 -- PostgreSQL in parallel workers, less the codes the limits exclude (the rule of eligibility_parts)
 -- and the codes of subjects known here as not active, which reach the workers as an argument.
-CREATE FUNCTION @extschema@.relation_population(task_id bigint, population regclass, stratified boolean, weighted boolean)
+CREATE FUNCTION @extschema@.relation_population(task_id bigint, population regclass, stratified boolean, weighted boolean,
+                                                seed bytea, algorithm text)
     RETURNS bytea
     LANGUAGE plpgsql VOLATILE
     SET search_path = @extschema@, pg_temp
@@ -428,6 +455,8 @@ DECLARE
     parts   record;
     excl    bytea;
     pop     bytea;
+    fstrata text[];
+    fracs   double precision[];
 BEGIN
     IF EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
         RAISE EXCEPTION USING
@@ -498,17 +527,33 @@ BEGIN
     excl := @extschema@.excluded_codes(
         $q$SELECT s.uscc FROM @extschema@.subject s WHERE s.status OPERATOR(pg_catalog.<>) 'active'$q$
         || coalesce(E'\nUNION ALL\n' || parts.excluded, ''));
-    EXECUTE pg_catalog.format('SELECT @extschema@.population_agg(p.uscc, %s, %s, $1) FROM %I.%I p',
+    -- the fraction of each stratum expected to be drawn, for the candidates of a sha256-v1 draw:
+    -- its ratio, or for a task by count its size over the rows the planner expects (none known: none)
+    IF algorithm = 'sha256-v1' THEN
+        IF stratified THEN
+            SELECT pg_catalog.array_agg(s.credit_class ORDER BY s.credit_class),
+                   pg_catalog.array_agg(s.ratio::double precision ORDER BY s.credit_class)
+              INTO fstrata, fracs
+              FROM @extschema@.task_stratum s WHERE s.task_id = relation_population.task_id;
+        ELSE
+            SELECT ARRAY['all'], ARRAY[coalesce(t.sample_ratio::double precision,
+                                                t.sample_size / NULLIF(GREATEST(c.reltuples, 0), 0))]
+              INTO fstrata, fracs
+              FROM @extschema@.task t, pg_catalog.pg_class c
+             WHERE t.id = relation_population.task_id AND c.oid = population;
+        END IF;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT @extschema@.draw_part_agg(p.uscc, %s, %s, $1, $2, $3, $4) FROM %I.%I p',
                               CASE WHEN stratified THEN 'p.credit_class' ELSE $q$'all'::text$q$ END,
                               CASE WHEN weighted THEN 'p.weight' ELSE 'NULL::double precision' END,
                               rel.nspname, rel.relname)
-       INTO pop USING excl;
-    RETURN coalesce(pop, @extschema@.population_agg_final(NULL));
+       INTO pop USING excl, seed, coalesce(fstrata, '{}'), coalesce(fracs, '{}');
+    RETURN coalesce(pop, @extschema@.draw_part_agg_final(NULL));
 END
 $$;
-COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) IS
-    'internal: the compact population of a draw over a relation: its rows (uscc, credit_class or "all", weight or none) by population_agg, less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
-REVOKE EXECUTE ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean, bytea, text) IS
+    'internal: the draw part (draw_part_agg) of a draw over a relation: its rows (uscc, credit_class or "all", weight or none), less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, and for sha256-v1 the candidates of the selection with seed (fractions from task_stratum, sample_ratio, or sample_size over the relation''s estimated rows), after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
+REVOKE EXECUTE ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean, bytea, text) FROM PUBLIC;
 
 -- The date the rules that depend on the day take as today: current_date, or the superuser
 -- setting supervise.today (tests and demos replay a year on any day; src/pg/supervise.c).
@@ -531,6 +576,7 @@ DECLARE
     has_strata  boolean;
     weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
     pop         bytea;
+    part        bytea;
     alloc       jsonb;
     strata      text[];
     ks          integer[];
@@ -625,7 +671,9 @@ BEGIN
         SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
         pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
     ELSE
-        pop := @extschema@.relation_population(draw.task_id, population, has_strata, weighted);
+        -- the part: the population and the candidates the workers kept (draw_select uses them)
+        part := @extschema@.relation_population(draw.task_id, population, has_strata, weighted, seed, algorithm);
+        pop := @extschema@.draw_part_population(part);
     END IF;
 
     -- the allocation: per credit class with a ratio, or one stratum "all"
@@ -656,7 +704,8 @@ BEGIN
             HINT    = pg_catalog.format(@extschema@.message_text('Use the sha256-v1 algorithm for larger draws.'));
     END IF;
 
-    sel := @extschema@.draw_select(pop, seed, algorithm, strata, ks);
+    sel := @extschema@.draw_select(coalesce(part, pop), seed, algorithm, strata, ks);
+    part := NULL;
 
     INSERT INTO @extschema@.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
                                        allocation, target_count, population)
@@ -672,7 +721,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
-    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc @extschema@.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: population_agg then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
+    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc @extschema@.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: draw_part_agg (the population and the candidates of the selection) then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
 
 CREATE FUNCTION @extschema@.draw(task_id bigint, seed bytea DEFAULT NULL, algorithm text DEFAULT 'sha256-v1')
     RETURNS bigint

@@ -47,7 +47,7 @@ SELECT throws_ok($$SELECT supervise.draw(1, supervise.seed_from('x'), population
 SELECT throws_ok($$SELECT supervise.draw(1, supervise.seed_from('x'), population => 'public.rel_pop_invoker')$$, '42501',
                  'relation public.rel_pop_invoker is a security_invoker view',
                  'a security_invoker view over a table the officer may not read is refused (read as the owner it would not be)');
-SELECT throws_ok($$SELECT supervise.relation_population(1, 'public.rel_pop', false, false)$$, '42501', NULL,
+SELECT throws_ok($$SELECT supervise.relation_population(1, 'public.rel_pop', false, false, supervise.seed_from('x'), 'sha256-v1')$$, '42501', NULL,
                  'relation_population is not for callers');
 SELECT throws_ok($$SELECT supervise.excluded_codes('SELECT uscc FROM public.rel_pop')$$, '42501', NULL,
                  'excluded_codes is not for callers');

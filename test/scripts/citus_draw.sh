@@ -3,8 +3,9 @@
 # for byte. Makes its own three-node Citus cluster on this machine (a coordinator and two workers,
 # each a fresh cluster started with pg_ctl on 127.0.0.1, shared_preload_libraries = citus), then:
 #   - distributes a table of 60,000 subjects by uscc (and keeps a local copy on the coordinator);
-#   - shows the pushdown: EXPLAIN VERBOSE of population_agg and sample_agg over the distributed
-#     table has worker_partial_agg in the workers' queries and coord_combine_agg on the coordinator;
+#   - shows the pushdown: EXPLAIN VERBOSE of population_agg, draw_part_agg and sample_agg over the
+#     distributed table has worker_partial_agg in the workers' queries and coord_combine_agg on the
+#     coordinator; draw_part_agg over it equals draw_part_agg over the local copy, byte for byte;
 #   - draws one task over the distributed table and again (after cancelling) over the local copy,
 #     with exclusions by the limits (a live draw of the same category) and inactive subjects, and
 #     compares the records: population, digest, allocation, size and targets; verify_draw on both;
@@ -123,16 +124,21 @@ done
 same=$(c -At -c "SELECT (SELECT supervise.population_agg(uscc, credit_class, weight) FROM public.national)
                       = (SELECT supervise.population_agg(uscc, credit_class, weight) FROM public.national_local)")
 check "population_agg over the distributed table equals it over the local copy" "$same" t
+plan=$(c -At -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT supervise.draw_part_agg(uscc, credit_class, NULL, ''::bytea, supervise.seed_from('p'), '{A,B}', '{0.05,0.1}') FROM public.national")
+check "draw_part_agg (the population and the selection's candidates) is pushed down to the workers" "$(echo "$plan" | grep -c 'worker_partial_agg(.*draw_part_agg' || true)" 1
+same=$(c -At -c "SELECT (SELECT supervise.draw_part_agg(uscc, credit_class, NULL, ''::bytea, supervise.seed_from('p'), '{A,B}', '{0.05,0.1}') FROM public.national)
+                      = (SELECT supervise.draw_part_agg(uscc, credit_class, NULL, ''::bytea, supervise.seed_from('p'), '{A,B}', '{0.05,0.1}') FROM public.national_local)")
+check "draw_part_agg over the distributed table equals it over the local copy" "$same" t
 
 # the draw: over the distributed table, then (cancelled) over the local copy
 t_dist=$(c -At -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" )
-# (the remote commands it sends are logged: each shard's query runs population_agg on a worker)
+# (the remote commands it sends are logged: each shard's query runs draw_part_agg on a worker)
 d_dist=$(c -At -c "SET citus.log_remote_commands = on; SET client_min_messages = log;
                    SELECT supervise.draw(2, supervise.seed_from('national 2026'), population => 'public.national')" 2>"$work/remote.txt")
 t_dist=$(c -At -c "SELECT round(extract(epoch FROM clock_timestamp()) * 1000 - $t_dist)")
 c -At -c "SELECT supervise.cancel_draw($d_dist, 'the same draw over the local copy')" >/dev/null
-check "the distributed draw ran population_agg on the workers (worker_partial_agg in its remote commands)" \
-  "$(grep -c 'worker_partial_agg(.*supervise.population_agg' "$work/remote.txt" | awk '{print ($1 > 0) ? "yes" : "no"}')" yes
+check "the distributed draw ran draw_part_agg on the workers (worker_partial_agg in its remote commands)" \
+  "$(grep -c 'worker_partial_agg(.*supervise.draw_part_agg' "$work/remote.txt" | awk '{print ($1 > 0) ? "yes" : "no"}')" yes
 t_loc=$(c -At -c "SELECT extract(epoch FROM clock_timestamp()) * 1000" )
 d_loc=$(c -At -c "SELECT supervise.draw(2, supervise.seed_from('national 2026'), population => 'public.national_local')")
 t_loc=$(c -At -c "SELECT round(extract(epoch FROM clock_timestamp()) * 1000 - $t_loc)")
