@@ -10098,3 +10098,276 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
     'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc @extschema@.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: draw_part_agg (the population and the candidates of the selection) then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
+
+-- ---- relation_population, draw as merged from the pieces above ----
+CREATE OR REPLACE FUNCTION @extschema@.relation_population(task_id bigint, population regclass, stratified boolean, weighted boolean,
+                                                seed bytea, algorithm text)
+    RETURNS bytea
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    who     name := @extschema@.acting_role();
+    rel     record;
+    col     record;
+    parts   record;
+    excl    bytea;
+    pop     bytea;
+    fstrata text[];
+    fracs   double precision[];
+BEGIN
+    IF EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id = relation_population.task_id AND t.directory_id IS NOT NULL) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s draws from its directory, not from a relation'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A draw over a relation takes the relation as the task''s population: use a task without a directory, or draw(task_id, seed) to draw from the directory.'));
+    END IF;
+    SELECT n.nspname, c.relname, c.relrowsecurity, c.relkind,
+           coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false) AS invoker
+      INTO rel
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = population;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('relation with OID %s does not exist'), population::oid),
+            ERRCODE = 'undefined_table';
+    END IF;
+    -- the columns: uscc, and credit_class and weight when the draw uses them
+    FOR col IN SELECT x.name, x.type FROM (VALUES ('uscc', '@extschema@.uscc'::regtype, true),
+                                                 ('credit_class', 'text'::regtype, stratified),
+                                                 ('weight', 'double precision'::regtype, weighted)) x(name, type, needed)
+                WHERE x.needed
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('relation %s has no column "%s"'), population, col.name),
+                ERRCODE = 'undefined_column',
+                HINT    = pg_catalog.format(@extschema@.message_text('A draw population relation has the columns uscc @extschema@.uscc and credit_class text (weight double precision for a weighted draw); a view can rename them.'));
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = population AND a.attname = col.name AND a.atttypid = col.type) THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('column "%s" of relation %s is not of type %s'), col.name, population, col.type),
+                ERRCODE = 'datatype_mismatch',
+                HINT    = pg_catalog.format(@extschema@.message_text('A view can cast it.'));
+        END IF;
+        -- draw() runs as the extension owner: the relation is read only if the caller may read it
+        IF NOT pg_catalog.has_column_privilege(who, population, col.name, 'SELECT') THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('permission denied for relation %s'), population),
+                ERRCODE = 'insufficient_privilege',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Role %s may not read its column %s.'), who, col.name);
+        END IF;
+    END LOOP;
+    -- (read as the owner, a security_invoker view would check its tables' privileges for the owner,
+    -- and a foreign table would use the owner's user mapping: not what the caller would get)
+    IF (rel.invoker OR rel.relkind = 'f') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = who AND r.rolsuper) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = CASE WHEN rel.invoker
+                      THEN pg_catalog.format(@extschema@.message_text('relation %s is a security_invoker view'), population)
+                      ELSE pg_catalog.format(@extschema@.message_text('relation %s is a foreign table'), population) END,
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A draw reads its population as the extension owner, which would not read it as the caller does.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from a table, or a view without security_invoker.'));
+    END IF;
+    IF rel.relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                           WHERE r.rolname = who AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('relation %s has row-level security'), population),
+            ERRCODE = 'insufficient_privilege',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('A draw reads its population as the extension owner, which would not apply the policies the caller is under.')),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from a relation without row-level security (for example a table of the rows the caller may draw).'));
+    END IF;
+
+    -- the codes left out: those the limits exclude, and subjects known here as not active
+    SELECT * INTO parts FROM @extschema@.eligibility_parts(relation_population.task_id);
+    excl := @extschema@.excluded_codes(
+        $q$SELECT s.uscc FROM @extschema@.subject s WHERE s.status OPERATOR(pg_catalog.<>) 'active'$q$
+        || coalesce(E'\nUNION ALL\n' || parts.excluded, ''));
+    -- the fraction of each stratum expected to be drawn, for the candidates of a sha256-v1 draw:
+    -- its ratio, or for a task by count its size over the rows the planner expects (none known: none)
+    IF algorithm = 'sha256-v1' THEN
+        IF stratified THEN
+            SELECT pg_catalog.array_agg(s.credit_class ORDER BY s.credit_class),
+                   pg_catalog.array_agg(s.ratio::double precision ORDER BY s.credit_class)
+              INTO fstrata, fracs
+              FROM @extschema@.task_stratum s WHERE s.task_id = relation_population.task_id;
+        ELSE
+            SELECT ARRAY['all'], ARRAY[coalesce(t.sample_ratio::double precision,
+                                                t.sample_size / NULLIF(GREATEST(c.reltuples, 0), 0))]
+              INTO fstrata, fracs
+              FROM @extschema@.task t, pg_catalog.pg_class c
+             WHERE t.id = relation_population.task_id AND c.oid = population;
+        END IF;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT @extschema@.draw_part_agg(p.uscc, %s, %s, $1, $2, $3, $4) FROM %I.%I p',
+                              CASE WHEN stratified THEN 'p.credit_class' ELSE $q$'all'::text$q$ END,
+                              CASE WHEN weighted THEN 'p.weight' ELSE 'NULL::double precision' END,
+                              rel.nspname, rel.relname)
+       INTO pop USING excl, seed, coalesce(fstrata, '{}'), coalesce(fracs, '{}');
+    RETURN coalesce(pop, @extschema@.draw_part_agg_final(NULL));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relation_population(bigint, regclass, boolean, boolean, bytea, text) IS
+    'internal: the draw part (draw_part_agg) of a draw over a relation: its rows (uscc, credit_class or "all", weight or none), less the codes the limits exclude for the task (eligibility_parts) and those of subjects that are not active, and for sha256-v1 the candidates of the selection with seed (fractions from task_stratum, sample_ratio, or sample_size over the relation''s estimated rows), after checking the columns and that the acting role may read them. Refuses a task with a directory, and (unless the acting role is a superuser) a relation under row-level security, a security_invoker view and a foreign table';
+
+CREATE OR REPLACE FUNCTION @extschema@.draw(task_id bigint, seed bytea, population regclass, algorithm text DEFAULT 'sha256-v1')
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+    -- the population (megabytes) goes into queries as a parameter: a custom plan would copy it as
+    -- a constant into every plan it makes (0.8 s a query at 10M subjects in the 12-byte format)
+    SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    t           record;
+    has_strata  boolean;
+    weighted    boolean := (algorithm IS NOT DISTINCT FROM 'sha256-v1-weighted');
+    pop         bytea;
+    part        bytea;
+    alloc       jsonb;
+    strata      text[];
+    ks          integer[];
+    sel         record;
+    parts       record;
+    live        bigint;
+    new_id      bigint;
+    source      text := 'given';
+BEGIN
+    IF task_id IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task_id must not be NULL')),
+            ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF algorithm IS NULL OR algorithm NOT IN ('sha256-v1', 'sha256-v1-weighted', 'rfc3797') THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('unknown draw algorithm: "%s"'), @extschema@.message_value(algorithm)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('The algorithms are sha256-v1 (default), sha256-v1-weighted (weight = risk_level) and rfc3797.'));
+    END IF;
+    IF seed IS NOT NULL AND octet_length(seed) <> 32 THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('seed must be 32 bytes, not %s'), octet_length(seed)),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Use @extschema@.seed_from(text) to make a seed from a published text, or pass NULL for a random one.'));
+    END IF;
+
+    PERFORM @extschema@.require_task_access(draw.task_id, 'draw');
+    -- the task row is locked, so two draws of one task queue up and the second sees the first
+    SELECT tk.*, p.year AS plan_year INTO t
+      FROM @extschema@.task tk LEFT JOIN @extschema@.plan p ON p.id = tk.plan_id
+     WHERE tk.id = draw.task_id
+       FOR NO KEY UPDATE OF tk;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), task_id),
+            ERRCODE = 'undefined_object';
+    END IF;
+    IF t.approved_on IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is not approved'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task is drawn after approval: set @extschema@.task.approved_on first.'));
+    END IF;
+    -- the check window: the targets are checked within the task's period (在任务期内完成检查),
+    -- so a task whose period has ended is not drawn any more
+    IF t.period_end < @extschema@.today() THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s cannot be drawn: its period ended on %s'), task_id, pg_catalog.to_char(t.period_end, 'YYYY-MM-DD')),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The task''s period is %s to %s; today is %s.'), pg_catalog.to_char(t.period_start, 'YYYY-MM-DD'), pg_catalog.to_char(t.period_end, 'YYYY-MM-DD'), pg_catalog.to_char(@extschema@.today(), 'YYYY-MM-DD')),
+            HINT    = pg_catalog.format(@extschema@.message_text('The targets of a draw are checked within the task''s period. Extend the period (UPDATE @extschema@.task SET period_end = ...) or draw a new task.'));
+    END IF;
+    -- (the task trigger keeps a task inside its plan's year; checked again for rows loaded around it)
+    IF t.plan_year IS NOT NULL AND t.plan_year <> extract(year FROM t.period_start)::integer THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s lies in the year %s, but its plan %s is for the year %s'), task_id, extract(year FROM t.period_start)::integer, t.plan_id, t.plan_year),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Put the task in a plan of its own year.'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.task_item i WHERE i.task_id = draw.task_id) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has no check items'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Add the task''s items to @extschema@.task_item before drawing.'));
+    END IF;
+    has_strata := EXISTS (SELECT 1 FROM @extschema@.task_stratum s WHERE s.task_id = draw.task_id);
+    IF NOT has_strata AND t.sample_ratio IS NULL AND t.sample_size IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s has no sample_ratio, sample_size or strata'), task_id),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('Set sample_ratio or sample_size, or add per credit class ratios to @extschema@.task_stratum.'));
+    END IF;
+    SELECT d.id INTO live FROM @extschema@.draw_record d
+     WHERE d.task_id = draw.task_id AND d.cancelled_at IS NULL;
+    IF FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s is already drawn (draw %s)'), task_id, live),
+            ERRCODE = 'object_not_in_prerequisite_state',
+            HINT    = pg_catalog.format(@extschema@.message_text('A task is drawn once. To draw again, cancel the draw with a reason: SELECT @extschema@.cancel_draw(%s, ''...'').'), live);
+    END IF;
+
+    IF seed IS NULL THEN
+        seed := @extschema@.random_seed();
+        source := 'random';
+    END IF;
+
+    -- the eligible population, in compact form: the limit locks first, then (a new statement, so a
+    -- new snapshot in READ COMMITTED) the eligibility queries, read in C
+    PERFORM @extschema@.limit_lock(draw.task_id);
+    IF population IS NULL THEN
+        SELECT * INTO parts FROM @extschema@.eligibility_parts(draw.task_id);
+        pop := @extschema@.population_collect(parts.candidates, has_strata, weighted, parts.excluded);
+    ELSE
+        -- the part: the population and the candidates the workers kept (draw_select uses them)
+        part := @extschema@.relation_population(draw.task_id, population, has_strata, weighted, seed, algorithm);
+        pop := @extschema@.draw_part_population(part);
+    END IF;
+
+    -- the allocation: per credit class with a ratio, or one stratum "all"
+    IF has_strata THEN
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'stratum', c.stratum, 'n', c.n, 'ratio', c.ratio,
+                   'k', @extschema@.stratum_k(c.n, c.ratio, NULL)) ORDER BY c.stratum)
+          INTO alloc
+          FROM (SELECT coalesce(ts.credit_class, ps.stratum) AS stratum, coalesce(ps.n, 0) AS n, ts.ratio
+                  FROM (SELECT * FROM @extschema@.task_stratum x WHERE x.task_id = draw.task_id) ts
+                  FULL JOIN @extschema@.population_strata(pop) ps ON ps.stratum = ts.credit_class) c;
+    ELSE
+        SELECT pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'stratum', 'all', 'n', coalesce(ps.n, 0), 'ratio', t.sample_ratio, 'size', t.sample_size,
+                   'k', @extschema@.stratum_k(coalesce(ps.n, 0), t.sample_ratio, t.sample_size))))
+          INTO alloc
+          FROM (SELECT 1) one LEFT JOIN @extschema@.population_strata(pop) ps ON true;
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(a->>'stratum' ORDER BY a->>'stratum'), '{}'),
+           coalesce(pg_catalog.array_agg((a->>'k')::integer ORDER BY a->>'stratum'), '{}')
+      INTO strata, ks
+      FROM pg_catalog.jsonb_array_elements(alloc) a;
+    IF algorithm = 'rfc3797' AND EXISTS (SELECT 1 FROM pg_catalog.unnest(ks) x WHERE x > 65536) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('an rfc3797 draw takes at most 65536 targets per stratum')),
+            ERRCODE = 'program_limit_exceeded',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('The allocation is %s.'), alloc),
+            HINT    = pg_catalog.format(@extschema@.message_text('Use the sha256-v1 algorithm for larger draws.'));
+    END IF;
+
+    sel := @extschema@.draw_select(coalesce(part, pop), seed, algorithm, strata, ks);
+    part := NULL;
+
+    INSERT INTO @extschema@.draw_record (task_id, algorithm, seed, seed_source, population_size, population_digest,
+                                       allocation, target_count, population)
+    VALUES (draw.task_id, algorithm, seed, source,
+            (SELECT coalesce(sum(ps.n), 0) FROM @extschema@.population_strata(pop) ps),
+            sel.population_digest, alloc, coalesce(pg_catalog.cardinality(sel.uscc), 0), pop)
+    RETURNING id INTO new_id;
+    -- the targets, in bulk (with the foreign key and limits checks once for all of them)
+    PERFORM @extschema@.draw_targets_insert(new_id, coalesce(sel.uscc, '{}'), coalesce(sel.stratum, '{}'), coalesce(sel.rank, '{}'));
+
+    -- (the trigger draw_record_publication adds the target list to the publication schedule)
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
+    'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc @extschema@.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: draw_part_agg (the population and the candidates of the selection) then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';

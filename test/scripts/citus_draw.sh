@@ -22,7 +22,25 @@ if [ ! -f "$sharedir/extension/citus.control" ]; then
   exit 0
 fi
 
-ports=(${SUPERVISE_CITUS_PORTS:-55481 55482 55483})
+# three TCP ports nothing listens on, from 55481 up (another cluster on this machine may hold some)
+free_ports() {
+  python3 -c '
+import socket
+found = []
+for p in range(55481, 55681):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        found.append(str(p))
+    except OSError:
+        pass
+    finally:
+        s.close()
+    if len(found) == 3:
+        break
+print(" ".join(found))'
+}
+ports=(${SUPERVISE_CITUS_PORTS:-$(free_ports)})
 names=(coordinator worker1 worker2)
 work=$(mktemp -d /tmp/supervise-citus.XXXXXX)
 owner=$(id -un)
