@@ -158,7 +158,6 @@ BEGIN
            COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
            COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
            -- is_superior decides; the join on system, level and region only narrows the candidates
-           -- (each call of is_superior costs a plan: about 0.03 ms)
            COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
                        FROM @extschema@.department d
                        JOIN @extschema@.department a

@@ -6534,7 +6534,6 @@ BEGIN
            COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
            COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
            -- is_superior decides; the join on system, level and region only narrows the candidates
-           -- (each call of is_superior costs a plan: about 0.03 ms)
            COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
                        FROM @extschema@.department d
                        JOIN @extschema@.department a
@@ -6580,3 +6579,21 @@ BEGIN
      ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
 END
 $$;
+
+-- is_superior is plpgsql (its plan kept for the session)
+CREATE OR REPLACE FUNCTION @extschema@.is_superior(superior_id bigint, subordinate_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (
+        SELECT 1 FROM @extschema@.department a, @extschema@.department b
+         WHERE a.id OPERATOR(pg_catalog.=) is_superior.superior_id AND b.id OPERATOR(pg_catalog.=) is_superior.subordinate_id
+           AND a.system OPERATOR(pg_catalog.=) b.system AND a.level OPERATOR(pg_catalog.<) b.level
+           AND pg_catalog.starts_with(b.region, a.region));
+END
+$$;
+
+-- the BRIN index on visit.uscc has 4 pages a range
+DROP INDEX @extschema@.visit_uscc_brin;
+CREATE INDEX visit_uscc_brin ON @extschema@.visit USING brin (uscc) WITH (pages_per_range = 4, autosummarize = on);
