@@ -16,6 +16,9 @@ if [ ${#names[@]} -eq 0 ]; then
   for f in bench/*.sh; do b=$(basename "$f" .sh); [ "$b" = run ] || names+=("$b"); done
 fi
 mkdir -p bench/out
+# max_locks_per_transaction: bench/province.sh records a task's inspections in one statement, and
+# each takes an advisory lock on its subject (about 5,000 a task at SUPERVISE_BENCH_SCALE=1)
 pg_virtualenv -t -v "$PGV" -i "--encoding=UTF8 --no-locale" -o shared_buffers=1GB -o work_mem=256MB -o max_parallel_workers_per_gather=2 \
+  -o max_locks_per_transaction=1024 \
   bash -c 'psql -X -q -c "CREATE EXTENSION IF NOT EXISTS supervise" && for b in "$@"; do echo "== $b"; bash "bench/$b.sh"; done' _ "${names[@]}" \
   | tee "bench/out/last.txt"

@@ -180,13 +180,19 @@ ALTER TABLE @extschema@.result_code ENABLE ALWAYS TRIGGER result_code_guard;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.result_code', 'WHERE NOT shipped OR modified');
 
 -- Department A is superior (上级) to B: same system, A.level < B.level, B.region starts with A.region.
+-- plpgsql, which keeps its plan for the session: as a sql function (not inlined: its body is a
+-- subquery) it was planned again in every statement that called it, about 0.05 ms each time.
 CREATE FUNCTION @extschema@.is_superior(superior_id bigint, subordinate_id bigint) RETURNS boolean
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
     RETURN EXISTS (
         SELECT 1 FROM @extschema@.department a, @extschema@.department b
-         WHERE a.id OPERATOR(pg_catalog.=) superior_id AND b.id OPERATOR(pg_catalog.=) subordinate_id
+         WHERE a.id OPERATOR(pg_catalog.=) is_superior.superior_id AND b.id OPERATOR(pg_catalog.=) is_superior.subordinate_id
            AND a.system OPERATOR(pg_catalog.=) b.system AND a.level OPERATOR(pg_catalog.<) b.level
            AND pg_catalog.starts_with(b.region, a.region));
+END
+$$;
 COMMENT ON FUNCTION @extschema@.is_superior(bigint, bigint) IS
     'true when the first department is superior (上级执法部门) to the second: same system, higher level (smaller number), and the second''s region lies within the first''s';

@@ -10371,3 +10371,314 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.draw(bigint, bytea, regclass, text) IS
     'draws the targets of an approved task as draw(task_id, seed) does, from the rows of a relation (uscc @extschema@.uscc, credit_class text, weight double precision for sha256-v1-weighted) instead of the task''s directory, less the codes the limits exclude and subjects not active; the same record, verify_draw, publication and matching. The relation may be a Citus distributed table: draw_part_agg (the population and the candidates of the selection) then runs on its workers (doc/scale.md). The acting role must be able to read the columns. NULL population: the task''s directory, as draw(task_id, seed)';
+
+-- acting_with_all_rights, acting_department_ids and may_see_task are plpgsql (their plans kept for
+-- the session); one subject's limited checks are read through its own index entries
+-- (limited_checks_of), which limit_conflicts_all joins; task_limit_profile narrows the superiors'
+-- candidates by region before is_superior decides
+CREATE OR REPLACE FUNCTION @extschema@.acting_with_all_rights() RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname OPERATOR(pg_catalog.=) @extschema@.acting_role() AND r.rolsuper)
+        OR pg_catalog.pg_has_role(@extschema@.acting_role(),
+                                  (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'supervise'),
+                                  'USAGE')
+        OR EXISTS (SELECT 1 FROM @extschema@.access_role a JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
+                    WHERE a.access OPERATOR(pg_catalog.=) 'admin'
+                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'));
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.acting_department_ids() RETURNS bigint[]
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN ARRAY(SELECT DISTINCT o.department_id
+                   FROM @extschema@.officer_department o
+                   JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) o.role_name
+                  WHERE pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE')
+                  ORDER BY o.department_id);
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.may_see_task(task_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN may_see_task.task_id IS NOT NULL
+       AND (@extschema@.acting_with_all_rights()
+            OR EXISTS (SELECT 1 FROM @extschema@.task t
+                        WHERE t.id OPERATOR(pg_catalog.=) may_see_task.task_id
+                          AND (t.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                               OR EXISTS (SELECT 1 FROM @extschema@.task_item ti
+                                            JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+                                           WHERE ti.task_id OPERATOR(pg_catalog.=) t.id
+                                             AND ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())))));
+END
+$$;
+CREATE FUNCTION @extschema@.limited_checks_of(subject @extschema@.uscc)
+RETURNS TABLE (uscc @extschema@.uscc, year integer, category text, department_id bigint, task_id bigint,
+               source text, source_id bigint, checked_on date, overridden boolean)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT i.uscc,
+           pg_catalog.date_part('year', COALESCE(i.inspected_on, sc.period_start))::integer,
+           sc.category, i.department_id, sc.task_id, 'inspection'::text, i.id,
+           COALESCE(i.inspected_on, sc.period_start),
+           EXISTS (SELECT 1 FROM @extschema@.limit_override o
+                    WHERE o.task_id OPERATOR(pg_catalog.=) i.task_id AND o.uscc OPERATOR(@extschema@.=) i.uscc
+                      AND o.department_id OPERATOR(pg_catalog.=) i.department_id
+                      AND o.used_at IS NOT NULL)
+      FROM @extschema@.inspection i
+     CROSS JOIN LATERAL (
+          SELECT DISTINCT t.id AS task_id, t.period_start, ci.category, ci.department_id AS item_department_id,
+                 ARRAY(SELECT ci2.department_id
+                         FROM @extschema@.task_item ti2
+                         JOIN @extschema@.check_item ci2 ON ci2.id OPERATOR(pg_catalog.=) ti2.item_id
+                        WHERE ti2.task_id OPERATOR(pg_catalog.=) t.id) AS task_departments
+            FROM @extschema@.task t
+            JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) t.id
+            JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+           WHERE t.id OPERATOR(pg_catalog.=) i.task_id
+             AND t.kind OPERATOR(pg_catalog.<>) 'clue' AND NOT ci.limit_exempt) sc
+     WHERE i.uscc OPERATOR(@extschema@.=) limited_checks_of.subject
+       AND (sc.item_department_id OPERATOR(pg_catalog.=) i.department_id
+            OR NOT (i.department_id OPERATOR(pg_catalog.=) ANY (sc.task_departments)))
+    UNION ALL
+    SELECT dt.uscc,
+           pg_catalog.date_part('year', sc.period_start)::integer,
+           sc.category, sc.item_department_id, sc.task_id, 'draw'::text, dr.id,
+           (dr.drawn_at AT TIME ZONE 'Asia/Shanghai')::date,
+           false
+      FROM @extschema@.draw_target dt
+      JOIN @extschema@.draw_record dr ON dr.id OPERATOR(pg_catalog.=) dt.draw_id AND dr.cancelled_at IS NULL
+     CROSS JOIN LATERAL (
+          SELECT DISTINCT t.id AS task_id, t.period_start, ci.category, ci.department_id AS item_department_id
+            FROM @extschema@.task t
+            JOIN @extschema@.task_item ti ON ti.task_id OPERATOR(pg_catalog.=) t.id
+            JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+           WHERE t.id OPERATOR(pg_catalog.=) dr.task_id
+             AND t.kind OPERATOR(pg_catalog.<>) 'clue' AND NOT ci.limit_exempt) sc
+     WHERE dt.uscc OPERATOR(@extschema@.=) limited_checks_of.subject;
+END;
+COMMENT ON FUNCTION @extschema@.limited_checks_of(@extschema@.uscc) IS
+    'internal: the rows of v_limited_checks of one subject (the same columns and rows), read through the subject''s inspections and draw targets and their tasks'' items; used by limit_conflicts_all';
+CREATE OR REPLACE FUNCTION @extschema@.task_limit_profile(task bigint,
+    OUT task_id bigint, OUT year integer, OUT limited boolean, OUT categories text[],
+    OUT departments bigint[], OUT superiors bigint[], OUT systems text[])
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- it runs as the owner: only about tasks the acting role may see
+    PERFORM @extschema@.require_task_visible(task_limit_profile.task);
+    -- plpgsql rather than sql: its plans are kept across calls (exclusion_reason runs per subject)
+    SELECT t.id,
+           pg_catalog.date_part('year', t.period_start)::integer,
+           COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
+           COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
+           -- is_superior decides; the join on system, level and region only narrows the candidates
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
+                       FROM @extschema@.department d
+                       JOIN @extschema@.department a
+                         ON a.system OPERATOR(pg_catalog.=) d.system AND a.level OPERATOR(pg_catalog.<) d.level
+                        AND pg_catalog.starts_with(d.region, a.region)
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)
+                        AND @extschema@.is_superior(a.id, d.id)), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT d.system ORDER BY d.system)
+                       FROM @extschema@.department d
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)), '{}')
+      FROM @extschema@.task t
+      CROSS JOIN LATERAL (
+          SELECT pg_catalog.array_agg(DISTINCT sc.category ORDER BY sc.category) AS categories,
+                 pg_catalog.array_agg(DISTINCT sc.item_department_id ORDER BY sc.item_department_id) AS departments
+            FROM @extschema@.v_limit_scope sc WHERE sc.task_id OPERATOR(pg_catalog.=) t.id) x
+     WHERE t.id OPERATOR(pg_catalog.=) task
+      INTO task_id, year, limited, categories, departments, superiors, systems;
+    IF NOT FOUND THEN
+        RETURN;     -- no row
+    END IF;
+    RETURN NEXT;
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.limit_conflicts_all(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                ELSE 'superior_checked_this_year' END,
+           c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
+      FROM @extschema@.task_limit_profile(limit_conflicts_all.task) p
+      JOIN @extschema@.limited_checks_of(limit_conflicts_all.subject) c
+        ON c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts_all.year, p.year)
+       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     WHERE p.limited
+     ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
+END
+$$;
+
+-- is_superior is plpgsql (its plan kept for the session)
+CREATE OR REPLACE FUNCTION @extschema@.is_superior(superior_id bigint, subordinate_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (
+        SELECT 1 FROM @extschema@.department a, @extschema@.department b
+         WHERE a.id OPERATOR(pg_catalog.=) is_superior.superior_id AND b.id OPERATOR(pg_catalog.=) is_superior.subordinate_id
+           AND a.system OPERATOR(pg_catalog.=) b.system AND a.level OPERATOR(pg_catalog.<) b.level
+           AND pg_catalog.starts_with(b.region, a.region));
+END
+$$;
+
+-- the BRIN index on visit.uscc has 4 pages a range
+DROP INDEX @extschema@.visit_uscc_brin;
+CREATE INDEX visit_uscc_brin ON @extschema@.visit USING brin (uscc) WITH (pages_per_range = 4, autosummarize = on);
+
+-- ---- acting_department_ids, acting_with_all_rights, is_superior, limit_conflicts_all, may_see_task, task_limit_profile as merged from the pieces above ----
+CREATE OR REPLACE FUNCTION @extschema@.acting_department_ids() RETURNS bigint[]
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN ARRAY(SELECT DISTINCT o.department_id
+                   FROM @extschema@.officer_department o
+                   JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) o.role_name
+                  WHERE pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE')
+                  ORDER BY o.department_id);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.acting_department_ids() IS
+    'the departments the acting role (acting_role()) is an officer of, directly or through a group role; my_department_ids() for the functions that run as the owner';
+
+CREATE OR REPLACE FUNCTION @extschema@.acting_with_all_rights() RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname OPERATOR(pg_catalog.=) @extschema@.acting_role() AND r.rolsuper)
+        OR pg_catalog.pg_has_role(@extschema@.acting_role(),
+                                  (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'supervise'),
+                                  'USAGE')
+        OR EXISTS (SELECT 1 FROM @extschema@.access_role a JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) a.role_name
+                    WHERE a.access OPERATOR(pg_catalog.=) 'admin'
+                      AND pg_catalog.pg_has_role(@extschema@.acting_role(), r.oid, 'USAGE'));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.acting_with_all_rights() IS
+    'true when the acting role (acting_role()) is a superuser, a member of the extension owner''s role or an admin; asked by the functions that run as the owner';
+
+CREATE OR REPLACE FUNCTION @extschema@.is_superior(superior_id bigint, subordinate_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (
+        SELECT 1 FROM @extschema@.department a, @extschema@.department b
+         WHERE a.id OPERATOR(pg_catalog.=) is_superior.superior_id AND b.id OPERATOR(pg_catalog.=) is_superior.subordinate_id
+           AND a.system OPERATOR(pg_catalog.=) b.system AND a.level OPERATOR(pg_catalog.<) b.level
+           AND pg_catalog.starts_with(b.region, a.region));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.is_superior(bigint, bigint) IS
+    'true when the first department is superior (上级执法部门) to the second: same system, higher level (smaller number), and the second''s region lies within the first''s';
+
+CREATE OR REPLACE FUNCTION @extschema@.limit_conflicts_all(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                ELSE 'superior_checked_this_year' END,
+           c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
+      FROM @extschema@.task_limit_profile(limit_conflicts_all.task) p
+      JOIN @extschema@.limited_checks_of(limit_conflicts_all.subject) c
+        ON c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts_all.year, p.year)
+       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     WHERE p.limited
+     ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) IS
+    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers and exclusion_reason; limit_conflicts() is what callers read';
+
+CREATE OR REPLACE FUNCTION @extschema@.may_see_task(task_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN may_see_task.task_id IS NOT NULL
+       AND (@extschema@.acting_with_all_rights()
+            OR EXISTS (SELECT 1 FROM @extschema@.task t
+                        WHERE t.id OPERATOR(pg_catalog.=) may_see_task.task_id
+                          AND (t.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())
+                               OR EXISTS (SELECT 1 FROM @extschema@.task_item ti
+                                            JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+                                           WHERE ti.task_id OPERATOR(pg_catalog.=) t.id
+                                             AND ci.department_id OPERATOR(pg_catalog.=) ANY (@extschema@.acting_department_ids())))));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.may_see_task(bigint) IS
+    'true when the acting role may see the task: a superuser or member of the extension owner''s role, an admin, or an officer of its initiating department or of a department with an item in it (a joint task it takes part in), as row-level security lets officers read tasks; false for NULL';
+
+CREATE OR REPLACE FUNCTION @extschema@.task_limit_profile(task bigint,
+    OUT task_id bigint, OUT year integer, OUT limited boolean, OUT categories text[],
+    OUT departments bigint[], OUT superiors bigint[], OUT systems text[])
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- it runs as the owner: only about tasks the acting role may see
+    PERFORM @extschema@.require_task_visible(task_limit_profile.task);
+    -- plpgsql rather than sql: its plans are kept across calls (exclusion_reason runs per subject)
+    SELECT t.id,
+           pg_catalog.date_part('year', t.period_start)::integer,
+           COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
+           COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
+           -- is_superior decides; the join on system, level and region only narrows the candidates
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
+                       FROM @extschema@.department d
+                       JOIN @extschema@.department a
+                         ON a.system OPERATOR(pg_catalog.=) d.system AND a.level OPERATOR(pg_catalog.<) d.level
+                        AND pg_catalog.starts_with(d.region, a.region)
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)
+                        AND @extschema@.is_superior(a.id, d.id)), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT d.system ORDER BY d.system)
+                       FROM @extschema@.department d
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)), '{}')
+      FROM @extschema@.task t
+      CROSS JOIN LATERAL (
+          SELECT pg_catalog.array_agg(DISTINCT sc.category ORDER BY sc.category) AS categories,
+                 pg_catalog.array_agg(DISTINCT sc.item_department_id ORDER BY sc.item_department_id) AS departments
+            FROM @extschema@.v_limit_scope sc WHERE sc.task_id OPERATOR(pg_catalog.=) t.id) x
+     WHERE t.id OPERATOR(pg_catalog.=) task
+      INTO task_id, year, limited, categories, departments, superiors, systems;
+    IF NOT FOUND THEN
+        RETURN;     -- no row
+    END IF;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
+    'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task. Refused (42501) unless the acting role may see the task (may_see_task)';

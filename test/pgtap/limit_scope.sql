@@ -7,7 +7,7 @@
 -- scope for speed to the same answers.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(6);
+SELECT plan(8);
 
 SELECT lives_ok($$SELECT * FROM supervise.generate_sample(2000, 1)$$, 'a sample province of 2,000 subjects');
 
@@ -87,6 +87,18 @@ SELECT bag_eq($$SELECT uscc::text, year, category, department_id, task_id, sourc
         JOIN supervise.draw_record dr ON dr.id = dt.draw_id AND dr.cancelled_at IS NULL
         JOIN scope_all sc ON sc.task_id = dr.task_id$$,
     'v_limited_checks has the checks of the scope computed for all tasks at once');
+
+-- one subject's checks as exclusion_reason reads them (through its index entries) are its rows of
+-- v_limited_checks, an override used included
+SELECT lives_ok($$
+    INSERT INTO supervise.limit_override (task_id, uscc, department_id, reason, used_at)
+    SELECT i.task_id, i.uscc, i.department_id, '法律另有规定', now() FROM supervise.inspection i ORDER BY i.id LIMIT 3$$,
+    'three inspections with a used override');
+SELECT bag_eq($$SELECT c.uscc::text, c.year, c.category, c.department_id, c.task_id, c.source, c.source_id, c.checked_on, c.overridden
+                  FROM supervise.subject s, supervise.limited_checks_of(s.uscc) c$$,
+              $$SELECT uscc::text, year, category, department_id, task_id, source, source_id, checked_on, overridden
+                  FROM supervise.v_limited_checks$$,
+    'limited_checks_of gives every subject its rows of v_limited_checks');
 
 ANALYZE;
 SELECT set_eq($$SELECT DISTINCT x.reason FROM st, supervise.excluded_subjects(st.task_id) x$$,

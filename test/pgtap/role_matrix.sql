@@ -122,6 +122,7 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('calendar_cache_info()', 'rls', 'rls', 'rls'),
     ('draw_publication(bigint)', 'rls', 'rls', 'rls'),
     ('is_superior(bigint,bigint)', 'rls', 'rls', 'rls'),
+    ('limited_checks_of(uscc)', 'rls', 'rls', 'rls'),
     ('publication_rule_for(text)', 'rls', 'rls', 'rls'), ('publication_deadline(text,date)', 'rls', 'rls', 'rls'),
     ('publication_due(text,date)', 'rls', 'rls', 'rls'),
     ('my_department_ids()', 'rls', 'rls', 'rls'), ('is_admin()', 'rls', 'rls', 'rls'),
