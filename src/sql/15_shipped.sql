@@ -10,8 +10,8 @@
 --   * inserting a row whose key is a shipped row's updates that row instead (and skips the
 --     insert), so restoring a dumped change cannot collide with the re-installed row;
 --   * deleting a shipped row is refused: a restore would bring it back. Correct it instead.
--- Trigger arguments: the key column, and the hint shown when a delete is refused (the hints of
--- the shipped tables are listed in the function too, to be shown in the language of lc_messages).
+-- Trigger arguments: the key column, and the hint shown when a delete is refused (a message of the
+-- catalog: tools/sql_messages.py extracts it from the trigger's definition).
 -- =====================================================================================
 
 CREATE FUNCTION @extschema@.shipped_row_guard() RETURNS trigger
@@ -29,23 +29,11 @@ BEGIN
         RETURN NEW;
     ELSIF TG_OP = 'DELETE' THEN
         IF OLD.shipped THEN
-            -- (the hint of each shipped table's trigger in the language of lc_messages)
             RAISE EXCEPTION USING
                 MESSAGE = pg_catalog.format(@extschema@.message_text('cannot delete shipped row "%s" of %s.%s'), to_jsonb(OLD) ->> key_column, TG_TABLE_SCHEMA, TG_TABLE_NAME),
                 ERRCODE = 'object_not_in_prerequisite_state',
                 DETAIL  = pg_catalog.format(@extschema@.message_text('Rows installed with the extension can be corrected, not deleted (a restore would bring them back).')),
-                HINT    = CASE TG_ARGV[1]
-                          WHEN 'Rename it instead (name_zh, name_en).'
-                          THEN pg_catalog.format(@extschema@.message_text('Rename it instead (name_zh, name_en).'))
-                          WHEN 'Reload the year with @extschema@.load_calendar(year, days, replace => true).'
-                          THEN pg_catalog.format(@extschema@.message_text('Reload the year with @extschema@.load_calendar(year, days, replace => true).'))
-                          WHEN 'Correct a day with @extschema@.set_calendar_day(day, kind), or reload a year with @extschema@.load_calendar(year, days, replace => true).'
-                          THEN pg_catalog.format(@extschema@.message_text('Correct a day with @extschema@.set_calendar_day(day, kind), or reload a year with @extschema@.load_calendar(year, days, replace => true).'))
-                          WHEN 'Change its amount or unit instead.'
-                          THEN pg_catalog.format(@extschema@.message_text('Change its amount or unit instead.'))
-                          WHEN 'Set its notice_days to 0 to switch the rule off.'
-                          THEN pg_catalog.format(@extschema@.message_text('Set its notice_days to 0 to switch the rule off.'))
-                          ELSE TG_ARGV[1] END;
+                HINT    = @extschema@.message_text(TG_ARGV[1]);
         END IF;
         RETURN OLD;
     END IF;

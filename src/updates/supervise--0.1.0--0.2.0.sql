@@ -10682,3 +10682,46 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
     'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+-- ---- shipped_row_guard as merged from the pieces above ----
+CREATE OR REPLACE FUNCTION @extschema@.shipped_row_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    key_column  text := TG_ARGV[0];
+    assignments text;
+    n           bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        NEW.shipped := OLD.shipped;
+        NEW.modified := OLD.shipped;
+        RETURN NEW;
+    ELSIF TG_OP = 'DELETE' THEN
+        IF OLD.shipped THEN
+            RAISE EXCEPTION USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('cannot delete shipped row "%s" of %s.%s'), to_jsonb(OLD) ->> key_column, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+                ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL  = pg_catalog.format(@extschema@.message_text('Rows installed with the extension can be corrected, not deleted (a restore would bring them back).')),
+                HINT    = @extschema@.message_text(TG_ARGV[1]);
+        END IF;
+        RETURN OLD;
+    END IF;
+    -- INSERT over a shipped row (a restore, or a plain INSERT of a correction): update it
+    SELECT string_agg(format('%I = ($1).%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
+      INTO assignments
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+       AND a.attname NOT IN (key_column, 'shipped', 'modified');
+    EXECUTE format('UPDATE %I.%I t SET %s WHERE t.%I OPERATOR(pg_catalog.=) ($1).%I AND t.shipped',
+                   TG_TABLE_SCHEMA, TG_TABLE_NAME, assignments, key_column, key_column)
+      USING NEW;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.shipped_row_guard() IS
+    'trigger (arguments: key column, hint): keeps rows shipped with the extension restore-safe — an update marks a shipped row modified, an insert over a shipped row updates it, shipped rows are not deleted';
