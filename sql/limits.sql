@@ -178,11 +178,20 @@ ROLLBACK TO d1;
 -- every drawn target is checked: a draw from a population that ignores the limits fails
 CREATE OR REPLACE FUNCTION eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text) LANGUAGE sql
     AS $q$SELECT 'SELECT s.uscc, s.credit_class, 1::float8 FROM supervise.subject s WHERE s.uscc = ANY (ARRAY[pg_temp.s(17), pg_temp.s(18)])', NULL$q$;
+-- (the targets' checks read subject by subject and in one pass over the year's checks)
 DO $$
+DECLARE
+    way text;
 BEGIN
-    PERFORM supervise.draw(8071, supervise.seed_from('ignores the limits'));
-EXCEPTION WHEN exclusion_violation THEN
-    RAISE NOTICE 'refused: %', regexp_replace(SQLERRM, 'draw \d+', 'draw N');
+    FOREACH way IN ARRAY ARRAY['per_subject', 'year_scan'] LOOP
+        PERFORM set_config('supervise.limits_lookup', way, true);
+        BEGIN
+            PERFORM supervise.draw(8071, supervise.seed_from('ignores the limits'));
+        EXCEPTION WHEN exclusion_violation THEN
+            RAISE NOTICE '%: refused: %', way, regexp_replace(SQLERRM, 'draw \d+', 'draw N');
+        END;
+    END LOOP;
+    PERFORM set_config('supervise.limits_lookup', 'auto', true);
 END
 $$;
 ROLLBACK TO d1;

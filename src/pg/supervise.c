@@ -136,6 +136,20 @@ translate_core_message(const char *msgid)
 	return dgettext(TEXTDOMAIN, msgid);
 }
 
+/*
+ * How the limits on repeated checks read the checks of a few subjects (a small directory's members,
+ * a draw's new targets): one by one through their index entries, or in one pass over the year's
+ * checks. auto decides by size (limits_subject_budget() in 60_limits.sql); the others force one
+ * way, as enable_* settings do for the planner.
+ */
+static int	limits_lookup_setting = 0;
+static const struct config_enum_entry limits_lookup_options[] = {
+	{"auto", 0, false},
+	{"per_subject", 1, false},
+	{"year_scan", 2, false},
+	{NULL, 0, false}
+};
+
 void
 _PG_init(void)
 {
@@ -152,4 +166,8 @@ _PG_init(void)
 							   dgettext(TEXTDOMAIN, "The date supervise takes as today (empty: current_date)."),
 							   dgettext(TEXTDOMAIN, "Only a superuser sets it: tests and demos replay a year on any day."),
 							   &today_setting, "", PGC_SUSET, 0, check_today, NULL, NULL);
+	DefineCustomEnumVariable("supervise.limits_lookup",
+							 dgettext(TEXTDOMAIN, "How the limits read the checks of a few subjects: auto, per_subject or year_scan."),
+							 dgettext(TEXTDOMAIN, "auto reads them subject by subject when they are fewer than the year's checks divided by 64; the results are the same either way."),
+							 &limits_lookup_setting, 0, limits_lookup_options, PGC_USERSET, 0, NULL, NULL, NULL);
 }

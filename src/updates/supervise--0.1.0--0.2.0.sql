@@ -10725,3 +10725,283 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.shipped_row_guard() IS
     'trigger (arguments: key column, hint): keeps rows shipped with the extension restore-safe — an update marks a shipped row modified, an insert over a shipped row updates it, shipped rows are not deleted';
+
+-- ---- the limits read a few subjects' checks one by one (limits_subject_budget, limited_checks_among); the rule per subject as inlined SQL functions (limit_profile_of, limit_conflicts_of) ----
+CREATE OR REPLACE FUNCTION @extschema@.limits_subject_budget() RETURNS bigint
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+    RETURN CASE pg_catalog.current_setting('supervise.limits_lookup', true)
+                WHEN 'per_subject' THEN 9223372036854775807
+                WHEN 'year_scan' THEN 0
+                ELSE (SELECT (pg_catalog.sum(GREATEST(c.reltuples, 0)) OPERATOR(pg_catalog./) 64)::bigint
+                        FROM pg_catalog.pg_class c
+                       WHERE c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.inspection'::pg_catalog.regclass,
+                                                                     '@extschema@.draw_target'::pg_catalog.regclass]::pg_catalog.oid[])) END;
+COMMENT ON FUNCTION @extschema@.limits_subject_budget() IS
+    'internal: up to how many subjects the limits read checks subject by subject (limited_checks_among) rather than in one pass over the year''s checks: the estimated rows of inspection and draw_target over 64, or all (supervise.limits_lookup = per_subject) or none (year_scan)';
+
+CREATE OR REPLACE FUNCTION @extschema@.limited_checks_among(codes @extschema@.uscc[], check_year integer, other_than_task bigint,
+                                                 categories text[], superiors bigint[])
+RETURNS TABLE (uscc @extschema@.uscc, year integer, category text, department_id bigint, task_id bigint,
+               source text, source_id bigint, checked_on date, overridden boolean)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+    -- one plan for every call (its shape does not depend on the values), kept for the session
+    SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT c.*
+      FROM pg_catalog.unnest(limited_checks_among.codes) u(code)
+     CROSS JOIN LATERAL @extschema@.limited_checks_of(u.code) c
+     WHERE c.year OPERATOR(pg_catalog.=) limited_checks_among.check_year
+       AND c.task_id OPERATOR(pg_catalog.<>) limited_checks_among.other_than_task
+       AND (c.category OPERATOR(pg_catalog.=) ANY (limited_checks_among.categories)
+            OR c.department_id OPERATOR(pg_catalog.=) ANY (limited_checks_among.superiors));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limited_checks_among(@extschema@.uscc[], integer, bigint, text[], bigint[]) IS
+    'internal: the checks of v_limited_checks of the given subjects (codes) in check_year, of other tasks than other_than_task, of one of the categories or by one of the departments (superiors): the rows that exclude them from a task with that profile, read subject by subject (limited_checks_of). For a draw''s targets and a small directory''s members (limits_subject_budget)';
+
+CREATE OR REPLACE FUNCTION @extschema@.limit_profile_of(task bigint)
+RETURNS TABLE (task_id bigint, year integer, limited boolean, categories text[],
+               departments bigint[], superiors bigint[], systems text[])
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT t.id,
+           pg_catalog.date_part('year', t.period_start)::integer,
+           COALESCE(pg_catalog.cardinality(x.categories), 0) OPERATOR(pg_catalog.>) 0,
+           COALESCE(x.categories, '{}'), COALESCE(x.departments, '{}'),
+           -- is_superior decides; the join on system, level and region only narrows the candidates
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT a.id ORDER BY a.id)
+                       FROM @extschema@.department d
+                       JOIN @extschema@.department a
+                         ON a.system OPERATOR(pg_catalog.=) d.system AND a.level OPERATOR(pg_catalog.<) d.level
+                        AND pg_catalog.starts_with(d.region, a.region)
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)
+                        AND @extschema@.is_superior(a.id, d.id)), '{}'),
+           COALESCE((SELECT pg_catalog.array_agg(DISTINCT d.system ORDER BY d.system)
+                       FROM @extschema@.department d
+                      WHERE d.id OPERATOR(pg_catalog.=) ANY (x.departments)), '{}')
+      FROM @extschema@.task t
+      CROSS JOIN LATERAL (
+          SELECT pg_catalog.array_agg(DISTINCT sc.category ORDER BY sc.category) AS categories,
+                 pg_catalog.array_agg(DISTINCT sc.item_department_id ORDER BY sc.item_department_id) AS departments
+            FROM @extschema@.v_limit_scope sc WHERE sc.task_id OPERATOR(pg_catalog.=) t.id) x
+     WHERE t.id OPERATOR(pg_catalog.=) limit_profile_of.task;
+END;
+COMMENT ON FUNCTION @extschema@.limit_profile_of(bigint) IS
+    'internal: the limit profile of a task (as task_limit_profile), read with the caller''s rights and without the visibility check: an inlined SQL function, for limit_conflicts_of';
+
+CREATE OR REPLACE FUNCTION @extschema@.task_limit_profile(task bigint,
+    OUT task_id bigint, OUT year integer, OUT limited boolean, OUT categories text[],
+    OUT departments bigint[], OUT superiors bigint[], OUT systems text[])
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    -- it runs as the owner: only about tasks the acting role may see
+    PERFORM @extschema@.require_task_visible(task_limit_profile.task);
+    -- plpgsql rather than sql: its plans are kept across calls
+    RETURN QUERY SELECT p.* FROM @extschema@.limit_profile_of(task_limit_profile.task) p;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
+    'limits: what limits a task: its year (of period_start), whether it is limited at all (not a clue task and at least one non-exempt item), the categories and departments of its non-exempt items, the departments superior to those, and their systems; no row for an unknown task. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+CREATE OR REPLACE FUNCTION @extschema@.limit_conflicts_of(subject @extschema@.uscc, task bigint, year integer)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                ELSE 'superior_checked_this_year' END,
+           c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
+      FROM @extschema@.limit_profile_of(limit_conflicts_of.task) p
+      JOIN @extschema@.limited_checks_of(limit_conflicts_of.subject) c
+        ON c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts_of.year, p.year)
+       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
+       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
+            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+     WHERE p.limited
+     ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
+END;
+COMMENT ON FUNCTION @extschema@.limit_conflicts_of(@extschema@.uscc, bigint, integer) IS
+    'internal: the rule, per subject: the earlier checks that exclude the subject from the task, in the order of limit_conflicts_all (year NULL: the task''s year); read with the caller''s rights and without the visibility check, as an inlined SQL function (exclusion_reason plans it with its own query)';
+
+CREATE OR REPLACE FUNCTION @extschema@.limit_conflicts_all(subject @extschema@.uscc, task bigint, year integer DEFAULT NULL)
+RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint, checked_on date,
+               source text, source_id bigint, overridden boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+BEGIN
+    IF task IS NOT NULL THEN
+        PERFORM @extschema@.require_task_visible(limit_conflicts_all.task);
+    END IF;
+    RETURN QUERY
+    SELECT c.* FROM @extschema@.limit_conflicts_of(limit_conflicts_all.subject, limit_conflicts_all.task, limit_conflicts_all.year) c;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) IS
+    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers and exclusion_reason; limit_conflicts() is what callers read';
+
+CREATE OR REPLACE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc, task_id bigint) RETURNS text
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    known boolean;
+    st text;
+    r text;
+BEGIN
+    PERFORM @extschema@.require_task_visible(exclusion_reason.task_id);
+    -- one statement: the task, the subject's status and its first conflict (the rule inlined)
+    SELECT EXISTS (SELECT 1 FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) exclusion_reason.task_id),
+           (SELECT s.status FROM @extschema@.subject s WHERE s.uscc OPERATOR(@extschema@.=) exclusion_reason.subject),
+           (SELECT c.reason FROM @extschema@.limit_conflicts_of(exclusion_reason.subject, exclusion_reason.task_id, NULL) c LIMIT 1)
+      INTO known, st, r;
+    IF NOT known THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), exclusion_reason.task_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF st IS NULL THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('subject "%s" is not in the subject directory'), exclusion_reason.subject),
+            ERRCODE = 'invalid_parameter_value',
+            HINT    = pg_catalog.format(@extschema@.message_text('Load it with @extschema@.load_subjects() first.'));
+    END IF;
+    IF st OPERATOR(pg_catalog.<>) 'active' THEN
+        RETURN 'inactive';
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
+    'limits (doc/limits.md): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
+
+CREATE OR REPLACE FUNCTION @extschema@.eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    p record;
+    dir bigint;
+    few boolean;
+BEGIN
+    SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('task %s does not exist'), eligibility_parts.task_id),
+            ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO p FROM @extschema@.task_limit_profile(eligibility_parts.task_id);
+    candidates := $q$SELECT s.uscc, s.credit_class, s.risk_level::double precision AS weight
+  FROM @extschema@.subject s
+ WHERE s.status OPERATOR(pg_catalog.=) 'active'$q$;
+    IF dir IS NOT NULL THEN
+        candidates := candidates || pg_catalog.format($q$
+   AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
+                WHERE m.directory_id OPERATOR(pg_catalog.=) %s
+                  AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
+    END IF;
+    IF p.limited AND dir IS NULL THEN
+        -- every active subject is a candidate: the year's checks of the categories, in one scan
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
+            p.year, p.task_id, p.categories, p.superiors);
+    ELSIF p.limited THEN
+        -- the candidates are the directory's members: a small directory's are looked up one by
+        -- one, so the cost follows the directory, not the year's checks; a large one's are found
+        -- in one pass over the year's checks of the categories
+        -- (no member after the first limits_subject_budget() ones: few enough)
+        SELECT NOT EXISTS (SELECT 1 FROM @extschema@.directory_member m
+                            WHERE m.directory_id OPERATOR(pg_catalog.=) dir
+                           OFFSET @extschema@.limits_subject_budget())
+          INTO few;
+        IF few THEN
+            excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.limited_checks_among(
+    ARRAY(SELECT m.uscc FROM @extschema@.directory_member m WHERE m.directory_id OPERATOR(pg_catalog.=) %s),
+    %s, %s, %L::text[], %L::bigint[]) c$q$,
+                dir, p.year, p.task_id, p.categories, p.superiors);
+        ELSE
+            excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE c.year OPERATOR(pg_catalog.=) %s
+   AND c.task_id OPERATOR(pg_catalog.<>) %s
+   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
+        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))
+   AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
+                WHERE m.directory_id OPERATOR(pg_catalog.=) %s AND m.uscc OPERATOR(@extschema@.=) c.uscc)$q$,
+                p.year, p.task_id, p.categories, p.superiors, dir);
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.eligibility_parts(bigint) IS
+    'internal: the eligible population of a task as two queries, with the task''s directory, year, categories and superiors written in: candidates (uscc, credit_class, weight), the active subjects of its directory (all active subjects when it has none), and excluded (uscc), the subjects the limits on repeated checks exclude (the rule of exclusion_reason; of a task with a directory only its members: looked up one by one through limited_checks_among when they are few (limits_subject_budget), else found in one pass over the year''s checks; NULL when the task is not limited). The one place eligibility is decided: eligibility_query() joins them, draw() hands them to population_collect()';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_drawn(draw_id bigint, codes @extschema@.uscc[]) RETURNS void
+    LANGUAGE plpgsql
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    t bigint;
+    p record;
+    c record;
+BEGIN
+    SELECT dr.task_id INTO t FROM @extschema@.draw_record dr WHERE dr.id OPERATOR(pg_catalog.=) limits_check_drawn.draw_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.limit_lock(t);
+    SELECT * INTO p FROM @extschema@.task_limit_profile(t) x WHERE x.limited;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- (the task is a parameter, so the draw's own targets are left out.) A small draw's targets
+    -- are looked up one by one, so the check costs what the draw took; a large draw's are found
+    -- with the year's checks in one pass (limits_subject_budget)
+    IF pg_catalog.cardinality(codes) OPERATOR(pg_catalog.<=) @extschema@.limits_subject_budget() THEN
+        SELECT x.* INTO c
+          FROM @extschema@.limited_checks_among(codes, p.year, t, p.categories, p.superiors) x
+         ORDER BY x.uscc, x.checked_on, x.source_id
+         LIMIT 1;
+    ELSE
+        SELECT x.* INTO c
+          FROM @extschema@.v_limited_checks x
+         WHERE x.uscc OPERATOR(@extschema@.=) ANY (codes)
+           AND x.year OPERATOR(pg_catalog.=) p.year
+           AND x.task_id OPERATOR(pg_catalog.<>) t
+           AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
+                OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+         ORDER BY x.uscc, x.checked_on, x.source_id
+         LIMIT 1;
+    END IF;
+    IF FOUND THEN
+        IF NOT @extschema@.may_see_task(c.task_id) THEN
+            RAISE LOG USING
+                MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude: earlier check %s (category "%s")'),
+                                            draw_id, t, c.uscc, @extschema@.limits_describe_check(c.source, c.source_id, c.task_id, c.department_id, c.checked_on), c.category);
+        END IF;
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude'), draw_id, t, c.uscc),
+            ERRCODE = 'exclusion_violation',
+            DETAIL  = pg_catalog.format(@extschema@.message_text('Earlier check: %s.'), @extschema@.limits_explain_conflict(
+                               CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
+                                    ELSE 'superior_checked_this_year' END,
+                               c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on)),
+            HINT    = pg_catalog.format(@extschema@.message_text('Draw from @extschema@.eligible_population(), which leaves such subjects out.'));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) IS
+    'internal: refuses new targets (codes) of a draw that the limits on repeated checks exclude, naming the earlier check; takes the limit locks of the drawn task first. Run by the trigger limits_check_targets and by draw()''s bulk write of its targets';

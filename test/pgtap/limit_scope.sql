@@ -7,7 +7,7 @@
 -- scope for speed to the same answers.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(8);
+SELECT plan(13);
 
 SELECT lives_ok($$SELECT * FROM supervise.generate_sample(2000, 1)$$, 'a sample province of 2,000 subjects');
 
@@ -113,6 +113,42 @@ SELECT is_empty($$
       FROM per_subject p FULL JOIN set_based x ON x.n = p.n AND x.uscc = p.uscc
      WHERE p.reason IS DISTINCT FROM x.reason$$,
     'exclusion_reason and excluded_subjects agree on every subject and task');
+
+-- A task with a directory: its members' checks are read one by one (few members) or in one pass
+-- over the year's checks (many); supervise.limits_lookup forces either. Both give the members less
+-- the subjects excluded_subjects() names, for every kind of task above.
+SELECT lives_ok($$
+    INSERT INTO supervise.directory (id, department_id, name) VALUES (9901, pg_temp.dep('SAMR-350203'), '限制范围测试名录');
+    INSERT INTO supervise.directory_member (directory_id, uscc)
+    SELECT 9901, s.uscc FROM supervise.subject s WHERE hashtextextended(s.uscc::text, 3) % 5 < 2;
+    UPDATE supervise.task SET directory_id = 9901 WHERE id IN (SELECT task_id FROM st WHERE n IN (1, 2, 4, 7, 8));
+    ANALYZE supervise.directory_member$$,
+    'a directory of two fifths of the subjects for the five undrawn tasks');
+CREATE TEMP TABLE want AS
+SELECT st.n, m.uscc::text AS uscc
+  FROM st JOIN supervise.task t ON t.id = st.task_id
+  JOIN supervise.directory_member m ON m.directory_id = t.directory_id
+  JOIN supervise.subject s ON s.uscc = m.uscc AND s.status = 'active'
+ WHERE st.n IN (1, 2, 4, 7, 8)
+EXCEPT
+SELECT st.n, x.uscc::text FROM st, supervise.excluded_subjects(st.task_id) x WHERE st.n IN (1, 2, 4, 7, 8);
+SELECT ok((SELECT count(*) FROM st JOIN supervise.excluded_subjects(st.task_id) x ON true
+            JOIN supervise.directory_member m ON m.directory_id = 9901 AND m.uscc = x.uscc
+           WHERE st.n IN (1, 2, 4, 7, 8) AND x.reason <> 'inactive') > 0,
+          'some members are excluded by the limits');
+SET supervise.limits_lookup = per_subject;
+SELECT set_eq($$SELECT st.n, e.uscc::text FROM st, supervise.eligible_population(st.task_id) e WHERE st.n IN (1, 2, 4, 7, 8)$$,
+              $$SELECT * FROM want$$,
+              'subject by subject (per_subject): the eligible population is the members less the excluded');
+SET supervise.limits_lookup = year_scan;
+SELECT set_eq($$SELECT st.n, e.uscc::text FROM st, supervise.eligible_population(st.task_id) e WHERE st.n IN (1, 2, 4, 7, 8)$$,
+              $$SELECT * FROM want$$,
+              'in one pass (year_scan): the same');
+RESET supervise.limits_lookup;
+SELECT results_eq($$SELECT count(*) FILTER (WHERE p.excluded LIKE '%v_limited_checks%'), count(p.excluded)
+                      FROM st, supervise.eligibility_parts(st.task_id) p WHERE st.n IN (1, 2, 4, 7, 8)$$,
+                  $$VALUES (4::bigint, 4::bigint)$$,
+                  'auto: 800 members against a few hundred checks are read in one pass (four limited tasks)');
 
 SELECT * FROM finish();
 ROLLBACK;
