@@ -23,8 +23,7 @@
 --   v_department_year      count inspections, which officers read only for their own departments.
 -- =====================================================================================
 
--- ---- indexes for one subject's record and one department's year ----
-CREATE INDEX inspection_department_day_idx ON @extschema@.inspection (department_id, inspected_on) INCLUDE (task_id);
+-- ---- indexes for one subject's record and one department's year (its inspections: 30_plan.sql) ----
 CREATE INDEX task_department_start_idx ON @extschema@.task (department_id, period_start);
 CREATE INDEX publication_department_due_idx ON @extschema@.publication (department_id, due_on) INCLUDE (published_on);
 

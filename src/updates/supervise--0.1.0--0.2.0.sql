@@ -5159,9 +5159,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.limits_check_drawn(bigint, @extschema@.uscc[]) IS
     'internal: refuses new targets (codes) of a draw that the limits on repeated checks exclude, naming the earlier check; takes the limit locks of the drawn task first. Run by the trigger limits_check_targets and by draw()''s bulk write of its targets';
 
--- a department's rows found by index: its inspections and publication items of a year; its
--- v_visit_report rows computed from its own items, inspections and task sets
-CREATE INDEX inspection_department_idx ON @extschema@.inspection (department_id, inspected_on);
+-- a department's rows found by index: its publication items of a year (its inspections by
+-- inspection_department_day_idx); its v_visit_report rows computed from its own items,
+-- inspections and task sets
 CREATE INDEX publication_department_idx ON @extschema@.publication (department_id, event_on);
 CREATE OR REPLACE VIEW @extschema@.v_visit_report AS
 WITH took_part AS (
