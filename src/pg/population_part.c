@@ -47,6 +47,8 @@ typedef struct PopPart
 	/* draw_part_agg: the runs are draw parts, and the rows' candidates are kept */
 	bool		part;
 	bool		has_filter;		/* set from the first row's arguments (the same on every row) */
+	struct varlena *filter_arg[3];	/* the arguments it was read from (seed, strata, fractions;
+									 * NULL for a NULL), copied */
 	draw_filter filter;
 	uint8		fbytes[DRAW_FILTER_MAX_SIZE];
 	size_t		flen;			/* 0: no filter */
@@ -507,9 +509,12 @@ population_part_final(PG_FUNCTION_ARGS)
 
 /* ---- draw_part_agg ---------------------------------------------------------------------------- */
 
-/* the filter from the arguments seed bytea, strata text[], fractions float8[] (the first row's) */
-static void
-pp_set_filter(PopPart *pp, FunctionCallInfo fcinfo)
+/*
+ * The filter from the arguments seed bytea, strata text[], fractions float8[]: written into f and
+ * bytes; returns its length (0: no filter, when one of them is NULL).
+ */
+static size_t
+pp_read_filter(FunctionCallInfo fcinfo, draw_filter *f, uint8 *bytes)
 {
 	Datum	   *names,
 			   *fracs;
@@ -523,9 +528,8 @@ pp_set_filter(PopPart *pp, FunctionCallInfo fcinfo)
 	bytea	   *seed;
 	char		err[DRAW_ERRLEN];
 
-	pp->has_filter = true;
 	if (PG_ARGISNULL(5) || PG_ARGISNULL(6) || PG_ARGISNULL(7))
-		return;					/* no filter: no candidates */
+		return 0;				/* no filter: no candidates */
 	seed = PG_GETARG_BYTEA_PP(5);
 	if (VARSIZE_ANY_EXHDR(seed) != DRAW_SEED_LEN)
 		ereport(ERROR,
@@ -548,12 +552,58 @@ pp_set_filter(PopPart *pp, FunctionCallInfo fcinfo)
 		cl[i] = VARSIZE_ANY_EXHDR(DatumGetPointer(names[i]));
 		cf[i] = fnulls[i] ? 0.0 : DatumGetFloat8(fracs[i]);
 	}
-	if (draw_filter_make(&pp->filter, (const uint8 *) VARDATA_ANY(seed), nn, cn, cl, cf, err) != 0)
+	if (draw_filter_make(f, (const uint8 *) VARDATA_ANY(seed), nn, cn, cl, cf, err) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("draw_part_agg: %s", err)));
-	pp->flen = draw_filter_write(&pp->filter, pp->fbytes);
-	draw_hasher_init(&pp->hasher, pp->filter.seed);
+	return draw_filter_write(f, bytes);
+}
+
+/* whether argument 5 + i (seed, strata, fractions) is the one the filter was read from, byte for byte */
+static bool
+pp_filter_arg_same(PopPart *pp, FunctionCallInfo fcinfo, int i)
+{
+	struct varlena *v,
+			   *saved = pp->filter_arg[i];
+
+	if (PG_ARGISNULL(5 + i) || saved == NULL)
+		return PG_ARGISNULL(5 + i) && saved == NULL;
+	v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(5 + i));
+	return VARSIZE_ANY_EXHDR(v) == VARSIZE_ANY_EXHDR(saved)
+		&& memcmp(VARDATA_ANY(v), VARDATA_ANY(saved), VARSIZE_ANY_EXHDR(v)) == 0;
+}
+
+/*
+ * The filter of the first row, kept with a copy of its arguments; every later row's arguments must
+ * be the same bytes (a query that varies them is refused rather than drawn with the first row's).
+ */
+static void
+pp_set_filter(PopPart *pp, FunctionCallInfo fcinfo)
+{
+	if (pp->has_filter)
+	{
+		for (int i = 0; i < 3; i++)
+			if (!pp_filter_arg_same(pp, fcinfo, i))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("draw_part_agg: the seed, strata or fractions changed between rows"),
+						 errhint("They must be the same on every row.")));
+		return;
+	}
+	pp->flen = pp_read_filter(fcinfo, &pp->filter, pp->fbytes);
+	if (pp->flen > 0)
+		draw_hasher_init(&pp->hasher, pp->filter.seed);
+	for (int i = 0; i < 3; i++)
+	{
+		struct varlena *v;
+
+		if (PG_ARGISNULL(5 + i))
+			continue;
+		v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(5 + i));
+		pp->filter_arg[i] = MemoryContextAlloc(pp->hdr.eoh_context, VARSIZE_ANY(v));
+		memcpy(pp->filter_arg[i], v, VARSIZE_ANY(v));
+	}
+	pp->has_filter = true;
 }
 
 /*
@@ -582,8 +632,7 @@ draw_part_sfunc(PG_FUNCTION_ARGS)
 					 errdetail("It is a population, not a draw part.")));
 		pp->part = true;
 	}
-	if (!pp->has_filter)
-		pp_set_filter(pp, fcinfo);
+	pp_set_filter(pp, fcinfo);
 	if (pp->st.cap == 0 && pp->st.first_cap == 0)
 		pp->st.first_cap = pp_size_guess(fcinfo);
 	if (!PG_ARGISNULL(4) && DatumGetPointer(PG_GETARG_DATUM(4)) != pp->excl_arg)

@@ -4,7 +4,7 @@
 -- population, from the candidates where they are at least k, from the codes elsewhere.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(10);
+SELECT plan(14);
 SET LOCAL search_path = supervise, public;
 
 CREATE TABLE public.part_rows AS
@@ -55,6 +55,26 @@ SELECT throws_ok($$SELECT population_agg_combine(p.part, p.pop) FROM p$$, NULL, 
 SELECT is((SELECT octet_length(draw_part_agg(uscc, credit_class, weight, NULL, seed_from('part'), '{A,B,C}', '{0.05,0.2,0.9}'))
                   - octet_length(population_agg(uscc, credit_class, weight)) FROM public.part_rows), 12 + 66 + 16,
           'a weighted population keeps no candidates');
+
+-- the seed, strata and fractions are the same on every row: a query that varies them is refused,
+-- not drawn with the first row's (the same values as other datums are accepted)
+SET LOCAL max_parallel_workers_per_gather = 0;
+SELECT throws_ok($$SELECT draw_part_agg(uscc, 'A', NULL, ''::bytea, seed_from(CASE WHEN uscc::text < '91350102MA0001' THEN 'a' ELSE 'b' END),
+                                       '{A}', '{0.5}') FROM public.part_rows$$,
+                 '22023', 'draw_part_agg: the seed, strata or fractions changed between rows',
+                 'a seed that changes between rows is refused');
+SELECT throws_ok($$SELECT draw_part_agg(uscc, 'A', NULL, ''::bytea, seed_from('a'), '{A}',
+                                       ARRAY[CASE WHEN uscc::text < '91350102MA0001' THEN 0.5 ELSE 0.25 END]::float8[]) FROM public.part_rows$$,
+                 '22023', 'draw_part_agg: the seed, strata or fractions changed between rows',
+                 'fractions that change between rows are refused');
+SELECT throws_ok($$SELECT draw_part_agg(uscc, 'A', NULL, ''::bytea, CASE WHEN uscc::text < '91350102MA0001' THEN NULL ELSE seed_from('a') END,
+                                       '{A}', '{0.5}') FROM public.part_rows$$,
+                 '22023', 'draw_part_agg: the seed, strata or fractions changed between rows',
+                 'no seed on the first rows and one on later rows is refused');
+SELECT is((SELECT draw_part_agg(uscc, 'A', NULL, ''::bytea, seed_from(CASE WHEN uscc IS NULL THEN 'x' ELSE 'a' END), '{A}', '{0.5}')
+             FROM public.part_rows),
+          (SELECT draw_part_agg(uscc, 'A', NULL, ''::bytea, seed_from('a'), '{A}', '{0.5}') FROM public.part_rows),
+          'the same seed computed on every row gives the part of a constant seed');
 
 SELECT * FROM finish();
 ROLLBACK;
