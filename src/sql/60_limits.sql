@@ -226,8 +226,13 @@ AS $$
 BEGIN
     -- it runs as the owner: only about tasks the acting role may see
     PERFORM @extschema@.require_task_visible(task_limit_profile.task);
-    -- plpgsql rather than sql: its plans are kept across calls
-    RETURN QUERY SELECT p.* FROM @extschema@.limit_profile_of(task_limit_profile.task) p;
+    -- plpgsql rather than sql: its plans are kept across calls. SELECT INTO, not RETURN QUERY:
+    -- a query this small is never worth parallel workers, even where parallel_setup_cost is 0
+    SELECT p.* INTO task_id, year, limited, categories, departments, superiors, systems
+      FROM @extschema@.limit_profile_of(task_limit_profile.task) p;
+    IF FOUND THEN
+        RETURN NEXT;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.task_limit_profile(bigint) IS
