@@ -10746,8 +10746,12 @@ RETURNS TABLE (uscc @extschema@.uscc, year integer, category text, department_id
                source text, source_id bigint, checked_on date, overridden boolean)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
-    -- one plan for every call (its shape does not depend on the values), kept for the session
+    -- one plan for every call (its shape does not depend on the values), kept for the session;
+    -- planned as for pages in memory: the few rows of each subject's checks and of their tasks
+    -- and items are looked up by key (at the default 4, the planner scans task and task_item,
+    -- a few pages each, once per check row: twice the time)
     SET plan_cache_mode = force_generic_plan
+    SET random_page_cost = 1.1
 AS $$
 BEGIN
     RETURN QUERY
@@ -10800,6 +10804,8 @@ CREATE OR REPLACE FUNCTION @extschema@.task_limit_profile(task bigint,
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
+    -- a few rows read by key (see limited_checks_among)
+    SET random_page_cost = 1.1
 AS $$
 BEGIN
     -- it runs as the owner: only about tasks the acting role may see
@@ -10858,6 +10864,8 @@ CREATE OR REPLACE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SECURITY DEFINER
     SET search_path = @extschema@, pg_temp
+    -- a few rows read by key (see limited_checks_among)
+    SET random_page_cost = 1.1
 AS $$
 DECLARE
     known boolean;
