@@ -347,7 +347,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) IS
-    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers and exclusion_reason; limit_conflicts() is what callers read';
+    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers (exclusion_reason reads the same rule, limit_conflicts_of, in its own statement); limit_conflicts() is what callers read';
 
 -- What the caller may read of the conflicts: a check of a task it may not see (another
 -- department's) keeps its reason, category and kind, not its task, department, date or id.

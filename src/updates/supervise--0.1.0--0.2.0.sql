@@ -10858,7 +10858,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limit_conflicts_all(@extschema@.uscc, bigint, integer) IS
-    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers and exclusion_reason; limit_conflicts() is what callers read';
+    'internal: the earlier checks that exclude the subject from the task (the task''s own checks never count): same_category_this_year rows first, then superior_checked_this_year, each oldest first; year defaults to the task''s year. Empty for a clue task or one without non-exempt items. Names checks of every department: used by the limits triggers (exclusion_reason reads the same rule, limit_conflicts_of, in its own statement); limit_conflicts() is what callers read';
 
 CREATE OR REPLACE FUNCTION @extschema@.exclusion_reason(subject @extschema@.uscc, task_id bigint) RETURNS text
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
