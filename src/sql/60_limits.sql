@@ -87,6 +87,28 @@ SELECT dt.uscc,
 COMMENT ON VIEW @extschema@.v_limited_checks IS
     'limits: every check that counts for the once-a-year and superior-first rules, one row per category: recorded inspections of non-clue tasks (year of inspected_on, else of the task''s period_start; per the inspecting department''s non-exempt items of the task) and targets of live draws (year of the task; per non-exempt item and its department). source is inspection or draw, source_id its id';
 
+-- The rule in two expressions, inlined wherever a check is weighed against a task's limit profile
+-- (task_limit_profile): whether the check counts against the task, and for which reason. The
+-- reasons' text order is their precedence (same_category_this_year before
+-- superior_checked_this_year): the first conflict is the least reason.
+CREATE FUNCTION @extschema@.limits_check_counts(check_year integer, check_task_id bigint, check_category text,
+                                                check_department_id bigint, year integer, task_id bigint,
+                                                categories text[], superiors bigint[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN check_year OPERATOR(pg_catalog.=) year
+       AND check_task_id OPERATOR(pg_catalog.<>) task_id
+       AND (check_category OPERATOR(pg_catalog.=) ANY (categories)
+            OR check_department_id OPERATOR(pg_catalog.=) ANY (superiors));
+COMMENT ON FUNCTION @extschema@.limits_check_counts(integer, bigint, text, bigint, integer, bigint, text[], bigint[]) IS
+    'internal: whether a check (a row of v_limited_checks: its year, task, category, department) counts against a task with the limit profile (year, task_id, categories, superiors): the same year, another task, and one of the categories or by one of the superior departments. An inlined sql function: the one place this is written';
+
+CREATE FUNCTION @extschema@.limits_reason(check_category text, categories text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN check_category OPERATOR(pg_catalog.=) ANY (categories) THEN 'same_category_this_year'
+                ELSE 'superior_checked_this_year' END;
+COMMENT ON FUNCTION @extschema@.limits_reason(text, text[]) IS
+    'internal: why a check that counts against a task (limits_check_counts) excludes the subject: same_category_this_year when its category is one of the task''s, else superior_checked_this_year. The reasons sort in their precedence';
+
 -- The same checks of one subject, read through the subject's index entries (inspection.uscc,
 -- draw_target's key) and each check's task by its key, instead of the scope of every task: what
 -- exclusion_reason and the limits triggers ask per subject (0.1 ms at a province's year, where
@@ -176,10 +198,9 @@ BEGIN
     SELECT c.*
       FROM pg_catalog.unnest(limited_checks_among.codes) u(code)
      CROSS JOIN LATERAL @extschema@.limited_checks_of(u.code) c
-     WHERE c.year OPERATOR(pg_catalog.=) limited_checks_among.check_year
-       AND c.task_id OPERATOR(pg_catalog.<>) limited_checks_among.other_than_task
-       AND (c.category OPERATOR(pg_catalog.=) ANY (limited_checks_among.categories)
-            OR c.department_id OPERATOR(pg_catalog.=) ANY (limited_checks_among.superiors));
+     WHERE @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id,
+                                           limited_checks_among.check_year, limited_checks_among.other_than_task,
+                                           limited_checks_among.categories, limited_checks_among.superiors);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limited_checks_among(@extschema@.uscc[], integer, bigint, text[], bigint[]) IS
@@ -316,15 +337,12 @@ RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint,
                source text, source_id bigint, overridden boolean)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
-                ELSE 'superior_checked_this_year' END,
+    SELECT @extschema@.limits_reason(c.category, p.categories),
            c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
       FROM @extschema@.limit_profile_of(limit_conflicts_of.task) p
       JOIN @extschema@.limited_checks_of(limit_conflicts_of.subject) c
-        ON c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts_of.year, p.year)
-       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
-       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
-            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+        ON @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id,
+                                           COALESCE(limit_conflicts_of.year, p.year), p.task_id, p.categories, p.superiors)
      WHERE p.limited
      ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
 END;
@@ -422,14 +440,10 @@ AS $$
     SELECT s.uscc, 'inactive' FROM @extschema@.subject s, p
      WHERE s.status OPERATOR(pg_catalog.<>) 'active'
     UNION ALL
-    SELECT c.uscc,
-           CASE WHEN pg_catalog.bool_or(c.category OPERATOR(pg_catalog.=) ANY (p.categories))
-                THEN 'same_category_this_year' ELSE 'superior_checked_this_year' END
+    SELECT c.uscc, pg_catalog.min(@extschema@.limits_reason(c.category, p.categories))
       FROM p JOIN @extschema@.v_limited_checks c
-        ON c.year OPERATOR(pg_catalog.=) p.year
-       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
-       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
-            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+        ON @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id,
+                                           p.year, p.task_id, p.categories, p.superiors)
       JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) c.uscc AND s.status OPERATOR(pg_catalog.=) 'active'
      WHERE p.limited
      GROUP BY c.uscc
@@ -454,7 +468,7 @@ AS $$
 DECLARE
     p record;
     dir bigint;
-    few boolean;
+    few boolean := false;
 BEGIN
     SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
     IF NOT FOUND THEN
@@ -472,37 +486,32 @@ BEGIN
                 WHERE m.directory_id OPERATOR(pg_catalog.=) %s
                   AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
     END IF;
-    IF p.limited AND dir IS NULL THEN
-        -- every active subject is a candidate: the year's checks of the categories, in one scan
-        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
- WHERE c.year OPERATOR(pg_catalog.=) %s
-   AND c.task_id OPERATOR(pg_catalog.<>) %s
-   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
-        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
-            p.year, p.task_id, p.categories, p.superiors);
-    ELSIF p.limited THEN
-        -- the candidates are the directory's members: a small directory's are looked up one by
-        -- one, so the cost follows the directory, not the year's checks; a large one's are found
-        -- in one pass over the year's checks of the categories
-        -- (no member after the first limits_subject_budget() ones: few enough)
+    IF p.limited IS NOT TRUE THEN
+        RETURN;
+    END IF;
+    -- a small directory's members are looked up one by one, so the cost follows the directory,
+    -- not the year's checks (no member after the first limits_subject_budget() ones: few enough)
+    IF dir IS NOT NULL THEN
         SELECT NOT EXISTS (SELECT 1 FROM @extschema@.directory_member m
                             WHERE m.directory_id OPERATOR(pg_catalog.=) dir
                            OFFSET @extschema@.limits_subject_budget())
           INTO few;
-        IF few THEN
-            excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.limited_checks_among(
+    END IF;
+    IF few THEN
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.limited_checks_among(
     ARRAY(SELECT m.uscc FROM @extschema@.directory_member m WHERE m.directory_id OPERATOR(pg_catalog.=) %s),
     %s, %s, %L::text[], %L::bigint[]) c$q$,
-                dir, p.year, p.task_id, p.categories, p.superiors);
-        ELSE
-            excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
- WHERE c.year OPERATOR(pg_catalog.=) %s
-   AND c.task_id OPERATOR(pg_catalog.<>) %s
-   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
-        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))
+            dir, p.year, p.task_id, p.categories, p.superiors);
+    ELSE
+        -- all active subjects, or a large directory's members: the year's checks of the
+        -- categories in one pass
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id, %s, %s, %L::text[], %L::bigint[])$q$,
+            p.year, p.task_id, p.categories, p.superiors);
+        IF dir IS NOT NULL THEN
+            excluded := excluded || pg_catalog.format($q$
    AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
-                WHERE m.directory_id OPERATOR(pg_catalog.=) %s AND m.uscc OPERATOR(@extschema@.=) c.uscc)$q$,
-                p.year, p.task_id, p.categories, p.superiors, dir);
+                WHERE m.directory_id OPERATOR(pg_catalog.=) %s AND m.uscc OPERATOR(@extschema@.=) c.uscc)$q$, dir);
         END IF;
     END IF;
 END
@@ -619,10 +628,8 @@ BEGIN
         SELECT x.* INTO c
           FROM @extschema@.v_limited_checks x
          WHERE x.uscc OPERATOR(@extschema@.=) ANY (codes)
-           AND x.year OPERATOR(pg_catalog.=) p.year
-           AND x.task_id OPERATOR(pg_catalog.<>) t
-           AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
-                OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+           AND @extschema@.limits_check_counts(x.year, x.task_id, x.category, x.department_id,
+                                               p.year, t, p.categories, p.superiors)
          ORDER BY x.uscc, x.checked_on, x.source_id
          LIMIT 1;
     END IF;
@@ -636,8 +643,7 @@ BEGIN
             MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude'), draw_id, t, c.uscc),
             ERRCODE = 'exclusion_violation',
             DETAIL  = pg_catalog.format(@extschema@.message_text('Earlier check: %s.'), @extschema@.limits_explain_conflict(
-                               CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
-                                    ELSE 'superior_checked_this_year' END,
+                               @extschema@.limits_reason(c.category, p.categories),
                                c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on)),
             HINT    = pg_catalog.format(@extschema@.message_text('Draw from @extschema@.eligible_population(), which leaves such subjects out.'));
     END IF;

@@ -10726,7 +10726,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.shipped_row_guard() IS
     'trigger (arguments: key column, hint): keeps rows shipped with the extension restore-safe — an update marks a shipped row modified, an insert over a shipped row updates it, shipped rows are not deleted';
 
--- ---- the limits read a few subjects' checks one by one (limits_subject_budget, limited_checks_among); the rule per subject as inlined SQL functions (limit_profile_of, limit_conflicts_of) ----
+-- ---- the rule weighed in one place (limits_check_counts, limits_reason); the limits read a few subjects' checks one by one (limits_subject_budget, limited_checks_among); the rule per subject as inlined SQL functions (limit_profile_of, limit_conflicts_of) ----
+CREATE OR REPLACE FUNCTION @extschema@.limits_check_counts(check_year integer, check_task_id bigint, check_category text,
+                                                check_department_id bigint, year integer, task_id bigint,
+                                                categories text[], superiors bigint[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN check_year OPERATOR(pg_catalog.=) year
+       AND check_task_id OPERATOR(pg_catalog.<>) task_id
+       AND (check_category OPERATOR(pg_catalog.=) ANY (categories)
+            OR check_department_id OPERATOR(pg_catalog.=) ANY (superiors));
+COMMENT ON FUNCTION @extschema@.limits_check_counts(integer, bigint, text, bigint, integer, bigint, text[], bigint[]) IS
+    'internal: whether a check (a row of v_limited_checks: its year, task, category, department) counts against a task with the limit profile (year, task_id, categories, superiors): the same year, another task, and one of the categories or by one of the superior departments. An inlined sql function: the one place this is written';
+
+CREATE OR REPLACE FUNCTION @extschema@.limits_reason(check_category text, categories text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN check_category OPERATOR(pg_catalog.=) ANY (categories) THEN 'same_category_this_year'
+                ELSE 'superior_checked_this_year' END;
+COMMENT ON FUNCTION @extschema@.limits_reason(text, text[]) IS
+    'internal: why a check that counts against a task (limits_check_counts) excludes the subject: same_category_this_year when its category is one of the task''s, else superior_checked_this_year. The reasons sort in their precedence';
+
 CREATE OR REPLACE FUNCTION @extschema@.limits_subject_budget() RETURNS bigint
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
@@ -10758,10 +10776,9 @@ BEGIN
     SELECT c.*
       FROM pg_catalog.unnest(limited_checks_among.codes) u(code)
      CROSS JOIN LATERAL @extschema@.limited_checks_of(u.code) c
-     WHERE c.year OPERATOR(pg_catalog.=) limited_checks_among.check_year
-       AND c.task_id OPERATOR(pg_catalog.<>) limited_checks_among.other_than_task
-       AND (c.category OPERATOR(pg_catalog.=) ANY (limited_checks_among.categories)
-            OR c.department_id OPERATOR(pg_catalog.=) ANY (limited_checks_among.superiors));
+     WHERE @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id,
+                                           limited_checks_among.check_year, limited_checks_among.other_than_task,
+                                           limited_checks_among.categories, limited_checks_among.superiors);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.limited_checks_among(@extschema@.uscc[], integer, bigint, text[], bigint[]) IS
@@ -10827,15 +10844,12 @@ RETURNS TABLE (reason text, category text, task_id bigint, department_id bigint,
                source text, source_id bigint, overridden boolean)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
-                ELSE 'superior_checked_this_year' END,
+    SELECT @extschema@.limits_reason(c.category, p.categories),
            c.category, c.task_id, c.department_id, c.checked_on, c.source, c.source_id, c.overridden
       FROM @extschema@.limit_profile_of(limit_conflicts_of.task) p
       JOIN @extschema@.limited_checks_of(limit_conflicts_of.subject) c
-        ON c.year OPERATOR(pg_catalog.=) COALESCE(limit_conflicts_of.year, p.year)
-       AND c.task_id OPERATOR(pg_catalog.<>) p.task_id
-       AND (c.category OPERATOR(pg_catalog.=) ANY (p.categories)
-            OR c.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+        ON @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id,
+                                           COALESCE(limit_conflicts_of.year, p.year), p.task_id, p.categories, p.superiors)
      WHERE p.limited
      ORDER BY 1, c.checked_on, c.source DESC, c.source_id, c.category;
 END;
@@ -10898,6 +10912,27 @@ $$;
 COMMENT ON FUNCTION @extschema@.exclusion_reason(@extschema@.uscc, bigint) IS
     'limits (doc/limits.md): NULL when the subject may be drawn for the task, else the first reason by precedence: inactive (status not active), same_category_this_year (a recorded check or live draw of another non-clue task with a non-exempt item of one of this task''s non-exempt categories, in the task''s year, by any department), superior_checked_this_year (a department superior to one of this task''s non-exempt item departments checked or drew it this year for any non-exempt item). Clue tasks and tasks whose items are all exempt are only ever excluded as inactive. Refused (42501) unless the acting role may see the task (may_see_task)';
 
+CREATE OR REPLACE FUNCTION @extschema@.excluded_subjects(task_id bigint)
+RETURNS TABLE (uscc @extschema@.uscc, reason text)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+    WITH p AS (SELECT * FROM @extschema@.task_limit_profile($1))
+    SELECT s.uscc, 'inactive' FROM @extschema@.subject s, p
+     WHERE s.status OPERATOR(pg_catalog.<>) 'active'
+    UNION ALL
+    SELECT c.uscc, pg_catalog.min(@extschema@.limits_reason(c.category, p.categories))
+      FROM p JOIN @extschema@.v_limited_checks c
+        ON @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id,
+                                           p.year, p.task_id, p.categories, p.superiors)
+      JOIN @extschema@.subject s ON s.uscc OPERATOR(@extschema@.=) c.uscc AND s.status OPERATOR(pg_catalog.=) 'active'
+     WHERE p.limited
+     GROUP BY c.uscc
+$$;
+COMMENT ON FUNCTION @extschema@.excluded_subjects(bigint) IS
+    'limits, set-based: every subject of the directory that exclusion_reason() would exclude from the task, with the same reason (one join over all checks of the year, no per-subject call); subjects outside the task''s directory are included. Refused (42501) unless the acting role may see the task (may_see_task)';
+
 CREATE OR REPLACE FUNCTION @extschema@.eligibility_parts(task_id bigint, OUT candidates text, OUT excluded text)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     SET search_path = @extschema@, pg_temp
@@ -10905,7 +10940,7 @@ AS $$
 DECLARE
     p record;
     dir bigint;
-    few boolean;
+    few boolean := false;
 BEGIN
     SELECT t.directory_id INTO dir FROM @extschema@.task t WHERE t.id OPERATOR(pg_catalog.=) eligibility_parts.task_id;
     IF NOT FOUND THEN
@@ -10923,37 +10958,32 @@ BEGIN
                 WHERE m.directory_id OPERATOR(pg_catalog.=) %s
                   AND m.uscc OPERATOR(@extschema@.=) s.uscc)$q$, dir);
     END IF;
-    IF p.limited AND dir IS NULL THEN
-        -- every active subject is a candidate: the year's checks of the categories, in one scan
-        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
- WHERE c.year OPERATOR(pg_catalog.=) %s
-   AND c.task_id OPERATOR(pg_catalog.<>) %s
-   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
-        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))$q$,
-            p.year, p.task_id, p.categories, p.superiors);
-    ELSIF p.limited THEN
-        -- the candidates are the directory's members: a small directory's are looked up one by
-        -- one, so the cost follows the directory, not the year's checks; a large one's are found
-        -- in one pass over the year's checks of the categories
-        -- (no member after the first limits_subject_budget() ones: few enough)
+    IF p.limited IS NOT TRUE THEN
+        RETURN;
+    END IF;
+    -- a small directory's members are looked up one by one, so the cost follows the directory,
+    -- not the year's checks (no member after the first limits_subject_budget() ones: few enough)
+    IF dir IS NOT NULL THEN
         SELECT NOT EXISTS (SELECT 1 FROM @extschema@.directory_member m
                             WHERE m.directory_id OPERATOR(pg_catalog.=) dir
                            OFFSET @extschema@.limits_subject_budget())
           INTO few;
-        IF few THEN
-            excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.limited_checks_among(
+    END IF;
+    IF few THEN
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.limited_checks_among(
     ARRAY(SELECT m.uscc FROM @extschema@.directory_member m WHERE m.directory_id OPERATOR(pg_catalog.=) %s),
     %s, %s, %L::text[], %L::bigint[]) c$q$,
-                dir, p.year, p.task_id, p.categories, p.superiors);
-        ELSE
-            excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
- WHERE c.year OPERATOR(pg_catalog.=) %s
-   AND c.task_id OPERATOR(pg_catalog.<>) %s
-   AND (c.category OPERATOR(pg_catalog.=) ANY (%L::text[])
-        OR c.department_id OPERATOR(pg_catalog.=) ANY (%L::bigint[]))
+            dir, p.year, p.task_id, p.categories, p.superiors);
+    ELSE
+        -- all active subjects, or a large directory's members: the year's checks of the
+        -- categories in one pass
+        excluded := pg_catalog.format($q$SELECT c.uscc FROM @extschema@.v_limited_checks c
+ WHERE @extschema@.limits_check_counts(c.year, c.task_id, c.category, c.department_id, %s, %s, %L::text[], %L::bigint[])$q$,
+            p.year, p.task_id, p.categories, p.superiors);
+        IF dir IS NOT NULL THEN
+            excluded := excluded || pg_catalog.format($q$
    AND EXISTS (SELECT 1 FROM @extschema@.directory_member m
-                WHERE m.directory_id OPERATOR(pg_catalog.=) %s AND m.uscc OPERATOR(@extschema@.=) c.uscc)$q$,
-                p.year, p.task_id, p.categories, p.superiors, dir);
+                WHERE m.directory_id OPERATOR(pg_catalog.=) %s AND m.uscc OPERATOR(@extschema@.=) c.uscc)$q$, dir);
         END IF;
     END IF;
 END
@@ -10992,10 +11022,8 @@ BEGIN
         SELECT x.* INTO c
           FROM @extschema@.v_limited_checks x
          WHERE x.uscc OPERATOR(@extschema@.=) ANY (codes)
-           AND x.year OPERATOR(pg_catalog.=) p.year
-           AND x.task_id OPERATOR(pg_catalog.<>) t
-           AND (x.category OPERATOR(pg_catalog.=) ANY (p.categories)
-                OR x.department_id OPERATOR(pg_catalog.=) ANY (p.superiors))
+           AND @extschema@.limits_check_counts(x.year, x.task_id, x.category, x.department_id,
+                                               p.year, t, p.categories, p.superiors)
          ORDER BY x.uscc, x.checked_on, x.source_id
          LIMIT 1;
     END IF;
@@ -11009,8 +11037,7 @@ BEGIN
             MESSAGE = pg_catalog.format(@extschema@.message_text('draw %s of task %s takes subject "%s", which the limits on repeated checks exclude'), draw_id, t, c.uscc),
             ERRCODE = 'exclusion_violation',
             DETAIL  = pg_catalog.format(@extschema@.message_text('Earlier check: %s.'), @extschema@.limits_explain_conflict(
-                               CASE WHEN c.category OPERATOR(pg_catalog.=) ANY (p.categories) THEN 'same_category_this_year'
-                                    ELSE 'superior_checked_this_year' END,
+                               @extschema@.limits_reason(c.category, p.categories),
                                c.category, c.source, c.source_id, c.task_id, c.department_id, c.checked_on)),
             HINT    = pg_catalog.format(@extschema@.message_text('Draw from @extschema@.eligible_population(), which leaves such subjects out.'));
     END IF;

@@ -7,7 +7,7 @@
 -- scope for speed to the same answers.
 BEGIN;
 CREATE EXTENSION supervise;
-SELECT plan(13);
+SELECT plan(16);
 
 SELECT lives_ok($$SELECT * FROM supervise.generate_sample(2000, 1)$$, 'a sample province of 2,000 subjects');
 
@@ -149,6 +149,18 @@ SELECT results_eq($$SELECT count(*) FILTER (WHERE p.excluded LIKE '%v_limited_ch
                       FROM st, supervise.eligibility_parts(st.task_id) p WHERE st.n IN (1, 2, 4, 7, 8)$$,
                   $$VALUES (4::bigint, 4::bigint)$$,
                   'auto: 800 members against a few hundred checks are read in one pass (four limited tasks)');
+
+SELECT lives_ok($$
+    INSERT INTO supervise.directory (id, department_id, name) VALUES (9902, pg_temp.dep('SAMR-350203'), '五户名录');
+    INSERT INTO supervise.directory_member (directory_id, uscc)
+    SELECT 9902, s.uscc FROM supervise.subject s WHERE s.status = 'active' ORDER BY hashtextextended(s.uscc::text, 7) LIMIT 5;
+    UPDATE supervise.task SET directory_id = 9902 WHERE id = (SELECT task_id FROM st WHERE n = 1)$$,
+    'a directory of five members for the first task');
+SELECT ok(supervise.limits_subject_budget() >= 5
+          AND (SELECT p.excluded LIKE '%limited_checks_among%' FROM st, supervise.eligibility_parts(st.task_id) p WHERE st.n = 1),
+          'auto: five members against a few hundred checks are read subject by subject');
+SELECT throws_ok($$SET supervise.limits_lookup = 'sometimes'$$, '22023', NULL,
+                 'supervise.limits_lookup takes only auto, per_subject or year_scan');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -109,6 +109,8 @@ INSERT INTO matrix (fn, reader, officer, admin) VALUES
     ('match_compute(bytea,uscc[],bigint[],boolean[],date[],date,boolean,uscc[],bigint[],uscc[],bigint[],integer,text)', 'yes', 'yes', 'yes'),
     ('match_role(boolean,date,date,boolean)', 'yes', 'yes', 'yes'),
     ('limit_lock_key(integer,text,text)', 'yes', 'yes', 'yes'),
+    ('limits_check_counts(integer,bigint,text,bigint,integer,bigint,text[],bigint[])', 'yes', 'yes', 'yes'),
+    ('limits_reason(text,text[])', 'yes', 'yes', 'yes'),
     ('visit_group(date,date)', 'yes', 'yes', 'yes'), ('visit_summary(date,date,bigint,bigint)', 'yes', 'yes', 'yes'),
     ('sample_regions()', 'yes', 'yes', 'yes'), ('sample_hash(bigint,integer,integer)', 'yes', 'yes', 'yes'),
     ('sample_subjects(bigint,integer)', 'yes', 'yes', 'yes'),
