@@ -431,6 +431,27 @@ visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_t nold,
 	return n;
 }
 
+void
+visits_set_counts(const uint32_t *planned_set, size_t nvisits, size_t nplanned_sets,
+				  const visit_key *old, const uint8_t *pinned, size_t nold, size_t nstored,
+				  uint64_t *planned_count, uint64_t *stored_count)
+{
+	memset(planned_count, 0, nplanned_sets * sizeof(uint64_t));
+	memset(stored_count, 0, nstored * sizeof(uint64_t));
+	for (size_t j = 0; j < nvisits; j++)
+	{
+		CORE_REQUIRE(planned_set[j] < nplanned_sets, "visits_set_counts");
+		planned_count[planned_set[j]]++;
+	}
+	for (size_t i = 0; i < nold; i++)
+	{
+		if (!pinned[i])
+			continue;
+		CORE_REQUIRE(visit_key_num(&old[i]) < nstored, "visits_set_counts");
+		stored_count[visit_key_num(&old[i])]++;
+	}
+}
+
 /* an unpinned stored visit keyed by (subject, class), with its index in old */
 typedef struct diff_rec
 {

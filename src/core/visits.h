@@ -236,6 +236,18 @@ size_t		visits_pinned_targets(const visit_key *old, const uint8_t *pinned, size_
 								  const visit_set *sets, size_t nsets, const int64_t *task_ids,
 								  const uint32_t *rank, size_t ntasks, visit_key *drop, size_t cap);
 
+/*
+ * How many visits each set has once the changes are written: every visit of the new plan (its set
+ * planned_set[j] < nplanned_sets, an index into the planned sets, j < nvisits) and every pinned
+ * stored visit (old[i] with pinned[i]; its set visit_key_num(&old[i]) < nstored, an index into the
+ * stored sets). Writes planned_count[0..nplanned_sets) and stored_count[0..nstored). A planned set
+ * that took a stored set's id (rule 1 below) is counted apart from it: the caller adds the two by
+ * id. A set index out of range is a bug of the caller, reported by core_misuse() (misuse.h).
+ */
+void		visits_set_counts(const uint32_t *planned_set, size_t nvisits, size_t nplanned_sets,
+							  const visit_key *old, const uint8_t *pinned, size_t nold, size_t nstored,
+							  uint64_t *planned_count, uint64_t *stored_count);
+
 /* Bytes of scratch visits_diff needs for these counts. */
 size_t		visits_diff_scratch(size_t nstored, size_t nplanned, size_t nold, size_t nvisits);
 

@@ -1040,6 +1040,81 @@ store_new_sets(YearPlan *p)
 }
 
 /*
+ * Keeps visit_task_set.visits: each set's visits once the changes are written (visits_set_counts),
+ * written where it changed. A planned set that took a stored set's id is counted in both parts,
+ * added here by id.
+ */
+static void
+store_set_counts(YearPlan *p)
+{
+	uint64	   *pc = (uint64 *) plan_alloc(p, p->ncombos * sizeof(uint64));
+	uint64	   *sc = (uint64 *) plan_alloc(p, p->nsets * sizeof(uint64));
+	int64	   *ids = (int64 *) plan_alloc(p, (p->ncombos + p->nsets) * sizeof(int64));
+	int64	   *counts = (int64 *) plan_alloc(p, (p->ncombos + p->nsets) * sizeof(int64));
+	int			n = 0;
+	char	   *sql;
+	Datum		args[2];
+	Oid			types[2] = {INT8ARRAYOID, INT8ARRAYOID};
+	int			rc;
+
+	visits_set_counts(p->combo_of, p->nvisits, p->ncombos, p->old_keys, p->pinned, p->nold, p->nsets, pc, sc);
+	for (int c = 0; c < p->ncombos; c++)
+	{
+		ids[n] = p->combos[c].id;
+		counts[n++] = (int64) pc[c];
+	}
+	for (int k = 0; k < p->nsets; k++)
+	{
+		ids[n] = p->set_ids[k];
+		counts[n++] = (int64) sc[k];
+	}
+	if (n == 0)
+		return;
+	sql = psprintf("UPDATE %s.visit_task_set s SET visits = u.n "
+				   "FROM (SELECT u.id, pg_catalog.sum(u.n)::integer AS n "
+				   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(id, n) GROUP BY u.id) u "
+				   "WHERE s.id OPERATOR(pg_catalog.=) u.id AND s.visits OPERATOR(pg_catalog.<>) u.n", p->nsp);
+	args[0] = int8_array(ids, n);
+	args[1] = int8_array(counts, n);
+	rc = SPI_execute_with_args(sql, 2, types, args, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "visit planner: counting the task sets' visits: %d", rc);
+}
+
+/*
+ * Counts the results already recorded for the new visits (targets checked before their visit was
+ * planned) into visit_result_count, through the one matching of inspections with visits
+ * (visit_results_of). Every other visit with a result is pinned and already counted.
+ */
+static void
+count_new_results(YearPlan *p)
+{
+	int64	   *tasks = (int64 *) plan_alloc(p, p->ntasks * sizeof(int64));
+	int			n = 0;
+	char	   *sql;
+	Datum		arg;
+	Oid			type = INT8ARRAYOID;
+	int			rc;
+
+	for (int i = 0; i < p->ntasks; i++)
+		if (n == 0 || tasks[n - 1] != p->tasks[i].task_id)
+			tasks[n++] = p->tasks[i].task_id;
+	if (n == 0)
+		return;
+	sql = psprintf("INSERT INTO %s.visit_result_count (visit_id, department_id, task_set_id, results) "
+				   "SELECT r.visit_id, r.department_id, r.task_set_id, r.results "
+				   "FROM (SELECT pg_catalog.array_agg(i.task_id) AS t, pg_catalog.array_agg(i.uscc) AS u, "
+				   "pg_catalog.array_agg(i.department_id) AS d, pg_catalog.array_agg(1) AS n "
+				   "FROM %s.inspection i WHERE i.task_id OPERATOR(pg_catalog.=) ANY ($1) AND i.result_code IS NOT NULL) x, "
+				   "%s.visit_results_of(x.t, x.u, x.d, x.n) r "
+				   "ON CONFLICT (visit_id, department_id) DO NOTHING", p->nsp, p->nsp, p->nsp);
+	arg = int8_array(tasks, n);
+	rc = SPI_execute_with_args(sql, 1, &type, &arg, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "visit planner: counting the new visits' results: %d", rc);
+}
+
+/*
  * Writes the changes visits_diff decides (visits.h): the new task sets, then the visits to
  * delete, to move to another set and to add, then the sets no visit has any more.
  */
@@ -1108,6 +1183,10 @@ write_changes(YearPlan *p)
 	for (size_t k = 0; k < ch.ndrop_sets; k++)
 		sets[k] = p->sets[ch.drop_sets[k]].id;
 	run_ids(p, "DELETE FROM %s.visit_task_set s WHERE s.id OPERATOR(pg_catalog.=) ANY ($1)", sets, ch.ndrop_sets);
+
+	store_set_counts(p);
+	if (ch.nadd > 0)
+		count_new_results(p);
 }
 
 /*

@@ -218,7 +218,9 @@ CREATE TABLE @extschema@.visit_task_set (
     window_start        date NOT NULL,
     window_end          date NOT NULL,
     lead_department_id  bigint NOT NULL,
+    visits              integer NOT NULL DEFAULT 0,
     CONSTRAINT "visit window_end is not before window_start" CHECK (window_end >= window_start),
+    CONSTRAINT "a task set's visits are counted from 0" CHECK (visits >= 0),
     CONSTRAINT "visit year is the year of its window" CHECK (year = extract(year FROM window_start)),
     CONSTRAINT "visit has one draw per task and at least one task" CHECK (
         pg_catalog.cardinality(task_ids) >= 1
@@ -229,12 +231,14 @@ CREATE TABLE @extschema@.visit_task_set (
     CONSTRAINT "a task set is kept once" UNIQUE (year, task_ids, draw_ids, window_start, window_end, lead_department_id)
 );
 COMMENT ON TABLE @extschema@.visit_task_set IS
-    'what visits (联合检查) are made of, once per year and set of drawn tasks: the tasks (task_ids[i] drawn by draw_ids[i], in task id order), the days window_start..window_end they share, the lead department; written by plan_visits(), which removes a set when no visit uses it any more. Never changed: a visit whose window or lead changes moves to another set';
+    'what visits (联合检查) are made of, once per year and set of drawn tasks: the tasks (task_ids[i] drawn by draw_ids[i], in task id order), the days window_start..window_end they share, the lead department, and how many visits it has; written by plan_visits(), which removes a set when no visit uses it any more. What a set is made of never changes: a visit whose window or lead changes moves to another set';
 COMMENT ON COLUMN @extschema@.visit_task_set.year IS 'the year of the tasks'' periods (plan_visits(year) makes and remakes the year''s visits)';
 COMMENT ON COLUMN @extschema@.visit_task_set.lead_department_id IS
     'the department that leads the visits: the initiator of a joint task among the tasks, else the department with most items, then the lowest id (visit_lead_department)';
 COMMENT ON COLUMN @extschema@.visit_task_set.window_start IS 'first day on which every task of the set is open (the latest period_start)';
 COMMENT ON COLUMN @extschema@.visit_task_set.window_end IS 'last day on which every task of the set is open (the earliest period_end)';
+COMMENT ON COLUMN @extschema@.visit_task_set.visits IS
+    'how many visits the set has, kept by plan_visits() as it writes them (v_visit_report reads it rather than counting the visits)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_task_set', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_task_set_id_seq', '');
 
@@ -540,36 +544,176 @@ $$;
 COMMENT ON FUNCTION @extschema@.record_visit_result(bigint, bigint, text, date, date, text) IS
     'records one department''s result of a visit: writes (or corrects) the inspection of the subject for each of the visit''s tasks that hold that department''s items and returns how many; inspected_on defaults to result_on and must lie in the visit''s window; result_on is not after today; every department sees it in v_visit_results (结果互认). A visit with a recorded inspection is kept by plan_visits';
 
+-- ---- results counted per visit and department, for the report -----------------------------
+
+-- A department has finished a visit when it has recorded a result for each of the visit's tasks
+-- that hold its items. Rather than look up each visit's inspections when a dashboard is read,
+-- the results are counted as they are recorded: one row per visit and department with at least
+-- one result, written by a statement trigger on inspection (counts added, so concurrent results
+-- on one visit add up) and by plan_visits for the visits it makes of targets already checked.
+-- A visit with a row has an inspection, so plan_visits keeps it as it is (never moved or removed).
+CREATE TABLE @extschema@.visit_result_count (
+    visit_id        bigint NOT NULL,
+    department_id   bigint NOT NULL,
+    task_set_id     bigint NOT NULL,
+    results         integer NOT NULL,
+    PRIMARY KEY (visit_id, department_id)
+);
+-- the report counts a task set's finished visits of a department without reading the rows
+CREATE INDEX visit_result_count_set_idx ON @extschema@.visit_result_count (task_set_id, department_id, results);
+COMMENT ON TABLE @extschema@.visit_result_count IS
+    'for each visit and department with results recorded: how many of the visit''s tasks that hold the department''s items have its result (a visit is finished for the department when all of them have); kept by the statement triggers visit_result_count_* on inspection and by plan_visits(), read by v_visit_report';
+COMMENT ON COLUMN @extschema@.visit_result_count.task_set_id IS 'the visit''s task set (visit.task_set_id; a visit with results keeps its set)';
+COMMENT ON COLUMN @extschema@.visit_result_count.results IS 'the department''s inspections of the visit''s subject with a result, under the visit''s tasks that hold its items';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_result_count', '');
+
+-- The one place where an inspection is matched with its visit: the visit of its subject whose
+-- task set holds its task, when the department has items in that task. Planned for the arrays
+-- given (plan_cache_mode): a result is matched through the BRIN index on visit.uscc, a whole
+-- load of them by one pass over visit.
+CREATE FUNCTION @extschema@.visit_results_of(task_ids bigint[], codes @extschema@.uscc[],
+                                              department_ids bigint[], deltas integer[])
+    RETURNS TABLE (visit_id bigint, department_id bigint, task_set_id bigint, results integer)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_temp
+    SET plan_cache_mode = force_custom_plan
+AS $$
+BEGIN
+    IF pg_catalog.cardinality(task_ids) IS DISTINCT FROM pg_catalog.cardinality(codes)
+       OR pg_catalog.cardinality(task_ids) IS DISTINCT FROM pg_catalog.cardinality(department_ids)
+       OR pg_catalog.cardinality(task_ids) IS DISTINCT FROM pg_catalog.cardinality(deltas) THEN
+        RAISE EXCEPTION USING
+            MESSAGE = pg_catalog.format(@extschema@.message_text('visit_results_of needs as many codes, departments and deltas as task ids (%s, %s, %s, %s)'),
+                                        pg_catalog.cardinality(task_ids), pg_catalog.cardinality(codes),
+                                        pg_catalog.cardinality(department_ids), pg_catalog.cardinality(deltas)),
+            ERRCODE = 'array_subscript_error';
+    END IF;
+    RETURN QUERY
+    SELECT v.id, d.department_id, v.task_set_id, pg_catalog.sum(d.delta)::integer
+      FROM ROWS FROM (pg_catalog.unnest(task_ids), pg_catalog.unnest(codes),
+                      pg_catalog.unnest(department_ids), pg_catalog.unnest(deltas)) AS d(task_id, uscc, department_id, delta)
+      JOIN @extschema@.visit v ON v.uscc OPERATOR(@extschema@.=) d.uscc
+      JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+     WHERE d.task_id OPERATOR(pg_catalog.=) ANY (s.task_ids)
+       AND EXISTS (SELECT 1 FROM @extschema@.task_department td
+                    WHERE td.task_id OPERATOR(pg_catalog.=) d.task_id
+                      AND td.department_id OPERATOR(pg_catalog.=) d.department_id)
+     GROUP BY v.id, d.department_id, v.task_set_id
+    HAVING pg_catalog.sum(d.delta) OPERATOR(pg_catalog.<>) 0;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.visit_results_of(bigint[], @extschema@.uscc[], bigint[], integer[]) IS
+    'internal: matches inspections (task_ids[i], codes[i], department_ids[i]) with their visits - the subject''s visit whose task set holds the task, when the department has items in the task - and sums deltas[i] per visit and department (sums of 0 left out); the arrays have one length (2202E otherwise)';
+REVOKE ALL ON FUNCTION @extschema@.visit_results_of(bigint[], @extschema@.uscc[], bigint[], integer[]) FROM PUBLIC;
+
+-- Results in and out: +1 for a row with a result after the statement, -1 for one before it (a
+-- visit's subject was drawn, so its code does not change: subject_drawn_code_guard). A TRUNCATE
+-- of inspection or visit leaves no result to count.
+CREATE FUNCTION @extschema@.visit_result_count_after_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = @extschema@, pg_temp
+AS $$
+DECLARE
+    planned     bigint[] := ARRAY(SELECT DISTINCT u.task_id FROM @extschema@.visit_task_set s,
+                                         pg_catalog.unnest(s.task_ids) u(task_id));
+    t           bigint[];
+    u           @extschema@.uscc[];
+    d           bigint[];
+    n           integer[];
+    ev          bigint[];
+    ed          bigint[];
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM @extschema@.visit_result_count;
+        IF TG_TABLE_NAME = 'visit' THEN
+            UPDATE @extschema@.visit_task_set s SET visits = 0 WHERE s.visits OPERATOR(pg_catalog.<>) 0;
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.cardinality(planned) = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(r.task_id), array_agg(r.uscc), array_agg(r.department_id), array_agg(1)
+          INTO t, u, d, n
+          FROM new_rows r WHERE r.result_code IS NOT NULL AND r.task_id OPERATOR(pg_catalog.=) ANY (planned);
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(r.task_id), array_agg(r.uscc), array_agg(r.department_id), array_agg(-1)
+          INTO t, u, d, n
+          FROM old_rows r WHERE r.result_code IS NOT NULL AND r.task_id OPERATOR(pg_catalog.=) ANY (planned);
+    ELSE
+        SELECT array_agg(x.task_id), array_agg(x.uscc), array_agg(x.department_id), array_agg(x.delta)
+          INTO t, u, d, n
+          FROM (SELECT r.task_id, r.uscc, r.department_id, 1 AS delta
+                  FROM new_rows r WHERE r.result_code IS NOT NULL
+                UNION ALL
+                SELECT o.task_id, o.uscc, o.department_id, -1
+                  FROM old_rows o WHERE o.result_code IS NOT NULL) x
+         WHERE x.task_id OPERATOR(pg_catalog.=) ANY (planned);
+    END IF;
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH counted AS (
+        INSERT INTO @extschema@.visit_result_count AS c (visit_id, department_id, task_set_id, results)
+        SELECT r.visit_id, r.department_id, r.task_set_id, r.results
+          FROM @extschema@.visit_results_of(t, u, d, n) r
+         ORDER BY r.visit_id, r.department_id
+        ON CONFLICT (visit_id, department_id) DO UPDATE SET results = c.results + EXCLUDED.results
+        RETURNING c.visit_id, c.department_id, c.results)
+    SELECT array_agg(x.visit_id), array_agg(x.department_id) INTO ev, ed FROM counted x WHERE x.results <= 0;
+    IF ev IS NOT NULL THEN
+        DELETE FROM @extschema@.visit_result_count c
+         USING ROWS FROM (pg_catalog.unnest(ev), pg_catalog.unnest(ed)) AS z(visit_id, department_id)
+         WHERE c.visit_id OPERATOR(pg_catalog.=) z.visit_id AND c.department_id OPERATOR(pg_catalog.=) z.department_id
+           AND c.results <= 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.visit_result_count_after_change() IS
+    'statement trigger on inspection: adds the results recorded and removes those taken back (result set or cleared, row inserted, deleted or moved) to visit_result_count, per visit and department; a TRUNCATE of inspection or visit empties it (and of visit sets visit_task_set.visits to 0); runs as the owner';
+REVOKE ALL ON FUNCTION @extschema@.visit_result_count_after_change() FROM PUBLIC;
+CREATE TRIGGER visit_result_count_ins AFTER INSERT ON @extschema@.inspection
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.visit_result_count_after_change();
+CREATE TRIGGER visit_result_count_upd AFTER UPDATE ON @extschema@.inspection
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.visit_result_count_after_change();
+CREATE TRIGGER visit_result_count_del AFTER DELETE ON @extschema@.inspection
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.visit_result_count_after_change();
+CREATE TRIGGER visit_result_count_truncate AFTER TRUNCATE ON @extschema@.inspection
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.visit_result_count_after_change();
+CREATE TRIGGER visit_counts_truncate AFTER TRUNCATE ON @extschema@.visit
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.visit_result_count_after_change();
+
 -- ---- report for reporting tools ------------------------------------------------------------
 
--- Written so that a filter on department_id and month reaches every part (a department's
--- dashboard reads that department's items, inspections and task sets, not every department's):
+-- Read from counts: each task set's visits (visit_task_set.visits) and each department's finished
+-- visits of a set (visit_result_count), so a department's dashboard reads its task sets and one
+-- index range per set, not its visits. A filter on department_id and month reaches every part:
 -- both kinds of rows are grouped once, by the columns filtered on.
 CREATE VIEW @extschema@.v_visit_report AS
-WITH took_part AS (
-    -- the (task set, task, department) triples first, then their visits
-    SELECT DISTINCT s.id AS task_set_id, pg_catalog.date_trunc('month', s.window_start)::date AS month,
-           u.task_id, td.department_id
+WITH part AS (
+    -- each task set with each department that has items in it, and how many of its tasks hold them
+    SELECT s.id AS task_set_id, pg_catalog.date_trunc('month', s.window_start)::date AS month,
+           td.department_id, s.visits, pg_catalog.count(DISTINCT u.task_id)::integer AS tasks
       FROM @extschema@.visit_task_set s
       CROSS JOIN LATERAL pg_catalog.unnest(s.task_ids) u(task_id)
       JOIN @extschema@.task_department td ON td.task_id OPERATOR(pg_catalog.=) u.task_id
-), part AS (
-    SELECT v.id AS visit_id, tp.month, tp.department_id,
-           bool_and(i.result_code IS NOT NULL) AS done
-      FROM took_part tp
-      JOIN @extschema@.visit v ON v.task_set_id OPERATOR(pg_catalog.=) tp.task_set_id
-      LEFT JOIN @extschema@.inspection i ON i.task_id OPERATOR(pg_catalog.=) tp.task_id
-                                        AND i.uscc OPERATOR(@extschema@.=) v.uscc
-                                        AND i.department_id OPERATOR(pg_catalog.=) tp.department_id
-     GROUP BY v.id, tp.month, tp.department_id
+     WHERE s.visits OPERATOR(pg_catalog.>) 0
+     GROUP BY s.id, td.department_id
 ), counts AS (
-    SELECT p.department_id, p.month, 1 AS planned, CASE WHEN p.done THEN 1 ELSE 0 END AS done,
+    SELECT p.department_id, p.month, p.visits AS planned,
+           (SELECT pg_catalog.count(*) FROM @extschema@.visit_result_count c
+             WHERE c.task_set_id OPERATOR(pg_catalog.=) p.task_set_id
+               AND c.department_id OPERATOR(pg_catalog.=) p.department_id
+               AND c.results OPERATOR(pg_catalog.>=) p.tasks) AS done,
            0 AS led, 0 AS pairs
       FROM part p
     UNION ALL
     SELECT s.lead_department_id, pg_catalog.date_trunc('month', s.window_start)::date,
-           0, 0, 1, pg_catalog.cardinality(s.task_ids)
-      FROM @extschema@.visit v JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
+           0, 0, s.visits, s.visits::bigint OPERATOR(pg_catalog.*) pg_catalog.cardinality(s.task_ids)
+      FROM @extschema@.visit_task_set s
+     WHERE s.visits OPERATOR(pg_catalog.>) 0
 )
 SELECT dep.id AS department_id, dep.name AS department_name, x.month,
        x.visits_planned, x.visits_done, x.visits_led, x.task_subject_pairs,
@@ -581,4 +725,4 @@ SELECT dep.id AS department_id, dep.name AS department_name, x.month,
          GROUP BY c.department_id, c.month) x
   JOIN @extschema@.department dep ON dep.id OPERATOR(pg_catalog.=) x.department_id;
 COMMENT ON VIEW @extschema@.v_visit_report IS
-    'per department and month of the visit window''s start: visits_planned (visits with the department''s items), visits_done (of those, with all the department''s results recorded), visits_led, and for the visits it leads the task-subject pairs and the separate entries into enterprises saved by visiting once (task_subject_pairs - visits_led; counted on the lead department only, so the column sums to the total saved)';
+    'per department and month of the visit window''s start: visits_planned (visits with the department''s items), visits_done (of those, with all the department''s results recorded), visits_led, and for the visits it leads the task-subject pairs and the separate entries into enterprises saved by visiting once (task_subject_pairs - visits_led; counted on the lead department only, so the column sums to the total saved); read from the counts kept in visit_task_set.visits and visit_result_count';

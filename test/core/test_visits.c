@@ -2,10 +2,12 @@
  * Unit tests of src/core/visits.c: the cases of the issue, edge cases, and a randomized comparison
  * with a brute-force minimum that proves the greedy count optimal and its assignment valid.
  */
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "misuse.h"
 #include "tap.h"
 #include "visits_diff_check.h"
 #include "visits.h"
@@ -640,6 +642,52 @@ test_pinned(void)
 	is_int(visits_pinned(v, 5, set_start, set_tasks, 3, insp, 4, pinned, &bad), VISITS_UNSORTED, "visits not sorted");
 }
 
+static jmp_buf counts_jump;
+static const char *counts_misuse;
+
+static void
+counts_catch(const char *where, const char *what)
+{
+	(void) what;
+	counts_misuse = where;
+	longjmp(counts_jump, 1);
+}
+
+static void
+test_set_counts(void)
+{
+	/* new plan: 4 visits in planned sets 0, 1, 0, 0; stored: 3 visits, those of sets 1 and 2 pinned */
+	static const uint32_t planned_set[] = {0, 1, 0, 0};
+	visit_key	old[3];
+	uint8_t		pinned[3] = {0, 1, 1};
+	uint64_t	pc[2],
+				sc[3];
+	static const uint32_t bad_set[] = {0, 2};
+
+	key(&old[0], 1, 1);
+	key(&old[1], 2, 1);
+	key(&old[2], 3, 2);
+	memset(pc, 0xff, sizeof(pc));
+	memset(sc, 0xff, sizeof(sc));
+	visits_set_counts(planned_set, 4, 2, old, pinned, 3, 3, pc, sc);
+	ok(pc[0] == 3 && pc[1] == 1, "visits_set_counts: each planned set counts its visits");
+	ok(sc[0] == 0 && sc[1] == 1 && sc[2] == 1, "visits_set_counts: a stored set counts its pinned visits only");
+	visits_set_counts(planned_set, 0, 2, old, pinned, 0, 3, pc, sc);
+	ok(pc[0] == 0 && pc[1] == 0 && sc[0] == 0 && sc[1] == 0 && sc[2] == 0, "visits_set_counts: no visits, all 0");
+	core_set_misuse_handler(counts_catch);
+	counts_misuse = NULL;
+	if (setjmp(counts_jump) == 0)
+		visits_set_counts(bad_set, 2, 2, old, pinned, 3, 3, pc, sc);
+	ok(counts_misuse != NULL && strcmp(counts_misuse, "visits_set_counts") == 0,
+	   "visits_set_counts: a planned set out of range is a misuse");
+	counts_misuse = NULL;
+	if (setjmp(counts_jump) == 0)
+		visits_set_counts(planned_set, 4, 2, old, pinned, 3, 2, pc, sc);
+	ok(counts_misuse != NULL && strcmp(counts_misuse, "visits_set_counts") == 0,
+	   "visits_set_counts: a pinned visit of a stored set out of range is a misuse");
+	core_set_misuse_handler(NULL);
+}
+
 static void
 test_find_pinned_targets(void)
 {
@@ -966,6 +1014,7 @@ main(void)
 	test_pinned();
 	test_group_random();
 	test_find_pinned_targets();
+	test_set_counts();
 	test_diff_cases();
 	test_diff_random();
 	return done_testing();

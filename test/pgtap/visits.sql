@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION supervise;
 SET search_path = supervise, public;
-SELECT plan(81);
+SELECT plan(99);
 
 -- the interface
 SELECT has_function('supervise', 'merge_tasks', ARRAY['bigint[]', 'text'], 'merge_tasks(bigint[], text)');
@@ -25,7 +25,7 @@ SELECT has_column('supervise', 'task', 'merged_into', 'task.merged_into');
 SELECT has_table('supervise', 'visit_task_set', 'table visit_task_set');
 SELECT columns_are('supervise', 'visit', ARRAY['id', 'uscc', 'task_set_id', 'planned_at'], 'visit columns');
 SELECT columns_are('supervise', 'visit_task_set',
-    ARRAY['id', 'year', 'task_ids', 'draw_ids', 'window_start', 'window_end', 'lead_department_id'], 'visit_task_set columns');
+    ARRAY['id', 'year', 'task_ids', 'draw_ids', 'window_start', 'window_end', 'lead_department_id', 'visits'], 'visit_task_set columns');
 SELECT is((SELECT array_agg(l.lanname::text ORDER BY p.proname) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.oid IN ('supervise.plan_visits(integer)'::regprocedure, 'supervise.visit_plan(integer)'::regprocedure)),
           ARRAY['c', 'c'], 'plan_visits and visit_plan are in C');
@@ -43,15 +43,17 @@ SELECT has_view('supervise', 'v_visit_report', 'view v_visit_report');
 SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
             WHERE p.pronamespace = 'supervise'::regnamespace
               AND p.proname IN ('merge_tasks', 'plan_visits', 'visit_plan', 'visit_group', 'visit_summary',
-                                'visit_lead_department', 'record_visit_result', 'draw_record_refuse_merged', 'visit_follow_uscc')
+                                'visit_lead_department', 'record_visit_result', 'draw_record_refuse_merged', 'visit_follow_uscc',
+                                'visit_results_of', 'visit_result_count_after_change')
               AND obj_description(p.oid, 'pg_proc') IS NULL), NULL, 'every visits function has a comment');
 SELECT is((SELECT array_agg(c.relname::text ORDER BY 1) FROM pg_class c
             WHERE c.relnamespace = 'supervise'::regnamespace
-              AND c.relname IN ('visit', 'visit_task_set', 'task_merge', 'visit_task', 'task_department', 'v_joint_visits',
+              AND c.relname IN ('visit', 'visit_task_set', 'visit_result_count', 'task_merge', 'visit_task', 'task_department', 'v_joint_visits',
                                 'v_visit_checklist', 'v_visit_results', 'v_visit_report')
               AND obj_description(c.oid, 'pg_class') IS NULL), NULL, 'every visits table and view has a comment');
-SELECT ok((SELECT count(*) = 5 FROM pg_extension e, unnest(e.extconfig) x(oid)
+SELECT ok((SELECT count(*) = 6 FROM pg_extension e, unnest(e.extconfig) x(oid)
             WHERE e.extname = 'supervise' AND x.oid IN ('supervise.visit'::regclass, 'supervise.visit_id_seq'::regclass,
+                                                        'supervise.visit_result_count'::regclass,
                                                         'supervise.visit_task_set'::regclass, 'supervise.visit_task_set_id_seq'::regclass,
                                                         'supervise.task_merge'::regclass)), 'visit data is dumped by pg_dump');
 
@@ -221,6 +223,80 @@ SELECT set_eq($$SELECT vt.uscc, vt.task_id, vt.draw_id FROM visit_task vt, gen_p
               $$SELECT g.uscc, g.task_id, g.draw_id FROM gen_target g, gen_pin p
                  WHERE NOT (g.uscc = p.uscc AND g.task_id = ANY ((SELECT task_ids FROM gen_pinned)::bigint[]))$$,
               'the other visits hold exactly the live targets outside the pinned visit');
+
+-- ---- v_visit_report reads counts kept as results are recorded: checked against the report
+-- computed from the visits and inspections themselves, after each kind of change ----
+CREATE TEMP VIEW report_ref AS
+WITH took_part AS (
+    SELECT DISTINCT s.id AS task_set_id, date_trunc('month', s.window_start)::date AS month, u.task_id, td.department_id
+      FROM supervise.visit_task_set s CROSS JOIN LATERAL unnest(s.task_ids) u(task_id)
+      JOIN supervise.task_department td ON td.task_id = u.task_id
+), part AS (
+    SELECT v.id AS visit_id, tp.month, tp.department_id, bool_and(i.result_code IS NOT NULL) AS done
+      FROM took_part tp JOIN supervise.visit v ON v.task_set_id = tp.task_set_id
+      LEFT JOIN supervise.inspection i ON i.task_id = tp.task_id AND i.uscc = v.uscc AND i.department_id = tp.department_id
+     GROUP BY v.id, tp.month, tp.department_id
+), counts AS (
+    SELECT p.department_id, p.month, 1 AS planned, CASE WHEN p.done THEN 1 ELSE 0 END AS done, 0 AS led, 0 AS pairs FROM part p
+    UNION ALL
+    SELECT s.lead_department_id, date_trunc('month', s.window_start)::date, 0, 0, 1, cardinality(s.task_ids)
+      FROM supervise.visit v JOIN supervise.visit_task_set s ON s.id = v.task_set_id
+)
+SELECT c.department_id, c.month, sum(c.planned)::bigint AS visits_planned, sum(c.done)::bigint AS visits_done,
+       sum(c.led)::bigint AS visits_led, sum(c.pairs)::bigint AS task_subject_pairs
+  FROM counts c GROUP BY 1, 2;
+CREATE TEMP VIEW report_got AS
+SELECT department_id, month, visits_planned, visits_done, visits_led, task_subject_pairs FROM supervise.v_visit_report;
+CREATE TEMP VIEW set_visits_wrong AS
+SELECT s.id FROM supervise.visit_task_set s
+ WHERE s.visits <> (SELECT count(*) FROM supervise.visit v WHERE v.task_set_id = s.id);
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: one result recorded, a draw cancelled and the year planned again');
+SELECT is_empty('SELECT * FROM set_visits_wrong', 'report: each task set''s count of visits is its visits');
+SELECT ok((SELECT count(*) FROM (SELECT s.id FROM visit_task_set s, unnest(s.task_ids) u(t) JOIN task_department td ON td.task_id = u.t
+                                  GROUP BY s.id, td.department_id HAVING count(*) > 1) x) > 0,
+          'report: some task set holds two tasks of one department (finished only with both results)');
+-- results written directly: half the visits' targets with a result, a quarter without
+INSERT INTO inspection (task_id, uscc, department_id, inspected_on, result_code, result_on)
+SELECT vt.task_id, vt.uscc, t.department_id, s.window_start,
+       CASE WHEN (hashtext(vt.uscc::text) + vt.task_id) % 4 IN (0, 1) THEN 'no_problem' END,
+       CASE WHEN (hashtext(vt.uscc::text) + vt.task_id) % 4 IN (0, 1) THEN s.window_start END
+  FROM visit_task vt JOIN visit v ON v.id = vt.visit_id JOIN visit_task_set s ON s.id = v.task_set_id
+  JOIN task t ON t.id = vt.task_id
+ WHERE (hashtext(vt.uscc::text) + vt.task_id) % 4 IN (0, 1, 2)
+ON CONFLICT ON CONSTRAINT "one inspection per task, subject and department" DO NOTHING;
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after results inserted, some without a result');
+SELECT ok((SELECT sum(visits_done) FROM report_got) > 0 AND (SELECT sum(visits_done) FROM report_got) < (SELECT sum(visits_planned) FROM report_got),
+          'report: some visits finished, not all');
+UPDATE inspection SET result_code = 'no_problem', result_on = inspected_on
+ WHERE task_id BETWEEN 9861 AND 9872 AND result_code IS NULL AND id % 2 = 0;
+UPDATE inspection SET result_code = NULL, result_on = NULL
+ WHERE task_id BETWEEN 9861 AND 9872 AND result_code IS NOT NULL AND id % 7 = 0;
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after results set and taken back');
+DELETE FROM inspection WHERE task_id BETWEEN 9861 AND 9872 AND id % 5 = 0;
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after inspections deleted');
+SELECT is_empty($$SELECT * FROM visit_result_count WHERE results <= 0$$, 'report: no count of 0 or less is kept');
+-- a result through record_visit_result on a visit where the department has two tasks
+SELECT lives_ok($$SELECT supervise.record_visit_result(v.id, td.department_id, 'no_problem', s.window_end)
+                    FROM (SELECT s.id AS set_id, td.department_id FROM supervise.visit_task_set s, unnest(s.task_ids) u(t)
+                            JOIN supervise.task_department td ON td.task_id = u.t
+                           GROUP BY s.id, td.department_id HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 1) x
+                    JOIN supervise.visit_task_set s ON s.id = x.set_id
+                    JOIN supervise.task_department td ON td.department_id = x.department_id AND td.task_id = s.task_ids[1]
+                    CROSS JOIN LATERAL (SELECT v.id FROM supervise.visit v WHERE v.task_set_id = s.id ORDER BY v.id LIMIT 3) v$$,
+                'report: results recorded on visits for a department with two tasks in them');
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after record_visit_result');
+-- visits planned after their targets' results: plan_visits counts them
+TRUNCATE visit, visit_task_set;
+SELECT is((SELECT count(*) FROM visit_result_count), 0::bigint, 'report: a TRUNCATE of visit leaves no count');
+SELECT ok(plan_visits(2024) > 0, 'report: the year planned again after its results');
+SELECT ok((SELECT count(*) FROM visit_result_count) > 0, 'report: plan_visits counted the results recorded before the visits');
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after planning visits of checked targets');
+SELECT is_empty('SELECT * FROM set_visits_wrong', 'report: each task set''s count of visits after planning again');
+SELECT ok(plan_visits(2024) > 0, 'report: planned once more');
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: planning again changes no count');
+-- the matching refuses arrays of different lengths (an internal helper misused fails loudly)
+SELECT throws_ok($$SELECT * FROM supervise.visit_results_of('{1,2}', '{}', '{1,2}', '{1,1}')$$, '2202E', NULL,
+                 'visit_results_of: arrays of different lengths: 2202E');
 
 -- the rows written in bulk are in every index (amcheck: each heap row has its index entry)
 CREATE EXTENSION amcheck;
