@@ -11083,8 +11083,9 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.visit_result_count', '')
 
 -- The one place where an inspection is matched with its visit: the visit of its subject whose
 -- task set holds its task, when the department has items in that task. Planned for the arrays
--- given (plan_cache_mode): a result is matched through the BRIN index on visit.uscc, a whole
--- load of them by one pass over visit.
+-- given (plan_cache_mode): a result is matched through the BRIN index on visit.uscc, a load of
+-- them by one pass over visit (a plan kept for the session would assume ten rows and read all of
+-- visit for one result: 11 ms against 0.4 ms at 100,000 visits).
 CREATE FUNCTION @extschema@.visit_results_of(task_ids bigint[], codes @extschema@.uscc[],
                                               department_ids bigint[], deltas integer[])
     RETURNS TABLE (visit_id bigint, department_id bigint, task_set_id bigint, results integer)
@@ -11109,9 +11110,10 @@ BEGIN
       JOIN @extschema@.visit v ON v.uscc OPERATOR(@extschema@.=) d.uscc
       JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
      WHERE d.task_id OPERATOR(pg_catalog.=) ANY (s.task_ids)
-       AND EXISTS (SELECT 1 FROM @extschema@.task_department td
-                    WHERE td.task_id OPERATOR(pg_catalog.=) d.task_id
-                      AND td.department_id OPERATOR(pg_catalog.=) d.department_id)
+       AND EXISTS (SELECT 1 FROM @extschema@.task_item ti
+                     JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
+                    WHERE ti.task_id OPERATOR(pg_catalog.=) d.task_id
+                      AND ci.department_id OPERATOR(pg_catalog.=) d.department_id)
      GROUP BY v.id, d.department_id, v.task_set_id
     HAVING pg_catalog.sum(d.delta) OPERATOR(pg_catalog.<>) 0;
 END
@@ -11128,8 +11130,6 @@ CREATE FUNCTION @extschema@.visit_result_count_after_change() RETURNS trigger
     SET search_path = @extschema@, pg_temp
 AS $$
 DECLARE
-    planned     bigint[] := ARRAY(SELECT DISTINCT u.task_id FROM @extschema@.visit_task_set s,
-                                         pg_catalog.unnest(s.task_ids) u(task_id));
     t           bigint[];
     u           @extschema@.uscc[];
     d           bigint[];
@@ -11144,26 +11144,30 @@ BEGIN
         END IF;
         RETURN NULL;
     END IF;
-    IF pg_catalog.cardinality(planned) = 0 THEN
+    -- no visits, nothing to count (a load of checks before any plan_visits)
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.visit_task_set) THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
         SELECT array_agg(r.task_id), array_agg(r.uscc), array_agg(r.department_id), array_agg(1)
           INTO t, u, d, n
-          FROM new_rows r WHERE r.result_code IS NOT NULL AND r.task_id OPERATOR(pg_catalog.=) ANY (planned);
+          FROM new_rows r WHERE r.result_code IS NOT NULL;
     ELSIF TG_OP = 'DELETE' THEN
         SELECT array_agg(r.task_id), array_agg(r.uscc), array_agg(r.department_id), array_agg(-1)
           INTO t, u, d, n
-          FROM old_rows r WHERE r.result_code IS NOT NULL AND r.task_id OPERATOR(pg_catalog.=) ANY (planned);
+          FROM old_rows r WHERE r.result_code IS NOT NULL;
     ELSE
+        -- a result corrected (one code for another) adds and takes away the same: nothing to match
         SELECT array_agg(x.task_id), array_agg(x.uscc), array_agg(x.department_id), array_agg(x.delta)
           INTO t, u, d, n
-          FROM (SELECT r.task_id, r.uscc, r.department_id, 1 AS delta
-                  FROM new_rows r WHERE r.result_code IS NOT NULL
-                UNION ALL
-                SELECT o.task_id, o.uscc, o.department_id, -1
-                  FROM old_rows o WHERE o.result_code IS NOT NULL) x
-         WHERE x.task_id OPERATOR(pg_catalog.=) ANY (planned);
+          FROM (SELECT y.task_id, y.uscc, y.department_id, pg_catalog.sum(y.delta)::integer AS delta
+                  FROM (SELECT r.task_id, r.uscc, r.department_id, 1 AS delta
+                          FROM new_rows r WHERE r.result_code IS NOT NULL
+                        UNION ALL
+                        SELECT o.task_id, o.uscc, o.department_id, -1
+                          FROM old_rows o WHERE o.result_code IS NOT NULL) y
+                 GROUP BY y.task_id, y.uscc, y.department_id
+                HAVING pg_catalog.sum(y.delta) OPERATOR(pg_catalog.<>) 0) x;
     END IF;
     IF t IS NULL THEN
         RETURN NULL;

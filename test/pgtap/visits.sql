@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION supervise;
 SET search_path = supervise, public;
-SELECT plan(99);
+SELECT plan(100);
 
 -- the interface
 SELECT has_function('supervise', 'merge_tasks', ARRAY['bigint[]', 'text'], 'merge_tasks(bigint[], text)');
@@ -272,6 +272,9 @@ UPDATE inspection SET result_code = 'no_problem', result_on = inspected_on
 UPDATE inspection SET result_code = NULL, result_on = NULL
  WHERE task_id BETWEEN 9861 AND 9872 AND result_code IS NOT NULL AND id % 7 = 0;
 SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after results set and taken back');
+UPDATE inspection SET result_code = 'not_disclosed'
+ WHERE task_id BETWEEN 9861 AND 9872 AND result_code = 'no_problem' AND id % 3 = 0;
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after results corrected (one code for another)');
 DELETE FROM inspection WHERE task_id BETWEEN 9861 AND 9872 AND id % 5 = 0;
 SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after inspections deleted');
 SELECT is_empty($$SELECT * FROM visit_result_count WHERE results <= 0$$, 'report: no count of 0 or less is kept');
