@@ -596,10 +596,9 @@ BEGIN
       JOIN @extschema@.visit v ON v.uscc OPERATOR(@extschema@.=) d.uscc
       JOIN @extschema@.visit_task_set s ON s.id OPERATOR(pg_catalog.=) v.task_set_id
      WHERE d.task_id OPERATOR(pg_catalog.=) ANY (s.task_ids)
-       AND EXISTS (SELECT 1 FROM @extschema@.task_item ti
-                     JOIN @extschema@.check_item ci ON ci.id OPERATOR(pg_catalog.=) ti.item_id
-                    WHERE ti.task_id OPERATOR(pg_catalog.=) d.task_id
-                      AND ci.department_id OPERATOR(pg_catalog.=) d.department_id)
+       AND EXISTS (SELECT 1 FROM @extschema@.task_department td
+                    WHERE td.task_id OPERATOR(pg_catalog.=) d.task_id
+                      AND td.department_id OPERATOR(pg_catalog.=) d.department_id)
      GROUP BY v.id, d.department_id, v.task_set_id
     HAVING pg_catalog.sum(d.delta) OPERATOR(pg_catalog.<>) 0;
 END

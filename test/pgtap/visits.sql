@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION supervise;
 SET search_path = supervise, public;
-SELECT plan(100);
+SELECT plan(102);
 
 -- the interface
 SELECT has_function('supervise', 'merge_tasks', ARRAY['bigint[]', 'text'], 'merge_tasks(bigint[], text)');
@@ -297,6 +297,10 @@ SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: a
 SELECT is_empty('SELECT * FROM set_visits_wrong', 'report: each task set''s count of visits after planning again');
 SELECT ok(plan_visits(2024) > 0, 'report: planned once more');
 SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: planning again changes no count');
+-- a TRUNCATE of inspection (with what references it) leaves no result counted
+TRUNCATE inspection CASCADE;
+SELECT is((SELECT count(*) FROM visit_result_count), 0::bigint, 'report: a TRUNCATE of inspection leaves no count');
+SELECT set_eq('SELECT * FROM report_got', 'SELECT * FROM report_ref', 'report: after a TRUNCATE of inspection, no visit finished');
 -- the matching refuses arrays of different lengths (an internal helper misused fails loudly)
 SELECT throws_ok($$SELECT * FROM supervise.visit_results_of('{1,2}', '{}', '{1,2}', '{1,1}')$$, '2202E', NULL,
                  'visit_results_of: arrays of different lengths: 2202E');
